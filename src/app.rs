@@ -1,0 +1,312 @@
+//! The commands: load the config, run the model, hand bytes to `output`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::cli::{Cli, Command, ConfigArgs, TableFormat};
+use crate::config::{self, Config, Diag, Family, Origin};
+use crate::explain::Recorder;
+use crate::export::{self, CompareView};
+use crate::fmt::num;
+use crate::model::calibrate::calibrate;
+use crate::model::evaluate::{self, Figures, Workload, WorkloadTable};
+use crate::model::uncertainty::sample_values;
+use crate::output;
+
+/// What went wrong, and so the exit code.
+#[derive(Debug)]
+pub enum AppError {
+    /// Config errors, each with file:line:col (exit 2).
+    Config(Vec<Diag>),
+    /// A usage error: unknown id, bad folder (exit 2).
+    Usage { what: String, hint: String },
+    /// I/O or rendering failure (exit 1).
+    Io(String),
+}
+
+impl AppError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            AppError::Io(_) => 1,
+            _ => 2,
+        }
+    }
+
+    pub fn usage(what: impl Into<String>, hint: impl Into<String>) -> Self {
+        AppError::Usage {
+            what: what.into(),
+            hint: hint.into(),
+        }
+    }
+}
+
+impl From<std::io::Error> for AppError {
+    fn from(e: std::io::Error) -> Self {
+        AppError::Io(e.to_string())
+    }
+}
+
+pub fn run(cli: Cli) -> Result<(), AppError> {
+    match cli.command {
+        Command::Init { dir } => crate::init::init(&dir),
+        Command::Validate => validate(&load(&cli.config)?),
+        Command::Compare { workload, format } => compare(&load(&cli.config)?, workload.as_deref(), format),
+        Command::Estimate { workload, accelerator, json } => estimate(&load(&cli.config)?, &workload, accelerator.as_deref(), json),
+        Command::Explain { workload, accelerator } => explain(&load(&cli.config)?, &workload, &accelerator),
+        Command::Calibrate { json } => calibrate_cmd(&load(&cli.config)?, json),
+        Command::Report { out, format, scale } => crate::report::run(&load(&cli.config)?, &out, format, scale),
+    }
+}
+
+/// Loads configs (default `configs/`) and prints warnings.
+pub fn load(args: &ConfigArgs) -> Result<Config, AppError> {
+    let paths = if args.configs.is_empty() {
+        vec![PathBuf::from("configs")]
+    } else {
+        args.configs.clone()
+    };
+    let cfg = config::load(&paths, &args.sets).map_err(AppError::Config)?;
+    for w in &cfg.warnings {
+        eprintln!("{w}");
+    }
+    Ok(cfg)
+}
+
+fn find_accelerator<'a>(cfg: &'a Config, id: &str) -> Result<&'a config::Accelerator, AppError> {
+    cfg.accelerator(id).ok_or_else(|| {
+        let ids: Vec<&str> = cfg.accelerators.iter().map(|a| a.id.as_str()).collect();
+        AppError::usage(
+            format!("unknown accelerator `{id}`"),
+            match config::diag::did_you_mean(id, ids.iter().copied()) {
+                Some(m) => format!("did you mean `{m}`?"),
+                None => format!("known: {}", ids.join(", ")),
+            },
+        )
+    })
+}
+
+fn find_workload<'a>(cfg: &'a Config, id: &str) -> Result<Workload<'a>, AppError> {
+    Workload::find(cfg, id).ok_or_else(|| {
+        let ids: Vec<&str> = Workload::all(cfg).iter().map(|w| w.id()).collect();
+        AppError::usage(
+            format!("unknown workload `{id}`"),
+            match config::diag::did_you_mean(id, ids.iter().copied()) {
+                Some(m) => format!("did you mean `{m}`?"),
+                None => format!("known: {}", ids.join(", ")),
+            },
+        )
+    })
+}
+
+/// Tables with Monte Carlo bands where inputs are ranges, and warnings for skipped or
+/// infeasible pairs.
+pub fn tables(cfg: &Config, workloads: &[Workload<'_>], accs: &[&config::Accelerator]) -> Vec<WorkloadTable> {
+    let base = cfg.params.base_values();
+    let mut out: Vec<WorkloadTable> = workloads.iter().map(|w| evaluate::table(cfg, *w, accs, &base)).collect();
+    if out.iter().any(|t| t.rows.iter().any(|r| !r.ranged_inputs.is_empty())) {
+        let samples = sample_values(&cfg.params, cfg.report.samples as usize, cfg.report.seed);
+        for t in &mut out {
+            evaluate::add_bands(cfg, t, &samples);
+        }
+    }
+    out
+}
+
+fn warn_skips(cfg: &Config, tables: &[WorkloadTable]) {
+    for t in tables {
+        if !t.skipped.is_empty() {
+            let list: Vec<&str> = t.skipped.iter().map(|s| s.reason.as_str()).collect();
+            eprintln!("warning: {}: skipped {}", t.id, list.join("; "));
+        }
+        for r in &t.rows {
+            if let Figures::Training(f) = r.figures
+                && !f.feasible
+            {
+                let chips = cfg.training(&t.id).and_then(|w| w.chips).unwrap_or(0);
+                eprintln!(
+                    "warning: {}: {} chips of {} cannot hold the training state; at least {} are needed (row marked infeasible)",
+                    t.id, chips, r.accelerator, f.min_chips
+                );
+            }
+        }
+    }
+}
+
+fn compare(cfg: &Config, workload: Option<&str>, format: TableFormat) -> Result<(), AppError> {
+    let workloads = match workload {
+        Some(id) => vec![find_workload(cfg, id)?],
+        None => Workload::all(cfg),
+    };
+    let accs: Vec<&config::Accelerator> = cfg.accelerators.iter().collect();
+    let tables = tables(cfg, &workloads, &accs);
+    warn_skips(cfg, &tables);
+    let view = CompareView {
+        cfg,
+        basis: cfg.economics.basis,
+        tables: &tables,
+    };
+    output::stdout(&export::exporter(format).export(&view))?;
+    Ok(())
+}
+
+fn estimate(cfg: &Config, workload: &str, accelerator: Option<&str>, json: bool) -> Result<(), AppError> {
+    let w = find_workload(cfg, workload)?;
+    let accs: Vec<&config::Accelerator> = match accelerator {
+        Some(id) => vec![find_accelerator(cfg, id)?],
+        None => cfg.accelerators.iter().collect(),
+    };
+    let tables = tables(cfg, &[w], &accs);
+    warn_skips(cfg, &tables);
+    let bytes = if json {
+        let mut b = serde_json::to_vec_pretty(&export::table_json(&tables[0], cfg.economics.basis)).unwrap_or_default();
+        b.push(b'\n');
+        b
+    } else {
+        let view = CompareView {
+            cfg,
+            basis: cfg.economics.basis,
+            tables: &tables,
+        };
+        export::exporter(TableFormat::Table).export(&view)
+    };
+    output::stdout(&bytes)?;
+    Ok(())
+}
+
+fn explain(cfg: &Config, workload: &str, accelerator: &str) -> Result<(), AppError> {
+    let w = find_workload(cfg, workload)?;
+    let acc = find_accelerator(cfg, accelerator)?;
+    let v = cfg.params.base_values();
+    let mut rec = Recorder::default();
+    let result = w.estimate(cfg, acc, &v, &mut rec);
+    let heading = format!(
+        "{} ({}) on {} ({}), basis {} ({})",
+        w.id(),
+        w.name(),
+        acc.id,
+        acc.name,
+        cfg.economics.basis.name(),
+        cfg.economics.basis_origin
+    );
+    let mut text = rec.render(cfg, &heading);
+    match result {
+        Ok(f) => {
+            let (name, unit) = w.metric_name();
+            let _ = writeln!(text, "\nResult: {name} = {} {unit}", num(f.metric(), 6));
+            if let Some(r) = cfg.accelerator(&cfg.report.reference).filter(|r| r.id != acc.id)
+                && let Ok(rf) = w.estimate(cfg, r, &v, &mut ())
+            {
+                let _ = writeln!(
+                    text,
+                    "Relative to the reference {}: {} / {} = {}x",
+                    r.id,
+                    num(f.metric(), 6),
+                    num(rf.metric(), 6),
+                    num(f.metric() / rf.metric(), 4)
+                );
+            }
+        }
+        Err(s) => {
+            let _ = writeln!(text, "\nNot costed: {} {s}", acc.id);
+        }
+    }
+    output::stdout(text.as_bytes())?;
+    Ok(())
+}
+
+fn calibrate_cmd(cfg: &Config, json: bool) -> Result<(), AppError> {
+    let rep = calibrate(cfg, &cfg.params.base_values());
+    let bytes = if json {
+        let mut b = serde_json::to_vec_pretty(&rep).unwrap_or_default();
+        b.push(b'\n');
+        b
+    } else {
+        let mut s = String::from("Calibration: predicted vs reported chip-hours of public training runs\n\n");
+        let _ = writeln!(s, "{:<14} {:<10} {:>14} {:>14} {:>8} {:>12} {:>14}", "run", "chip", "reported", "predicted", "error", "implied MFU", "configured MFU");
+        for r in &rep.runs {
+            let _ = writeln!(
+                s,
+                "{:<14} {:<10} {:>14} {:>14} {:>7.1}% {:>11.1}% {:>13.1}%",
+                r.id,
+                r.accelerator,
+                num(r.reported_chip_hours, 4),
+                num(r.predicted_chip_hours, 4),
+                r.error_pct,
+                r.implied_mfu * 100.0,
+                r.configured_mfu * 100.0
+            );
+        }
+        if let Some(m) = rep.median_abs_error_pct {
+            let _ = writeln!(s, "\nmedian absolute error: {m:.1}%");
+        }
+        for k in &rep.skipped {
+            let _ = writeln!(s, "skipped: {}", k.reason);
+        }
+        s.into_bytes()
+    };
+    output::stdout(&bytes)?;
+    Ok(())
+}
+
+fn validate(cfg: &Config) -> Result<(), AppError> {
+    let mut s = String::new();
+    let _ = writeln!(s, "Loaded {} file(s): {}", cfg.files.len(), cfg.files.join(", "));
+    let _ = writeln!(s, "Basis: {} (set at {})", cfg.economics.basis.name(), cfg.economics.basis_origin);
+    let _ = writeln!(s, "Configs as of: {}   config hash: {}", cfg.as_of.as_deref().unwrap_or("(no as_of)"), cfg.hash);
+    let v = cfg.params.base_values();
+    let _ = writeln!(s, "\nAccelerators ({}), USD per chip-hour on basis {}:", cfg.accelerators.len(), cfg.economics.basis.name());
+    for fam in Family::ALL {
+        let accs: Vec<_> = cfg.accelerators.iter().filter(|a| a.family == fam).collect();
+        if accs.is_empty() {
+            continue;
+        }
+        let _ = writeln!(s, "  {} ({}):", fam.name(), accs.len());
+        for a in accs {
+            let price = match crate::model::price::usd_per_chip_hour(&cfg.economics, a, cfg.economics.basis, &v, &mut ()) {
+                Ok(p) => format!("${}", num(p, 4)),
+                Err(e) => format!("no price ({e})"),
+            };
+            let precisions: Vec<&str> = a.dense_tflops.iter().map(|(p, _)| p.name()).collect();
+            let _ = writeln!(s, "    {:<10} {:<34} {}  {:>12}/chip-h  [{}]", a.id, a.name, a.year, price, precisions.join(" "));
+        }
+    }
+    let ids = |v: Vec<&str>| if v.is_empty() { "(none)".to_string() } else { v.join(", ") };
+    let _ = writeln!(s, "\nTraining workloads ({}): {}", cfg.training.len(), ids(cfg.training.iter().map(|w| w.id.as_str()).collect()));
+    let _ = writeln!(s, "Inference workloads ({}): {}", cfg.inference.len(), ids(cfg.inference.iter().map(|w| w.id.as_str()).collect()));
+    let _ = writeln!(s, "Measured figures: {}   calibration runs: {}", cfg.measured.len(), cfg.calibration.len());
+    let ranged = cfg.params.infos.iter().filter(|i| i.ranged).count();
+    let estimates = cfg.params.infos.iter().filter(|i| i.estimate && !matches!(i.origin, Origin::Default)).count();
+    let defaults: Vec<&str> = cfg.params.infos.iter().filter(|i| matches!(i.origin, Origin::Default)).map(|i| i.path.as_str()).collect();
+    let _ = writeln!(s, "Numbers: {} in all, {} given as ranges, {} marked as estimates", cfg.params.infos.len(), ranged, estimates);
+    if !defaults.is_empty() {
+        let _ = writeln!(s, "Built-in defaults used: {}", defaults.join(", "));
+    }
+    let r = &cfg.report;
+    let _ = writeln!(
+        s,
+        "Report: reference {}, training workload {}, inference workload {}, {} accelerators",
+        r.reference,
+        r.training_workload.as_deref().unwrap_or("(none)"),
+        r.inference_workload.as_deref().unwrap_or("(none)"),
+        r.accelerators.len()
+    );
+    if cfg.overrides.is_empty() {
+        let _ = writeln!(s, "Overrides: none");
+    } else {
+        let _ = writeln!(s, "Overrides applied:");
+        for o in &cfg.overrides {
+            let _ = writeln!(s, "  --set {o}");
+        }
+    }
+    let _ = writeln!(s, "Warnings: {}", cfg.warnings.len());
+    output::stdout(s.as_bytes())?;
+    Ok(())
+}
+
+/// True when `dir` does not exist or is an empty folder.
+pub fn is_free(dir: &Path) -> bool {
+    match std::fs::read_dir(dir) {
+        Ok(mut it) => it.next().is_none(),
+        Err(_) => !dir.exists(),
+    }
+}

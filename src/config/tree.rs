@@ -1,0 +1,530 @@
+//! The raw config tree: every TOML value with the place it came from (file:line:col or the
+//! `--set` that wrote it), the merge of several files, and `--set` overrides.
+//!
+//! Nothing here knows the schema beyond the merge rules of CONFIG.md; `validate` turns the
+//! merged tree into typed, checked values.
+
+use std::fmt;
+use std::sync::Arc;
+
+use toml::de::{DeTable, DeValue};
+
+use super::diag::{Diag, Diags};
+
+/// Where a value came from, for error messages and `explain`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A position in a config file (1-based line and column).
+    File { file: Arc<str>, line: u32, col: u32 },
+    /// A `--set KEY=VALUE` override, kept verbatim.
+    Set(Arc<str>),
+    /// A built-in default (no file gave the key).
+    Default,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::File { file, line, col } => write!(f, "{file}:{line}:{col}"),
+            Origin::Set(arg) => write!(f, "--set {arg}"),
+            Origin::Default => write!(f, "built-in default"),
+        }
+    }
+}
+
+/// One value of the tree with its origin.
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub value: Value,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub enum Value {
+    Str(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Datetime(String),
+    Array(Vec<Node>),
+    Table(Table),
+}
+
+impl Value {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Str(_) => "a string",
+            Value::Int(_) => "an integer",
+            Value::Float(_) => "a float",
+            Value::Bool(_) => "a boolean",
+            Value::Datetime(_) => "a date",
+            Value::Array(_) => "an array",
+            Value::Table(_) => "a table",
+        }
+    }
+}
+
+/// A table keeps its keys in file order.
+#[derive(Clone, Debug, Default)]
+pub struct Table {
+    pub entries: Vec<Entry>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub key: String,
+    pub key_origin: Origin,
+    pub node: Node,
+}
+
+impl Table {
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entries.iter().find(|e| e.key == key).map(|e| &e.node)
+    }
+
+    fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        self.entries
+            .iter_mut()
+            .find(|e| e.key == key)
+            .map(|e| &mut e.node)
+    }
+
+    /// Insert or replace `key` (replacement keeps the key's position).
+    pub fn set(&mut self, key: &str, key_origin: Origin, node: Node) {
+        match self.entries.iter_mut().find(|e| e.key == key) {
+            Some(e) => e.node = node,
+            None => self.entries.push(Entry {
+                key: key.to_string(),
+                key_origin,
+                node,
+            }),
+        }
+    }
+
+    /// The `id` string of a table, if it has one.
+    pub fn id(&self) -> Option<&str> {
+        match self.get("id").map(|n| &n.value) {
+            Some(Value::Str(s)) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Maps byte offsets of one file to line and column.
+pub struct LineIndex<'a> {
+    file: Arc<str>,
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(file: Arc<str>, text: &'a str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { file, text, starts }
+    }
+
+    pub fn origin(&self, offset: usize) -> Origin {
+        let offset = offset.min(self.text.len());
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.starts[line - 1];
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count())
+            + 1;
+        Origin::File {
+            file: self.file.clone(),
+            line: line as u32,
+            col: col as u32,
+        }
+    }
+}
+
+/// Converts a parsed TOML document into a tree of nodes with origins. Values the tree cannot
+/// hold exactly (an integer beyond i64, a float out of range) become errors.
+pub fn from_toml(table: &DeTable<'_>, origin: Origin, idx: &LineIndex<'_>, diags: &mut Diags) -> Node {
+    let mut out = Table::default();
+    for (k, v) in table.iter() {
+        let node = value_from_toml(v.get_ref(), idx.origin(v.span().start), idx, diags);
+        out.entries.push(Entry {
+            key: k.get_ref().to_string(),
+            key_origin: idx.origin(k.span().start),
+            node,
+        });
+    }
+    Node {
+        value: Value::Table(out),
+        origin,
+    }
+}
+
+fn value_from_toml(v: &DeValue<'_>, origin: Origin, idx: &LineIndex<'_>, diags: &mut Diags) -> Node {
+    let value = match v {
+        DeValue::String(s) => Value::Str(s.to_string()),
+        DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+            Ok(n) => Value::Int(n),
+            Err(_) => match i.as_str().parse::<f64>() {
+                Ok(f) if i.radix() == 10 && f.is_finite() => Value::Float(f),
+                _ => {
+                    diags.push(Diag::error(
+                        origin.clone(),
+                        format!("integer `{}` is out of range", i.as_str()),
+                        "write large numbers as floats, e.g. 2e11",
+                    ));
+                    Value::Float(f64::NAN)
+                }
+            },
+        },
+        DeValue::Float(f) => {
+            let s = f.as_str();
+            match s.parse::<f64>() {
+                Ok(x) if x.is_infinite() && !s.contains("inf") => {
+                    diags.push(Diag::error(
+                        origin.clone(),
+                        format!("number `{s}` is too large to represent"),
+                        "numbers must be finite and below about 1.8e308",
+                    ));
+                    Value::Float(x)
+                }
+                Ok(x) => Value::Float(x),
+                Err(_) => Value::Float(if s.contains("nan") {
+                    f64::NAN
+                } else if s.starts_with('-') {
+                    f64::NEG_INFINITY
+                } else {
+                    f64::INFINITY
+                }),
+            }
+        }
+        DeValue::Boolean(b) => Value::Bool(*b),
+        DeValue::Datetime(d) => Value::Datetime(d.to_string()),
+        DeValue::Array(a) => Value::Array(
+            a.iter()
+                .map(|e| value_from_toml(e.get_ref(), idx.origin(e.span().start), idx, diags))
+                .collect(),
+        ),
+        DeValue::Table(t) => return from_toml(t, origin, idx, diags),
+    };
+    Node { value, origin }
+}
+
+/// Root keys whose entries concatenate across files (CONFIG.md "Files").
+pub const LIST_KEYS: [&str; 5] = ["accelerator", "training", "inference", "measured", "calibration"];
+/// Root keys that merge key by key, later files winning.
+pub const MERGED_TABLES: [&str; 2] = ["economics", "report"];
+
+/// Merges file roots in order. Lists concatenate; `[economics]` and `[report]` merge key by key.
+/// Any other root key is kept (the last one wins) so validation can name it as unknown.
+pub fn merge(files: Vec<Node>) -> Table {
+    let mut root = Table::default();
+    for file in files {
+        let Value::Table(t) = file.value else { continue };
+        for e in t.entries {
+            let key = e.key.as_str();
+            match (root.get_mut(key), e.node.value) {
+                (Some(Node { value: Value::Array(acc), .. }), Value::Array(items))
+                    if LIST_KEYS.contains(&key) =>
+                {
+                    acc.extend(items)
+                }
+                (Some(Node { value: Value::Table(acc), .. }), Value::Table(t))
+                    if MERGED_TABLES.contains(&key) =>
+                {
+                    for inner in t.entries {
+                        acc.set(&inner.key, inner.key_origin, inner.node);
+                    }
+                }
+                (_, value) => root.set(
+                    &e.key,
+                    e.key_origin,
+                    Node {
+                        value,
+                        origin: e.node.origin,
+                    },
+                ),
+            }
+        }
+    }
+    root
+}
+
+/// Parses one `--set KEY=VALUE` and applies it to the merged tree. VALUE is read as a TOML value;
+/// a bare word that is not TOML is taken as a string. List entries are addressed by `id`.
+pub fn apply_set(root: &mut Table, arg: &str) -> Result<(), Diag> {
+    let origin = Origin::Set(Arc::from(arg));
+    let Some((path, raw)) = arg.split_once('=') else {
+        return Err(Diag::error(
+            origin,
+            "expected KEY=VALUE".to_string(),
+            "e.g. --set economics.basis=owned",
+        ));
+    };
+    let path = path.trim();
+    let raw = raw.trim();
+    let segs: Vec<&str> = path.split('.').collect();
+    if path.is_empty() || segs.iter().any(|s| s.is_empty()) {
+        return Err(Diag::error(
+            origin,
+            format!("`{path}` is not a key path"),
+            "keys are joined with dots, e.g. accelerator.h100-sxm.power_w",
+        ));
+    }
+    let value = parse_set_value(raw, &origin)?;
+    let (head, rest) = (segs[0], &segs[1..]);
+    let target: &mut Table = if LIST_KEYS.contains(&head) {
+        let Some((id, rest2)) = rest.split_first() else {
+            return Err(Diag::error(
+                origin,
+                format!("`{path}` names the whole {head} list"),
+                &format!("address one entry by id: {head}.<id>.<key>"),
+            ));
+        };
+        let ids: Vec<String>;
+        let found = {
+            let list = match root.get_mut(head) {
+                Some(Node {
+                    value: Value::Array(items),
+                    ..
+                }) => items,
+                _ => {
+                    return Err(Diag::error(
+                        origin,
+                        format!("unknown key path `{path}`: no [[{head}]] entries are loaded"),
+                        "check the --config files",
+                    ));
+                }
+            };
+            ids = list
+                .iter()
+                .filter_map(|n| match &n.value {
+                    Value::Table(t) => t.id().map(str::to_string),
+                    _ => None,
+                })
+                .collect();
+            list.iter_mut().find_map(|n| match &mut n.value {
+                Value::Table(t) if t.id() == Some(id) => Some(t),
+                _ => None,
+            })
+        };
+        match found {
+            Some(t) => return set_in(t, rest2, value, &origin, path),
+            None => {
+                let hint = match super::diag::did_you_mean(id, ids.iter().map(String::as_str)) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("known ids: {}", ids.join(", ")),
+                };
+                return Err(Diag::error(
+                    origin,
+                    format!("unknown key path `{path}`: no {head} with id `{id}`"),
+                    &hint,
+                ));
+            }
+        }
+    } else {
+        root
+    };
+    set_in(target, &segs, value, &origin, path)
+}
+
+fn set_in(table: &mut Table, segs: &[&str], value: Value, origin: &Origin, path: &str) -> Result<(), Diag> {
+    let Some((last, parents)) = segs.split_last() else {
+        return Err(Diag::error(
+            origin.clone(),
+            format!("`{path}` names a whole table"),
+            "name one key inside it",
+        ));
+    };
+    let mut cur = table;
+    for seg in parents {
+        if cur.get(seg).is_none() {
+            cur.set(
+                seg,
+                origin.clone(),
+                Node {
+                    value: Value::Table(Table::default()),
+                    origin: origin.clone(),
+                },
+            );
+        }
+        cur = match cur.get_mut(seg) {
+            Some(Node {
+                value: Value::Table(t),
+                ..
+            }) => t,
+            _ => {
+                return Err(Diag::error(
+                    origin.clone(),
+                    format!("unknown key path `{path}`: `{seg}` is not a table"),
+                    "a plain value has no keys below it",
+                ));
+            }
+        };
+    }
+    cur.set(
+        last,
+        origin.clone(),
+        Node {
+            value,
+            origin: origin.clone(),
+        },
+    );
+    Ok(())
+}
+
+fn parse_set_value(raw: &str, origin: &Origin) -> Result<Value, Diag> {
+    match DeValue::parse(raw) {
+        Ok(v) => {
+            let idx = LineIndex::new(Arc::from("--set"), raw);
+            let mut diags = Diags::default();
+            let node = value_from_toml(v.get_ref(), origin.clone(), &idx, &mut diags);
+            let node = set_origin(node, origin);
+            match diags.into_errors().into_iter().next() {
+                Some(d) => Err(Diag { origin: origin.clone(), ..d }),
+                None => Ok(node.value),
+            }
+        }
+        Err(_) if !raw.is_empty() && !raw.contains(['"', '\'', '{', '[', '=']) => {
+            Ok(Value::Str(raw.to_string()))
+        }
+        Err(e) => Err(Diag::error(
+            origin.clone(),
+            format!("VALUE `{raw}` is not a TOML value: {}", e.message().trim()),
+            "quote strings, e.g. --set 'report.title=\"My title\"'",
+        )),
+    }
+}
+
+/// Gives every node below `node` the same origin (values written by one `--set`).
+fn set_origin(mut node: Node, origin: &Origin) -> Node {
+    node.origin = origin.clone();
+    node.value = match node.value {
+        Value::Array(items) => Value::Array(items.into_iter().map(|n| set_origin(n, origin)).collect()),
+        Value::Table(t) => Value::Table(Table {
+            entries: t
+                .entries
+                .into_iter()
+                .map(|e| Entry {
+                    key: e.key,
+                    key_origin: origin.clone(),
+                    node: set_origin(e.node, origin),
+                })
+                .collect(),
+        }),
+        v => v,
+    };
+    node
+}
+
+/// A stable text form of the tree (keys and values, no origins), for the config hash.
+pub fn canonical(table: &Table, out: &mut String) {
+    out.push('{');
+    for e in &table.entries {
+        out.push_str(&e.key);
+        out.push('=');
+        canonical_value(&e.node.value, out);
+        out.push(';');
+    }
+    out.push('}');
+}
+
+fn canonical_value(v: &Value, out: &mut String) {
+    use std::fmt::Write;
+    match v {
+        Value::Str(s) | Value::Datetime(s) => {
+            let _ = write!(out, "{s:?}");
+        }
+        Value::Int(i) => {
+            let _ = write!(out, "{}", *i as f64);
+        }
+        Value::Float(f) => {
+            let _ = write!(out, "{f}");
+        }
+        Value::Bool(b) => {
+            let _ = write!(out, "{b}");
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for n in items {
+                canonical_value(&n.value, out);
+                out.push(',');
+            }
+            out.push(']');
+        }
+        Value::Table(t) => canonical(t, out),
+    }
+}
+
+/// FNV-1a, 64 bit: a short, dependency-free fingerprint of the merged config for chart footers.
+pub fn fnv1a(text: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(name: &str, text: &str) -> Node {
+        let doc = DeTable::parse(text).expect("valid toml");
+        let idx = LineIndex::new(Arc::from(name), text);
+        let mut d = Diags::default();
+        from_toml(doc.get_ref(), idx.origin(0), &idx, &mut d)
+    }
+
+    fn root_table(n: Node) -> Table {
+        match n.value {
+            Value::Table(t) => t,
+            _ => Table::default(),
+        }
+    }
+
+    #[test]
+    fn origins_are_one_based_line_and_column() {
+        let n = root_table(parse("a.toml", "x = 1\n  y = 2\n"));
+        assert_eq!(n.get("y").map(|n| n.origin.to_string()).as_deref(), Some("a.toml:2:7"));
+    }
+
+    #[test]
+    fn merge_concatenates_lists_and_merges_tables_key_by_key() {
+        let a = parse("a.toml", "[economics]\npue = 1.2\nbasis = \"owned\"\n[[accelerator]]\nid = \"x\"\n");
+        let b = parse("b.toml", "[economics]\npue = 1.5\n[[accelerator]]\nid = \"y\"\n");
+        let root = merge(vec![a, b]);
+        let Some(Value::Array(list)) = root.get("accelerator").map(|n| &n.value) else {
+            panic!("accelerator list missing")
+        };
+        assert_eq!(list.len(), 2);
+        let Some(Value::Table(econ)) = root.get("economics").map(|n| &n.value) else {
+            panic!("economics missing")
+        };
+        assert!(matches!(econ.get("pue").map(|n| &n.value), Some(Value::Float(x)) if *x == 1.5));
+        assert!(matches!(econ.get("basis").map(|n| &n.value), Some(Value::Str(s)) if s == "owned"));
+    }
+
+    #[test]
+    fn set_parses_bare_words_as_strings_and_numbers_as_numbers() {
+        let mut root = merge(vec![parse("a.toml", "[economics]\nbasis = \"on_demand\"\n[[accelerator]]\nid = \"h100-sxm\"\n[accelerator.cloud]\non_demand_usd_per_chip_hour = 6.88\n")]);
+        apply_set(&mut root, "economics.basis=owned").expect("set basis");
+        apply_set(&mut root, "accelerator.h100-sxm.cloud.on_demand_usd_per_chip_hour=2").expect("set price");
+        let Some(Value::Table(econ)) = root.get("economics").map(|n| &n.value) else {
+            panic!()
+        };
+        assert!(matches!(econ.get("basis").map(|n| &n.value), Some(Value::Str(s)) if s == "owned"));
+        let err = apply_set(&mut root, "accelerator.h100.cloud.x=1").expect_err("unknown id");
+        assert!(err.message.contains("accelerator.h100.cloud.x"), "{}", err.message);
+        assert_eq!(err.hint.as_deref(), Some("did you mean `h100-sxm`?"));
+    }
+
+    #[test]
+    fn set_value_with_quotes_is_toml() {
+        let mut root = Table::default();
+        apply_set(&mut root, "report.title=\"A b\"").expect("quoted string");
+        apply_set(&mut root, "report.monte_carlo={ samples = 10, seed = 1 }").expect("inline table");
+        assert!(apply_set(&mut root, "report.title=\"unterminated").is_err());
+        assert!(apply_set(&mut root, "no-equals-sign").is_err());
+    }
+}

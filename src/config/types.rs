@@ -1,0 +1,379 @@
+//! The validated config: typed, range-checked, references resolved. Nothing downstream
+//! re-checks these values. Every number a planner may doubt is a [`Param`]: a handle into the
+//! [`ParamTable`], which keeps its low/base/high, unit, origin and source for `explain`,
+//! Monte Carlo and the tornado chart.
+
+use std::sync::Arc;
+
+use super::diag::Diag;
+use super::tree::Origin;
+
+/// Handle of one number in the [`ParamTable`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Param(pub usize);
+
+/// Everything known about one config number.
+#[derive(Clone, Debug)]
+pub struct ParamInfo {
+    /// Key path as `--set` takes it, e.g. `accelerator.h100-sxm.cloud.on_demand_usd_per_chip_hour`.
+    pub path: String,
+    pub unit: &'static str,
+    pub low: f64,
+    pub base: f64,
+    pub high: f64,
+    /// True when the config gave a `{ low, base, high }` range.
+    pub ranged: bool,
+    pub origin: Origin,
+    pub source: Option<Arc<str>>,
+    pub as_of: Option<Arc<str>>,
+    /// Listed in its table's `estimates`: not a sourced figure.
+    pub estimate: bool,
+    /// A note on how the config value was converted (e.g. "from 96 GiB").
+    pub conversion: Option<String>,
+}
+
+/// All numbers of a config; a value vector indexed by [`Param`] resolves them.
+#[derive(Clone, Debug, Default)]
+pub struct ParamTable {
+    pub infos: Vec<ParamInfo>,
+}
+
+impl ParamTable {
+    pub fn push(&mut self, info: ParamInfo) -> Param {
+        self.infos.push(info);
+        Param(self.infos.len() - 1)
+    }
+
+    pub fn info(&self, p: Param) -> &ParamInfo {
+        &self.infos[p.0]
+    }
+
+    /// The point (base) values of every number.
+    pub fn base_values(&self) -> Vec<f64> {
+        self.infos.iter().map(|i| i.base).collect()
+    }
+
+    /// The handles of every ranged number.
+    pub fn ranged(&self) -> impl Iterator<Item = Param> + '_ {
+        self.infos
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.ranged)
+            .map(|(k, _)| Param(k))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    OnDemand,
+    Committed,
+    Owned,
+}
+
+impl Basis {
+    pub const NAMES: [&'static str; 3] = ["on_demand", "committed", "owned"];
+
+    pub fn parse(s: &str) -> Option<Basis> {
+        match s {
+            "on_demand" => Some(Basis::OnDemand),
+            "committed" => Some(Basis::Committed),
+            "owned" => Some(Basis::Owned),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    Gpu,
+    Trainium,
+    Inferentia,
+    Tpu,
+    Other,
+}
+
+impl Family {
+    pub const NAMES: [&'static str; 5] = ["gpu", "trainium", "inferentia", "tpu", "other"];
+    pub const ALL: [Family; 5] = [
+        Family::Gpu,
+        Family::Trainium,
+        Family::Inferentia,
+        Family::Tpu,
+        Family::Other,
+    ];
+
+    pub fn parse(s: &str) -> Option<Family> {
+        Self::NAMES
+            .iter()
+            .position(|n| *n == s)
+            .map(|i| Self::ALL[i])
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+/// Number formats, with bytes per value (MODEL.md "Units").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Precision {
+    Fp32,
+    Tf32,
+    Bf16,
+    Fp16,
+    Fp8,
+    Int8,
+    Fp4,
+    Int4,
+}
+
+impl Precision {
+    pub const NAMES: [&'static str; 8] = ["fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4", "int4"];
+    const ALL: [Precision; 8] = [
+        Precision::Fp32,
+        Precision::Tf32,
+        Precision::Bf16,
+        Precision::Fp16,
+        Precision::Fp8,
+        Precision::Int8,
+        Precision::Fp4,
+        Precision::Int4,
+    ];
+
+    pub fn parse(s: &str) -> Option<Precision> {
+        Self::NAMES
+            .iter()
+            .position(|n| *n == s)
+            .map(|i| Self::ALL[i])
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    pub fn bytes(self) -> f64 {
+        match self {
+            Precision::Fp32 | Precision::Tf32 => 4.0,
+            Precision::Bf16 | Precision::Fp16 => 2.0,
+            Precision::Fp8 | Precision::Int8 => 1.0,
+            Precision::Fp4 | Precision::Int4 => 0.5,
+        }
+    }
+}
+
+/// Where a table came from and what it cites.
+#[derive(Clone, Debug)]
+pub struct Provenance {
+    pub origin: Origin,
+    pub source: Option<Arc<str>>,
+    pub as_of: Option<Arc<str>>,
+    pub notes: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Economics {
+    pub basis: Basis,
+    pub basis_origin: Origin,
+    pub electricity_usd_per_kwh: Param,
+    pub pue: Param,
+    pub hosting_usd_per_kw_month: Param,
+    pub lifetime_years: Param,
+    pub cost_of_capital: Param,
+    pub maintenance_per_year: Param,
+    pub availability: Param,
+    pub load_factor: Param,
+    pub system_overhead: Param,
+    pub system_power_factor: Param,
+    pub usable_memory_fraction: Param,
+    pub training_bytes_per_param: Param,
+    pub prov: Provenance,
+}
+
+#[derive(Clone, Debug)]
+pub struct Cloud {
+    pub on_demand: Option<Param>,
+    pub committed: Option<Param>,
+    pub instance: Option<String>,
+    pub prov: Provenance,
+}
+
+#[derive(Clone, Debug)]
+pub struct Owned {
+    pub chip_usd: Param,
+    /// Overrides `economics.system_overhead` for this chip.
+    pub system_overhead: Option<Param>,
+    pub vendor_gross_margin: Option<Param>,
+    pub prov: Provenance,
+}
+
+#[derive(Clone, Debug)]
+pub struct Efficiency {
+    /// Absent for inference-only chips: training pairs are skipped with that reason.
+    pub training_mfu: Option<Param>,
+    pub prefill_mfu: Param,
+    pub decode_mfu: Param,
+    pub decode_mbu: Param,
+    pub prov: Provenance,
+}
+
+#[derive(Clone, Debug)]
+pub struct Accelerator {
+    pub id: String,
+    pub name: String,
+    pub family: Family,
+    pub vendor: String,
+    pub year: i32,
+    /// Dense peak TFLOPS per precision, in config order.
+    pub dense_tflops: Vec<(Precision, Param)>,
+    pub memory_gb: Param,
+    pub memory_tb_per_s: Param,
+    pub power_w: Param,
+    pub cloud: Option<Cloud>,
+    pub owned: Option<Owned>,
+    pub efficiency: Efficiency,
+    pub prov: Provenance,
+}
+
+impl Accelerator {
+    pub fn tflops(&self, p: Precision) -> Option<Param> {
+        self.dense_tflops
+            .iter()
+            .find(|(q, _)| *q == p)
+            .map(|(_, v)| *v)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Training {
+    pub id: String,
+    pub name: String,
+    pub params_b: Param,
+    /// Defaults to `params_b`.
+    pub active_params_b: Param,
+    pub tokens_t: Param,
+    pub precision: Precision,
+    pub chips: Option<u64>,
+    /// Total training FLOPs, overriding 6·N·D.
+    pub flops: Option<Param>,
+    pub prov: Provenance,
+}
+
+#[derive(Clone, Debug)]
+pub enum KvSize {
+    Shape { layers: u64, kv_heads: u64, head_dim: u64 },
+    BytesPerToken(Param),
+}
+
+#[derive(Clone, Debug)]
+pub struct Inference {
+    pub id: String,
+    pub name: String,
+    pub params_b: Param,
+    pub active_params_b: Param,
+    pub precision: Precision,
+    pub kv_precision: Precision,
+    pub kv: KvSize,
+    pub input_tokens: Param,
+    pub output_tokens: Param,
+    pub batch: Param,
+    pub chips_per_replica: Option<u64>,
+    pub utilization: Param,
+    pub prov: Provenance,
+}
+
+#[derive(Clone, Debug)]
+pub struct Measured {
+    pub workload: String,
+    pub accelerator: String,
+    pub output_tokens_per_s_per_chip: Param,
+    pub prov: Provenance,
+}
+
+#[derive(Clone, Debug)]
+pub struct Calibration {
+    pub id: String,
+    pub accelerator: String,
+    pub params_b: Param,
+    pub active_params_b: Param,
+    pub tokens_t: Param,
+    pub precision: Precision,
+    pub flops: Option<Param>,
+    pub reported_chip_hours: Param,
+    pub prov: Provenance,
+}
+
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub title: String,
+    /// The accelerators the report shows, in config order (all when the config names none).
+    pub accelerators: Vec<String>,
+    pub reference: String,
+    pub training_sweep_params_b: (f64, f64),
+    pub tokens_per_param: f64,
+    pub inference_sweep_batch: (f64, f64),
+    pub inference_workload: Option<String>,
+    pub training_workload: Option<String>,
+    pub fleet_budget_usd: f64,
+    pub samples: u32,
+    pub seed: u64,
+    pub tornado_accelerator: Option<String>,
+}
+
+/// A loaded, merged and validated config.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub params: ParamTable,
+    pub economics: Economics,
+    pub accelerators: Vec<Accelerator>,
+    pub training: Vec<Training>,
+    pub inference: Vec<Inference>,
+    pub measured: Vec<Measured>,
+    pub calibration: Vec<Calibration>,
+    pub report: Report,
+    /// Files read, in merge order.
+    pub files: Vec<String>,
+    /// `--set` arguments applied, in order.
+    pub overrides: Vec<String>,
+    pub warnings: Vec<Diag>,
+    /// The latest `as_of` date any table gives.
+    pub as_of: Option<String>,
+    /// Short fingerprint of the merged config (for chart footers).
+    pub hash: String,
+}
+
+impl Config {
+    pub fn accelerator(&self, id: &str) -> Option<&Accelerator> {
+        self.accelerators.iter().find(|a| a.id == id)
+    }
+
+    pub fn training(&self, id: &str) -> Option<&Training> {
+        self.training.iter().find(|w| w.id == id)
+    }
+
+    pub fn inference(&self, id: &str) -> Option<&Inference> {
+        self.inference.iter().find(|w| w.id == id)
+    }
+
+    pub fn measured(&self, workload: &str, accelerator: &str) -> Option<&Measured> {
+        self.measured
+            .iter()
+            .find(|m| m.workload == workload && m.accelerator == accelerator)
+    }
+
+    /// Every distinct source the config cites, in first-seen order.
+    pub fn sources(&self) -> Vec<Arc<str>> {
+        let mut out: Vec<Arc<str>> = Vec::new();
+        for s in self.params.infos.iter().filter_map(|i| i.source.clone()) {
+            if !out.iter().any(|o| *o == s) {
+                out.push(s);
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,65 @@
+//! Number formatting for people: significant digits, thousands separators, money.
+
+/// `x` with `sig` significant digits; scientific notation outside 1e-3..1e9.
+pub fn num(x: f64, sig: usize) -> String {
+    if !x.is_finite() {
+        return format!("{x}");
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let mag = x.abs().log10().floor() as i32;
+    if !(-3..9).contains(&mag) {
+        return format!("{:.*e}", sig.saturating_sub(1), x);
+    }
+    let decimals = (sig as i32 - 1 - mag).max(0) as usize;
+    let s = format!("{:.*}", decimals, x);
+    group(&s)
+}
+
+/// Inserts thousands separators into the integer part of a formatted number.
+fn group(s: &str) -> String {
+    let (sign, rest) = s.strip_prefix('-').map_or(("", s), |r| ("-", r));
+    let (int, frac) = rest.split_once('.').map_or((rest, None), |(a, b)| (a, Some(b)));
+    let mut out = String::new();
+    for (k, c) in int.chars().enumerate() {
+        if k > 0 && (int.len() - k) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{out}.{f}"),
+        None => format!("{sign}{out}"),
+    }
+}
+
+/// Money with a scale word: $1.23M, $45.6k, $0.52.
+pub fn usd(x: f64) -> String {
+    let a = x.abs();
+    let (v, suffix) = if a >= 1e9 {
+        (x / 1e9, "B")
+    } else if a >= 1e6 {
+        (x / 1e6, "M")
+    } else if a >= 1e4 {
+        (x / 1e3, "k")
+    } else {
+        (x, "")
+    };
+    format!("${}{suffix}", num(v, 3))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_for_planners() {
+        assert_eq!(num(4_423_658.24, 4), "4,424,000");
+        assert_eq!(num(0.6828, 3), "0.683");
+        assert_eq!(num(6.3e24, 3), "6.30e24");
+        assert_eq!(usd(30_434_768.7), "$30.4M");
+        assert_eq!(usd(1.3378), "$1.34");
+        assert_eq!(usd(45_600.0), "$45.6k");
+    }
+}

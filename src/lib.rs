@@ -1,0 +1,15 @@
+//! accel-cost: what AI training and inference cost on NVIDIA GPUs, AWS Trainium and
+//! Inferentia, and Google TPUs. The library holds config loading (`config`), the pure cost
+//! model (`model`), exporters (`export`), charts (`chart`) and the report; `main.rs` is a thin
+//! shell over [`app::run`].
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod explain;
+pub mod export;
+pub mod fmt;
+pub mod init;
+pub mod model;
+pub mod output;
+pub mod report;

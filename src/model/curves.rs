@@ -1,0 +1,256 @@
+//! The sweeps behind the report's curves (MODEL.md "Curves"), as plain data.
+
+use crate::config::{Accelerator, Config, Family, Inference, Precision, Training};
+
+use super::inference::{self, InferenceFigures, InferenceInputs};
+use super::price::{OwnedBreakdown, owned, usd_per_chip_hour};
+use super::training::{self, Shape};
+use super::{Skipped, log_space};
+
+/// One accelerator's curve.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Curve {
+    pub accelerator: String,
+    pub name: String,
+    pub family: Family,
+    pub points: Vec<(f64, f64)>,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Curves {
+    pub curves: Vec<Curve>,
+    pub skipped: Vec<Skipped>,
+}
+
+fn curve(acc: &Accelerator, points: Vec<(f64, f64)>) -> Curve {
+    Curve {
+        accelerator: acc.id.clone(),
+        name: acc.name.clone(),
+        family: acc.family,
+        points,
+    }
+}
+
+fn skip(acc: &Accelerator, s: impl std::fmt::Display) -> Skipped {
+    Skipped {
+        accelerator: acc.id.clone(),
+        reason: format!("{} {s}", acc.id),
+    }
+}
+
+/// Number of points on each swept curve.
+pub const SWEEP_POINTS: usize = 41;
+
+/// Training cost (USD) vs model size (billions of parameters), tokens = tokens_per_param x params,
+/// dense, at the training workload's precision.
+pub fn training_vs_params(cfg: &Config, w: &Training, accs: &[&Accelerator], v: &[f64]) -> Curves {
+    let (lo, hi) = cfg.report.training_sweep_params_b;
+    let xs = log_space(lo, hi, SWEEP_POINTS);
+    let tpp = cfg.report.tokens_per_param;
+    let mut out = Curves { curves: Vec::new(), skipped: Vec::new() };
+    let shape = Shape {
+        chips: None,
+        flops: None,
+        ..Shape::from(w)
+    };
+    for acc in accs {
+        match training::inputs(cfg, &shape, acc, v, &mut ()) {
+            Ok(base) => {
+                let pts = xs
+                    .iter()
+                    .map(|&p| {
+                        let mut i = base;
+                        i.params = p * 1e9;
+                        i.active_params = p * 1e9;
+                        i.tokens = tpp * p * 1e9;
+                        (p, training::figures(&i, &mut ()).cost_usd)
+                    })
+                    .collect();
+                out.curves.push(curve(acc, pts));
+            }
+            Err(s) => out.skipped.push(skip(acc, s)),
+        }
+    }
+    out
+}
+
+/// The batch sweep's figures per accelerator: (batch, figures), roofline only (a measured
+/// figure holds at its own batch, not across the sweep).
+pub fn inference_batch_sweep(cfg: &Config, w: &Inference, accs: &[&Accelerator], v: &[f64]) -> (Vec<(Curve, Vec<InferenceFigures>)>, Vec<Skipped>) {
+    let (lo, hi) = cfg.report.inference_sweep_batch;
+    let mut xs: Vec<f64> = log_space(lo, hi, SWEEP_POINTS).into_iter().map(f64::round).collect();
+    xs.dedup();
+    let mut out = Vec::new();
+    let mut skipped = Vec::new();
+    for acc in accs {
+        match inference::inputs(cfg, w, acc, v, false, &mut ()) {
+            Ok(base) => {
+                let figs: Vec<InferenceFigures> = xs
+                    .iter()
+                    .map(|&b| inference::figures(&InferenceInputs { batch: b, ..base }, &mut ()))
+                    .collect();
+                let pts = xs.iter().zip(&figs).map(|(b, f)| (*b, f.usd_per_m_output_tokens)).collect();
+                out.push((curve(acc, pts), figs));
+            }
+            Err(s) => skipped.push(skip(acc, s)),
+        }
+    }
+    (out, skipped)
+}
+
+/// USD per million output tokens vs batch.
+pub fn inference_vs_batch(cfg: &Config, w: &Inference, accs: &[&Accelerator], v: &[f64]) -> Curves {
+    let (sweeps, skipped) = inference_batch_sweep(cfg, w, accs, v);
+    Curves {
+        curves: sweeps.into_iter().map(|(c, _)| c).collect(),
+        skipped,
+    }
+}
+
+/// USD per million output tokens vs tokens/s per user (interactivity), over the batch sweep.
+pub fn inference_vs_interactivity(cfg: &Config, w: &Inference, accs: &[&Accelerator], v: &[f64]) -> Curves {
+    let (sweeps, skipped) = inference_batch_sweep(cfg, w, accs, v);
+    Curves {
+        curves: sweeps
+            .into_iter()
+            .map(|(mut c, figs)| {
+                c.points = figs
+                    .iter()
+                    .map(|f| (f.tokens_per_s_per_user, f.usd_per_m_output_tokens))
+                    .collect();
+                c
+            })
+            .collect(),
+        skipped,
+    }
+}
+
+/// USD per million output tokens vs utilization (0.05..1), at the workload's batch (measured
+/// figures used where given).
+pub fn inference_vs_utilization(cfg: &Config, w: &Inference, accs: &[&Accelerator], v: &[f64]) -> Curves {
+    let xs: Vec<f64> = (1..=20).map(|k| k as f64 * 0.05).collect();
+    let mut out = Curves { curves: Vec::new(), skipped: Vec::new() };
+    for acc in accs {
+        match inference::inputs(cfg, w, acc, v, true, &mut ()) {
+            Ok(base) => {
+                let pts = xs
+                    .iter()
+                    .map(|&u| (u, inference::figures(&InferenceInputs { utilization: u, ..base }, &mut ()).usd_per_m_output_tokens))
+                    .collect();
+                out.curves.push(curve(acc, pts));
+            }
+            Err(s) => out.skipped.push(skip(acc, s)),
+        }
+    }
+    out
+}
+
+/// One point of the price-performance chart.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct PricePerf {
+    pub accelerator: String,
+    pub name: String,
+    pub family: Family,
+    pub year: i32,
+    pub usd_per_chip_hour: f64,
+    /// Dense BF16 TFLOPS x MFU / 1000.
+    pub effective_pflops: f64,
+    pub usd_per_effective_pflop_hour: f64,
+    /// True when the chip has no training MFU and its prefill MFU stood in.
+    pub prefill_mfu_used: bool,
+}
+
+/// USD per effective BF16 PFLOP-hour by release year.
+pub fn price_performance(cfg: &Config, accs: &[&Accelerator], v: &[f64]) -> (Vec<PricePerf>, Vec<Skipped>) {
+    let mut out = Vec::new();
+    let mut skipped = Vec::new();
+    let e = &cfg.economics;
+    for acc in accs {
+        let Some(tf) = acc.tflops(Precision::Bf16) else {
+            skipped.push(skip(acc, "has no dense_tflops.bf16"));
+            continue;
+        };
+        let (mfu, fallback) = match acc.efficiency.training_mfu {
+            Some(m) => (v[m.0], false),
+            None => (v[acc.efficiency.prefill_mfu.0], true),
+        };
+        match usd_per_chip_hour(e, acc, e.basis, v, &mut ()) {
+            Ok(price) => {
+                let eff = v[tf.0] * mfu / 1000.0;
+                out.push(PricePerf {
+                    accelerator: acc.id.clone(),
+                    name: acc.name.clone(),
+                    family: acc.family,
+                    year: acc.year,
+                    usd_per_chip_hour: price,
+                    effective_pflops: eff,
+                    usd_per_effective_pflop_hour: price / eff,
+                    prefill_mfu_used: fallback,
+                });
+            }
+            Err(s) => skipped.push(skip(acc, s)),
+        }
+    }
+    (out, skipped)
+}
+
+/// Owned TCO breakdown per accelerator.
+pub fn tco(cfg: &Config, accs: &[&Accelerator], v: &[f64]) -> (Vec<(String, String, Family, OwnedBreakdown)>, Vec<Skipped>) {
+    let mut out = Vec::new();
+    let mut skipped = Vec::new();
+    for acc in accs {
+        match owned(&cfg.economics, acc, v, &mut ()) {
+            Ok(b) => out.push((acc.id.clone(), acc.name.clone(), acc.family, b)),
+            Err(s) => skipped.push(skip(acc, s)),
+        }
+    }
+    (out, skipped)
+}
+
+/// What the fleet budget buys on one accelerator.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Fleet {
+    pub accelerator: String,
+    pub name: String,
+    pub family: Family,
+    /// Capex per chip: chip_usd x (1 + system_overhead).
+    pub capex_per_chip_usd: f64,
+    pub chips: f64,
+    /// chips x dense BF16 TFLOPS x training MFU / 1000 (absent without BF16 or training MFU).
+    pub effective_pflops: Option<f64>,
+    /// chips x output tokens/s per chip x 86400 x utilization, for the inference workload.
+    pub output_tokens_per_day: Option<f64>,
+}
+
+pub fn fleet(cfg: &Config, w: Option<&Inference>, accs: &[&Accelerator], v: &[f64]) -> (Vec<Fleet>, Vec<Skipped>) {
+    let mut out = Vec::new();
+    let mut skipped = Vec::new();
+    let e = &cfg.economics;
+    for acc in accs {
+        let Some(o) = &acc.owned else {
+            skipped.push(skip(acc, "has no [accelerator.owned] chip_usd"));
+            continue;
+        };
+        let capex = v[o.chip_usd.0] * (1.0 + v[o.system_overhead.unwrap_or(e.system_overhead).0]);
+        let chips = cfg.report.fleet_budget_usd / capex;
+        let effective_pflops = match (acc.tflops(Precision::Bf16), acc.efficiency.training_mfu) {
+            (Some(tf), Some(m)) => Some(chips * v[tf.0] * v[m.0] / 1000.0),
+            _ => None,
+        };
+        let output_tokens_per_day = w.and_then(|w| {
+            inference::inputs(cfg, w, acc, v, true, &mut ())
+                .ok()
+                .map(|i| chips * inference::figures(&i, &mut ()).output_tokens_per_s_per_chip * 86_400.0 * i.utilization)
+        });
+        out.push(Fleet {
+            accelerator: acc.id.clone(),
+            name: acc.name.clone(),
+            family: acc.family,
+            capex_per_chip_usd: capex,
+            chips,
+            effective_pflops,
+            output_tokens_per_day,
+        });
+    }
+    (out, skipped)
+}

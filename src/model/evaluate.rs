@@ -1,0 +1,266 @@
+//! The compare table: every workload on every accelerator, the cheapest marked, ratios to the
+//! reference, break-even prices and efficiencies, and (optionally) Monte Carlo bands.
+
+use crate::config::{Accelerator, Config, Family, Inference, Param, Training};
+
+use super::inference::{self, InferenceFigures};
+use super::trace::Trace;
+use super::training::{self, TrainingFigures};
+use super::uncertainty::{Band, Deps, band};
+use super::{Skip, Skipped};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Training,
+    Inference,
+}
+
+/// A workload of either kind.
+#[derive(Clone, Copy, Debug)]
+pub enum Workload<'a> {
+    Training(&'a Training),
+    Inference(&'a Inference),
+}
+
+impl<'a> Workload<'a> {
+    pub fn find(cfg: &'a Config, id: &str) -> Option<Workload<'a>> {
+        cfg.training(id)
+            .map(Workload::Training)
+            .or_else(|| cfg.inference(id).map(Workload::Inference))
+    }
+
+    pub fn all(cfg: &'a Config) -> Vec<Workload<'a>> {
+        cfg.training
+            .iter()
+            .map(Workload::Training)
+            .chain(cfg.inference.iter().map(Workload::Inference))
+            .collect()
+    }
+
+    pub fn id(&self) -> &'a str {
+        match self {
+            Workload::Training(w) => &w.id,
+            Workload::Inference(w) => &w.id,
+        }
+    }
+
+    pub fn name(&self) -> &'a str {
+        match self {
+            Workload::Training(w) => &w.name,
+            Workload::Inference(w) => &w.name,
+        }
+    }
+
+    pub fn kind(&self) -> Kind {
+        match self {
+            Workload::Training(_) => Kind::Training,
+            Workload::Inference(_) => Kind::Inference,
+        }
+    }
+
+    /// The figure tables rank by, and its unit.
+    pub fn metric_name(&self) -> (&'static str, &'static str) {
+        match self {
+            Workload::Training(_) => ("cost_usd", "USD"),
+            Workload::Inference(_) => ("usd_per_m_output_tokens", "USD per million output tokens"),
+        }
+    }
+
+    pub fn estimate(&self, cfg: &Config, acc: &Accelerator, v: &[f64], t: &mut impl Trace) -> Result<Figures, Skip> {
+        match self {
+            Workload::Training(w) => training::estimate(cfg, w, acc, v, t).map(Figures::Training),
+            Workload::Inference(w) => inference::estimate(cfg, w, acc, v, t).map(Figures::Inference),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Figures {
+    Training(TrainingFigures),
+    Inference(InferenceFigures),
+}
+
+impl Figures {
+    /// Training cost (USD) or USD per million output tokens.
+    pub fn metric(&self) -> f64 {
+        match self {
+            Figures::Training(f) => f.cost_usd,
+            Figures::Inference(f) => f.usd_per_m_output_tokens,
+        }
+    }
+
+    /// Every numeric figure by its JSON name (the ones that get P10/P90 keys).
+    pub fn named(&self) -> Vec<(&'static str, f64)> {
+        match self {
+            Figures::Training(f) => {
+                let mut v = vec![
+                    ("usd_per_chip_hour", f.usd_per_chip_hour),
+                    ("chip_hours", f.chip_hours),
+                    ("cost_usd", f.cost_usd),
+                    ("energy_kwh", f.energy_kwh),
+                ];
+                if let Some(w) = f.wall_days {
+                    v.push(("wall_days", w));
+                }
+                v
+            }
+            Figures::Inference(f) => vec![
+                ("usd_per_chip_hour", f.usd_per_chip_hour),
+                ("output_tokens_per_s_per_chip", f.output_tokens_per_s_per_chip),
+                ("tokens_per_s_per_user", f.tokens_per_s_per_user),
+                ("ttft_s", f.ttft_s),
+                ("usd_per_m_output_tokens", f.usd_per_m_output_tokens),
+                ("usd_per_m_tokens", f.usd_per_m_tokens),
+            ],
+        }
+    }
+}
+
+/// One accelerator's line in a workload's table.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub accelerator: String,
+    pub name: String,
+    pub family: Family,
+    pub figures: Figures,
+    /// metric / reference's metric (absent when the reference is skipped).
+    pub ratio_to_reference: Option<f64>,
+    pub cheapest: bool,
+    /// Chip-hour price at which this accelerator costs what the reference does.
+    pub break_even_usd_per_chip_hour: Option<f64>,
+    /// Multiplier on this accelerator's efficiencies at which it costs what the reference does.
+    pub break_even_efficiency: Option<f64>,
+    /// Ranged config numbers this row (with the reference) depends on.
+    pub ranged_inputs: Vec<Param>,
+    /// P10/P50/P90 of each named figure, where `ranged_inputs` is not empty.
+    pub bands: Vec<(&'static str, Band)>,
+    pub ratio_band: Option<Band>,
+}
+
+#[derive(Clone, Debug)]
+pub struct WorkloadTable {
+    pub id: String,
+    pub name: String,
+    pub kind: Kind,
+    pub reference: String,
+    pub rows: Vec<Row>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Every workload's table over `accelerators`, at values `v`.
+pub fn compare(cfg: &Config, accelerators: &[&Accelerator], v: &[f64]) -> Vec<WorkloadTable> {
+    Workload::all(cfg)
+        .into_iter()
+        .map(|w| table(cfg, w, accelerators, v))
+        .collect()
+}
+
+/// One workload's table.
+pub fn table(cfg: &Config, w: Workload<'_>, accelerators: &[&Accelerator], v: &[f64]) -> WorkloadTable {
+    let mut rows = Vec::new();
+    let mut skipped = Vec::new();
+    let reference = cfg.report.reference.clone();
+    let ref_deps = cfg
+        .accelerator(&reference)
+        .map(|r| {
+            let mut d = Deps::default();
+            let m = w.estimate(cfg, r, v, &mut d).map(|f| f.metric()).ok();
+            (m, d)
+        });
+    let (ref_metric, ref_params) = match ref_deps {
+        Some((m, d)) => (m, d.params),
+        None => (None, Vec::new()),
+    };
+    for acc in accelerators {
+        let mut deps = Deps::default();
+        match w.estimate(cfg, acc, v, &mut deps) {
+            Ok(figures) => {
+                let metric = figures.metric();
+                let ratio = ref_metric.map(|r| metric / r);
+                let be = ref_metric.filter(|_| acc.id != reference);
+                for p in &ref_params {
+                    if !deps.params.contains(p) {
+                        deps.params.push(*p);
+                    }
+                }
+                rows.push(Row {
+                    accelerator: acc.id.clone(),
+                    name: acc.name.clone(),
+                    family: acc.family,
+                    figures,
+                    ratio_to_reference: ratio,
+                    cheapest: false,
+                    break_even_usd_per_chip_hour: be.map(|r| {
+                        let price = match figures {
+                            Figures::Training(f) => f.usd_per_chip_hour,
+                            Figures::Inference(f) => f.usd_per_chip_hour,
+                        };
+                        price * r / metric
+                    }),
+                    break_even_efficiency: be.map(|r| metric / r),
+                    ranged_inputs: deps.ranged(&cfg.params),
+                    bands: Vec::new(),
+                    ratio_band: None,
+                });
+            }
+            Err(s) => skipped.push(Skipped {
+                accelerator: acc.id.clone(),
+                reason: format!("{} {s}", acc.id),
+            }),
+        }
+    }
+    if let Some(best) = rows
+        .iter_mut()
+        .filter(|r| r.figures.metric().is_finite())
+        .min_by(|a, b| a.figures.metric().total_cmp(&b.figures.metric()))
+    {
+        best.cheapest = true;
+    }
+    WorkloadTable {
+        id: w.id().to_string(),
+        name: w.name().to_string(),
+        kind: w.kind(),
+        reference,
+        rows,
+        skipped,
+    }
+}
+
+/// Adds P10/P50/P90 bands to every row that depends on a ranged number, from value vectors
+/// drawn by [`super::uncertainty::sample_values`].
+pub fn add_bands(cfg: &Config, t: &mut WorkloadTable, samples: &[Vec<f64>]) {
+    let Some(w) = Workload::find(cfg, &t.id) else { return };
+    let reference = cfg.accelerator(&t.reference);
+    let ref_metrics: Vec<Option<f64>> = samples
+        .iter()
+        .map(|v| reference.and_then(|r| w.estimate(cfg, r, v, &mut ()).ok()).map(|f| f.metric()))
+        .collect();
+    for row in &mut t.rows {
+        if row.ranged_inputs.is_empty() {
+            continue;
+        }
+        let Some(acc) = cfg.accelerator(&row.accelerator) else { continue };
+        let names = row.figures.named();
+        let mut cols: Vec<Vec<f64>> = vec![Vec::with_capacity(samples.len()); names.len()];
+        let mut ratios = Vec::with_capacity(samples.len());
+        for (v, rm) in samples.iter().zip(&ref_metrics) {
+            if let Ok(f) = w.estimate(cfg, acc, v, &mut ()) {
+                for (k, (_, x)) in f.named().iter().enumerate() {
+                    if let Some(c) = cols.get_mut(k) {
+                        c.push(*x);
+                    }
+                }
+                if let Some(r) = rm {
+                    ratios.push(f.metric() / r);
+                }
+            }
+        }
+        row.bands = names
+            .iter()
+            .zip(cols.iter_mut())
+            .map(|((name, point), c)| (*name, band(c, *point)))
+            .collect();
+        row.ratio_band = row.ratio_to_reference.map(|r| band(&mut ratios, r));
+    }
+}

@@ -1,0 +1,70 @@
+//! The cost model: pure functions over a validated [`Config`] and a vector of values (one per
+//! config number, see [`crate::config::ParamTable`]). No I/O, no plotting.
+//!
+//! Passing values separately from the config is what lets one set of formulas serve point
+//! estimates (base values), Monte Carlo (sampled values), tornado swings and break-even grids.
+
+pub mod calibrate;
+pub mod curves;
+pub mod evaluate;
+pub mod inference;
+pub mod price;
+pub mod trace;
+pub mod training;
+pub mod uncertainty;
+
+use std::fmt;
+
+use crate::config::{Basis, Precision};
+
+/// Why an accelerator is not costed for a workload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Skip {
+    NoPrice(Basis),
+    NoPrecision(Precision),
+    NoTrainingMfu,
+}
+
+impl fmt::Display for Skip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Skip::NoPrice(Basis::Owned) => write!(f, "no [accelerator.owned] chip_usd, so no owned price"),
+            Skip::NoPrice(b) => write!(f, "no cloud.{}_usd_per_chip_hour", b.name()),
+            Skip::NoPrecision(p) => write!(f, "has no dense_tflops.{}", p.name()),
+            Skip::NoTrainingMfu => write!(f, "has no efficiency.training_mfu (inference-only chip)"),
+        }
+    }
+}
+
+/// An accelerator left out of a table, with the reason.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Skipped {
+    pub accelerator: String,
+    pub reason: String,
+}
+
+/// `n` points spaced evenly on a log scale from `lo` to `hi` (both included).
+pub fn log_space(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    if n < 2 || lo <= 0.0 || hi <= lo {
+        return vec![lo];
+    }
+    let (a, b) = (lo.ln(), hi.ln());
+    (0..n)
+        .map(|k| (a + (b - a) * k as f64 / (n - 1) as f64).exp())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    #[test]
+    fn log_space_hits_both_ends_and_decades() {
+        let xs = log_space(1.0, 1000.0, 4);
+        assert_eq!(xs.len(), 4);
+        // 1, 10, 100, 1000
+        assert_relative_eq!(xs[1], 10.0, max_relative = 1e-12);
+        assert_relative_eq!(xs[3], 1000.0, max_relative = 1e-12);
+    }
+}

@@ -1,0 +1,115 @@
+//! The price of one chip-hour by basis (MODEL.md "Price of one chip-hour, by basis").
+
+use crate::config::{Accelerator, Basis, Economics};
+
+use super::Skip;
+use super::trace::{Trace, d, get};
+
+/// Owned cost of one chip-hour, split as the TCO chart stacks it (USD per chip-hour).
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct OwnedBreakdown {
+    /// Capital recovery of the system, less the vendor's margin.
+    pub capital: f64,
+    /// Capital recovery of the chip vendor's gross margin (0 when no margin is given).
+    pub vendor_margin: f64,
+    pub maintenance: f64,
+    pub hosting: f64,
+    pub energy: f64,
+}
+
+impl OwnedBreakdown {
+    pub fn total(&self) -> f64 {
+        self.capital + self.vendor_margin + self.maintenance + self.hosting + self.energy
+    }
+}
+
+/// Capital recovery factor: the yearly payment that repays 1 USD over `years` at `rate`.
+pub fn crf(rate: f64, years: f64) -> f64 {
+    if rate.abs() < 1e-12 {
+        1.0 / years
+    } else {
+        rate / (1.0 - (1.0 + rate).powf(-years))
+    }
+}
+
+/// Chip power as the chip's share of whole-server draw, in kW.
+pub fn power_kw(econ: &Economics, acc: &Accelerator, v: &[f64], t: &mut impl Trace) -> f64 {
+    let w = get(v, acc.power_w, "chip power", t);
+    let f = get(v, econ.system_power_factor, "system power factor", t);
+    d(t, "power_kw", "power_w * system_power_factor / 1000", w * f / 1000.0, "kW")
+}
+
+/// Total cost of ownership per chip-hour.
+pub fn owned(econ: &Economics, acc: &Accelerator, v: &[f64], t: &mut impl Trace) -> Result<OwnedBreakdown, Skip> {
+    let o = acc.owned.as_ref().ok_or(Skip::NoPrice(Basis::Owned))?;
+    let chip = get(v, o.chip_usd, "chip price", t);
+    let so = get(v, o.system_overhead.unwrap_or(econ.system_overhead), "system overhead", t);
+    let margin = match o.vendor_gross_margin {
+        Some(m) => get(v, m, "vendor gross margin", t),
+        None => 0.0,
+    };
+    let r = get(v, econ.cost_of_capital, "cost of capital", t);
+    let years = get(v, econ.lifetime_years, "lifetime", t);
+    let maint = get(v, econ.maintenance_per_year, "maintenance", t);
+    let avail = get(v, econ.availability, "availability", t);
+    let hosting = get(v, econ.hosting_usd_per_kw_month, "hosting", t);
+    let lf = get(v, econ.load_factor, "load factor", t);
+    let pue = get(v, econ.pue, "PUE", t);
+    let elec = get(v, econ.electricity_usd_per_kwh, "electricity", t);
+    let kw = power_kw(econ, acc, v, t);
+
+    let capex = d(t, "capex", "chip_usd * (1 + system_overhead)", chip * (1.0 + so), "USD");
+    let crf = d(t, "crf", "r / (1 - (1 + r)^-L)", crf(r, years), "per year");
+    let hours = d(t, "usable hours per year", "8760 * availability", 8760.0 * avail, "h");
+    let capital_all = d(t, "capital", "capex * crf / usable hours", capex * crf / hours, "USD/chip-hour");
+    let vendor_margin = d(
+        t,
+        "of which vendor margin",
+        "chip_usd * vendor_gross_margin * crf / usable hours",
+        chip * margin * crf / hours,
+        "USD/chip-hour",
+    );
+    let maintenance = d(t, "maintenance", "capex * maintenance_per_year / usable hours", capex * maint / hours, "USD/chip-hour");
+    let hosting = d(t, "hosting", "power_kw * hosting_usd_per_kw_month * 12 / usable hours", kw * hosting * 12.0 / hours, "USD/chip-hour");
+    let energy = d(t, "energy", "power_kw * load_factor * pue * electricity", kw * lf * pue * elec, "USD/chip-hour");
+    let b = OwnedBreakdown {
+        capital: capital_all - vendor_margin,
+        vendor_margin,
+        maintenance,
+        hosting,
+        energy,
+    };
+    d(t, "owned USD per chip-hour", "capital + maintenance + hosting + energy", b.total(), "USD/chip-hour");
+    Ok(b)
+}
+
+/// USD per chip-hour on `basis`, or why the accelerator has no price there.
+pub fn usd_per_chip_hour(econ: &Economics, acc: &Accelerator, basis: Basis, v: &[f64], t: &mut impl Trace) -> Result<f64, Skip> {
+    match basis {
+        Basis::Owned => owned(econ, acc, v, t).map(|b| b.total()),
+        Basis::OnDemand | Basis::Committed => {
+            let cloud = acc.cloud.as_ref();
+            let p = match basis {
+                Basis::OnDemand => cloud.and_then(|c| c.on_demand),
+                _ => cloud.and_then(|c| c.committed),
+            };
+            let p = p.ok_or(Skip::NoPrice(basis))?;
+            let label = if basis == Basis::OnDemand { "on-demand price" } else { "committed price" };
+            Ok(get(v, p, label, t))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    #[test]
+    fn crf_matches_the_annuity_formula() {
+        // r = 0.08, L = 5: 0.08 / (1 - 1.08^-5) = 0.08 / (1 - 0.680583) = 0.250456
+        assert_relative_eq!(crf(0.08, 5.0), 0.250_456_45, max_relative = 1e-6);
+        // r = 0: straight-line, 1 / L
+        assert_relative_eq!(crf(0.0, 4.0), 0.25);
+    }
+}

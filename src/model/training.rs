@@ -1,0 +1,205 @@
+//! Training figures (MODEL.md "Training").
+
+use crate::config::{Accelerator, Config, Param, Precision, Training};
+
+use super::Skip;
+use super::price::{power_kw, usd_per_chip_hour};
+use super::trace::{Trace, d, get};
+
+/// The numbers one training estimate needs, resolved from the config (SI units).
+#[derive(Clone, Copy, Debug)]
+pub struct TrainingInputs {
+    /// Total parameters (count).
+    pub params: f64,
+    /// Active parameters per token (count).
+    pub active_params: f64,
+    /// Training tokens (count).
+    pub tokens: f64,
+    /// Total FLOPs when the workload gives them (else 6·N·D).
+    pub flops_override: Option<f64>,
+    /// Dense peak of one chip at the workload's precision (FLOP/s).
+    pub peak_flops: f64,
+    pub mfu: f64,
+    pub usd_per_chip_hour: f64,
+    pub chips: Option<u64>,
+    /// Usable memory of one chip (bytes).
+    pub usable_memory: f64,
+    pub bytes_per_param: f64,
+    pub power_kw: f64,
+    pub load_factor: f64,
+    pub pue: f64,
+}
+
+/// One training estimate.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct TrainingFigures {
+    pub usd_per_chip_hour: f64,
+    /// Total training compute (FLOP).
+    pub flops: f64,
+    pub chip_hours: f64,
+    pub cost_usd: f64,
+    /// Wall-clock days on the workload's `chips` (absent when it gives none).
+    pub wall_days: Option<f64>,
+    /// Chips needed to hold the training state.
+    pub min_chips: u64,
+    /// False when the workload's `chips` cannot hold the training state.
+    pub feasible: bool,
+    pub energy_kwh: f64,
+}
+
+/// The formulas, on resolved inputs.
+pub fn figures(i: &TrainingInputs, t: &mut impl Trace) -> TrainingFigures {
+    let flops = match i.flops_override {
+        Some(f) => d(t, "C (training FLOPs)", "given by the workload's `flops`", f, "FLOP"),
+        None => d(t, "C (training FLOPs)", "6 * N * D", 6.0 * i.active_params * i.tokens, "FLOP"),
+    };
+    let per_chip = d(t, "delivered FLOP/s per chip", "dense peak * training_mfu", i.peak_flops * i.mfu, "FLOP/s");
+    let chip_hours = d(t, "chip-hours", "C / delivered FLOP/s / 3600", flops / per_chip / 3600.0, "chip-h");
+    let cost_usd = d(t, "cost", "chip-hours * USD per chip-hour", chip_hours * i.usd_per_chip_hour, "USD");
+    let wall_days = i
+        .chips
+        .map(|c| d(t, "wall-clock", "chip-hours / chips / 24", chip_hours / c as f64 / 24.0, "days"));
+    let need = d(t, "training state", "params * training_bytes_per_param", i.params * i.bytes_per_param, "bytes");
+    let min_chips = d(t, "min chips", "ceil(training state / usable memory per chip)", (need / i.usable_memory).ceil(), "chips");
+    let energy_kwh = d(
+        t,
+        "energy",
+        "chip-hours * power_kw * load_factor * pue",
+        chip_hours * i.power_kw * i.load_factor * i.pue,
+        "kWh",
+    );
+    let min_chips = min_chips.clamp(1.0, u64::MAX as f64) as u64;
+    TrainingFigures {
+        usd_per_chip_hour: i.usd_per_chip_hour,
+        flops,
+        chip_hours,
+        cost_usd,
+        wall_days,
+        min_chips,
+        feasible: i.chips.is_none_or(|c| c >= min_chips),
+        energy_kwh,
+    }
+}
+
+/// A training shape, from a workload or a calibration run.
+#[derive(Clone, Copy, Debug)]
+pub struct Shape {
+    pub params_b: Param,
+    pub active_params_b: Param,
+    pub tokens_t: Param,
+    pub precision: Precision,
+    pub flops: Option<Param>,
+    pub chips: Option<u64>,
+}
+
+impl From<&Training> for Shape {
+    fn from(w: &Training) -> Self {
+        Shape {
+            params_b: w.params_b,
+            active_params_b: w.active_params_b,
+            tokens_t: w.tokens_t,
+            precision: w.precision,
+            flops: w.flops,
+            chips: w.chips,
+        }
+    }
+}
+
+/// Dense peak at `precision` and achieved training MFU, or why the pair is skipped.
+pub fn peak_and_mfu(acc: &Accelerator, precision: Precision, v: &[f64], t: &mut impl Trace) -> Result<(f64, f64), Skip> {
+    let tf = acc.tflops(precision).ok_or(Skip::NoPrecision(precision))?;
+    let mfu = acc.efficiency.training_mfu.ok_or(Skip::NoTrainingMfu)?;
+    let peak = get(v, tf, "dense peak (workload precision)", t);
+    let peak = d(t, "dense peak", "TFLOPS * 1e12", peak * 1e12, "FLOP/s");
+    Ok((peak, get(v, mfu, "training MFU", t)))
+}
+
+/// Resolves a training shape on one accelerator into inputs.
+pub fn inputs(cfg: &Config, s: &Shape, acc: &Accelerator, v: &[f64], t: &mut impl Trace) -> Result<TrainingInputs, Skip> {
+    let (peak_flops, mfu) = peak_and_mfu(acc, s.precision, v, t)?;
+    let e = &cfg.economics;
+    let usd = usd_per_chip_hour(e, acc, e.basis, v, t)?;
+    let params = get(v, s.params_b, "parameters", t) * 1e9;
+    let active = get(v, s.active_params_b, "active parameters", t) * 1e9;
+    let tokens = get(v, s.tokens_t, "tokens", t) * 1e12;
+    let flops_override = s.flops.map(|f| get(v, f, "FLOPs", t));
+    let mem = get(v, acc.memory_gb, "memory", t) * 1e9;
+    let frac = get(v, e.usable_memory_fraction, "usable memory fraction", t);
+    let bpp = get(v, e.training_bytes_per_param, "training bytes per parameter", t);
+    let kw = power_kw(e, acc, v, t);
+    Ok(TrainingInputs {
+        params,
+        active_params: active,
+        tokens,
+        flops_override,
+        peak_flops,
+        mfu,
+        usd_per_chip_hour: usd,
+        chips: s.chips,
+        usable_memory: mem * frac,
+        bytes_per_param: bpp,
+        power_kw: kw,
+        load_factor: get(v, e.load_factor, "load factor", t),
+        pue: get(v, e.pue, "PUE", t),
+    })
+}
+
+/// Training figures for one workload on one accelerator.
+pub fn estimate(cfg: &Config, w: &Training, acc: &Accelerator, v: &[f64], t: &mut impl Trace) -> Result<TrainingFigures, Skip> {
+    inputs(cfg, &Shape::from(w), acc, v, t).map(|i| figures(&i, t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    fn h100_70b() -> TrainingInputs {
+        TrainingInputs {
+            params: 70e9,
+            active_params: 70e9,
+            tokens: 15e12,
+            flops_override: None,
+            peak_flops: 989e12,
+            mfu: 0.4,
+            usd_per_chip_hour: 6.88,
+            chips: Some(8192),
+            usable_memory: 80e9 * 0.9,
+            bytes_per_param: 16.0,
+            power_kw: 0.7 * 1.4,
+            load_factor: 0.8,
+            pue: 1.2,
+        }
+    }
+
+    #[test]
+    fn dense_70b_on_h100_by_hand() {
+        let f = figures(&h100_70b(), &mut ());
+        // C = 6 * 70e9 * 15e12 = 6.3e24 FLOP
+        assert_relative_eq!(f.flops, 6.3e24);
+        // per chip = 989e12 * 0.4 = 3.956e14 FLOP/s; chip-hours = 6.3e24 / 3.956e14 / 3600
+        //          = 1.592517e10 s / 3600 = 4,423,658.2 chip-h
+        assert_relative_eq!(f.chip_hours, 4_423_658.24, max_relative = 1e-8);
+        // cost = 4,423,658.24 * 6.88 = 30,434,768.7 USD
+        assert_relative_eq!(f.cost_usd, 30_434_768.7, max_relative = 1e-8);
+        // wall = 4,423,658.24 / 8192 / 24 = 22.4996 days
+        assert_relative_eq!(f.wall_days.unwrap_or(0.0), 22.499_47, max_relative = 1e-5);
+        // state = 70e9 * 16 = 1.12e12 B; usable = 72e9 B; 1.12e12 / 72e9 = 15.56 -> 16 chips
+        assert_eq!(f.min_chips, 16);
+        assert!(f.feasible);
+        // energy = chip-h * 0.98 kW * 0.8 * 1.2 = 4,423,658.24 * 0.9408 = 4,161,777.67 kWh
+        assert_relative_eq!(f.energy_kwh, 4_161_777.67, max_relative = 1e-8);
+    }
+
+    #[test]
+    fn too_few_chips_is_infeasible_and_moe_uses_active_params() {
+        let mut i = h100_70b();
+        i.chips = Some(8);
+        assert!(!figures(&i, &mut ()).feasible);
+        i.active_params = 7e9;
+        // 6 * 7e9 * 15e12 = 6.3e23
+        assert_relative_eq!(figures(&i, &mut ()).flops, 6.3e23);
+        i.flops_override = Some(1e20);
+        assert_relative_eq!(figures(&i, &mut ()).flops, 1e20);
+    }
+}

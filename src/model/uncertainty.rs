@@ -1,0 +1,158 @@
+//! Uncertainty (MODEL.md "Uncertainty"): seeded Monte Carlo over every ranged input, each drawn
+//! from a PERT distribution on (low, base, high), and percentiles of any figure.
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Pert};
+
+use crate::config::{Param, ParamTable};
+
+use super::trace::Trace;
+
+/// P10, P50 and P90 of a figure.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct Band {
+    pub p10: f64,
+    pub p50: f64,
+    pub p90: f64,
+}
+
+impl Band {
+    /// A band that is a single value (no ranged input).
+    pub fn point(x: f64) -> Band {
+        Band { p10: x, p50: x, p90: x }
+    }
+}
+
+/// `n` value vectors: ranged params drawn from PERT, the rest at base. The same seed gives the
+/// same vectors (ChaCha8 is portable and stable across platforms and versions).
+pub fn sample_values(params: &ParamTable, n: usize, seed: u64) -> Vec<Vec<f64>> {
+    let base = params.base_values();
+    let ranged: Vec<(usize, Option<Pert<f64>>)> = params
+        .ranged()
+        .map(|p| {
+            let i = params.info(p);
+            let dist = (i.high > i.low).then(|| Pert::new(i.low, i.high).with_mode(i.base).ok()).flatten();
+            (p.0, dist)
+        })
+        .collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..n)
+        .map(|_| {
+            let mut v = base.clone();
+            for (k, dist) in &ranged {
+                if let Some(d) = dist {
+                    v[*k] = d.sample(&mut rng);
+                }
+            }
+            v
+        })
+        .collect()
+}
+
+/// The `q`-quantile (0..1) of sorted values, linear between order statistics.
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    let w = pos - lo as f64;
+    sorted[lo] * (1.0 - w) + sorted[hi] * w
+}
+
+/// P10/P50/P90 of finite samples. `point`, the figure at base values, is kept inside
+/// [P10, P90]: where a range's base sits at its end, the point is a tail value and the band is
+/// widened to it rather than shown without it.
+pub fn band(samples: &mut Vec<f64>, point: f64) -> Band {
+    samples.retain(|x| x.is_finite());
+    samples.sort_by(f64::total_cmp);
+    if samples.is_empty() {
+        return Band::point(point);
+    }
+    Band {
+        p10: quantile(samples, 0.1).min(point),
+        p50: quantile(samples, 0.5),
+        p90: quantile(samples, 0.9).max(point),
+    }
+}
+
+/// A tracer that records which config numbers a figure reads.
+#[derive(Default)]
+pub struct Deps {
+    pub params: Vec<Param>,
+}
+
+impl Trace for Deps {
+    fn input(&mut self, _label: &str, param: Param, _value: f64) {
+        if !self.params.contains(&param) {
+            self.params.push(param);
+        }
+    }
+}
+
+impl Deps {
+    /// The ranged numbers among the recorded ones.
+    pub fn ranged(&self, table: &ParamTable) -> Vec<Param> {
+        self.params.iter().copied().filter(|p| table.info(*p).ranged).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Origin, ParamInfo};
+
+    fn table(low: f64, base: f64, high: f64) -> ParamTable {
+        let mut t = ParamTable::default();
+        t.push(ParamInfo {
+            path: "x".into(),
+            unit: "",
+            low,
+            base,
+            high,
+            ranged: true,
+            origin: Origin::Default,
+            source: None,
+            as_of: None,
+            estimate: false,
+            conversion: None,
+        });
+        t
+    }
+
+    #[test]
+    fn pert_mean_and_spread_match_theory() {
+        // PERT(a=1, m=2, c=5): mean = (a + 4m + c) / 6 = 14/6 = 2.3333;
+        // alpha = 1 + 4 (m - a)/(c - a) = 2, beta = 1 + 4 (c - m)/(c - a) = 4;
+        // var = (mean - a)(c - mean) / 7 = 1.3333 * 2.6667 / 7 = 0.50794, sd = 0.71270
+        let v = sample_values(&table(1.0, 2.0, 5.0), 40_000, 7);
+        let xs: Vec<f64> = v.iter().map(|s| s[0]).collect();
+        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / xs.len() as f64;
+        assert!((mean - 2.3333).abs() < 0.02, "mean {mean}");
+        assert!((var.sqrt() - 0.7127).abs() < 0.02, "sd {}", var.sqrt());
+        assert!(xs.iter().all(|x| (1.0..=5.0).contains(x)));
+    }
+
+    #[test]
+    fn same_seed_same_samples_other_seed_other_samples() {
+        let t = table(1.0, 2.0, 5.0);
+        assert_eq!(sample_values(&t, 10, 42), sample_values(&t, 10, 42));
+        assert_ne!(sample_values(&t, 10, 42), sample_values(&t, 10, 43));
+    }
+
+    #[test]
+    fn quantiles_interpolate_and_band_holds_the_point() {
+        let s: Vec<f64> = (0..=10).map(f64::from).collect();
+        // position 0.1 * 10 = 1 -> 1.0; 0.5 -> 5.0; 0.9 -> 9.0
+        assert_eq!(quantile(&s, 0.1), 1.0);
+        assert_eq!(quantile(&s, 0.5), 5.0);
+        let mut s2 = s.clone();
+        let b = band(&mut s2, 0.0);
+        assert_eq!((b.p10, b.p90), (0.0, 9.0));
+        // no ranged input: every sample equals the point
+        let mut flat = vec![3.0; 20];
+        assert_eq!(band(&mut flat, 3.0), Band::point(3.0));
+    }
+}

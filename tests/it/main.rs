@@ -1,0 +1,6 @@
+//! Integration tests: one binary (link once), a module per concern. Each test runs the real
+//! `accel-cost` binary on configs in tests/fixtures/.
+
+mod commands;
+mod common;
+mod validation;

@@ -1,0 +1,1 @@
+// validation tests: written by a helper
