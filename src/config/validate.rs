@@ -434,6 +434,14 @@ fn as_f64(v: &Value) -> Option<f64> {
     }
 }
 
+/// No config number is smaller (in magnitude, other than 0) or larger than these: far beyond
+/// any real chip or workload, and small enough that no product of them overflows an f64, so
+/// no valid config can yield infinity or NaN.
+pub const MIN_MAGNITUDE: f64 = 1e-12;
+pub const MAX_MAGNITUDE: f64 = 1e15;
+/// Total training FLOPs may go higher (1e26 today).
+pub const MAX_FLOPS: f64 = 1e40;
+
 /// Reads a plain number or a `{ low, base, high }` range and checks it.
 fn read_number(n: &Node, key: &str, what: &str, check: Check, ctx: &mut Ctx) -> Option<(f64, f64, f64, bool)> {
     let (low, base, high, ranged) = match &n.value {
@@ -493,6 +501,15 @@ fn read_number(n: &Node, key: &str, what: &str, check: Check, ctx: &mut Ctx) -> 
     for x in [low, base, high] {
         if !x.is_finite() {
             ctx.diags.err(&n.origin, format!("`{key}` in {what} is {x}, not a finite number"), "numbers must be finite");
+            return None;
+        }
+        let max = if key == "flops" { MAX_FLOPS } else { MAX_MAGNITUDE };
+        if x != 0.0 && !(MIN_MAGNITUDE..=max).contains(&x.abs()) {
+            ctx.diags.err(
+                &n.origin,
+                format!("`{key}` in {what} is {x}, outside the plausible range {MIN_MAGNITUDE:e} to {max:e}"),
+                "check the unit: memory_gb is in GB, params_b in billions, tokens_t in trillions",
+            );
             return None;
         }
         if !check.ok(x) {

@@ -68,3 +68,5 @@ mod tests {
         assert_relative_eq!(xs[3], 1000.0, max_relative = 1e-12);
     }
 }
+#[cfg(test)]
+mod props;

@@ -25,10 +25,12 @@ impl OwnedBreakdown {
 
 /// Capital recovery factor: the yearly payment that repays 1 USD over `years` at `rate`.
 pub fn crf(rate: f64, years: f64) -> f64 {
-    if rate.abs() < 1e-12 {
+    // 1 - (1 + r)^-L written as -expm1(-L ln(1 + r)): exact even when r * L is tiny.
+    let denom = -(-years * rate.ln_1p()).exp_m1();
+    if rate.abs() < 1e-12 || denom <= 0.0 {
         1.0 / years
     } else {
-        rate / (1.0 - (1.0 + rate).powf(-years))
+        rate / denom
     }
 }
 
@@ -111,5 +113,7 @@ mod tests {
         assert_relative_eq!(crf(0.08, 5.0), 0.250_456_45, max_relative = 1e-6);
         // r = 0: straight-line, 1 / L
         assert_relative_eq!(crf(0.0, 4.0), 0.25);
+        // r * L tiny: tends to 1 / L, not 0 / 0
+        assert_relative_eq!(crf(3.6e-7, 1.3e-11), 1.0 / 1.3e-11, max_relative = 1e-6);
     }
 }

@@ -178,17 +178,17 @@ mod tests {
         // C = 6 * 70e9 * 15e12 = 6.3e24 FLOP
         assert_relative_eq!(f.flops, 6.3e24);
         // per chip = 989e12 * 0.4 = 3.956e14 FLOP/s; chip-hours = 6.3e24 / 3.956e14 / 3600
-        //          = 1.592517e10 s / 3600 = 4,423,658.2 chip-h
-        assert_relative_eq!(f.chip_hours, 4_423_658.24, max_relative = 1e-8);
-        // cost = 4,423,658.24 * 6.88 = 30,434,768.7 USD
-        assert_relative_eq!(f.cost_usd, 30_434_768.7, max_relative = 1e-8);
-        // wall = 4,423,658.24 / 8192 / 24 = 22.4996 days
-        assert_relative_eq!(f.wall_days.unwrap_or(0.0), 22.499_47, max_relative = 1e-5);
+        //          = 1.5925177e10 s / 3600 = 4,423,660.263 chip-h
+        assert_relative_eq!(f.chip_hours, 4_423_660.263, max_relative = 1e-9);
+        // cost = 4,423,660.263 * 6.88 = 30,434,782.61 USD
+        assert_relative_eq!(f.cost_usd, 30_434_782.61, max_relative = 1e-9);
+        // wall = 4,423,660.263 / 8192 / 24 = 22.49990 days
+        assert_relative_eq!(f.wall_days.unwrap_or(0.0), 22.499_899, max_relative = 1e-6);
         // state = 70e9 * 16 = 1.12e12 B; usable = 72e9 B; 1.12e12 / 72e9 = 15.56 -> 16 chips
         assert_eq!(f.min_chips, 16);
         assert!(f.feasible);
-        // energy = chip-h * 0.98 kW * 0.8 * 1.2 = 4,423,658.24 * 0.9408 = 4,161,777.67 kWh
-        assert_relative_eq!(f.energy_kwh, 4_161_777.67, max_relative = 1e-8);
+        // energy = chip-h * 0.98 kW * 0.8 * 1.2 = 4,423,660.263 * 0.9408 = 4,161,779.58 kWh
+        assert_relative_eq!(f.energy_kwh, 4_161_779.58, max_relative = 1e-8);
     }
 
     #[test]

@@ -1,1 +1,210 @@
-// command tests
+//! Each command's output shape, on the starter fixture and the shipped configs.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::common::{fixture, run, stderr, stdout};
+
+fn good() -> String {
+    fixture("good").to_string_lossy().into_owned()
+}
+
+fn json(args: &[&str]) -> Value {
+    let o = run(args);
+    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+    serde_json::from_str(&stdout(&o)).expect("valid JSON")
+}
+
+#[test]
+fn estimate_json_has_the_cli_md_training_shape() {
+    let v = json(&["estimate", "-c", &good(), "--workload", "dense-70b", "--json"]);
+    assert_eq!(v["workload"], "dense-70b");
+    assert_eq!(v["kind"], "training");
+    assert_eq!(v["basis"], "on_demand");
+    let r = &v["results"][0];
+    for k in ["accelerator", "usd_per_chip_hour", "flops", "chip_hours", "cost_usd", "wall_days", "min_chips", "feasible", "energy_kwh"] {
+        assert!(r.get(k).is_some(), "missing {k} in {r}");
+    }
+    // The starter's MFU and prices are ranges: P10/P90 keys present, ordered around the point.
+    let (p10, base, p90) = (r["p10_cost_usd"].as_f64(), r["cost_usd"].as_f64(), r["p90_cost_usd"].as_f64());
+    assert!(p10 <= base && base <= p90, "{p10:?} {base:?} {p90:?}");
+}
+
+#[test]
+fn estimate_json_has_the_cli_md_inference_shape() {
+    let v = json(&["estimate", "-c", &good(), "--workload", "chat-70b", "--accelerator", "trn2", "--json"]);
+    assert_eq!(v["kind"], "inference");
+    let r = &v["results"][0];
+    for k in ["accelerator", "usd_per_chip_hour", "chips_per_replica", "output_tokens_per_s_per_chip", "tokens_per_s_per_user", "ttft_s", "usd_per_m_output_tokens", "usd_per_m_tokens", "measured"] {
+        assert!(r.get(k).is_some(), "missing {k}");
+    }
+    assert_eq!(v["results"].as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn no_ranges_means_no_percentile_keys() {
+    // Pin every ranged input of the h100 training row to a number: the keys disappear.
+    let sets = [
+        "accelerator.h100-sxm.efficiency.training_mfu=0.4",
+        "economics.pue=1.2",
+        "economics.load_factor=0.8",
+        "economics.system_power_factor=1.4",
+    ];
+    let mut args = vec!["estimate", "-c", fixture_str(), "--workload", "dense-70b", "--accelerator", "h100-sxm", "--json"];
+    for s in &sets {
+        args.push("--set");
+        args.push(s);
+    }
+    let v = json(&args);
+    let r = &v["results"][0];
+    assert!(r.get("p10_cost_usd").is_none(), "{r}");
+}
+
+fn fixture_str() -> &'static str {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/good")
+}
+
+#[test]
+fn skipped_accelerators_are_listed_with_the_reason() {
+    // trn2 has no committed price in the starter config.
+    let v = json(&["estimate", "-c", &good(), "--workload", "dense-70b", "--set", "economics.basis=committed", "--set", "accelerator.h100-sxm.cloud.committed_usd_per_chip_hour=4.9", "--json"]);
+    let skipped = v["skipped"].as_array().expect("skipped list");
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0]["accelerator"], "trn2");
+    assert!(skipped[0]["reason"].as_str().unwrap_or("").contains("committed"), "{skipped:?}");
+}
+
+#[test]
+fn compare_marks_the_cheapest_and_gives_ratios_in_every_format() {
+    let t = stdout(&run(&["compare", "-c", &good()]));
+    assert!(t.contains("*  trn2"), "{t}");
+    assert!(t.contains("1.00x"), "{t}");
+    let md = stdout(&run(&["compare", "-c", &good(), "--format", "markdown"]));
+    assert!(md.contains("| **trn2** |"), "{md}");
+    let csv = stdout(&run(&["compare", "-c", &good(), "--format", "csv"]));
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 1 + 4, "{csv}");
+    let cols = lines[0].split(',').count();
+    assert!(lines.iter().all(|l| l.split(',').count() == cols));
+    let v = json(&["compare", "-c", &good(), "--format", "json"]);
+    assert_eq!(v["workloads"].as_array().map(Vec::len), Some(2));
+    assert_eq!(v["workloads"][0]["results"][1]["cheapest"], true);
+}
+
+#[test]
+fn break_even_price_really_gives_a_ratio_of_one() {
+    let v = json(&["estimate", "-c", &good(), "--workload", "chat-70b", "--json"]);
+    let trn2 = v["results"].as_array().and_then(|a| a.iter().find(|r| r["accelerator"] == "trn2")).expect("trn2 row");
+    let be = trn2["break_even_usd_per_chip_hour"].as_f64().expect("break-even");
+    let set = format!("accelerator.trn2.cloud.on_demand_usd_per_chip_hour={be}");
+    let v2 = json(&["estimate", "-c", &good(), "--workload", "chat-70b", "--set", &set, "--json"]);
+    let r = v2["results"].as_array().and_then(|a| a.iter().find(|r| r["accelerator"] == "trn2")).expect("trn2 row");
+    let ratio = r["ratio_to_reference"].as_f64().expect("ratio");
+    assert!((ratio - 1.0).abs() < 1e-9, "ratio at break-even {ratio}");
+}
+
+#[test]
+fn same_seed_gives_byte_identical_output() {
+    let a = stdout(&run(&["compare", "-c", &good(), "--format", "json"]));
+    let b = stdout(&run(&["compare", "-c", &good(), "--format", "json"]));
+    assert_eq!(a, b);
+    let c = stdout(&run(&["compare", "-c", &good(), "--format", "json", "--set", "report.monte_carlo.seed=7"]));
+    assert_ne!(a, c);
+}
+
+#[test]
+fn explain_names_each_input_with_its_file_line_and_source() {
+    let o = run(&["explain", "-c", &good(), "--workload", "dense-70b", "--accelerator", "trn2"]);
+    assert_eq!(o.status.code(), Some(0));
+    let t = stdout(&o);
+    assert!(t.contains("accelerator.trn2.cloud.on_demand_usd_per_chip_hour at "), "{t}");
+    assert!(t.contains("accelerators.toml:"), "{t}");
+    assert!(t.contains("source: "), "{t}");
+    assert!(t.contains("C (training FLOPs) = 6 * N * D"), "{t}");
+    assert!(t.contains("Result: cost_usd = "), "{t}");
+    assert!(t.contains("(estimate)"), "{t}");
+}
+
+#[test]
+fn explain_shows_an_override_as_its_origin() {
+    let t = stdout(&run(&["explain", "-c", &good(), "--workload", "chat-70b", "--accelerator", "h100-sxm", "--set", "accelerator.h100-sxm.cloud.on_demand_usd_per_chip_hour=2"]));
+    assert!(t.contains("at --set accelerator.h100-sxm.cloud.on_demand_usd_per_chip_hour=2"), "{t}");
+}
+
+#[test]
+fn unknown_workload_or_accelerator_is_a_usage_error_with_a_hint() {
+    let o = run(&["explain", "-c", &good(), "--workload", "dense70b", "--accelerator", "trn2"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("did you mean `dense-70b`?"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_closed_pipe_exits_zero() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_accel-cost"))
+        .args(["compare", "-c", &good()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut first = [0u8; 1];
+    child.stdout.take().expect("stdout").read_exact(&mut first).expect("one byte");
+    // stdout is dropped here: the pipe is closed with output still pending.
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn init_writes_a_starter_that_validates_and_refuses_a_full_folder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let target = dir.path().join("starter");
+    let t = target.to_string_lossy().into_owned();
+    let o = run(&["init", &t]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = run(&["validate", "-c", &t]);
+    assert_eq!(v.status.code(), Some(0), "{}", stderr(&v));
+    assert!(stderr(&v).is_empty(), "starter gives warnings: {}", stderr(&v));
+    let again = run(&["init", &t]);
+    assert_eq!(again.status.code(), Some(2));
+}
+
+#[test]
+fn calibrate_json_has_runs_and_a_median() {
+    let v = json(&["calibrate", "--json"]);
+    let runs = v["runs"].as_array().expect("runs");
+    assert!(runs.len() >= 5);
+    for r in runs {
+        for k in ["id", "accelerator", "reported_chip_hours", "predicted_chip_hours", "error_pct", "implied_mfu"] {
+            assert!(r.get(k).is_some(), "missing {k}");
+        }
+        assert!(r["error_pct"].as_f64().unwrap_or(100.0).abs() <= 15.0, "run outside 15%: {r}");
+    }
+    assert!(v["median_abs_error_pct"].as_f64().is_some());
+}
+
+#[test]
+fn shipped_configs_validate_with_sixteen_accelerators_and_no_missing_source() {
+    let o = run(&["validate"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("Accelerators (16)"), "{out}");
+    for fam in ["gpu (6)", "trainium (3)", "inferentia (2)", "tpu (5)"] {
+        assert!(out.contains(fam), "{fam} missing: {out}");
+    }
+    assert!(!stderr(&o).contains("no `source`"), "{}", stderr(&o));
+}
+
+#[test]
+fn shipped_estimates_keep_p10_below_base_below_p90() {
+    for w in ["dense-8b", "dense-70b", "dense-405b", "moe-671b", "chat-8b", "chat-70b"] {
+        let v = json(&["estimate", "--workload", w, "--json"]);
+        let kind = v["kind"].as_str().unwrap_or("");
+        let key = if kind == "training" { "cost_usd" } else { "usd_per_m_output_tokens" };
+        for r in v["results"].as_array().expect("results") {
+            if let (Some(lo), Some(b), Some(hi)) = (r[format!("p10_{key}")].as_f64(), r[key].as_f64(), r[format!("p90_{key}")].as_f64()) {
+                assert!(lo <= b && b <= hi, "{w}/{}: {lo} {b} {hi}", r["accelerator"]);
+            }
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! Property tests of the model: linearity, monotonicity, and no NaN or infinity from any valid
+//! config.
+
+use proptest::prelude::*;
+
+use super::inference::{self, InferenceInputs};
+use super::price;
+use super::training::{self, TrainingInputs};
+use crate::config::load_str;
+
+fn training_inputs() -> impl Strategy<Value = TrainingInputs> {
+    (1e-3..1e4f64, 0.01..1.0f64, 1e-3..1e3f64, 1.0..1e5f64, 0.05..1.0f64, 0.1..100.0f64).prop_map(|(pb, share, tt, tf, mfu, price)| TrainingInputs {
+        params: pb * 1e9,
+        active_params: pb * share * 1e9,
+        tokens: tt * 1e12,
+        flops_override: None,
+        peak_flops: tf * 1e12,
+        mfu,
+        usd_per_chip_hour: price,
+        chips: Some(1024),
+        usable_memory: 72e9,
+        bytes_per_param: 16.0,
+        power_kw: 1.0,
+        load_factor: 0.8,
+        pue: 1.2,
+    })
+}
+
+fn inference_inputs() -> impl Strategy<Value = InferenceInputs> {
+    (
+        (0.1..2000.0f64, 0.01..1.0f64, 1.0..1024.0f64, 1.0..1e5f64, 1.0..1e4f64),
+        (1.0..1e4f64, 0.1..20.0f64, 0.01..1.0f64, 0.01..1.0f64, 0.05..1.0f64),
+    )
+        .prop_map(|((pb, share, batch, lin, lout), (tf, bw, mfu, mbu, util))| InferenceInputs {
+            params: pb * 1e9,
+            active_params: pb * share * 1e9,
+            weight_bytes: 1.0,
+            kv_bytes_per_token: 163_840.0,
+            batch,
+            input_tokens: lin,
+            output_tokens: lout,
+            min_chips: 1,
+            usable_memory: 72e9,
+            peak_flops: tf * 1e12,
+            bandwidth: bw * 1e12,
+            prefill_mfu: mfu,
+            decode_mfu: mfu,
+            decode_mbu: mbu,
+            usd_per_chip_hour: 3.0,
+            utilization: util,
+            measured_tps: None,
+        })
+}
+
+fn rel_eq(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs())
+}
+
+proptest! {
+    #[test]
+    fn training_cost_is_linear_in_price_and_tokens(i in training_inputs(), k in 0.01..100.0f64) {
+        let base = training::figures(&i, &mut ()).cost_usd;
+        let priced = training::figures(&TrainingInputs { usd_per_chip_hour: i.usd_per_chip_hour * k, ..i }, &mut ()).cost_usd;
+        let longer = training::figures(&TrainingInputs { tokens: i.tokens * k, ..i }, &mut ()).cost_usd;
+        prop_assert!(rel_eq(priced, base * k));
+        prop_assert!(rel_eq(longer, base * k));
+    }
+
+    #[test]
+    fn inference_cost_is_linear_in_price(i in inference_inputs(), k in 0.01..100.0f64) {
+        let base = inference::figures(&i, &mut ()).usd_per_m_output_tokens;
+        let priced = inference::figures(&InferenceInputs { usd_per_chip_hour: i.usd_per_chip_hour * k, ..i }, &mut ()).usd_per_m_output_tokens;
+        prop_assert!(rel_eq(priced, base * k));
+    }
+
+    #[test]
+    fn more_bandwidth_never_slows_decode(i in inference_inputs(), k in 1.0..10.0f64) {
+        let slow = inference::figures(&i, &mut ());
+        let fast = inference::figures(&InferenceInputs { bandwidth: i.bandwidth * k, ..i }, &mut ());
+        prop_assert!(fast.decode_step_s <= slow.decode_step_s);
+        prop_assert!(fast.output_tokens_per_s_per_chip >= slow.output_tokens_per_s_per_chip * (1.0 - 1e-12));
+    }
+
+    #[test]
+    fn owned_cost_rises_with_electricity_price(e1 in 0.0..0.5f64, de in 1e-4..0.5f64) {
+        let cfg = starter();
+        let mut v = cfg.params.base_values();
+        let acc = &cfg.accelerators[0];
+        v[cfg.economics.electricity_usd_per_kwh.0] = e1;
+        let lo = price::owned(&cfg.economics, acc, &v, &mut ()).map(|b| b.total());
+        v[cfg.economics.electricity_usd_per_kwh.0] = e1 + de;
+        let hi = price::owned(&cfg.economics, acc, &v, &mut ()).map(|b| b.total());
+        prop_assert!(matches!((lo, hi), (Ok(l), Ok(h)) if h > l));
+    }
+}
+
+fn starter() -> crate::config::Config {
+    let text: String = crate::init::FILES.iter().map(|(_, t)| *t).collect::<Vec<_>>().join("\n");
+    match load_str("starter.toml", &text, &[]) {
+        Ok(c) => c,
+        Err(e) => panic!("starter config invalid: {e:?}"),
+    }
+}
+
+/// A config with every number drawn from the whole valid range of its key.
+fn extreme_config(vals: &[f64]) -> String {
+    let g = |k: usize| vals[k % vals.len()];
+    format!(
+        r#"
+[economics]
+basis = "owned"
+electricity_usd_per_kwh = {e}
+pue = {pue}
+hosting_usd_per_kw_month = {h}
+lifetime_years = {l}
+cost_of_capital = {r}
+availability = {a}
+system_power_factor = {spf}
+usable_memory_fraction = {umf}
+[[accelerator]]
+id = "x"
+family = "gpu"
+year = 2024
+dense_tflops = {{ bf16 = {tf} }}
+memory_gb = {mem}
+memory_tb_per_s = {bw}
+power_w = {pw}
+[accelerator.cloud]
+on_demand_usd_per_chip_hour = {od}
+[accelerator.owned]
+chip_usd = {chip}
+vendor_gross_margin = {m}
+[accelerator.efficiency]
+training_mfu = {f1}
+prefill_mfu = {f2}
+decode_mfu = {f3}
+decode_mbu = {f4}
+[[training]]
+id = "t"
+params_b = {pb}
+tokens_t = {tt}
+precision = "bf16"
+chips = 3
+[[inference]]
+id = "i"
+params_b = {pb}
+precision = "bf16"
+layers = 7
+kv_heads = 3
+head_dim = 5
+input_tokens = {lin}
+output_tokens = {lout}
+batch = {b}
+utilization = {u}
+"#,
+        e = g(0) * 1e15,
+        pue = 1.0 + g(1) * 1e15,
+        h = g(2) * 1e15,
+        l = (g(3) * 1e15).max(1e-12),
+        r = g(4) * 0.999,
+        a = g(5).max(1e-12),
+        spf = 1.0 + g(6) * 1e15,
+        umf = g(7).max(1e-12),
+        tf = (g(8) * 1e15).max(1e-12),
+        mem = (g(9) * 1e15).max(1e-12),
+        bw = (g(10) * 1e15).max(1e-12),
+        pw = (g(11) * 1e15).max(1e-12),
+        od = (g(12) * 1e15).max(1e-12),
+        chip = (g(13) * 1e15).max(1e-12),
+        m = g(14) * 0.999,
+        f1 = g(15).max(1e-12),
+        f2 = g(16).max(1e-12),
+        f3 = g(17).max(1e-12),
+        f4 = g(18).max(1e-12),
+        pb = (g(19) * 1e15).max(1e-12),
+        tt = (g(20) * 1e15).max(1e-12),
+        lin = (g(21) * 1e15).max(1e-12),
+        lout = (g(22) * 1e15).max(1e-12),
+        b = (g(23) * 1e15).max(1e-12),
+        u = g(24).max(1e-12),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Values are drawn log-uniformly across the whole valid range (1e-12..1e15), so the
+    /// extremes a planner could type are covered, not just typical values.
+    #[test]
+    fn no_valid_config_yields_nan_or_infinity(exps in proptest::collection::vec(-27.0..0.0f64, 25)) {
+        let vals: Vec<f64> = exps.iter().map(|e| 10f64.powf(*e)).collect();
+        let text = extreme_config(&vals);
+        let cfg = load_str("extreme.toml", &text, &[]);
+        prop_assume!(cfg.is_ok());
+        let cfg = cfg.unwrap_or_else(|_| unreachable!());
+        let v = cfg.params.base_values();
+        let accs: Vec<_> = cfg.accelerators.iter().collect();
+        for basis in [crate::config::Basis::OnDemand, crate::config::Basis::Owned] {
+            let mut c = cfg.clone();
+            c.economics.basis = basis;
+            for t in super::evaluate::compare(&c, &accs, &v) {
+                for r in t.rows {
+                    for (name, x) in r.figures.named() {
+                        prop_assert!(x.is_finite(), "{name} = {x} on {basis:?}\n{text}");
+                    }
+                }
+            }
+        }
+    }
+}
