@@ -50,11 +50,20 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
     match cli.command {
         Command::Init { dir } => crate::init::init(&dir),
         Command::Validate => validate(&load(&cli.config)?),
-        Command::Compare { workload, format } => compare(&load(&cli.config)?, workload.as_deref(), format),
-        Command::Estimate { workload, accelerator, json } => estimate(&load(&cli.config)?, &workload, accelerator.as_deref(), json),
-        Command::Explain { workload, accelerator } => explain(&load(&cli.config)?, &workload, &accelerator),
+        Command::Compare { workload, format } => {
+            compare(&load(&cli.config)?, workload.as_deref(), format)
+        }
+        Command::Estimate {
+            workload,
+            accelerator,
+            json,
+        } => estimate(&load(&cli.config)?, &workload, accelerator.as_deref(), json),
+        Command::Explain {
+            workload,
+            accelerator,
+        } => explain(&load(&cli.config)?, &workload, &accelerator),
         Command::Calibrate { json } => calibrate_cmd(&load(&cli.config)?, json),
-        Command::Report { out, format, scale } => crate::report::run(&load(&cli.config)?, &out, format, scale),
+        Command::Report { .. } => Err(AppError::Io("report: not built yet".into())),
     }
 }
 
@@ -100,14 +109,22 @@ fn find_workload<'a>(cfg: &'a Config, id: &str) -> Result<Workload<'a>, AppError
 
 /// Tables with Monte Carlo bands where inputs are ranges, and warnings for skipped or
 /// infeasible pairs.
-pub fn tables(cfg: &Config, workloads: &[Workload<'_>], accs: &[&config::Accelerator]) -> Vec<WorkloadTable> {
+pub fn tables(
+    cfg: &Config,
+    workloads: &[Workload<'_>],
+    accs: &[&config::Accelerator],
+) -> Vec<WorkloadTable> {
     let base = cfg.params.base_values();
-    let mut out: Vec<WorkloadTable> = workloads.iter().map(|w| evaluate::table(cfg, *w, accs, &base)).collect();
-    if out.iter().any(|t| t.rows.iter().any(|r| !r.ranged_inputs.is_empty())) {
+    let mut out: Vec<WorkloadTable> = workloads
+        .iter()
+        .map(|w| evaluate::table(cfg, *w, accs, &base))
+        .collect();
+    if out
+        .iter()
+        .any(|t| t.rows.iter().any(|r| !r.ranged_inputs.is_empty()))
+    {
         let samples = sample_values(&cfg.params, cfg.report.samples as usize, cfg.report.seed);
-        for t in &mut out {
-            evaluate::add_bands(cfg, t, &samples);
-        }
+        evaluate::add_bands_all(cfg, &mut out, &samples);
     }
     out
 }
@@ -149,7 +166,12 @@ fn compare(cfg: &Config, workload: Option<&str>, format: TableFormat) -> Result<
     Ok(())
 }
 
-fn estimate(cfg: &Config, workload: &str, accelerator: Option<&str>, json: bool) -> Result<(), AppError> {
+fn estimate(
+    cfg: &Config,
+    workload: &str,
+    accelerator: Option<&str>,
+    json: bool,
+) -> Result<(), AppError> {
     let w = find_workload(cfg, workload)?;
     let accs: Vec<&config::Accelerator> = match accelerator {
         Some(id) => vec![find_accelerator(cfg, id)?],
@@ -158,7 +180,8 @@ fn estimate(cfg: &Config, workload: &str, accelerator: Option<&str>, json: bool)
     let tables = tables(cfg, &[w], &accs);
     warn_skips(cfg, &tables);
     let bytes = if json {
-        let mut b = serde_json::to_vec_pretty(&export::table_json(&tables[0], cfg.economics.basis)).unwrap_or_default();
+        let mut b = serde_json::to_vec_pretty(&export::table_json(&tables[0], cfg.economics.basis))
+            .unwrap_or_default();
         b.push(b'\n');
         b
     } else {
@@ -193,7 +216,9 @@ fn explain(cfg: &Config, workload: &str, accelerator: &str) -> Result<(), AppErr
         Ok(f) => {
             let (name, unit) = w.metric_name();
             let _ = writeln!(text, "\nResult: {name} = {} {unit}", num(f.metric(), 6));
-            if let Some(r) = cfg.accelerator(&cfg.report.reference).filter(|r| r.id != acc.id)
+            if let Some(r) = cfg
+                .accelerator(&cfg.report.reference)
+                .filter(|r| r.id != acc.id)
                 && let Ok(rf) = w.estimate(cfg, r, &v, &mut ())
             {
                 let _ = writeln!(
@@ -221,8 +246,14 @@ fn calibrate_cmd(cfg: &Config, json: bool) -> Result<(), AppError> {
         b.push(b'\n');
         b
     } else {
-        let mut s = String::from("Calibration: predicted vs reported chip-hours of public training runs\n\n");
-        let _ = writeln!(s, "{:<14} {:<10} {:>14} {:>14} {:>8} {:>12} {:>14}", "run", "chip", "reported", "predicted", "error", "implied MFU", "configured MFU");
+        let mut s = String::from(
+            "Calibration: predicted vs reported chip-hours of public training runs\n\n",
+        );
+        let _ = writeln!(
+            s,
+            "{:<14} {:<10} {:>14} {:>14} {:>8} {:>12} {:>14}",
+            "run", "chip", "reported", "predicted", "error", "implied MFU", "configured MFU"
+        );
         for r in &rep.runs {
             let _ = writeln!(
                 s,
@@ -242,6 +273,21 @@ fn calibrate_cmd(cfg: &Config, json: bool) -> Result<(), AppError> {
         for k in &rep.skipped {
             let _ = writeln!(s, "skipped: {}", k.reason);
         }
+        if !rep.measured.is_empty() {
+            let _ = writeln!(s, "\nInference benchmarks ([[measured]]) against the roofline at the workload's own batch:");
+            for m in &rep.measured {
+                let _ = writeln!(
+                    s,
+                    "  {} on {}: measured {} tokens/s/chip, roofline {} ({}x)",
+                    m.workload,
+                    m.accelerator,
+                    num(m.measured_output_tokens_per_s_per_chip, 4),
+                    num(m.roofline_output_tokens_per_s_per_chip, 4),
+                    num(m.roofline_to_measured, 3)
+                );
+            }
+            let _ = writeln!(s, "  Rows without a benchmark use the roofline: below 1.0x it is conservative for them.");
+        }
         s.into_bytes()
     };
     output::stdout(&bytes)?;
@@ -250,34 +296,110 @@ fn calibrate_cmd(cfg: &Config, json: bool) -> Result<(), AppError> {
 
 fn validate(cfg: &Config) -> Result<(), AppError> {
     let mut s = String::new();
-    let _ = writeln!(s, "Loaded {} file(s): {}", cfg.files.len(), cfg.files.join(", "));
-    let _ = writeln!(s, "Basis: {} (set at {})", cfg.economics.basis.name(), cfg.economics.basis_origin);
-    let _ = writeln!(s, "Configs as of: {}   config hash: {}", cfg.as_of.as_deref().unwrap_or("(no as_of)"), cfg.hash);
+    let _ = writeln!(
+        s,
+        "Loaded {} file(s): {}",
+        cfg.files.len(),
+        cfg.files.join(", ")
+    );
+    let _ = writeln!(
+        s,
+        "Basis: {} (set at {})",
+        cfg.economics.basis.name(),
+        cfg.economics.basis_origin
+    );
+    let _ = writeln!(
+        s,
+        "Configs as of: {}   config hash: {}",
+        cfg.as_of.as_deref().unwrap_or("(no as_of)"),
+        cfg.hash
+    );
     let v = cfg.params.base_values();
-    let _ = writeln!(s, "\nAccelerators ({}), USD per chip-hour on basis {}:", cfg.accelerators.len(), cfg.economics.basis.name());
+    let _ = writeln!(
+        s,
+        "\nAccelerators ({}), USD per chip-hour on basis {}:",
+        cfg.accelerators.len(),
+        cfg.economics.basis.name()
+    );
     for fam in Family::ALL {
-        let accs: Vec<_> = cfg.accelerators.iter().filter(|a| a.family == fam).collect();
+        let accs: Vec<_> = cfg
+            .accelerators
+            .iter()
+            .filter(|a| a.family == fam)
+            .collect();
         if accs.is_empty() {
             continue;
         }
         let _ = writeln!(s, "  {} ({}):", fam.name(), accs.len());
         for a in accs {
-            let price = match crate::model::price::usd_per_chip_hour(&cfg.economics, a, cfg.economics.basis, &v, &mut ()) {
+            let price = match crate::model::price::usd_per_chip_hour(
+                &cfg.economics,
+                a,
+                cfg.economics.basis,
+                &v,
+                &mut (),
+            ) {
                 Ok(p) => format!("${}", num(p, 4)),
                 Err(e) => format!("no price ({e})"),
             };
             let precisions: Vec<&str> = a.dense_tflops.iter().map(|(p, _)| p.name()).collect();
-            let _ = writeln!(s, "    {:<10} {:<34} {}  {:>12}/chip-h  [{}]", a.id, a.name, a.year, price, precisions.join(" "));
+            let _ = writeln!(
+                s,
+                "    {:<10} {:<34} {}  {:>12}/chip-h  [{}]",
+                a.id,
+                a.name,
+                a.year,
+                price,
+                precisions.join(" ")
+            );
         }
     }
-    let ids = |v: Vec<&str>| if v.is_empty() { "(none)".to_string() } else { v.join(", ") };
-    let _ = writeln!(s, "\nTraining workloads ({}): {}", cfg.training.len(), ids(cfg.training.iter().map(|w| w.id.as_str()).collect()));
-    let _ = writeln!(s, "Inference workloads ({}): {}", cfg.inference.len(), ids(cfg.inference.iter().map(|w| w.id.as_str()).collect()));
-    let _ = writeln!(s, "Measured figures: {}   calibration runs: {}", cfg.measured.len(), cfg.calibration.len());
+    let ids = |v: Vec<&str>| {
+        if v.is_empty() {
+            "(none)".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    let _ = writeln!(
+        s,
+        "\nTraining workloads ({}): {}",
+        cfg.training.len(),
+        ids(cfg.training.iter().map(|w| w.id.as_str()).collect())
+    );
+    let _ = writeln!(
+        s,
+        "Inference workloads ({}): {}",
+        cfg.inference.len(),
+        ids(cfg.inference.iter().map(|w| w.id.as_str()).collect())
+    );
+    let _ = writeln!(
+        s,
+        "Measured figures: {}   calibration runs: {}",
+        cfg.measured.len(),
+        cfg.calibration.len()
+    );
     let ranged = cfg.params.infos.iter().filter(|i| i.ranged).count();
-    let estimates = cfg.params.infos.iter().filter(|i| i.estimate && !matches!(i.origin, Origin::Default)).count();
-    let defaults: Vec<&str> = cfg.params.infos.iter().filter(|i| matches!(i.origin, Origin::Default)).map(|i| i.path.as_str()).collect();
-    let _ = writeln!(s, "Numbers: {} in all, {} given as ranges, {} marked as estimates", cfg.params.infos.len(), ranged, estimates);
+    let estimates = cfg
+        .params
+        .infos
+        .iter()
+        .filter(|i| i.estimate && !matches!(i.origin, Origin::Default))
+        .count();
+    let defaults: Vec<&str> = cfg
+        .params
+        .infos
+        .iter()
+        .filter(|i| matches!(i.origin, Origin::Default))
+        .map(|i| i.path.as_str())
+        .collect();
+    let _ = writeln!(
+        s,
+        "Numbers: {} in all, {} given as ranges, {} marked as estimates",
+        cfg.params.infos.len(),
+        ranged,
+        estimates
+    );
     if !defaults.is_empty() {
         let _ = writeln!(s, "Built-in defaults used: {}", defaults.join(", "));
     }

@@ -43,7 +43,9 @@ pub enum Command {
         scale: u32,
     },
     /// The cost table of every workload x accelerator
-    #[command(after_help = "Examples:\n  accel-cost compare\n  accel-cost compare --workload chat-70b --format csv\n  accel-cost compare --set economics.basis=owned --format json")]
+    #[command(
+        after_help = "Examples:\n  accel-cost compare\n  accel-cost compare --workload chat-70b --format csv\n  accel-cost compare --set economics.basis=owned --format json"
+    )]
     Compare {
         /// Only this workload
         #[arg(long)]
@@ -52,7 +54,9 @@ pub enum Command {
         format: TableFormat,
     },
     /// One workload's figures
-    #[command(after_help = "Example:\n  accel-cost estimate --workload dense-70b --accelerator h100-sxm --json")]
+    #[command(
+        after_help = "Example:\n  accel-cost estimate --workload dense-70b --accelerator h100-sxm --json"
+    )]
     Estimate {
         #[arg(long)]
         workload: String,
@@ -78,10 +82,14 @@ pub enum Command {
         json: bool,
     },
     /// Load and check the configs; print what was loaded
-    #[command(after_help = "Example:\n  accel-cost validate -c configs --set accelerator.h100-sxm.cloud.on_demand_usd_per_chip_hour=2")]
+    #[command(
+        after_help = "Example:\n  accel-cost validate -c configs --set accelerator.h100-sxm.cloud.on_demand_usd_per_chip_hour=2"
+    )]
     Validate,
     /// Write a commented starter config folder
-    #[command(after_help = "Example:\n  accel-cost init my-configs && accel-cost validate -c my-configs")]
+    #[command(
+        after_help = "Example:\n  accel-cost init my-configs && accel-cost validate -c my-configs"
+    )]
     Init {
         /// Folder to create (must not exist or be empty)
         dir: PathBuf,

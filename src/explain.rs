@@ -8,8 +8,17 @@ use crate::fmt::num;
 use crate::model::trace::Trace;
 
 enum Event {
-    Input { label: String, param: Param, value: f64 },
-    Derived { label: String, formula: String, value: f64, unit: String },
+    Input {
+        label: String,
+        param: Param,
+        value: f64,
+    },
+    Derived {
+        label: String,
+        formula: String,
+        value: f64,
+        unit: String,
+    },
     Note(String),
 }
 
@@ -21,9 +30,16 @@ pub struct Recorder {
 
 impl Trace for Recorder {
     fn input(&mut self, label: &str, param: Param, value: f64) {
-        let seen = self.events.iter().any(|e| matches!(e, Event::Input { param: p, .. } if *p == param));
+        let seen = self
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::Input { param: p, .. } if *p == param));
         if !seen {
-            self.events.push(Event::Input { label: label.into(), param, value });
+            self.events.push(Event::Input {
+                label: label.into(),
+                param,
+                value,
+            });
         }
     }
     fn derived(&mut self, label: &str, formula: &str, value: f64, unit: &str) {
@@ -47,24 +63,47 @@ impl Recorder {
     pub fn render(&self, cfg: &Config, heading: &str) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "{heading}\n");
-        let _ = writeln!(out, "Inputs (value used, unit, key, where it was set, source):");
+        let _ = writeln!(
+            out,
+            "Inputs (value used, unit, key, where it was set, source):"
+        );
         let mut k = 0;
         for e in &self.events {
-            if let Event::Input { label, param, value } = e {
+            if let Event::Input {
+                label,
+                param,
+                value,
+            } = e
+            {
                 k += 1;
                 let i = cfg.params.info(*param);
                 let range = if i.ranged {
-                    format!("  range {} .. {} .. {}", num(i.low, 4), num(i.base, 4), num(i.high, 4))
+                    format!(
+                        "  range {} .. {} .. {}",
+                        num(i.low, 4),
+                        num(i.base, 4),
+                        num(i.high, 4)
+                    )
                 } else {
                     String::new()
                 };
-                let _ = writeln!(out, "  [{k}] {label} = {} {}{range}{}", num(*value, 6), i.unit, if i.estimate { "  (estimate)" } else { "" });
+                let _ = writeln!(
+                    out,
+                    "  [{k}] {label} = {} {}{range}{}",
+                    num(*value, 6),
+                    i.unit,
+                    if i.estimate { "  (estimate)" } else { "" }
+                );
                 let _ = writeln!(out, "      {} at {}", i.path, i.origin);
                 if let Some(c) = &i.conversion {
                     let _ = writeln!(out, "      {c}");
                 }
                 if let Some(s) = &i.source {
-                    let date = i.as_of.as_deref().map(|d| format!(" (as of {d})")).unwrap_or_default();
+                    let date = i
+                        .as_of
+                        .as_deref()
+                        .map(|d| format!(" (as of {d})"))
+                        .unwrap_or_default();
                     let _ = writeln!(out, "      source: {s}{date}");
                 }
             }
@@ -72,8 +111,17 @@ impl Recorder {
         let _ = writeln!(out, "\nSteps:");
         for e in &self.events {
             match e {
-                Event::Derived { label, formula, value, unit } => {
-                    let _ = writeln!(out, "  {label} = {formula}\n      = {} {unit}", num(*value, 6));
+                Event::Derived {
+                    label,
+                    formula,
+                    value,
+                    unit,
+                } => {
+                    let _ = writeln!(
+                        out,
+                        "  {label} = {formula}\n      = {} {unit}",
+                        num(*value, 6)
+                    );
                 }
                 Event::Note(n) => {
                     let _ = writeln!(out, "  note: {n}");

@@ -12,4 +12,3 @@ pub mod fmt;
 pub mod init;
 pub mod model;
 pub mod output;
-pub mod report;

@@ -56,13 +56,21 @@ pub fn discover(paths: &[PathBuf], diags: &mut Diags) -> Vec<PathBuf> {
 
 fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>, diags: &mut Diags) {
     if depth > MAX_DEPTH {
-        diags.err(&file_origin(dir), format!("folder {} is nested too deep", dir.display()), "");
+        diags.err(
+            &file_origin(dir),
+            format!("folder {} is nested too deep", dir.display()),
+            "",
+        );
         return;
     }
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            diags.err(&file_origin(dir), format!("cannot read folder {}: {e}", dir.display()), "");
+            diags.err(
+                &file_origin(dir),
+                format!("cannot read folder {}: {e}", dir.display()),
+                "",
+            );
             return;
         }
     };
@@ -83,7 +91,12 @@ pub fn read_file(path: &Path, diags: &mut Diags) -> Option<Node> {
         Ok(m) if m.len() > MAX_FILE_BYTES => {
             diags.err(
                 &origin,
-                format!("{} is {:.1} MB; config files over {} MB are refused", path.display(), m.len() as f64 / 1e6, MAX_FILE_BYTES / (1024 * 1024)),
+                format!(
+                    "{} is {:.1} MB; config files over {} MB are refused",
+                    path.display(),
+                    m.len() as f64 / 1e6,
+                    MAX_FILE_BYTES / (1024 * 1024)
+                ),
                 "is this the right file? configs are small TOML files",
             );
             return None;
@@ -91,7 +104,11 @@ pub fn read_file(path: &Path, diags: &mut Diags) -> Option<Node> {
         _ => match std::fs::read(path) {
             Ok(b) => b,
             Err(e) => {
-                diags.err(&origin, format!("cannot read {}: {e}", path.display()), "check the file's permissions");
+                diags.err(
+                    &origin,
+                    format!("cannot read {}: {e}", path.display()),
+                    "check the file's permissions",
+                );
                 return None;
             }
         },
@@ -156,7 +173,10 @@ pub fn merged_tree(paths: &[PathBuf], sets: &[String], diags: &mut Diags) -> (Ve
             }
         }
     }
-    (files.iter().map(|f| f.display().to_string()).collect(), root)
+    (
+        files.iter().map(|f| f.display().to_string()).collect(),
+        root,
+    )
 }
 
 /// Convenience for callers that only need the errors as a list.

@@ -134,7 +134,8 @@ pub enum Precision {
 }
 
 impl Precision {
-    pub const NAMES: [&'static str; 8] = ["fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4", "int4"];
+    pub const NAMES: [&'static str; 8] =
+        ["fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4", "int4"];
     const ALL: [Precision; 8] = [
         Precision::Fp32,
         Precision::Tf32,
@@ -266,7 +267,11 @@ pub struct Training {
 
 #[derive(Clone, Debug)]
 pub enum KvSize {
-    Shape { layers: u64, kv_heads: u64, head_dim: u64 },
+    Shape {
+        layers: u64,
+        kv_heads: u64,
+        head_dim: u64,
+    },
     BytesPerToken(Param),
 }
 
@@ -323,6 +328,8 @@ pub struct Report {
     pub samples: u32,
     pub seed: u64,
     pub tornado_accelerator: Option<String>,
+    /// Years for GPU price-performance to double (trend line of the price-performance chart).
+    pub price_performance_doubling_years: f64,
 }
 
 /// A loaded, merged and validated config.

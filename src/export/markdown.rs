@@ -20,13 +20,33 @@ pub fn markdown_table(view: &CompareView<'_>, t: &crate::model::evaluate::Worklo
     let g = grid(view, t);
     let esc = |s: &str| s.replace('|', "\\|");
     let mut out = format!("### {}\n\n", esc(&g.title));
-    out.push_str(&format!("| {} |\n", g.headers.iter().map(|h| esc(h)).collect::<Vec<_>>().join(" | ")));
-    out.push_str(&format!("|{}\n", g.headers.iter().enumerate().map(|(k, _)| if k < 2 { " --- |" } else { " ---: |" }).collect::<String>()));
+    out.push_str(&format!(
+        "| {} |\n",
+        g.headers
+            .iter()
+            .map(|h| esc(h))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    ));
+    out.push_str(&format!(
+        "|{}\n",
+        g.headers
+            .iter()
+            .enumerate()
+            .map(|(k, _)| if k < 2 { " --- |" } else { " ---: |" })
+            .collect::<String>()
+    ));
     for r in &g.rows {
         let cells: Vec<String> = r
             .iter()
             .enumerate()
-            .map(|(k, c)| if k == 1 && r[0] == "*" { format!("**{}**", esc(c)) } else { esc(c) })
+            .map(|(k, c)| {
+                if k == 1 && r[0] == "*" {
+                    format!("**{}**", esc(c))
+                } else {
+                    esc(c)
+                }
+            })
             .collect();
         out.push_str(&format!("| {} |\n", cells.join(" | ")));
     }

@@ -2,6 +2,7 @@
 //! returning bytes (hyperfine's `Exporter` shape); `crate::output` does all the writing.
 
 mod csv;
+pub use csv::field as csv_field;
 mod json;
 pub mod markdown;
 mod table;
@@ -56,10 +57,30 @@ fn ratio(x: Option<f64>) -> String {
 pub fn grid(view: &CompareView<'_>, t: &WorkloadTable) -> Grid {
     let headers = match t.kind {
         Kind::Training => vec![
-            "", "accelerator", "USD/chip-h", "chip-hours", "cost", "P10–P90 cost", "wall days", "min chips", "x ref", "break-even USD/chip-h",
+            "",
+            "accelerator",
+            "USD/chip-h",
+            "chip-hours",
+            "cost",
+            "P10–P90 cost",
+            "wall days",
+            "min chips",
+            "x ref",
+            "break-even USD/chip-h",
         ],
         Kind::Inference => vec![
-            "", "accelerator", "USD/chip-h", "chips/replica", "out tok/s/chip", "tok/s/user", "TTFT s", "USD/M out", "P10–P90 USD/M out", "USD/M all", "x ref", "break-even USD/chip-h",
+            "",
+            "accelerator",
+            "USD/chip-h",
+            "chips/replica",
+            "out tok/s/chip",
+            "tok/s/user",
+            "TTFT s",
+            "USD/M out",
+            "P10–P90 USD/M out",
+            "USD/M all",
+            "x ref",
+            "break-even USD/chip-h",
         ],
     };
     let rows = t
@@ -67,7 +88,9 @@ pub fn grid(view: &CompareView<'_>, t: &WorkloadTable) -> Grid {
         .iter()
         .map(|r| {
             let mark = if r.cheapest { "*" } else { "" }.to_string();
-            let be = r.break_even_usd_per_chip_hour.map_or("–".into(), |b| num(b, 3));
+            let be = r
+                .break_even_usd_per_chip_hour
+                .map_or("–".into(), |b| num(b, 3));
             match r.figures {
                 Figures::Training(f) => vec![
                     mark,
@@ -77,7 +100,11 @@ pub fn grid(view: &CompareView<'_>, t: &WorkloadTable) -> Grid {
                     usd(f.cost_usd),
                     band_text(r, "cost_usd", usd),
                     f.wall_days.map_or("–".into(), |d| num(d, 3)),
-                    format!("{}{}", f.min_chips, if f.feasible { "" } else { " (infeasible)" }),
+                    format!(
+                        "{}{}",
+                        f.min_chips,
+                        if f.feasible { "" } else { " (infeasible)" }
+                    ),
                     ratio(r.ratio_to_reference),
                     be,
                 ],
@@ -86,7 +113,11 @@ pub fn grid(view: &CompareView<'_>, t: &WorkloadTable) -> Grid {
                     r.accelerator.clone(),
                     num(f.usd_per_chip_hour, 3),
                     f.chips_per_replica.to_string(),
-                    format!("{}{}", num(f.output_tokens_per_s_per_chip, 4), if f.measured { " (measured)" } else { "" }),
+                    format!(
+                        "{}{}",
+                        num(f.output_tokens_per_s_per_chip, 4),
+                        if f.measured { " (measured)" } else { "" }
+                    ),
                     num(f.tokens_per_s_per_user, 3),
                     num(f.ttft_s, 3),
                     num(f.usd_per_m_output_tokens, 3),

@@ -47,7 +47,10 @@ pub fn training_vs_params(cfg: &Config, w: &Training, accs: &[&Accelerator], v: 
     let (lo, hi) = cfg.report.training_sweep_params_b;
     let xs = log_space(lo, hi, SWEEP_POINTS);
     let tpp = cfg.report.tokens_per_param;
-    let mut out = Curves { curves: Vec::new(), skipped: Vec::new() };
+    let mut out = Curves {
+        curves: Vec::new(),
+        skipped: Vec::new(),
+    };
     let shape = Shape {
         chips: None,
         flops: None,
@@ -76,9 +79,17 @@ pub fn training_vs_params(cfg: &Config, w: &Training, accs: &[&Accelerator], v: 
 
 /// The batch sweep's figures per accelerator: (batch, figures), roofline only (a measured
 /// figure holds at its own batch, not across the sweep).
-pub fn inference_batch_sweep(cfg: &Config, w: &Inference, accs: &[&Accelerator], v: &[f64]) -> (Vec<(Curve, Vec<InferenceFigures>)>, Vec<Skipped>) {
+pub fn inference_batch_sweep(
+    cfg: &Config,
+    w: &Inference,
+    accs: &[&Accelerator],
+    v: &[f64],
+) -> (Vec<(Curve, Vec<InferenceFigures>)>, Vec<Skipped>) {
     let (lo, hi) = cfg.report.inference_sweep_batch;
-    let mut xs: Vec<f64> = log_space(lo, hi, SWEEP_POINTS).into_iter().map(f64::round).collect();
+    let mut xs: Vec<f64> = log_space(lo, hi, SWEEP_POINTS)
+        .into_iter()
+        .map(f64::round)
+        .collect();
     xs.dedup();
     let mut out = Vec::new();
     let mut skipped = Vec::new();
@@ -89,7 +100,11 @@ pub fn inference_batch_sweep(cfg: &Config, w: &Inference, accs: &[&Accelerator],
                     .iter()
                     .map(|&b| inference::figures(&InferenceInputs { batch: b, ..base }, &mut ()))
                     .collect();
-                let pts = xs.iter().zip(&figs).map(|(b, f)| (*b, f.usd_per_m_output_tokens)).collect();
+                let pts = xs
+                    .iter()
+                    .zip(&figs)
+                    .map(|(b, f)| (*b, f.usd_per_m_output_tokens))
+                    .collect();
                 out.push((curve(acc, pts), figs));
             }
             Err(s) => skipped.push(skip(acc, s)),
@@ -108,7 +123,12 @@ pub fn inference_vs_batch(cfg: &Config, w: &Inference, accs: &[&Accelerator], v:
 }
 
 /// USD per million output tokens vs tokens/s per user (interactivity), over the batch sweep.
-pub fn inference_vs_interactivity(cfg: &Config, w: &Inference, accs: &[&Accelerator], v: &[f64]) -> Curves {
+pub fn inference_vs_interactivity(
+    cfg: &Config,
+    w: &Inference,
+    accs: &[&Accelerator],
+    v: &[f64],
+) -> Curves {
     let (sweeps, skipped) = inference_batch_sweep(cfg, w, accs, v);
     Curves {
         curves: sweeps
@@ -127,15 +147,35 @@ pub fn inference_vs_interactivity(cfg: &Config, w: &Inference, accs: &[&Accelera
 
 /// USD per million output tokens vs utilization (0.05..1), at the workload's batch (measured
 /// figures used where given).
-pub fn inference_vs_utilization(cfg: &Config, w: &Inference, accs: &[&Accelerator], v: &[f64]) -> Curves {
+pub fn inference_vs_utilization(
+    cfg: &Config,
+    w: &Inference,
+    accs: &[&Accelerator],
+    v: &[f64],
+) -> Curves {
     let xs: Vec<f64> = (1..=20).map(|k| k as f64 * 0.05).collect();
-    let mut out = Curves { curves: Vec::new(), skipped: Vec::new() };
+    let mut out = Curves {
+        curves: Vec::new(),
+        skipped: Vec::new(),
+    };
     for acc in accs {
         match inference::inputs(cfg, w, acc, v, true, &mut ()) {
             Ok(base) => {
                 let pts = xs
                     .iter()
-                    .map(|&u| (u, inference::figures(&InferenceInputs { utilization: u, ..base }, &mut ()).usd_per_m_output_tokens))
+                    .map(|&u| {
+                        (
+                            u,
+                            inference::figures(
+                                &InferenceInputs {
+                                    utilization: u,
+                                    ..base
+                                },
+                                &mut (),
+                            )
+                            .usd_per_m_output_tokens,
+                        )
+                    })
                     .collect();
                 out.curves.push(curve(acc, pts));
             }
@@ -161,7 +201,11 @@ pub struct PricePerf {
 }
 
 /// USD per effective BF16 PFLOP-hour by release year.
-pub fn price_performance(cfg: &Config, accs: &[&Accelerator], v: &[f64]) -> (Vec<PricePerf>, Vec<Skipped>) {
+pub fn price_performance(
+    cfg: &Config,
+    accs: &[&Accelerator],
+    v: &[f64],
+) -> (Vec<PricePerf>, Vec<Skipped>) {
     let mut out = Vec::new();
     let mut skipped = Vec::new();
     let e = &cfg.economics;
@@ -195,7 +239,11 @@ pub fn price_performance(cfg: &Config, accs: &[&Accelerator], v: &[f64]) -> (Vec
 }
 
 /// Owned TCO breakdown per accelerator.
-pub fn tco(cfg: &Config, accs: &[&Accelerator], v: &[f64]) -> (Vec<(String, String, Family, OwnedBreakdown)>, Vec<Skipped>) {
+pub fn tco(
+    cfg: &Config,
+    accs: &[&Accelerator],
+    v: &[f64],
+) -> (Vec<(String, String, Family, OwnedBreakdown)>, Vec<Skipped>) {
     let mut out = Vec::new();
     let mut skipped = Vec::new();
     for acc in accs {
@@ -222,7 +270,12 @@ pub struct Fleet {
     pub output_tokens_per_day: Option<f64>,
 }
 
-pub fn fleet(cfg: &Config, w: Option<&Inference>, accs: &[&Accelerator], v: &[f64]) -> (Vec<Fleet>, Vec<Skipped>) {
+pub fn fleet(
+    cfg: &Config,
+    w: Option<&Inference>,
+    accs: &[&Accelerator],
+    v: &[f64],
+) -> (Vec<Fleet>, Vec<Skipped>) {
     let mut out = Vec::new();
     let mut skipped = Vec::new();
     let e = &cfg.economics;
@@ -240,7 +293,12 @@ pub fn fleet(cfg: &Config, w: Option<&Inference>, accs: &[&Accelerator], v: &[f6
         let output_tokens_per_day = w.and_then(|w| {
             inference::inputs(cfg, w, acc, v, true, &mut ())
                 .ok()
-                .map(|i| chips * inference::figures(&i, &mut ()).output_tokens_per_s_per_chip * 86_400.0 * i.utilization)
+                .map(|i| {
+                    chips
+                        * inference::figures(&i, &mut ()).output_tokens_per_s_per_chip
+                        * 86_400.0
+                        * i.utilization
+                })
         });
         out.push(Fleet {
             accelerator: acc.id.clone(),
@@ -253,4 +311,72 @@ pub fn fleet(cfg: &Config, w: Option<&Inference>, accs: &[&Accelerator], v: &[f6
         });
     }
     (out, skipped)
+}
+
+/// P10/P90 bands of a family of curves: `f` draws the curves at one value vector; bands are
+/// taken point by point over `samples` (on the x of the base curve). Rows whose curve depends
+/// on no ranged number get no band.
+pub fn bands(
+    base: &Curves,
+    samples: &[Vec<f64>],
+    f: impl Fn(&[f64]) -> Curves + Sync,
+) -> Vec<Option<Vec<(f64, f64, f64)>>> {
+    use super::uncertainty::band;
+    // ys[c][k] = samples of point k of curve c
+    let mut ys: Vec<Vec<Vec<f64>>> = base
+        .curves
+        .iter()
+        .map(|c| vec![Vec::with_capacity(samples.len()); c.points.len()])
+        .collect();
+    let half = samples.len() / 2;
+    let (a, b) = samples.split_at(half);
+    let runs: Vec<Vec<Curves>> = std::thread::scope(|s| {
+        let f = &f;
+        let h = s.spawn(move || a.iter().map(|v| f(v)).collect::<Vec<_>>());
+        let second: Vec<Curves> = b.iter().map(|v| f(v)).collect();
+        vec![h.join().unwrap_or_default(), second]
+    });
+    for cs in runs.iter().flatten() {
+        for (c, curve) in base.curves.iter().enumerate() {
+            if let Some(sc) = cs
+                .curves
+                .iter()
+                .find(|x| x.accelerator == curve.accelerator)
+            {
+                for (k, (_, y)) in sc.points.iter().enumerate() {
+                    if let Some(slot) = ys[c].get_mut(k) {
+                        slot.push(*y);
+                    }
+                }
+            }
+        }
+    }
+    base.curves
+        .iter()
+        .zip(ys.iter_mut())
+        .map(|(c, cols)| {
+            let pts: Vec<(f64, f64, f64)> = c
+                .points
+                .iter()
+                .zip(cols.iter_mut())
+                .map(|((x, y), col)| {
+                    let b = band(col, *y);
+                    (*x, b.p10, b.p90)
+                })
+                .collect();
+            let flat = pts
+                .iter()
+                .all(|(_, lo, hi)| (hi - lo).abs() <= 1e-12 * hi.abs());
+            (!flat).then_some(pts)
+        })
+        .collect()
+}
+
+impl Default for Curves {
+    fn default() -> Self {
+        Curves {
+            curves: Vec::new(),
+            skipped: Vec::new(),
+        }
+    }
 }

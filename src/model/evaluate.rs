@@ -67,10 +67,18 @@ impl<'a> Workload<'a> {
         }
     }
 
-    pub fn estimate(&self, cfg: &Config, acc: &Accelerator, v: &[f64], t: &mut impl Trace) -> Result<Figures, Skip> {
+    pub fn estimate(
+        &self,
+        cfg: &Config,
+        acc: &Accelerator,
+        v: &[f64],
+        t: &mut impl Trace,
+    ) -> Result<Figures, Skip> {
         match self {
             Workload::Training(w) => training::estimate(cfg, w, acc, v, t).map(Figures::Training),
-            Workload::Inference(w) => inference::estimate(cfg, w, acc, v, t).map(Figures::Inference),
+            Workload::Inference(w) => {
+                inference::estimate(cfg, w, acc, v, t).map(Figures::Inference)
+            }
         }
     }
 }
@@ -92,27 +100,36 @@ impl Figures {
 
     /// Every numeric figure by its JSON name (the ones that get P10/P90 keys).
     pub fn named(&self) -> Vec<(&'static str, f64)> {
+        let (arr, n) = self.named_array();
+        arr[..n].to_vec()
+    }
+
+    /// [`Self::named`] without allocating (Monte Carlo calls it per sample).
+    pub fn named_array(&self) -> ([(&'static str, f64); 6], usize) {
         match self {
             Figures::Training(f) => {
-                let mut v = vec![
+                let w = f.wall_days.unwrap_or(f64::NAN);
+                let arr = [
                     ("usd_per_chip_hour", f.usd_per_chip_hour),
                     ("chip_hours", f.chip_hours),
                     ("cost_usd", f.cost_usd),
                     ("energy_kwh", f.energy_kwh),
+                    ("wall_days", w),
+                    ("", 0.0),
                 ];
-                if let Some(w) = f.wall_days {
-                    v.push(("wall_days", w));
-                }
-                v
+                (arr, if f.wall_days.is_some() { 5 } else { 4 })
             }
-            Figures::Inference(f) => vec![
-                ("usd_per_chip_hour", f.usd_per_chip_hour),
-                ("output_tokens_per_s_per_chip", f.output_tokens_per_s_per_chip),
-                ("tokens_per_s_per_user", f.tokens_per_s_per_user),
-                ("ttft_s", f.ttft_s),
-                ("usd_per_m_output_tokens", f.usd_per_m_output_tokens),
-                ("usd_per_m_tokens", f.usd_per_m_tokens),
-            ],
+            Figures::Inference(f) => (
+                [
+                    ("usd_per_chip_hour", f.usd_per_chip_hour),
+                    ("output_tokens_per_s_per_chip", f.output_tokens_per_s_per_chip),
+                    ("tokens_per_s_per_user", f.tokens_per_s_per_user),
+                    ("ttft_s", f.ttft_s),
+                    ("usd_per_m_output_tokens", f.usd_per_m_output_tokens),
+                    ("usd_per_m_tokens", f.usd_per_m_tokens),
+                ],
+                6,
+            ),
         }
     }
 }
@@ -157,17 +174,20 @@ pub fn compare(cfg: &Config, accelerators: &[&Accelerator], v: &[f64]) -> Vec<Wo
 }
 
 /// One workload's table.
-pub fn table(cfg: &Config, w: Workload<'_>, accelerators: &[&Accelerator], v: &[f64]) -> WorkloadTable {
+pub fn table(
+    cfg: &Config,
+    w: Workload<'_>,
+    accelerators: &[&Accelerator],
+    v: &[f64],
+) -> WorkloadTable {
     let mut rows = Vec::new();
     let mut skipped = Vec::new();
     let reference = cfg.report.reference.clone();
-    let ref_deps = cfg
-        .accelerator(&reference)
-        .map(|r| {
-            let mut d = Deps::default();
-            let m = w.estimate(cfg, r, v, &mut d).map(|f| f.metric()).ok();
-            (m, d)
-        });
+    let ref_deps = cfg.accelerator(&reference).map(|r| {
+        let mut d = Deps::default();
+        let m = w.estimate(cfg, r, v, &mut d).map(|f| f.metric()).ok();
+        (m, d)
+    });
     let (ref_metric, ref_params) = match ref_deps {
         Some((m, d)) => (m, d.params),
         None => (None, Vec::new()),
@@ -230,23 +250,32 @@ pub fn table(cfg: &Config, w: Workload<'_>, accelerators: &[&Accelerator], v: &[
 /// Adds P10/P50/P90 bands to every row that depends on a ranged number, from value vectors
 /// drawn by [`super::uncertainty::sample_values`].
 pub fn add_bands(cfg: &Config, t: &mut WorkloadTable, samples: &[Vec<f64>]) {
-    let Some(w) = Workload::find(cfg, &t.id) else { return };
+    let Some(w) = Workload::find(cfg, &t.id) else {
+        return;
+    };
     let reference = cfg.accelerator(&t.reference);
     let ref_metrics: Vec<Option<f64>> = samples
         .iter()
-        .map(|v| reference.and_then(|r| w.estimate(cfg, r, v, &mut ()).ok()).map(|f| f.metric()))
+        .map(|v| {
+            reference
+                .and_then(|r| w.estimate(cfg, r, v, &mut ()).ok())
+                .map(|f| f.metric())
+        })
         .collect();
     for row in &mut t.rows {
         if row.ranged_inputs.is_empty() {
             continue;
         }
-        let Some(acc) = cfg.accelerator(&row.accelerator) else { continue };
+        let Some(acc) = cfg.accelerator(&row.accelerator) else {
+            continue;
+        };
         let names = row.figures.named();
         let mut cols: Vec<Vec<f64>> = vec![Vec::with_capacity(samples.len()); names.len()];
         let mut ratios = Vec::with_capacity(samples.len());
         for (v, rm) in samples.iter().zip(&ref_metrics) {
             if let Ok(f) = w.estimate(cfg, acc, v, &mut ()) {
-                for (k, (_, x)) in f.named().iter().enumerate() {
+                let (arr, n) = f.named_array();
+                for (k, (_, x)) in arr[..n].iter().enumerate() {
                     if let Some(c) = cols.get_mut(k) {
                         c.push(*x);
                     }
@@ -263,4 +292,22 @@ pub fn add_bands(cfg: &Config, t: &mut WorkloadTable, samples: &[Vec<f64>]) {
             .collect();
         row.ratio_band = row.ratio_to_reference.map(|r| band(&mut ratios, r));
     }
+}
+
+/// [`add_bands`] on every table, the rows shared over two threads (the machine has two cores).
+pub fn add_bands_all(cfg: &Config, tables: &mut [WorkloadTable], samples: &[Vec<f64>]) {
+    let (mut even, mut odd): (Vec<&mut WorkloadTable>, Vec<&mut WorkloadTable>) = (Vec::new(), Vec::new());
+    for (k, t) in tables.iter_mut().enumerate() {
+        if k % 2 == 0 { even.push(t) } else { odd.push(t) }
+    }
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for t in odd {
+                add_bands(cfg, t, samples);
+            }
+        });
+        for t in even {
+            add_bands(cfg, t, samples);
+        }
+    });
 }

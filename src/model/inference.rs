@@ -59,7 +59,13 @@ pub struct InferenceFigures {
 /// The roofline formulas, on resolved inputs.
 pub fn figures(i: &InferenceInputs, t: &mut impl Trace) -> InferenceFigures {
     let b = i.batch;
-    let w = d(t, "W (weights)", "params * bytes per weight", i.params * i.weight_bytes, "bytes");
+    let w = d(
+        t,
+        "W (weights)",
+        "params * bytes per weight",
+        i.params * i.weight_bytes,
+        "bytes",
+    );
     let need = d(
         t,
         "memory needed",
@@ -89,7 +95,13 @@ pub fn figures(i: &InferenceInputs, t: &mut impl Trace) -> InferenceFigures {
         b * (i.input_tokens + i.output_tokens / 2.0) * i.kv_bytes_per_token,
         "bytes",
     );
-    let peak = d(t, "replica peak", "n * dense peak", n * i.peak_flops, "FLOP/s");
+    let peak = d(
+        t,
+        "replica peak",
+        "n * dense peak",
+        n * i.peak_flops,
+        "FLOP/s",
+    );
     let t_mem = d(
         t,
         "decode step, memory",
@@ -104,7 +116,13 @@ pub fn figures(i: &InferenceInputs, t: &mut impl Trace) -> InferenceFigures {
         b * 2.0 * i.active_params / (peak * i.decode_mfu),
         "s",
     );
-    let t_dec = d(t, "t_dec", "max(decode step memory, decode step compute)", t_mem.max(t_cmp), "s");
+    let t_dec = d(
+        t,
+        "t_dec",
+        "max(decode step memory, decode step compute)",
+        t_mem.max(t_cmp),
+        "s",
+    );
     let t_pre = d(
         t,
         "t_pre (batch prefill)",
@@ -112,8 +130,20 @@ pub fn figures(i: &InferenceInputs, t: &mut impl Trace) -> InferenceFigures {
         b * i.input_tokens * 2.0 * i.active_params / (peak * i.prefill_mfu),
         "s",
     );
-    let total = d(t, "T (one batch)", "t_pre + output tokens * t_dec", t_pre + i.output_tokens * t_dec, "s");
-    let roofline_tps = d(t, "output tokens/s per chip (roofline)", "batch * output tokens / T / n", b * i.output_tokens / total / n, "tokens/s");
+    let total = d(
+        t,
+        "T (one batch)",
+        "t_pre + output tokens * t_dec",
+        t_pre + i.output_tokens * t_dec,
+        "s",
+    );
+    let roofline_tps = d(
+        t,
+        "output tokens/s per chip (roofline)",
+        "batch * output tokens / T / n",
+        b * i.output_tokens / total / n,
+        "tokens/s",
+    );
     let tps = match i.measured_tps {
         Some(m) => {
             if t.enabled() {
@@ -142,7 +172,8 @@ pub fn figures(i: &InferenceInputs, t: &mut impl Trace) -> InferenceFigures {
         t,
         "USD per million tokens (input + output)",
         "USD per chip-hour * 1e6 / ((input + output) / output * output tokens/s per chip * 3600 * utilization)",
-        i.usd_per_chip_hour * 1e6 / ((i.input_tokens + i.output_tokens) / i.output_tokens * tps * 3600.0 * i.utilization),
+        i.usd_per_chip_hour * 1e6
+            / ((i.input_tokens + i.output_tokens) / i.output_tokens * tps * 3600.0 * i.utilization),
         "USD/M tokens",
     );
     InferenceFigures {
@@ -170,7 +201,9 @@ pub fn inputs(
     use_measured: bool,
     t: &mut impl Trace,
 ) -> Result<InferenceInputs, Skip> {
-    let tf = acc.tflops(w.precision).ok_or(Skip::NoPrecision(w.precision))?;
+    let tf = acc
+        .tflops(w.precision)
+        .ok_or(Skip::NoPrecision(w.precision))?;
     let e = &cfg.economics;
     let usd = usd_per_chip_hour(e, acc, e.basis, v, t)?;
     let peak = get(v, tf, "dense peak (workload precision)", t) * 1e12;
@@ -192,15 +225,30 @@ pub fn inputs(
                 t,
                 "KV bytes per token",
                 "2 * layers * kv_heads * head_dim * bytes per KV value",
-                2.0 * (*layers as f64) * (*kv_heads as f64) * (*head_dim as f64) * w.kv_precision.bytes(),
+                2.0 * (*layers as f64)
+                    * (*kv_heads as f64)
+                    * (*head_dim as f64)
+                    * w.kv_precision.bytes(),
                 "bytes",
             )
         }
     };
-    let weight_bytes = d(t, "bytes per weight", "bytes of the workload precision", w.precision.bytes(), "bytes");
+    let weight_bytes = d(
+        t,
+        "bytes per weight",
+        "bytes of the workload precision",
+        w.precision.bytes(),
+        "bytes",
+    );
     let measured_tps = if use_measured {
-        cfg.measured(&w.id, &acc.id)
-            .map(|m| get(v, m.output_tokens_per_s_per_chip, "measured output tokens/s per chip", t))
+        cfg.measured(&w.id, &acc.id).map(|m| {
+            get(
+                v,
+                m.output_tokens_per_s_per_chip,
+                "measured output tokens/s per chip",
+                t,
+            )
+        })
     } else {
         None
     };
@@ -229,7 +277,13 @@ pub fn inputs(
 }
 
 /// Inference figures for one workload on one accelerator (measured figures used where given).
-pub fn estimate(cfg: &Config, w: &Inference, acc: &Accelerator, v: &[f64], t: &mut impl Trace) -> Result<InferenceFigures, Skip> {
+pub fn estimate(
+    cfg: &Config,
+    w: &Inference,
+    acc: &Accelerator,
+    v: &[f64],
+    t: &mut impl Trace,
+) -> Result<InferenceFigures, Skip> {
     inputs(cfg, w, acc, v, true, t).map(|i| figures(&i, t))
 }
 

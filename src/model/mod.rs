@@ -9,6 +9,7 @@ pub mod curves;
 pub mod evaluate;
 pub mod inference;
 pub mod price;
+pub mod sensitivity;
 pub mod trace;
 pub mod training;
 pub mod uncertainty;
@@ -28,10 +29,14 @@ pub enum Skip {
 impl fmt::Display for Skip {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Skip::NoPrice(Basis::Owned) => write!(f, "no [accelerator.owned] chip_usd, so no owned price"),
+            Skip::NoPrice(Basis::Owned) => {
+                write!(f, "no [accelerator.owned] chip_usd, so no owned price")
+            }
             Skip::NoPrice(b) => write!(f, "no cloud.{}_usd_per_chip_hour", b.name()),
             Skip::NoPrecision(p) => write!(f, "has no dense_tflops.{}", p.name()),
-            Skip::NoTrainingMfu => write!(f, "has no efficiency.training_mfu (inference-only chip)"),
+            Skip::NoTrainingMfu => {
+                write!(f, "has no efficiency.training_mfu (inference-only chip)")
+            }
         }
     }
 }

@@ -38,14 +38,30 @@ pub fn crf(rate: f64, years: f64) -> f64 {
 pub fn power_kw(econ: &Economics, acc: &Accelerator, v: &[f64], t: &mut impl Trace) -> f64 {
     let w = get(v, acc.power_w, "chip power", t);
     let f = get(v, econ.system_power_factor, "system power factor", t);
-    d(t, "power_kw", "power_w * system_power_factor / 1000", w * f / 1000.0, "kW")
+    d(
+        t,
+        "power_kw",
+        "power_w * system_power_factor / 1000",
+        w * f / 1000.0,
+        "kW",
+    )
 }
 
 /// Total cost of ownership per chip-hour.
-pub fn owned(econ: &Economics, acc: &Accelerator, v: &[f64], t: &mut impl Trace) -> Result<OwnedBreakdown, Skip> {
+pub fn owned(
+    econ: &Economics,
+    acc: &Accelerator,
+    v: &[f64],
+    t: &mut impl Trace,
+) -> Result<OwnedBreakdown, Skip> {
     let o = acc.owned.as_ref().ok_or(Skip::NoPrice(Basis::Owned))?;
     let chip = get(v, o.chip_usd, "chip price", t);
-    let so = get(v, o.system_overhead.unwrap_or(econ.system_overhead), "system overhead", t);
+    let so = get(
+        v,
+        o.system_overhead.unwrap_or(econ.system_overhead),
+        "system overhead",
+        t,
+    );
     let margin = match o.vendor_gross_margin {
         Some(m) => get(v, m, "vendor gross margin", t),
         None => 0.0,
@@ -60,10 +76,28 @@ pub fn owned(econ: &Economics, acc: &Accelerator, v: &[f64], t: &mut impl Trace)
     let elec = get(v, econ.electricity_usd_per_kwh, "electricity", t);
     let kw = power_kw(econ, acc, v, t);
 
-    let capex = d(t, "capex", "chip_usd * (1 + system_overhead)", chip * (1.0 + so), "USD");
+    let capex = d(
+        t,
+        "capex",
+        "chip_usd * (1 + system_overhead)",
+        chip * (1.0 + so),
+        "USD",
+    );
     let crf = d(t, "crf", "r / (1 - (1 + r)^-L)", crf(r, years), "per year");
-    let hours = d(t, "usable hours per year", "8760 * availability", 8760.0 * avail, "h");
-    let capital_all = d(t, "capital", "capex * crf / usable hours", capex * crf / hours, "USD/chip-hour");
+    let hours = d(
+        t,
+        "usable hours per year",
+        "8760 * availability",
+        8760.0 * avail,
+        "h",
+    );
+    let capital_all = d(
+        t,
+        "capital",
+        "capex * crf / usable hours",
+        capex * crf / hours,
+        "USD/chip-hour",
+    );
     let vendor_margin = d(
         t,
         "of which vendor margin",
@@ -71,9 +105,27 @@ pub fn owned(econ: &Economics, acc: &Accelerator, v: &[f64], t: &mut impl Trace)
         chip * margin * crf / hours,
         "USD/chip-hour",
     );
-    let maintenance = d(t, "maintenance", "capex * maintenance_per_year / usable hours", capex * maint / hours, "USD/chip-hour");
-    let hosting = d(t, "hosting", "power_kw * hosting_usd_per_kw_month * 12 / usable hours", kw * hosting * 12.0 / hours, "USD/chip-hour");
-    let energy = d(t, "energy", "power_kw * load_factor * pue * electricity", kw * lf * pue * elec, "USD/chip-hour");
+    let maintenance = d(
+        t,
+        "maintenance",
+        "capex * maintenance_per_year / usable hours",
+        capex * maint / hours,
+        "USD/chip-hour",
+    );
+    let hosting = d(
+        t,
+        "hosting",
+        "power_kw * hosting_usd_per_kw_month * 12 / usable hours",
+        kw * hosting * 12.0 / hours,
+        "USD/chip-hour",
+    );
+    let energy = d(
+        t,
+        "energy",
+        "power_kw * load_factor * pue * electricity",
+        kw * lf * pue * elec,
+        "USD/chip-hour",
+    );
     let b = OwnedBreakdown {
         capital: capital_all - vendor_margin,
         vendor_margin,
@@ -81,12 +133,24 @@ pub fn owned(econ: &Economics, acc: &Accelerator, v: &[f64], t: &mut impl Trace)
         hosting,
         energy,
     };
-    d(t, "owned USD per chip-hour", "capital + maintenance + hosting + energy", b.total(), "USD/chip-hour");
+    d(
+        t,
+        "owned USD per chip-hour",
+        "capital + maintenance + hosting + energy",
+        b.total(),
+        "USD/chip-hour",
+    );
     Ok(b)
 }
 
 /// USD per chip-hour on `basis`, or why the accelerator has no price there.
-pub fn usd_per_chip_hour(econ: &Economics, acc: &Accelerator, basis: Basis, v: &[f64], t: &mut impl Trace) -> Result<f64, Skip> {
+pub fn usd_per_chip_hour(
+    econ: &Economics,
+    acc: &Accelerator,
+    basis: Basis,
+    v: &[f64],
+    t: &mut impl Trace,
+) -> Result<f64, Skip> {
     match basis {
         Basis::Owned => owned(econ, acc, v, t).map(|b| b.total()),
         Basis::OnDemand | Basis::Committed => {
@@ -96,7 +160,11 @@ pub fn usd_per_chip_hour(econ: &Economics, acc: &Accelerator, basis: Basis, v: &
                 _ => cloud.and_then(|c| c.committed),
             };
             let p = p.ok_or(Skip::NoPrice(basis))?;
-            let label = if basis == Basis::OnDemand { "on-demand price" } else { "committed price" };
+            let label = if basis == Basis::OnDemand {
+                "on-demand price"
+            } else {
+                "committed price"
+            };
             Ok(get(v, p, label, t))
         }
     }

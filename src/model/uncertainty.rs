@@ -20,7 +20,11 @@ pub struct Band {
 impl Band {
     /// A band that is a single value (no ranged input).
     pub fn point(x: f64) -> Band {
-        Band { p10: x, p50: x, p90: x }
+        Band {
+            p10: x,
+            p50: x,
+            p90: x,
+        }
     }
 }
 
@@ -32,22 +36,33 @@ pub fn sample_values(params: &ParamTable, n: usize, seed: u64) -> Vec<Vec<f64>> 
         .ranged()
         .map(|p| {
             let i = params.info(p);
-            let dist = (i.high > i.low).then(|| Pert::new(i.low, i.high).with_mode(i.base).ok()).flatten();
+            let dist = (i.high > i.low)
+                .then(|| Pert::new(i.low, i.high).with_mode(i.base).ok())
+                .flatten();
             (p.0, dist)
         })
         .collect();
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    (0..n)
-        .map(|_| {
-            let mut v = base.clone();
-            for (k, dist) in &ranged {
-                if let Some(d) = dist {
-                    v[*k] = d.sample(&mut rng);
-                }
+    // One ChaCha stream per sample: the draws do not depend on how samples are split over
+    // threads, so the same seed gives the same vectors however the work is scheduled.
+    let draw = |i: usize| {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(i as u64);
+        let mut v = base.clone();
+        for (k, dist) in &ranged {
+            if let Some(d) = dist {
+                v[*k] = d.sample(&mut rng);
             }
-            v
-        })
-        .collect()
+        }
+        v
+    };
+    let half = n / 2;
+    std::thread::scope(|s| {
+        let h = s.spawn(|| (0..half).map(draw).collect::<Vec<_>>());
+        let second: Vec<Vec<f64>> = (half..n).map(draw).collect();
+        let mut first = h.join().unwrap_or_else(|_| (0..half).map(draw).collect());
+        first.extend(second);
+        first
+    })
 }
 
 /// The `q`-quantile (0..1) of sorted values, linear between order statistics.
@@ -94,7 +109,11 @@ impl Trace for Deps {
 impl Deps {
     /// The ranged numbers among the recorded ones.
     pub fn ranged(&self, table: &ParamTable) -> Vec<Param> {
-        self.params.iter().copied().filter(|p| table.info(*p).ranged).collect()
+        self.params
+            .iter()
+            .copied()
+            .filter(|p| table.info(*p).ranged)
+            .collect()
     }
 }
 

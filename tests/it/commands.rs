@@ -19,25 +19,65 @@ fn json(args: &[&str]) -> Value {
 
 #[test]
 fn estimate_json_has_the_cli_md_training_shape() {
-    let v = json(&["estimate", "-c", &good(), "--workload", "dense-70b", "--json"]);
+    let v = json(&[
+        "estimate",
+        "-c",
+        &good(),
+        "--workload",
+        "dense-70b",
+        "--json",
+    ]);
     assert_eq!(v["workload"], "dense-70b");
     assert_eq!(v["kind"], "training");
     assert_eq!(v["basis"], "on_demand");
     let r = &v["results"][0];
-    for k in ["accelerator", "usd_per_chip_hour", "flops", "chip_hours", "cost_usd", "wall_days", "min_chips", "feasible", "energy_kwh"] {
+    for k in [
+        "accelerator",
+        "usd_per_chip_hour",
+        "flops",
+        "chip_hours",
+        "cost_usd",
+        "wall_days",
+        "min_chips",
+        "feasible",
+        "energy_kwh",
+    ] {
         assert!(r.get(k).is_some(), "missing {k} in {r}");
     }
     // The starter's MFU and prices are ranges: P10/P90 keys present, ordered around the point.
-    let (p10, base, p90) = (r["p10_cost_usd"].as_f64(), r["cost_usd"].as_f64(), r["p90_cost_usd"].as_f64());
+    let (p10, base, p90) = (
+        r["p10_cost_usd"].as_f64(),
+        r["cost_usd"].as_f64(),
+        r["p90_cost_usd"].as_f64(),
+    );
     assert!(p10 <= base && base <= p90, "{p10:?} {base:?} {p90:?}");
 }
 
 #[test]
 fn estimate_json_has_the_cli_md_inference_shape() {
-    let v = json(&["estimate", "-c", &good(), "--workload", "chat-70b", "--accelerator", "trn2", "--json"]);
+    let v = json(&[
+        "estimate",
+        "-c",
+        &good(),
+        "--workload",
+        "chat-70b",
+        "--accelerator",
+        "trn2",
+        "--json",
+    ]);
     assert_eq!(v["kind"], "inference");
     let r = &v["results"][0];
-    for k in ["accelerator", "usd_per_chip_hour", "chips_per_replica", "output_tokens_per_s_per_chip", "tokens_per_s_per_user", "ttft_s", "usd_per_m_output_tokens", "usd_per_m_tokens", "measured"] {
+    for k in [
+        "accelerator",
+        "usd_per_chip_hour",
+        "chips_per_replica",
+        "output_tokens_per_s_per_chip",
+        "tokens_per_s_per_user",
+        "ttft_s",
+        "usd_per_m_output_tokens",
+        "usd_per_m_tokens",
+        "measured",
+    ] {
         assert!(r.get(k).is_some(), "missing {k}");
     }
     assert_eq!(v["results"].as_array().map(Vec::len), Some(1));
@@ -52,7 +92,16 @@ fn no_ranges_means_no_percentile_keys() {
         "economics.load_factor=0.8",
         "economics.system_power_factor=1.4",
     ];
-    let mut args = vec!["estimate", "-c", fixture_str(), "--workload", "dense-70b", "--accelerator", "h100-sxm", "--json"];
+    let mut args = vec![
+        "estimate",
+        "-c",
+        fixture_str(),
+        "--workload",
+        "dense-70b",
+        "--accelerator",
+        "h100-sxm",
+        "--json",
+    ];
     for s in &sets {
         args.push("--set");
         args.push(s);
@@ -69,11 +118,28 @@ fn fixture_str() -> &'static str {
 #[test]
 fn skipped_accelerators_are_listed_with_the_reason() {
     // trn2 has no committed price in the starter config.
-    let v = json(&["estimate", "-c", &good(), "--workload", "dense-70b", "--set", "economics.basis=committed", "--set", "accelerator.h100-sxm.cloud.committed_usd_per_chip_hour=4.9", "--json"]);
+    let v = json(&[
+        "estimate",
+        "-c",
+        &good(),
+        "--workload",
+        "dense-70b",
+        "--set",
+        "economics.basis=committed",
+        "--set",
+        "accelerator.h100-sxm.cloud.committed_usd_per_chip_hour=4.9",
+        "--json",
+    ]);
     let skipped = v["skipped"].as_array().expect("skipped list");
     assert_eq!(skipped.len(), 1);
     assert_eq!(skipped[0]["accelerator"], "trn2");
-    assert!(skipped[0]["reason"].as_str().unwrap_or("").contains("committed"), "{skipped:?}");
+    assert!(
+        skipped[0]["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("committed"),
+        "{skipped:?}"
+    );
 }
 
 #[test]
@@ -95,12 +161,36 @@ fn compare_marks_the_cheapest_and_gives_ratios_in_every_format() {
 
 #[test]
 fn break_even_price_really_gives_a_ratio_of_one() {
-    let v = json(&["estimate", "-c", &good(), "--workload", "chat-70b", "--json"]);
-    let trn2 = v["results"].as_array().and_then(|a| a.iter().find(|r| r["accelerator"] == "trn2")).expect("trn2 row");
-    let be = trn2["break_even_usd_per_chip_hour"].as_f64().expect("break-even");
+    let v = json(&[
+        "estimate",
+        "-c",
+        &good(),
+        "--workload",
+        "chat-70b",
+        "--json",
+    ]);
+    let trn2 = v["results"]
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["accelerator"] == "trn2"))
+        .expect("trn2 row");
+    let be = trn2["break_even_usd_per_chip_hour"]
+        .as_f64()
+        .expect("break-even");
     let set = format!("accelerator.trn2.cloud.on_demand_usd_per_chip_hour={be}");
-    let v2 = json(&["estimate", "-c", &good(), "--workload", "chat-70b", "--set", &set, "--json"]);
-    let r = v2["results"].as_array().and_then(|a| a.iter().find(|r| r["accelerator"] == "trn2")).expect("trn2 row");
+    let v2 = json(&[
+        "estimate",
+        "-c",
+        &good(),
+        "--workload",
+        "chat-70b",
+        "--set",
+        &set,
+        "--json",
+    ]);
+    let r = v2["results"]
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["accelerator"] == "trn2"))
+        .expect("trn2 row");
     let ratio = r["ratio_to_reference"].as_f64().expect("ratio");
     assert!((ratio - 1.0).abs() < 1e-9, "ratio at break-even {ratio}");
 }
@@ -110,16 +200,35 @@ fn same_seed_gives_byte_identical_output() {
     let a = stdout(&run(&["compare", "-c", &good(), "--format", "json"]));
     let b = stdout(&run(&["compare", "-c", &good(), "--format", "json"]));
     assert_eq!(a, b);
-    let c = stdout(&run(&["compare", "-c", &good(), "--format", "json", "--set", "report.monte_carlo.seed=7"]));
+    let c = stdout(&run(&[
+        "compare",
+        "-c",
+        &good(),
+        "--format",
+        "json",
+        "--set",
+        "report.monte_carlo.seed=7",
+    ]));
     assert_ne!(a, c);
 }
 
 #[test]
 fn explain_names_each_input_with_its_file_line_and_source() {
-    let o = run(&["explain", "-c", &good(), "--workload", "dense-70b", "--accelerator", "trn2"]);
+    let o = run(&[
+        "explain",
+        "-c",
+        &good(),
+        "--workload",
+        "dense-70b",
+        "--accelerator",
+        "trn2",
+    ]);
     assert_eq!(o.status.code(), Some(0));
     let t = stdout(&o);
-    assert!(t.contains("accelerator.trn2.cloud.on_demand_usd_per_chip_hour at "), "{t}");
+    assert!(
+        t.contains("accelerator.trn2.cloud.on_demand_usd_per_chip_hour at "),
+        "{t}"
+    );
     assert!(t.contains("accelerators.toml:"), "{t}");
     assert!(t.contains("source: "), "{t}");
     assert!(t.contains("C (training FLOPs) = 6 * N * D"), "{t}");
@@ -129,15 +238,40 @@ fn explain_names_each_input_with_its_file_line_and_source() {
 
 #[test]
 fn explain_shows_an_override_as_its_origin() {
-    let t = stdout(&run(&["explain", "-c", &good(), "--workload", "chat-70b", "--accelerator", "h100-sxm", "--set", "accelerator.h100-sxm.cloud.on_demand_usd_per_chip_hour=2"]));
-    assert!(t.contains("at --set accelerator.h100-sxm.cloud.on_demand_usd_per_chip_hour=2"), "{t}");
+    let t = stdout(&run(&[
+        "explain",
+        "-c",
+        &good(),
+        "--workload",
+        "chat-70b",
+        "--accelerator",
+        "h100-sxm",
+        "--set",
+        "accelerator.h100-sxm.cloud.on_demand_usd_per_chip_hour=2",
+    ]));
+    assert!(
+        t.contains("at --set accelerator.h100-sxm.cloud.on_demand_usd_per_chip_hour=2"),
+        "{t}"
+    );
 }
 
 #[test]
 fn unknown_workload_or_accelerator_is_a_usage_error_with_a_hint() {
-    let o = run(&["explain", "-c", &good(), "--workload", "dense70b", "--accelerator", "trn2"]);
+    let o = run(&[
+        "explain",
+        "-c",
+        &good(),
+        "--workload",
+        "dense70b",
+        "--accelerator",
+        "trn2",
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("did you mean `dense-70b`?"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("did you mean `dense-70b`?"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -149,7 +283,12 @@ fn a_closed_pipe_exits_zero() {
         .spawn()
         .expect("spawn");
     let mut first = [0u8; 1];
-    child.stdout.take().expect("stdout").read_exact(&mut first).expect("one byte");
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("one byte");
     // stdout is dropped here: the pipe is closed with output still pending.
     let status = child.wait().expect("wait");
     assert_eq!(status.code(), Some(0));
@@ -164,7 +303,11 @@ fn init_writes_a_starter_that_validates_and_refuses_a_full_folder() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v = run(&["validate", "-c", &t]);
     assert_eq!(v.status.code(), Some(0), "{}", stderr(&v));
-    assert!(stderr(&v).is_empty(), "starter gives warnings: {}", stderr(&v));
+    assert!(
+        stderr(&v).is_empty(),
+        "starter gives warnings: {}",
+        stderr(&v)
+    );
     let again = run(&["init", &t]);
     assert_eq!(again.status.code(), Some(2));
 }
@@ -175,10 +318,20 @@ fn calibrate_json_has_runs_and_a_median() {
     let runs = v["runs"].as_array().expect("runs");
     assert!(runs.len() >= 5);
     for r in runs {
-        for k in ["id", "accelerator", "reported_chip_hours", "predicted_chip_hours", "error_pct", "implied_mfu"] {
+        for k in [
+            "id",
+            "accelerator",
+            "reported_chip_hours",
+            "predicted_chip_hours",
+            "error_pct",
+            "implied_mfu",
+        ] {
             assert!(r.get(k).is_some(), "missing {k}");
         }
-        assert!(r["error_pct"].as_f64().unwrap_or(100.0).abs() <= 15.0, "run outside 15%: {r}");
+        assert!(
+            r["error_pct"].as_f64().unwrap_or(100.0).abs() <= 15.0,
+            "run outside 15%: {r}"
+        );
     }
     assert!(v["median_abs_error_pct"].as_f64().is_some());
 }
@@ -197,13 +350,32 @@ fn shipped_configs_validate_with_sixteen_accelerators_and_no_missing_source() {
 
 #[test]
 fn shipped_estimates_keep_p10_below_base_below_p90() {
-    for w in ["dense-8b", "dense-70b", "dense-405b", "moe-671b", "chat-8b", "chat-70b"] {
+    for w in [
+        "dense-8b",
+        "dense-70b",
+        "dense-405b",
+        "moe-671b",
+        "chat-8b",
+        "chat-70b",
+    ] {
         let v = json(&["estimate", "--workload", w, "--json"]);
         let kind = v["kind"].as_str().unwrap_or("");
-        let key = if kind == "training" { "cost_usd" } else { "usd_per_m_output_tokens" };
+        let key = if kind == "training" {
+            "cost_usd"
+        } else {
+            "usd_per_m_output_tokens"
+        };
         for r in v["results"].as_array().expect("results") {
-            if let (Some(lo), Some(b), Some(hi)) = (r[format!("p10_{key}")].as_f64(), r[key].as_f64(), r[format!("p90_{key}")].as_f64()) {
-                assert!(lo <= b && b <= hi, "{w}/{}: {lo} {b} {hi}", r["accelerator"]);
+            if let (Some(lo), Some(b), Some(hi)) = (
+                r[format!("p10_{key}")].as_f64(),
+                r[key].as_f64(),
+                r[format!("p90_{key}")].as_f64(),
+            ) {
+                assert!(
+                    lo <= b && b <= hi,
+                    "{w}/{}: {lo} {b} {hi}",
+                    r["accelerator"]
+                );
             }
         }
     }

@@ -2,6 +2,6 @@
 //! `accel-cost` binary on configs in tests/fixtures/.
 
 mod commands;
-mod formulas;
 mod common;
+mod formulas;
 mod validation;

@@ -1,1 +1,1230 @@
-// validation tests: written by a helper
+//! Validation (CONFIG.md "Validation", CLI.md exit codes and message format): each rule on a copy
+//! of the good config with exactly one thing broken (tests/fixtures/broken/<case>/, rebuilt by
+//! tests/fixtures/broken/make_fixtures.py; the changed line ends in `# broken: ...`), `--set`,
+//! warnings, and inputs that must never make the tool panic.
+//!
+//! Errors read `error: <file>:<line>:<col>: <what> (<hint>)` and exit with code 2.
+
+use std::ffi::OsStr;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+const A: &str = "accelerators.toml";
+const E: &str = "economics.toml";
+const W: &str = "workloads.toml";
+
+/// `<tests/fixtures/broken/CASE/FILE>:LINE:COL`, as the tool prints a place.
+fn place(case: &str, file: &str, line: u32, col: u32) -> String {
+    format!(
+        "{}:{line}:{col}",
+        fixture(&format!("broken/{case}/{file}")).display()
+    )
+}
+
+fn error_lines(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect()
+}
+
+fn warning_lines(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .collect()
+}
+
+/// No panic (exit 101, or killed by a signal such as a stack overflow's SIGABRT).
+#[track_caller]
+fn assert_no_panic(code: Option<i32>, stderr: &str) {
+    assert!(
+        code.is_some(),
+        "killed by a signal (stack overflow?); stderr:\n{stderr}"
+    );
+    assert_ne!(code, Some(101), "the tool panicked:\n{stderr}");
+    assert!(!stderr.contains("panicked"), "the tool panicked:\n{stderr}");
+}
+
+/// Validates broken/CASE and checks: exit code 2 and an error line that starts with
+/// `error: FILE:LINE:COL: ` and contains every part. Returns stderr.
+#[track_caller]
+fn expect_error(case: &str, file: &str, line: u32, col: u32, parts: &[&str]) -> String {
+    let (code, err) = validate_fixture(&format!("broken/{case}"));
+    assert_no_panic(Some(code), &err);
+    assert_eq!(
+        code, 2,
+        "exit code of validate on broken/{case}; stderr:\n{err}"
+    );
+    let prefix = format!("error: {}: ", place(case, file, line, col));
+    assert!(
+        error_lines(&err)
+            .iter()
+            .any(|l| l.starts_with(&prefix) && parts.iter().all(|p| l.contains(p))),
+        "no error line starting with\n  {prefix}\ncontaining {parts:?}; stderr:\n{err}"
+    );
+    err
+}
+
+/// [`expect_error`], and it is the only error: the fixture breaks exactly one thing.
+#[track_caller]
+fn expect_only_error(case: &str, file: &str, line: u32, col: u32, parts: &[&str]) -> String {
+    let err = expect_error(case, file, line, col, parts);
+    assert_eq!(
+        error_lines(&err).len(),
+        1,
+        "expected exactly one error; stderr:\n{err}"
+    );
+    err
+}
+
+/// Runs `accel-cost` with arguments that need not be UTF-8.
+fn run_os(args: &[&OsStr]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_accel-cost"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+/// `validate -c PATH`, for a path outside tests/fixtures (a temp dir).
+fn validate_path(path: &Path) -> Output {
+    run_os(&[OsStr::new("validate"), OsStr::new("-c"), path.as_os_str()])
+}
+
+/// `validate -c <good fixture> --set ARG` for each arg.
+fn validate_good_with_sets(sets: &[&str]) -> Output {
+    let good = fixture("good");
+    let mut args = vec!["validate", "-c", good.to_str().expect("utf-8 path")];
+    for s in sets {
+        args.extend(["--set", s]);
+    }
+    run(&args)
+}
+
+/// The `validate` stdout line about accelerator `id`.
+fn accelerator_line(stdout: &str, id: &str) -> String {
+    stdout
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(id))
+        .unwrap_or_else(|| panic!("no line for {id} in stdout:\n{stdout}"))
+        .to_string()
+}
+
+fn copy_good_config(to: &Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for f in [A, E, W] {
+        std::fs::copy(fixture(&format!("good/{f}")), to.join(f)).expect("copy good fixture");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Baseline
+
+#[test]
+fn good_fixture_validates_without_errors_or_warnings() {
+    let (code, err) = validate_fixture("good");
+    assert_eq!(code, 0, "stderr:\n{err}");
+    assert!(
+        error_lines(&err).is_empty() && warning_lines(&err).is_empty(),
+        "stderr:\n{err}"
+    );
+}
+
+#[test]
+fn every_broken_fixture_is_used_by_a_test() {
+    let source = include_str!("validation.rs");
+    let dir = fixture("broken");
+    for entry in std::fs::read_dir(&dir).expect("read tests/fixtures/broken") {
+        let entry = entry.expect("dir entry");
+        if entry.file_type().expect("file type").is_dir() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let used = [
+                format!("\"{name}\""),
+                format!("/{name}\""),
+                format!("/{name}/"),
+            ]
+            .iter()
+            .any(|s| source.contains(s.as_str()));
+            assert!(used, "broken/{name} is used by no test");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Unknown keys: file, line, column of the key, and the nearest valid key
+
+#[test]
+fn unknown_key_in_accelerator_names_file_line_and_suggests_key() {
+    let err = expect_error(
+        "unknown_key_accelerator",
+        A,
+        13,
+        1,
+        &[
+            "unknown key `memroy_gb` in [[accelerator]] `h100-sxm`",
+            "(did you mean `memory_gb`?)",
+        ],
+    );
+    // The typo also leaves `memory_gb` missing; that is reported at the table, and nothing else.
+    assert_eq!(error_lines(&err).len(), 2, "stderr:\n{err}");
+    let missing = format!(
+        "error: {}: missing `memory_gb`",
+        place("unknown_key_accelerator", A, 6, 1)
+    );
+    assert!(err.contains(&missing), "stderr:\n{err}");
+}
+
+#[test]
+fn unknown_key_in_cloud_table_names_file_line_and_suggests_key() {
+    expect_only_error(
+        "unknown_key_cloud",
+        A,
+        20,
+        1,
+        &[
+            "unknown key `on_demand_usd_per_chip_hr` in [accelerator.cloud] of `h100-sxm`",
+            "(did you mean `on_demand_usd_per_chip_hour`?)",
+        ],
+    );
+}
+
+#[test]
+fn unknown_key_in_economics_names_file_line_and_suggests_key() {
+    expect_only_error(
+        "unknown_key_economics",
+        E,
+        6,
+        1,
+        &[
+            "unknown key `electricity_usd_per_kw` in [economics]",
+            "(did you mean `electricity_usd_per_kwh`?)",
+        ],
+    );
+}
+
+#[test]
+fn unknown_top_level_table_names_file_line_and_suggests_economics() {
+    // `[economic]`: column 2 is the key inside the brackets.
+    expect_only_error(
+        "unknown_top_level_table",
+        E,
+        4,
+        2,
+        &[
+            "unknown top-level key `economic`",
+            "(did you mean `economics`?)",
+        ],
+    );
+}
+
+#[test]
+fn unknown_key_inside_a_range_names_file_line_and_suggests_base() {
+    let err = expect_error(
+        "unknown_key_in_range",
+        A,
+        26,
+        27,
+        &[
+            "unknown key `bse` in range `chip_usd` of [accelerator.owned] of `h100-sxm`",
+            "(did you mean `base`?)",
+        ],
+    );
+    let missing = format!(
+        "error: {}: range `chip_usd`",
+        place("unknown_key_in_range", A, 26, 12)
+    );
+    assert!(
+        err.contains(&missing) && err.contains("has no `base`"),
+        "stderr:\n{err}"
+    );
+    assert_eq!(error_lines(&err).len(), 2, "stderr:\n{err}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Wrong types
+
+#[test]
+fn string_where_a_number_goes_is_an_error_at_the_value() {
+    expect_only_error(
+        "string_for_number",
+        A,
+        15,
+        11,
+        &["`power_w` in [[accelerator]] `h100-sxm` must be a number, found the string \"700\""],
+    );
+}
+
+#[test]
+fn number_where_a_string_goes_is_an_error_at_the_value() {
+    expect_only_error(
+        "number_for_string",
+        A,
+        8,
+        8,
+        &[
+            "`name` in [[accelerator]] `h100-sxm` must be a string, found an integer",
+            "(quote it: name = \"...\")",
+        ],
+    );
+}
+
+#[test]
+fn bare_word_is_a_toml_syntax_error_with_line_and_column() {
+    expect_only_error(
+        "bare_word",
+        E,
+        5,
+        9,
+        &[
+            "invalid TOML",
+            "(text values need quotes, e.g. basis = \"owned\")",
+        ],
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Out of range
+
+#[test]
+fn negative_price_is_an_error_at_the_value() {
+    expect_only_error(
+        "negative_price",
+        A,
+        20,
+        31,
+        &[
+            "`on_demand_usd_per_chip_hour` in [accelerator.cloud] of `h100-sxm` is -6.88: it must be greater than 0",
+        ],
+    );
+}
+
+#[test]
+fn zero_memory_is_an_error_at_the_value() {
+    expect_only_error(
+        "zero_memory",
+        A,
+        13,
+        13,
+        &["`memory_gb` in [[accelerator]] `h100-sxm` is 0: it must be greater than 0"],
+    );
+}
+
+#[test]
+fn mfu_of_one_and_a_half_is_an_error_at_the_value() {
+    expect_only_error(
+        "mfu_above_one",
+        A,
+        32,
+        16,
+        &[
+            "`training_mfu` in [accelerator.efficiency] of `h100-sxm` is 1.5: it must be a fraction above 0 and at most 1",
+        ],
+    );
+}
+
+#[test]
+fn pue_below_one_is_an_error_at_the_value() {
+    expect_only_error(
+        "pue_below_one",
+        E,
+        7,
+        7,
+        &["`pue` in [economics] is 0.9: it must be at least 1"],
+    );
+}
+
+#[test]
+fn zero_utilization_in_a_range_is_an_error_at_the_range() {
+    expect_only_error(
+        "zero_utilization",
+        W,
+        25,
+        15,
+        &[
+            "`utilization` in [[inference]] `chat-70b` is 0: it must be a fraction above 0 and at most 1",
+        ],
+    );
+}
+
+#[test]
+fn vendor_gross_margin_of_one_is_an_error_at_the_value() {
+    expect_only_error(
+        "margin_of_one",
+        A,
+        27,
+        23,
+        &[
+            "`vendor_gross_margin` in [accelerator.owned] of `h100-sxm` is 1: it must be a share from 0 up to (not including) 1",
+        ],
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Non-finite numbers, the edge of f64, negative zero
+
+#[test]
+fn nan_is_an_error_at_the_value() {
+    expect_only_error(
+        "nan",
+        A,
+        15,
+        11,
+        &[
+            "`power_w` in [[accelerator]] `h100-sxm` is NaN, not a finite number",
+            "(numbers must be finite)",
+        ],
+    );
+}
+
+#[test]
+fn inf_is_an_error_at_the_value() {
+    expect_only_error(
+        "inf",
+        A,
+        14,
+        19,
+        &["`memory_tb_per_s` in [[accelerator]] `h100-sxm` is inf, not a finite number"],
+    );
+}
+
+#[test]
+fn negative_inf_is_an_error_at_the_value() {
+    expect_only_error(
+        "negative_inf",
+        A,
+        55,
+        31,
+        &[
+            "`on_demand_usd_per_chip_hour` in [accelerator.cloud] of `trn2` is -inf, not a finite number",
+        ],
+    );
+}
+
+#[test]
+fn number_beyond_f64_is_an_error_at_the_value() {
+    expect_only_error(
+        "overflowing_float",
+        A,
+        15,
+        11,
+        &["number `1e400` is too large to represent"],
+    );
+}
+
+/// 1e308 is finite: it must not be called infinite. (The loader now also refuses numbers outside
+/// 1e-12..1e15 as implausible, so that no product of config numbers overflows; 1e308 hits that.)
+#[test]
+fn huge_finite_number_is_refused_as_implausible_not_as_infinite() {
+    let err = expect_only_error(
+        "huge_finite",
+        A,
+        15,
+        11,
+        &[
+            "`power_w` in [[accelerator]] `h100-sxm`",
+            "outside the plausible range",
+        ],
+    );
+    assert!(
+        !err.contains("not a finite number") && !err.contains("too large to represent"),
+        "stderr:\n{err}"
+    );
+}
+
+#[test]
+#[ignore = "BUG: the implausible-number error prints 1e308 as a 309-digit number"]
+fn implausible_number_is_printed_compactly_in_its_error() {
+    let err = expect_only_error("huge_finite", A, 15, 11, &["`power_w`"]);
+    let line = error_lines(&err)[0];
+    assert!(
+        !line.contains("0000000000") && line.len() < 300,
+        "error line is {} chars:\n{line}",
+        line.len()
+    );
+}
+
+#[test]
+fn negative_zero_is_not_greater_than_zero() {
+    expect_only_error(
+        "negative_zero_positive_key",
+        A,
+        15,
+        11,
+        &["`power_w` in [[accelerator]] `h100-sxm` is -0: it must be greater than 0"],
+    );
+}
+
+#[test]
+fn negative_zero_is_accepted_where_zero_is_allowed() {
+    // economics.system_overhead >= 0; here `low = -0.0`.
+    let (code, err) = validate_fixture("broken/negative_zero_non_negative_key");
+    assert_eq!(code, 0, "stderr:\n{err}");
+    assert!(
+        error_lines(&err).is_empty() && warning_lines(&err).is_empty(),
+        "stderr:\n{err}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Ranges
+
+#[test]
+fn unordered_range_is_an_error_naming_low_base_and_high() {
+    expect_only_error(
+        "unordered_range",
+        E,
+        9,
+        18,
+        &[
+            "range `lifetime_years` in [economics] is not ordered: low 6, base 5, high 6",
+            "(a range needs low <= base <= high)",
+        ],
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. Ids
+
+#[test]
+fn upper_case_id_is_malformed_and_a_well_formed_id_is_suggested() {
+    expect_only_error(
+        "upper_case_id",
+        A,
+        7,
+        6,
+        &[
+            "accelerator id `H100_SXM` is not well formed",
+            "e.g. `h100-sxm`",
+        ],
+    );
+}
+
+#[test]
+fn id_starting_with_a_dash_is_malformed() {
+    expect_only_error(
+        "id_starting_with_dash",
+        A,
+        41,
+        6,
+        &["accelerator id `-x` is not well formed"],
+    );
+}
+
+#[test]
+fn id_of_41_characters_is_malformed() {
+    expect_only_error(
+        "id_too_long",
+        A,
+        41,
+        6,
+        &[
+            "accelerator id `trn2-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx` is not well formed",
+            "at most 40 characters",
+        ],
+    );
+}
+
+#[test]
+#[ignore = "BUG: the hint for a 41-character id suggests the same 41-character id"]
+fn hint_for_a_too_long_id_suggests_an_id_of_at_most_40_characters() {
+    let err = expect_only_error("id_too_long", A, 41, 6, &["is not well formed"]);
+    let line = error_lines(&err)[0];
+    let suggestion = line
+        .rsplit_once("e.g. `")
+        .and_then(|(_, s)| s.split_once('`'))
+        .map(|(s, _)| s)
+        .unwrap_or_else(|| panic!("no `e.g.` suggestion in:\n{line}"));
+    assert!(
+        !suggestion.is_empty() && suggestion.len() <= 40,
+        "suggested `{suggestion}` ({} chars)",
+        suggestion.len()
+    );
+}
+
+#[test]
+#[ignore = "BUG: `id = \"\"` is accepted (exit 0); check_id is skipped for an empty id"]
+fn empty_id_is_malformed() {
+    expect_only_error("empty_id", A, 41, 6, &["accelerator id"]);
+}
+
+#[test]
+fn duplicate_id_across_two_files_names_both_places() {
+    let first = place("duplicate_id", A, 41, 6);
+    expect_only_error(
+        "duplicate_id",
+        "more-accelerators.toml",
+        4,
+        6,
+        &[
+            "duplicate accelerator id `trn2`",
+            &format!("first defined at {first}"),
+        ],
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. Dangling references
+
+/// The error about a dangling reference in broken/CASE names the workloads file, the id and a hint.
+#[track_caller]
+fn expect_dangling(case: &str, parts: &[&str]) {
+    let (code, err) = validate_fixture(&format!("broken/{case}"));
+    assert_eq!(code, 2, "stderr:\n{err}");
+    let prefix = format!(
+        "error: {}:",
+        fixture(&format!("broken/{case}/{W}")).display()
+    );
+    let errors = error_lines(&err);
+    assert_eq!(errors.len(), 1, "stderr:\n{err}");
+    assert!(
+        errors[0].starts_with(&prefix) && parts.iter().all(|p| errors[0].contains(p)),
+        "stderr:\n{err}"
+    );
+}
+
+#[test]
+fn measured_entry_naming_an_unknown_workload_is_an_error_with_a_suggestion() {
+    expect_dangling(
+        "measured_unknown_workload",
+        &[
+            "unknown inference id `chat-7b`",
+            "(did you mean `chat-70b`?)",
+        ],
+    );
+}
+
+#[test]
+fn measured_entry_naming_an_unknown_accelerator_is_an_error_with_a_suggestion() {
+    expect_dangling(
+        "measured_unknown_accelerator",
+        &[
+            "unknown accelerator id `h100`",
+            "(did you mean `h100-sxm`?)",
+        ],
+    );
+}
+
+#[test]
+fn calibration_entry_naming_an_unknown_accelerator_is_an_error() {
+    expect_dangling(
+        "calibration_unknown_accelerator",
+        &["unknown accelerator id `a100-sxm`"],
+    );
+}
+
+#[test]
+#[ignore = "BUG: dangling [[measured]]/[[calibration]] references point at the [[...]] header line, not at the value"]
+fn dangling_references_in_measured_and_calibration_point_at_the_value() {
+    expect_only_error(
+        "measured_unknown_workload",
+        W,
+        40,
+        12,
+        &["unknown inference id `chat-7b`"],
+    );
+    expect_only_error(
+        "measured_unknown_accelerator",
+        W,
+        41,
+        15,
+        &["unknown accelerator id `h100`"],
+    );
+    expect_only_error(
+        "calibration_unknown_accelerator",
+        W,
+        41,
+        15,
+        &["unknown accelerator id `a100-sxm`"],
+    );
+}
+
+#[test]
+fn report_reference_naming_an_unknown_accelerator_is_an_error_at_the_value() {
+    expect_only_error(
+        "report_unknown_reference",
+        W,
+        32,
+        13,
+        &[
+            "unknown accelerator id `h100-pcie`",
+            "(known accelerator ids: h100-sxm, trn2)",
+        ],
+    );
+}
+
+#[test]
+fn report_accelerators_entry_naming_an_unknown_accelerator_is_an_error_at_the_entry() {
+    expect_only_error(
+        "report_unknown_accelerator",
+        W,
+        33,
+        29,
+        &["unknown accelerator id `trn1`", "(did you mean `trn2`?)"],
+    );
+}
+
+#[test]
+fn report_training_workload_naming_an_unknown_workload_is_an_error_at_the_value() {
+    expect_only_error(
+        "report_unknown_training_workload",
+        W,
+        33,
+        21,
+        &[
+            "unknown training id `dense-405b`",
+            "(did you mean `dense-70b`?)",
+        ],
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8-10. Parameters, precisions, `estimates`
+
+#[test]
+fn active_params_above_params_is_an_error_at_the_value() {
+    expect_only_error(
+        "active_params_above_params",
+        W,
+        8,
+        19,
+        &["active_params_b (80) is larger than params_b (70) in [[training]] `dense-70b`"],
+    );
+}
+
+#[test]
+fn unknown_precision_in_a_workload_suggests_bf16() {
+    expect_only_error(
+        "unknown_workload_precision",
+        W,
+        9,
+        13,
+        &[
+            "unknown precision `bf17` in [[training]] `dense-70b`",
+            "did you mean `bf16`?",
+        ],
+    );
+}
+
+#[test]
+fn unknown_precision_in_dense_tflops_suggests_bf16() {
+    expect_only_error(
+        "unknown_tflops_precision",
+        A,
+        12,
+        42,
+        &[
+            "unknown precision `bf61` in dense_tflops of [[accelerator]] `h100-sxm`",
+            "did you mean `bf16`?",
+        ],
+    );
+}
+
+#[test]
+fn estimates_naming_a_key_the_table_does_not_have_is_an_error_at_the_name() {
+    expect_only_error(
+        "estimates_names_missing_key",
+        A,
+        52,
+        14,
+        &[
+            "`estimates` in [[accelerator]] `trn2` names `power_watts`, which this table does not give",
+        ],
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 11. Every error of a run is reported
+
+#[test]
+fn three_errors_in_two_files_are_all_reported() {
+    let case = "three_errors";
+    let err = expect_error(case, E, 7, 7, &["`pue` in [economics] is 0.9"]);
+    expect_error(
+        case,
+        A,
+        15,
+        11,
+        &["`power_w` in [[accelerator]] `h100-sxm` must be a number"],
+    );
+    expect_error(
+        case,
+        A,
+        44,
+        1,
+        &[
+            "unknown key `vednor` in [[accelerator]] `trn2`",
+            "(did you mean `vendor`?)",
+        ],
+    );
+    assert_eq!(error_lines(&err).len(), 3, "stderr:\n{err}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Integers beyond i64
+
+#[test]
+fn hex_integer_beyond_i64_is_an_error_at_the_value() {
+    expect_only_error("big_hex_integer", A, 15, 11, &["is out of range"]);
+}
+
+#[test]
+fn decimal_integer_beyond_i64_in_a_whole_number_key_is_an_error_at_the_value() {
+    expect_only_error(
+        "big_integer",
+        A,
+        11,
+        8,
+        &["`year` in [[accelerator]] `h100-sxm`"],
+    );
+}
+
+#[test]
+#[ignore = "BUG: `year = 99999999999999999999` says \"must be a whole number\"; it is whole, just out of range"]
+fn whole_number_beyond_i64_is_reported_as_out_of_range() {
+    expect_only_error(
+        "big_integer",
+        A,
+        11,
+        8,
+        &[
+            "`year` in [[accelerator]] `h100-sxm`",
+            "outside 1990..=2100",
+        ],
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 12. --set
+
+#[test]
+fn set_economics_basis_owned_changes_the_basis_line() {
+    let before = validate_good_with_sets(&[]);
+    assert!(
+        stdout(&before).contains("Basis: on_demand"),
+        "stdout:\n{}",
+        stdout(&before)
+    );
+    let after = validate_good_with_sets(&["economics.basis=owned"]);
+    assert_eq!(after.status.code(), Some(0), "stderr:\n{}", stderr(&after));
+    let out = stdout(&after);
+    assert!(
+        out.contains("Basis: owned (set at --set economics.basis=owned)"),
+        "stdout:\n{out}"
+    );
+    assert_ne!(
+        accelerator_line(&out, "h100-sxm"),
+        accelerator_line(&stdout(&before), "h100-sxm")
+    );
+}
+
+#[test]
+fn set_bare_word_and_quoted_string_mean_the_same() {
+    let bare = stdout(&validate_good_with_sets(&["economics.basis=owned"]));
+    let quoted = validate_good_with_sets(&["economics.basis=\"owned\""]);
+    assert_eq!(
+        quoted.status.code(),
+        Some(0),
+        "stderr:\n{}",
+        stderr(&quoted)
+    );
+    let quoted = stdout(&quoted);
+    assert!(quoted.contains("Basis: owned"), "stdout:\n{quoted}");
+    for id in ["h100-sxm", "trn2"] {
+        assert_eq!(accelerator_line(&bare, id), accelerator_line(&quoted, id));
+    }
+}
+
+#[test]
+fn set_h100_on_demand_price_changes_its_price_line() {
+    let before = stdout(&validate_good_with_sets(&[]));
+    assert!(
+        accelerator_line(&before, "h100-sxm").contains("$6.880"),
+        "stdout:\n{before}"
+    );
+    let after =
+        validate_good_with_sets(&["accelerator.h100-sxm.cloud.on_demand_usd_per_chip_hour=2"]);
+    assert_eq!(after.status.code(), Some(0), "stderr:\n{}", stderr(&after));
+    let out = stdout(&after);
+    assert!(
+        accelerator_line(&out, "h100-sxm").contains("$2.000"),
+        "stdout:\n{out}"
+    );
+    assert!(
+        accelerator_line(&out, "trn2").contains("$2.235"),
+        "other chips keep their price:\n{out}"
+    );
+}
+
+/// `validate --set ARG` on the good fixture: exit 2 and an error line that starts with
+/// `error: --set ARG: ` and contains every part.
+#[track_caller]
+fn expect_set_error(arg: &str, parts: &[&str]) {
+    let o = validate_good_with_sets(&[arg]);
+    let err = stderr(&o);
+    assert_no_panic(o.status.code(), &err);
+    assert_eq!(o.status.code(), Some(2), "stderr:\n{err}");
+    let prefix = format!("error: --set {arg}: ");
+    assert!(
+        error_lines(&err)
+            .iter()
+            .any(|l| l.starts_with(&prefix) && parts.iter().all(|p| l.contains(p))),
+        "no error line starting with\n  {prefix}\ncontaining {parts:?}; stderr:\n{err}"
+    );
+}
+
+#[test]
+fn set_with_unknown_accelerator_id_is_an_error_naming_the_path() {
+    expect_set_error(
+        "accelerator.h100.cloud.on_demand_usd_per_chip_hour=2",
+        &[
+            "unknown key path `accelerator.h100.cloud.on_demand_usd_per_chip_hour`",
+            "(did you mean `h100-sxm`?)",
+        ],
+    );
+}
+
+#[test]
+fn set_with_unknown_key_is_an_error_naming_the_path_and_suggesting_the_key() {
+    expect_set_error(
+        "accelerator.h100-sxm.memroy_gb=1",
+        &[
+            "unknown key `memroy_gb` in [[accelerator]] `h100-sxm`",
+            "(did you mean `memory_gb`?)",
+        ],
+    );
+}
+
+#[test]
+fn set_without_equals_sign_is_an_error_naming_the_argument() {
+    expect_set_error("economics.basis", &["expected KEY=VALUE"]);
+}
+
+#[test]
+fn set_with_out_of_range_value_is_an_error_naming_the_set() {
+    expect_set_error(
+        "economics.pue=0.5",
+        &["`pue` in [economics] is 0.5: it must be at least 1"],
+    );
+}
+
+#[test]
+fn set_with_empty_key_path_is_an_error() {
+    expect_set_error("economics..pue=1.5", &["is not a key path"]);
+}
+
+#[test]
+#[ignore = "BUG: the `known keys:` hint lists source, notes, as_of and estimates twice"]
+fn unknown_key_without_a_close_match_lists_each_known_key_once() {
+    let o = validate_good_with_sets(&["economics.zzzzzzzz=1"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "stderr:\n{err}");
+    let known = err
+        .split_once("known keys: ")
+        .map(|(_, rest)| rest.trim_end().trim_end_matches(')'))
+        .unwrap_or_else(|| panic!("no `known keys:` hint; stderr:\n{err}"));
+    let keys: Vec<&str> = known.split(", ").collect();
+    for k in &keys {
+        assert_eq!(
+            keys.iter().filter(|x| *x == k).count(),
+            1,
+            "`{k}` listed twice: {known}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 13. Nothing panics
+
+#[test]
+fn empty_file_is_a_clean_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("empty.toml");
+    std::fs::write(&file, "").expect("write");
+    let o = validate_path(&file);
+    let err = stderr(&o);
+    assert_no_panic(o.status.code(), &err);
+    assert_eq!(o.status.code(), Some(2), "stderr:\n{err}");
+    assert!(
+        err.contains("error: ") && err.contains("no [[accelerator]] entries"),
+        "stderr:\n{err}"
+    );
+}
+
+#[test]
+#[ignore = "BUG: an empty config's error is placed at `built-in default:` instead of naming the file"]
+fn empty_file_error_names_the_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("empty.toml");
+    std::fs::write(&file, "").expect("write");
+    let err = stderr(&validate_path(&file));
+    assert!(
+        err.contains(&format!("error: {}", file.display())),
+        "stderr:\n{err}"
+    );
+}
+
+#[test]
+fn random_binary_file_is_a_clean_error_naming_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("random.toml");
+    // xorshift: the same bytes on every run.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let bytes: Vec<u8> = (0..4096)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect();
+    std::fs::write(&file, bytes).expect("write");
+    let o = validate_path(&file);
+    let err = stderr(&o);
+    assert_no_panic(o.status.code(), &err);
+    assert_eq!(o.status.code(), Some(2), "stderr:\n{err}");
+    assert!(
+        err.contains(&format!("error: {}:1:", file.display())),
+        "stderr:\n{err}"
+    );
+}
+
+#[test]
+fn non_utf8_content_is_an_error_at_the_first_bad_byte() {
+    // `notes = "co\xfbt of capital ...`: the bad byte is column 12.
+    expect_only_error("not_utf8", E, 20, 12, &["not UTF-8"]);
+}
+
+#[test]
+fn folder_without_toml_files_is_a_clean_error_naming_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("README.txt"), "not a config").expect("write");
+    let o = validate_path(dir.path());
+    let err = stderr(&o);
+    assert_no_panic(o.status.code(), &err);
+    assert_eq!(o.status.code(), Some(2), "stderr:\n{err}");
+    assert!(
+        err.contains(&format!("error: {}", dir.path().display())) && err.contains("no .toml files"),
+        "stderr:\n{err}"
+    );
+}
+
+#[test]
+fn missing_path_is_a_clean_error_naming_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("no-such-configs");
+    let o = validate_path(&missing);
+    let err = stderr(&o);
+    assert_no_panic(o.status.code(), &err);
+    assert_eq!(o.status.code(), Some(2), "stderr:\n{err}");
+    assert!(
+        err.contains(&format!("error: {}", missing.display())) && err.contains("cannot read"),
+        "stderr:\n{err}"
+    );
+}
+
+#[test]
+fn fifty_megabyte_file_is_refused_quickly_with_a_clear_message() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("huge.toml");
+    let line = "# a config is a few kB; this line repeats until the file is 50 MB\n";
+    std::fs::write(&file, line.repeat(50 * 1024 * 1024 / line.len() + 1)).expect("write");
+    let start = Instant::now();
+    let o = validate_path(&file);
+    let took = start.elapsed();
+    let err = stderr(&o);
+    assert_no_panic(o.status.code(), &err);
+    assert_eq!(o.status.code(), Some(2), "stderr:\n{err}");
+    assert!(
+        err.contains(&format!("error: {}", file.display()))
+            && err.contains("MB")
+            && err.contains("refused"),
+        "stderr:\n{err}"
+    );
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+}
+
+#[test]
+fn ten_thousand_nested_arrays_are_a_clean_syntax_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("nested.toml");
+    std::fs::write(
+        &file,
+        format!("a = {}{}\n", "[".repeat(10_000), "]".repeat(10_000)),
+    )
+    .expect("write");
+    let o = validate_path(&file);
+    let err = stderr(&o);
+    assert_no_panic(o.status.code(), &err);
+    assert_eq!(o.status.code(), Some(2), "stderr:\n{err}");
+    assert!(
+        err.contains(&format!("error: {}:1:", file.display())) && err.contains("invalid TOML"),
+        "stderr:\n{err}"
+    );
+}
+
+#[test]
+fn ten_thousand_nested_inline_tables_are_a_clean_syntax_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("nested.toml");
+    std::fs::write(
+        &file,
+        format!("a = {}1{}\n", "{ b = ".repeat(10_000), " }".repeat(10_000)),
+    )
+    .expect("write");
+    let o = validate_path(&file);
+    let err = stderr(&o);
+    assert_no_panic(o.status.code(), &err);
+    assert_eq!(o.status.code(), Some(2), "stderr:\n{err}");
+    assert!(
+        err.contains(&format!("error: {}:1:", file.display())) && err.contains("invalid TOML"),
+        "stderr:\n{err}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn non_utf8_folder_name_validates_the_config_inside() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = dir.path().join(OsStr::from_bytes(b"configs-\xff"));
+    copy_good_config(&folder);
+    let o = validate_path(&folder);
+    let err = stderr(&o);
+    assert_no_panic(o.status.code(), &err);
+    match o.status.code() {
+        Some(0) => assert!(
+            stdout(&o).contains("Loaded 3 file(s)"),
+            "stdout:\n{}",
+            stdout(&o)
+        ),
+        Some(2) => assert!(err.starts_with("error: "), "stderr:\n{err}"),
+        other => panic!("exit code {other:?}; stderr:\n{err}"),
+    }
+}
+
+/// Many small corruptions of the good config (a line dropped or doubled, a value swapped for a
+/// nasty one, a stray byte, a cut): each is accepted or refused with exit 2, never a panic.
+#[test]
+fn corrupted_copies_of_the_good_config_never_panic() {
+    const NASTY: [&str; 18] = [
+        "-1",
+        "0",
+        "-0.0",
+        "nan",
+        "-inf",
+        "1e400",
+        "1e-400",
+        "99999999999999999999",
+        "0x7fffffffffffffff",
+        "\"\"",
+        "\"x\"",
+        "true",
+        "1979-05-27",
+        "[]",
+        "[[1]]",
+        "{}",
+        "{ low = 3, base = 2, high = 1 }",
+        "{ low = 1, base = 1e308, high = 1e308 }",
+    ];
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |n: usize| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x % n as u64) as usize
+    };
+    for round in 0..150 {
+        let folder = dir.path().join(format!("r{round}"));
+        copy_good_config(&folder);
+        let name = [A, E, W][next(3)];
+        let text = std::fs::read_to_string(folder.join(name)).expect("read");
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let i = next(lines.len());
+        let mutated: Vec<u8> = match next(5) {
+            0 => {
+                lines.remove(i);
+                lines.join("\n").into_bytes()
+            }
+            1 => {
+                lines.insert(i, lines[i].clone());
+                lines.join("\n").into_bytes()
+            }
+            2 => {
+                if let Some((key, _)) = lines[i].split_once(" = ") {
+                    lines[i] = format!("{key} = {}", NASTY[next(NASTY.len())]);
+                }
+                lines.join("\n").into_bytes()
+            }
+            3 => {
+                const STRAY: &[u8] = b"\"{[]=#\\\0\xff.\n";
+                let mut bytes = text.clone().into_bytes();
+                bytes.insert(next(bytes.len()), STRAY[next(STRAY.len())]);
+                bytes
+            }
+            _ => text.as_bytes()[..next(text.len())].to_vec(),
+        };
+        std::fs::write(folder.join(name), &mutated).expect("write");
+        let o = validate_path(&folder);
+        let err = stderr(&o);
+        assert!(
+            matches!(o.status.code(), Some(0 | 2)) && !err.contains("panicked"),
+            "round {round}: exit {:?} on this {name}:\n{}\n--- stderr:\n{err}",
+            o.status.code(),
+            String::from_utf8_lossy(&mutated)
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 14. Warnings (exit 0)
+
+#[test]
+fn table_without_source_warns_with_file_and_line() {
+    let (code, err) = validate_fixture("broken/missing_source");
+    assert_eq!(code, 0, "stderr:\n{err}");
+    let expected = format!(
+        "warning: {}: [accelerator.cloud] of `trn2` has no `source`",
+        place("missing_source", A, 54, 1)
+    );
+    assert!(
+        err.lines().any(|l| l.starts_with(&expected)),
+        "expected\n  {expected}\nstderr:\n{err}"
+    );
+    assert_eq!(warning_lines(&err).len(), 1, "stderr:\n{err}");
+}
+
+#[test]
+fn estimate_given_as_a_single_number_warns() {
+    let (code, err) = validate_fixture("broken/single_number_estimate");
+    assert_eq!(code, 0, "stderr:\n{err}");
+    let file = format!(
+        "warning: {}:",
+        fixture(&format!("broken/single_number_estimate/{E}")).display()
+    );
+    let warnings = warning_lines(&err);
+    assert_eq!(warnings.len(), 1, "stderr:\n{err}");
+    assert!(
+        warnings[0].starts_with(&file)
+            && warnings[0].contains("estimate `system_power_factor` is a single number"),
+        "stderr:\n{err}"
+    );
+}
+
+#[test]
+#[ignore = "BUG: the single-number-estimate warning points at the [economics] header (4:1), not at the key (15)"]
+fn single_number_estimate_warning_points_at_the_key() {
+    let (_, err) = validate_fixture("broken/single_number_estimate");
+    let at_key = format!(
+        "warning: {}:15:",
+        fixture(&format!("broken/single_number_estimate/{E}")).display()
+    );
+    assert!(
+        err.lines().any(|l| l.starts_with(&at_key)),
+        "expected a warning at line 15; stderr:\n{err}"
+    );
+}

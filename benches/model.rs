@@ -1,0 +1,90 @@
+//! Benchmarks recorded in the README: model evaluation, Monte Carlo, and whole-process runs of
+//! `compare` and `report` on the shipped configs (release profile).
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::process::Command;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+
+use accel_cost::config::{self, Config};
+use accel_cost::model::evaluate::{self, Workload};
+use accel_cost::model::training;
+use accel_cost::model::uncertainty::sample_values;
+
+fn shipped() -> Config {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("configs");
+    match config::load(&[dir], &[]) {
+        Ok(c) => c,
+        Err(e) => panic!("shipped configs do not load: {e:?}"),
+    }
+}
+
+fn model(c: &mut Criterion) {
+    let cfg = shipped();
+    let v = cfg.params.base_values();
+    let w = &cfg.training[0];
+    let acc = cfg.accelerator("h100-sxm").unwrap_or(&cfg.accelerators[0]);
+    let inputs = training::inputs(&cfg, &training::Shape::from(w), acc, &v, &mut ()).ok();
+    if let Some(i) = inputs {
+        c.bench_function("training figures (resolved inputs)", |b| {
+            b.iter(|| training::figures(black_box(&i), &mut ()))
+        });
+    }
+    c.bench_function("training estimate (from config)", |b| {
+        b.iter(|| training::estimate(&cfg, w, black_box(acc), black_box(&v), &mut ()))
+    });
+    let accs: Vec<_> = cfg.accelerators.iter().collect();
+    c.bench_function(
+        "compare tables, point values (all workloads x accelerators)",
+        |b| b.iter(|| evaluate::compare(&cfg, black_box(&accs), &v)),
+    );
+    c.bench_function(
+        "Monte Carlo 2000 samples: draw + bands on all tables",
+        |b| {
+            b.iter(|| {
+                let samples = sample_values(&cfg.params, 2000, 42);
+                let mut tables: Vec<_> = Workload::all(&cfg)
+                    .into_iter()
+                    .map(|w| evaluate::table(&cfg, w, &accs, &v))
+                    .collect();
+                for t in &mut tables {
+                    evaluate::add_bands(&cfg, t, &samples);
+                }
+                tables
+            })
+        },
+    );
+}
+
+fn process(c: &mut Criterion) {
+    let exe = env!("CARGO_BIN_EXE_accel-cost");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut g = c.benchmark_group("whole process");
+    g.sample_size(20);
+    g.bench_function("accel-cost compare", |b| {
+        b.iter(|| {
+            Command::new(exe)
+                .arg("compare")
+                .current_dir(root)
+                .output()
+                .map(|o| o.status.success())
+        })
+    });
+    let out = std::env::temp_dir().join(format!("accel-cost-bench-{}", std::process::id()));
+    g.bench_function("accel-cost report", |b| {
+        b.iter(|| {
+            Command::new(exe)
+                .args(["report", "-o"])
+                .arg(&out)
+                .current_dir(root)
+                .output()
+                .map(|o| o.status.success())
+        })
+    });
+    g.finish();
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+criterion_group!(benches, model, process);
+criterion_main!(benches);

@@ -1,0 +1,80 @@
+//! The data behind each chart as CSV, taken from the chart itself so the two never disagree.
+
+use std::fmt::Write;
+
+use crate::chart::Chart;
+use crate::export::csv_field as q;
+
+pub fn chart_csv(chart: &Chart) -> String {
+    let mut s = String::new();
+    match chart {
+        Chart::Line(c) => {
+            let _ = writeln!(s, "series,x,y,p10,p90");
+            for se in &c.series {
+                for (k, (x, y)) in se.points.iter().enumerate() {
+                    let band = se.band.as_ref().and_then(|b| b.get(k)).map_or(String::from(","), |(_, lo, hi)| format!("{lo},{hi}"));
+                    let _ = writeln!(s, "{},{x},{y},{band}", q(&se.name));
+                }
+            }
+        }
+        Chart::Scatter(c) => {
+            let _ = writeln!(s, "label,x,y");
+            for p in &c.points {
+                let _ = writeln!(s, "{},{},{}", q(&p.label), p.x, p.y);
+            }
+            if let Some(t) = &c.trend {
+                for (x, y) in &t.points {
+                    let _ = writeln!(s, "{},{x},{y}", q(&t.label));
+                }
+            }
+        }
+        Chart::Bars(b) => bars(&mut s, "", b),
+        Chart::Panels(p) => {
+            for b in &p.panels {
+                bars(&mut s, &b.frame.title, b);
+            }
+        }
+        Chart::Stacked(c) => {
+            let _ = write!(s, "category");
+            for seg in &c.segments {
+                let _ = write!(s, ",{}", q(&seg.name));
+            }
+            let _ = writeln!(s, ",total");
+            for (i, (name, _)) in c.categories.iter().enumerate() {
+                let _ = write!(s, "{}", q(name));
+                let mut total = 0.0;
+                for seg in &c.segments {
+                    let v = seg.values.get(i).copied().unwrap_or(0.0);
+                    total += v;
+                    let _ = write!(s, ",{v}");
+                }
+                let _ = writeln!(s, ",{total}");
+            }
+        }
+        Chart::Tornado(t) => {
+            let _ = writeln!(s, "input,low_input,high_input,value_at_low,value_at_high,base");
+            for b in &t.bars {
+                let _ = writeln!(s, "{},{},{},{},{},{}", q(&b.input), q(&b.low_input), q(&b.high_input), b.low_value, b.high_value, t.base);
+            }
+        }
+        Chart::Heatmap(h) => {
+            let _ = writeln!(s, "x,y,z");
+            for (j, y) in h.ys.iter().enumerate() {
+                for (i, x) in h.xs.iter().enumerate() {
+                    let z = h.z.get(j).and_then(|r| r.get(i)).copied().unwrap_or(f64::NAN);
+                    let _ = writeln!(s, "{x},{y},{z}");
+                }
+            }
+        }
+    }
+    s
+}
+
+fn bars(s: &mut String, panel: &str, b: &crate::chart::BarChart) {
+    if s.is_empty() {
+        let _ = writeln!(s, "panel,label,value");
+    }
+    for bar in &b.bars {
+        let _ = writeln!(s, "{},{},{}", q(panel), q(&bar.label), bar.value);
+    }
+}

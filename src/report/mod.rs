@@ -1,0 +1,65 @@
+//! `report`: the main job. Builds every chart from the model (`build`), writes each as PNG
+//! and/or SVG with its CSV, then `summary.json` and `report.md`. Every file is written
+//! atomically; a failure leaves earlier outputs intact.
+
+mod build;
+mod csv;
+mod markdown;
+
+use std::path::Path;
+
+use crate::app::AppError;
+use crate::chart::{self, Canvas, Format};
+use crate::cli::ImageFormat;
+use crate::config::Config;
+use crate::output::write_atomic;
+
+pub use build::{ReportData, build};
+
+/// One output chart: its file stem, the chart, and what the report says about it.
+pub struct ChartFile {
+    pub stem: &'static str,
+    pub caption: String,
+    pub chart: chart::Chart,
+}
+
+pub fn run(cfg: &Config, out: &Path, format: ImageFormat, scale: u32) -> Result<(), AppError> {
+    std::fs::create_dir_all(out).map_err(|e| AppError::Io(format!("cannot create output folder {}: {e}", out.display())))?;
+    let probe = out.join(".accel-cost-write-test");
+    write_atomic(&probe, b"").map_err(|e| AppError::Io(format!("output folder {} is not writable: {e}", out.display())))?;
+    let _ = std::fs::remove_file(&probe);
+
+    let data = build(cfg);
+    let canvas = Canvas {
+        width: 1600 * scale,
+        height: 1000 * scale,
+    };
+    let mut written = Vec::new();
+    let formats: &[(Format, &str)] = match format {
+        ImageFormat::Png => &[(Format::Png, "png")],
+        ImageFormat::Svg => &[(Format::Svg, "svg")],
+        ImageFormat::Both => &[(Format::Png, "png"), (Format::Svg, "svg")],
+    };
+    for c in &data.charts {
+        for (f, ext) in formats {
+            let path = out.join(format!("{}.{ext}", c.stem));
+            chart::render(&c.chart, canvas, *f, &path).map_err(|e| AppError::Io(format!("cannot render {}: {e}", path.display())))?;
+            written.push(path);
+        }
+        let path = out.join(format!("{}.csv", c.stem));
+        write_atomic(&path, csv::chart_csv(&c.chart).as_bytes()).map_err(|e| AppError::Io(format!("cannot write {}: {e}", path.display())))?;
+        written.push(path);
+    }
+    let summary = out.join("summary.json");
+    let mut json = serde_json::to_vec_pretty(&data.summary).unwrap_or_default();
+    json.push(b'\n');
+    write_atomic(&summary, &json).map_err(|e| AppError::Io(format!("cannot write {}: {e}", summary.display())))?;
+    written.push(summary);
+    let md = out.join("report.md");
+    let image_ext = formats.first().map_or("png", |(_, e)| e);
+    write_atomic(&md, markdown::report_md(cfg, &data, image_ext).as_bytes()).map_err(|e| AppError::Io(format!("cannot write {}: {e}", md.display())))?;
+    written.push(md);
+    let msg = format!("Wrote {} files to {}/ ({} charts, CSVs, summary.json, report.md)\n", written.len(), out.display(), data.charts.len());
+    crate::output::stdout(msg.as_bytes())?;
+    Ok(())
+}
