@@ -35,26 +35,22 @@ fn model(c: &mut Criterion) {
         b.iter(|| training::estimate(&cfg, w, black_box(acc), black_box(&v), &mut ()))
     });
     let accs: Vec<_> = cfg.accelerators.iter().collect();
-    c.bench_function(
-        "compare tables, point values (all workloads x accelerators)",
-        |b| b.iter(|| evaluate::compare(&cfg, black_box(&accs), &v)),
-    );
-    c.bench_function(
-        "Monte Carlo 2000 samples: draw + bands on all tables",
-        |b| {
-            b.iter(|| {
-                let samples = sample_values(&cfg.params, 2000, 42);
-                let mut tables: Vec<_> = Workload::all(&cfg)
-                    .into_iter()
-                    .map(|w| evaluate::table(&cfg, w, &accs, &v))
-                    .collect();
-                for t in &mut tables {
-                    evaluate::add_bands(&cfg, t, &samples);
-                }
-                tables
-            })
-        },
-    );
+    c.bench_function("compare tables, point values (all workloads x accelerators)", |b| {
+        b.iter(|| evaluate::compare(&cfg, black_box(&accs), &v))
+    });
+    c.bench_function("Monte Carlo 2000 samples: draw + bands on all tables", |b| {
+        b.iter(|| {
+            let samples = sample_values(&cfg.params, 2000, 42);
+            let mut tables: Vec<_> = Workload::all(&cfg)
+                .into_iter()
+                .map(|w| evaluate::table(&cfg, w, &accs, &v))
+                .collect();
+            for t in &mut tables {
+                evaluate::add_bands(&cfg, t, &samples);
+            }
+            tables
+        })
+    });
 }
 
 fn process(c: &mut Criterion) {

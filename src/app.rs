@@ -50,18 +50,13 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
     match cli.command {
         Command::Init { dir } => crate::init::init(&dir),
         Command::Validate => validate(&load(&cli.config)?),
-        Command::Compare { workload, format } => {
-            compare(&load(&cli.config)?, workload.as_deref(), format)
-        }
+        Command::Compare { workload, format } => compare(&load(&cli.config)?, workload.as_deref(), format),
         Command::Estimate {
             workload,
             accelerator,
             json,
         } => estimate(&load(&cli.config)?, &workload, accelerator.as_deref(), json),
-        Command::Explain {
-            workload,
-            accelerator,
-        } => explain(&load(&cli.config)?, &workload, &accelerator),
+        Command::Explain { workload, accelerator } => explain(&load(&cli.config)?, &workload, &accelerator),
         Command::Calibrate { json } => calibrate_cmd(&load(&cli.config)?, json),
         Command::Report { .. } => Err(AppError::Io("report: not built yet".into())),
     }
@@ -109,20 +104,10 @@ fn find_workload<'a>(cfg: &'a Config, id: &str) -> Result<Workload<'a>, AppError
 
 /// Tables with Monte Carlo bands where inputs are ranges, and warnings for skipped or
 /// infeasible pairs.
-pub fn tables(
-    cfg: &Config,
-    workloads: &[Workload<'_>],
-    accs: &[&config::Accelerator],
-) -> Vec<WorkloadTable> {
+pub fn tables(cfg: &Config, workloads: &[Workload<'_>], accs: &[&config::Accelerator]) -> Vec<WorkloadTable> {
     let base = cfg.params.base_values();
-    let mut out: Vec<WorkloadTable> = workloads
-        .iter()
-        .map(|w| evaluate::table(cfg, *w, accs, &base))
-        .collect();
-    if out
-        .iter()
-        .any(|t| t.rows.iter().any(|r| !r.ranged_inputs.is_empty()))
-    {
+    let mut out: Vec<WorkloadTable> = workloads.iter().map(|w| evaluate::table(cfg, *w, accs, &base)).collect();
+    if out.iter().any(|t| t.rows.iter().any(|r| !r.ranged_inputs.is_empty())) {
         let samples = sample_values(&cfg.params, cfg.report.samples as usize, cfg.report.seed);
         evaluate::add_bands_all(cfg, &mut out, &samples);
     }
@@ -166,12 +151,7 @@ fn compare(cfg: &Config, workload: Option<&str>, format: TableFormat) -> Result<
     Ok(())
 }
 
-fn estimate(
-    cfg: &Config,
-    workload: &str,
-    accelerator: Option<&str>,
-    json: bool,
-) -> Result<(), AppError> {
+fn estimate(cfg: &Config, workload: &str, accelerator: Option<&str>, json: bool) -> Result<(), AppError> {
     let w = find_workload(cfg, workload)?;
     let accs: Vec<&config::Accelerator> = match accelerator {
         Some(id) => vec![find_accelerator(cfg, id)?],
@@ -180,8 +160,7 @@ fn estimate(
     let tables = tables(cfg, &[w], &accs);
     warn_skips(cfg, &tables);
     let bytes = if json {
-        let mut b = serde_json::to_vec_pretty(&export::table_json(&tables[0], cfg.economics.basis))
-            .unwrap_or_default();
+        let mut b = serde_json::to_vec_pretty(&export::table_json(&tables[0], cfg.economics.basis)).unwrap_or_default();
         b.push(b'\n');
         b
     } else {
@@ -216,9 +195,7 @@ fn explain(cfg: &Config, workload: &str, accelerator: &str) -> Result<(), AppErr
         Ok(f) => {
             let (name, unit) = w.metric_name();
             let _ = writeln!(text, "\nResult: {name} = {} {unit}", num(f.metric(), 6));
-            if let Some(r) = cfg
-                .accelerator(&cfg.report.reference)
-                .filter(|r| r.id != acc.id)
+            if let Some(r) = cfg.accelerator(&cfg.report.reference).filter(|r| r.id != acc.id)
                 && let Ok(rf) = w.estimate(cfg, r, &v, &mut ())
             {
                 let _ = writeln!(
@@ -246,9 +223,7 @@ fn calibrate_cmd(cfg: &Config, json: bool) -> Result<(), AppError> {
         b.push(b'\n');
         b
     } else {
-        let mut s = String::from(
-            "Calibration: predicted vs reported chip-hours of public training runs\n\n",
-        );
+        let mut s = String::from("Calibration: predicted vs reported chip-hours of public training runs\n\n");
         let _ = writeln!(
             s,
             "{:<14} {:<10} {:>14} {:>14} {:>8} {:>12} {:>14}",
@@ -274,7 +249,10 @@ fn calibrate_cmd(cfg: &Config, json: bool) -> Result<(), AppError> {
             let _ = writeln!(s, "skipped: {}", k.reason);
         }
         if !rep.measured.is_empty() {
-            let _ = writeln!(s, "\nInference benchmarks ([[measured]]) against the roofline at the workload's own batch:");
+            let _ = writeln!(
+                s,
+                "\nInference benchmarks ([[measured]]) against the roofline at the workload's own batch:"
+            );
             for m in &rep.measured {
                 let _ = writeln!(
                     s,
@@ -286,7 +264,10 @@ fn calibrate_cmd(cfg: &Config, json: bool) -> Result<(), AppError> {
                     num(m.roofline_to_measured, 3)
                 );
             }
-            let _ = writeln!(s, "  Rows without a benchmark use the roofline: below 1.0x it is conservative for them.");
+            let _ = writeln!(
+                s,
+                "  Rows without a benchmark use the roofline: below 1.0x it is conservative for them."
+            );
         }
         s.into_bytes()
     };
@@ -296,18 +277,8 @@ fn calibrate_cmd(cfg: &Config, json: bool) -> Result<(), AppError> {
 
 fn validate(cfg: &Config) -> Result<(), AppError> {
     let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "Loaded {} file(s): {}",
-        cfg.files.len(),
-        cfg.files.join(", ")
-    );
-    let _ = writeln!(
-        s,
-        "Basis: {} (set at {})",
-        cfg.economics.basis.name(),
-        cfg.economics.basis_origin
-    );
+    let _ = writeln!(s, "Loaded {} file(s): {}", cfg.files.len(), cfg.files.join(", "));
+    let _ = writeln!(s, "Basis: {} (set at {})", cfg.economics.basis.name(), cfg.economics.basis_origin);
     let _ = writeln!(
         s,
         "Configs as of: {}   config hash: {}",
@@ -322,23 +293,13 @@ fn validate(cfg: &Config) -> Result<(), AppError> {
         cfg.economics.basis.name()
     );
     for fam in Family::ALL {
-        let accs: Vec<_> = cfg
-            .accelerators
-            .iter()
-            .filter(|a| a.family == fam)
-            .collect();
+        let accs: Vec<_> = cfg.accelerators.iter().filter(|a| a.family == fam).collect();
         if accs.is_empty() {
             continue;
         }
         let _ = writeln!(s, "  {} ({}):", fam.name(), accs.len());
         for a in accs {
-            let price = match crate::model::price::usd_per_chip_hour(
-                &cfg.economics,
-                a,
-                cfg.economics.basis,
-                &v,
-                &mut (),
-            ) {
+            let price = match crate::model::price::usd_per_chip_hour(&cfg.economics, a, cfg.economics.basis, &v, &mut ()) {
                 Ok(p) => format!("${}", num(p, 4)),
                 Err(e) => format!("no price ({e})"),
             };
@@ -355,11 +316,7 @@ fn validate(cfg: &Config) -> Result<(), AppError> {
         }
     }
     let ids = |v: Vec<&str>| {
-        if v.is_empty() {
-            "(none)".to_string()
-        } else {
-            v.join(", ")
-        }
+        if v.is_empty() { "(none)".to_string() } else { v.join(", ") }
     };
     let _ = writeln!(
         s,

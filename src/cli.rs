@@ -54,9 +54,7 @@ pub enum Command {
         format: TableFormat,
     },
     /// One workload's figures
-    #[command(
-        after_help = "Example:\n  accel-cost estimate --workload dense-70b --accelerator h100-sxm --json"
-    )]
+    #[command(after_help = "Example:\n  accel-cost estimate --workload dense-70b --accelerator h100-sxm --json")]
     Estimate {
         #[arg(long)]
         workload: String,
@@ -82,14 +80,10 @@ pub enum Command {
         json: bool,
     },
     /// Load and check the configs; print what was loaded
-    #[command(
-        after_help = "Example:\n  accel-cost validate -c configs --set accelerator.h100-sxm.cloud.on_demand_usd_per_chip_hour=2"
-    )]
+    #[command(after_help = "Example:\n  accel-cost validate -c configs --set accelerator.h100-sxm.cloud.on_demand_usd_per_chip_hour=2")]
     Validate,
     /// Write a commented starter config folder
-    #[command(
-        after_help = "Example:\n  accel-cost init my-configs && accel-cost validate -c my-configs"
-    )]
+    #[command(after_help = "Example:\n  accel-cost init my-configs && accel-cost validate -c my-configs")]
     Init {
         /// Folder to create (must not exist or be empty)
         dir: PathBuf,

@@ -63,27 +63,14 @@ impl Recorder {
     pub fn render(&self, cfg: &Config, heading: &str) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "{heading}\n");
-        let _ = writeln!(
-            out,
-            "Inputs (value used, unit, key, where it was set, source):"
-        );
+        let _ = writeln!(out, "Inputs (value used, unit, key, where it was set, source):");
         let mut k = 0;
         for e in &self.events {
-            if let Event::Input {
-                label,
-                param,
-                value,
-            } = e
-            {
+            if let Event::Input { label, param, value } = e {
                 k += 1;
                 let i = cfg.params.info(*param);
                 let range = if i.ranged {
-                    format!(
-                        "  range {} .. {} .. {}",
-                        num(i.low, 4),
-                        num(i.base, 4),
-                        num(i.high, 4)
-                    )
+                    format!("  range {} .. {} .. {}", num(i.low, 4), num(i.base, 4), num(i.high, 4))
                 } else {
                     String::new()
                 };
@@ -99,11 +86,7 @@ impl Recorder {
                     let _ = writeln!(out, "      {c}");
                 }
                 if let Some(s) = &i.source {
-                    let date = i
-                        .as_of
-                        .as_deref()
-                        .map(|d| format!(" (as of {d})"))
-                        .unwrap_or_default();
+                    let date = i.as_of.as_deref().map(|d| format!(" (as of {d})")).unwrap_or_default();
                     let _ = writeln!(out, "      source: {s}{date}");
                 }
             }
@@ -117,11 +100,7 @@ impl Recorder {
                     value,
                     unit,
                 } => {
-                    let _ = writeln!(
-                        out,
-                        "  {label} = {formula}\n      = {} {unit}",
-                        num(*value, 6)
-                    );
+                    let _ = writeln!(out, "  {label} = {formula}\n      = {} {unit}", num(*value, 6));
                 }
                 Event::Note(n) => {
                     let _ = writeln!(out, "  note: {n}");

@@ -19,12 +19,10 @@ pub fn init(dir: &Path) -> Result<(), AppError> {
             "init writes into a new or empty folder; pick another name",
         ));
     }
-    std::fs::create_dir_all(dir)
-        .map_err(|e| AppError::Io(format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(|e| AppError::Io(format!("cannot create {}: {e}", dir.display())))?;
     for (name, text) in FILES {
         let path = dir.join(name);
-        output::write_atomic(&path, text.as_bytes())
-            .map_err(|e| AppError::Io(format!("cannot write {}: {e}", path.display())))?;
+        output::write_atomic(&path, text.as_bytes()).map_err(|e| AppError::Io(format!("cannot write {}: {e}", path.display())))?;
     }
     let msg = format!(
         "Wrote a starter config to {d}/ ({n} files).\nNext:\n  accel-cost validate -c {d}\n  accel-cost compare -c {d}\n  accel-cost report -c {d} -o {d}-output\n",

@@ -15,14 +15,11 @@ pub fn stdout(bytes: &[u8]) -> io::Result<()> {
 
 /// Temporary name beside `path` that keeps its extension (encoders choose by extension).
 pub fn temp_path(path: &Path) -> std::path::PathBuf {
-    let name = path
-        .file_name()
-        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    let name = path.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
     path.with_file_name(format!(
         ".{name}.tmp-{}.{}",
         std::process::id(),
-        path.extension()
-            .map_or_else(|| "tmp".into(), |e| e.to_string_lossy().into_owned())
+        path.extension().map_or_else(|| "tmp".into(), |e| e.to_string_lossy().into_owned())
     ))
 }
 

@@ -78,18 +78,12 @@ impl Diags {
     }
 
     pub fn into_errors(self) -> Vec<Diag> {
-        self.items
-            .into_iter()
-            .filter(|d| d.severity == Severity::Error)
-            .collect()
+        self.items.into_iter().filter(|d| d.severity == Severity::Error).collect()
     }
 }
 
 /// The closest candidate to a misspelt word, if it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(2);
     let candidates: Vec<&'a str> = candidates.into_iter().collect();
     // An id typed without its suffix (`h100` for `h100-sxm`) is a likely slip too.
@@ -130,10 +124,7 @@ mod tests {
         assert_eq!(did_you_mean("memroy_gb", keys), Some("memory_gb"));
         assert_eq!(did_you_mean("pwer_w", keys), Some("power_w"));
         assert_eq!(did_you_mean("completely_else", keys), None);
-        assert_eq!(
-            did_you_mean("h100", ["a100-sxm", "h100-sxm"]),
-            Some("h100-sxm")
-        );
+        assert_eq!(did_you_mean("h100", ["a100-sxm", "h100-sxm"]), Some("h100-sxm"));
     }
 
     #[test]
@@ -147,9 +138,6 @@ mod tests {
             "unknown key `x`".into(),
             "did you mean `y`?",
         );
-        assert_eq!(
-            d.to_string(),
-            "error: a.toml:3:1: unknown key `x` (did you mean `y`?)"
-        );
+        assert_eq!(d.to_string(), "error: a.toml:3:1: unknown key `x` (did you mean `y`?)");
     }
 }

@@ -56,21 +56,13 @@ pub fn discover(paths: &[PathBuf], diags: &mut Diags) -> Vec<PathBuf> {
 
 fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>, diags: &mut Diags) {
     if depth > MAX_DEPTH {
-        diags.err(
-            &file_origin(dir),
-            format!("folder {} is nested too deep", dir.display()),
-            "",
-        );
+        diags.err(&file_origin(dir), format!("folder {} is nested too deep", dir.display()), "");
         return;
     }
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            diags.err(
-                &file_origin(dir),
-                format!("cannot read folder {}: {e}", dir.display()),
-                "",
-            );
+            diags.err(&file_origin(dir), format!("cannot read folder {}: {e}", dir.display()), "");
             return;
         }
     };
@@ -173,10 +165,7 @@ pub fn merged_tree(paths: &[PathBuf], sets: &[String], diags: &mut Diags) -> (Ve
             }
         }
     }
-    (
-        files.iter().map(|f| f.display().to_string()).collect(),
-        root,
-    )
+    (files.iter().map(|f| f.display().to_string()).collect(), root)
 }
 
 /// Convenience for callers that only need the errors as a list.

@@ -53,17 +53,9 @@ pub fn load(paths: &[PathBuf], sets: &[String]) -> Result<Config, Vec<Diag>> {
 
 /// Loads config text given in memory (tests, `init` self-check).
 pub fn load_str(name: &str, text: &str, sets: &[String]) -> Result<Config, Vec<Diag>> {
-    let dir = std::env::temp_dir().join(format!(
-        "accel-cost-{}-{}",
-        std::process::id(),
-        tree::fnv1a(text)
-    ));
+    let dir = std::env::temp_dir().join(format!("accel-cost-{}-{}", std::process::id(), tree::fnv1a(text)));
     if std::fs::create_dir_all(&dir).is_err() {
-        return Err(vec![Diag::error(
-            Origin::Default,
-            "cannot create a temporary folder".into(),
-            "",
-        )]);
+        return Err(vec![Diag::error(Origin::Default, "cannot create a temporary folder".into(), "")]);
     }
     let file = dir.join(name);
     let result = match std::fs::write(&file, text) {

@@ -83,10 +83,7 @@ impl Table {
     }
 
     fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
-        self.entries
-            .iter_mut()
-            .find(|e| e.key == key)
-            .map(|e| &mut e.node)
+        self.entries.iter_mut().find(|e| e.key == key).map(|e| &mut e.node)
     }
 
     /// Insert or replace `key` (replacement keeps the key's position).
@@ -128,11 +125,7 @@ impl<'a> LineIndex<'a> {
         let offset = offset.min(self.text.len());
         let line = self.starts.partition_point(|&s| s <= offset).max(1);
         let start = self.starts[line - 1];
-        let col = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count())
-            + 1;
+        let col = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count()) + 1;
         Origin::File {
             file: self.file.clone(),
             line: line as u32,
@@ -143,12 +136,7 @@ impl<'a> LineIndex<'a> {
 
 /// Converts a parsed TOML document into a tree of nodes with origins. Values the tree cannot
 /// hold exactly (an integer beyond i64, a float out of range) become errors.
-pub fn from_toml(
-    table: &DeTable<'_>,
-    origin: Origin,
-    idx: &LineIndex<'_>,
-    diags: &mut Diags,
-) -> Node {
+pub fn from_toml(table: &DeTable<'_>, origin: Origin, idx: &LineIndex<'_>, diags: &mut Diags) -> Node {
     let mut out = Table::default();
     for (k, v) in table.iter() {
         let node = value_from_toml(v.get_ref(), idx.origin(v.span().start), idx, diags);
@@ -164,12 +152,7 @@ pub fn from_toml(
     }
 }
 
-fn value_from_toml(
-    v: &DeValue<'_>,
-    origin: Origin,
-    idx: &LineIndex<'_>,
-    diags: &mut Diags,
-) -> Node {
+fn value_from_toml(v: &DeValue<'_>, origin: Origin, idx: &LineIndex<'_>, diags: &mut Diags) -> Node {
     let value = match v {
         DeValue::String(s) => Value::Str(s.to_string()),
         DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
@@ -220,13 +203,7 @@ fn value_from_toml(
 }
 
 /// Root keys whose entries concatenate across files (CONFIG.md "Files").
-pub const LIST_KEYS: [&str; 5] = [
-    "accelerator",
-    "training",
-    "inference",
-    "measured",
-    "calibration",
-];
+pub const LIST_KEYS: [&str; 5] = ["accelerator", "training", "inference", "measured", "calibration"];
 /// Root keys that merge key by key, later files winning.
 pub const MERGED_TABLES: [&str; 2] = ["economics", "report"];
 
@@ -243,15 +220,13 @@ pub fn merge(files: Vec<Node>) -> Table {
             match (root.get_mut(key), e.node.value) {
                 (
                     Some(Node {
-                        value: Value::Array(acc),
-                        ..
+                        value: Value::Array(acc), ..
                     }),
                     Value::Array(items),
                 ) if LIST_KEYS.contains(&key) => acc.extend(items),
                 (
                     Some(Node {
-                        value: Value::Table(acc),
-                        ..
+                        value: Value::Table(acc), ..
                     }),
                     Value::Table(t),
                 ) if MERGED_TABLES.contains(&key) => {
@@ -351,13 +326,7 @@ pub fn apply_set(root: &mut Table, arg: &str) -> Result<(), Diag> {
     set_in(target, &segs, value, &origin, path)
 }
 
-fn set_in(
-    table: &mut Table,
-    segs: &[&str],
-    value: Value,
-    origin: &Origin,
-    path: &str,
-) -> Result<(), Diag> {
+fn set_in(table: &mut Table, segs: &[&str], value: Value, origin: &Origin, path: &str) -> Result<(), Diag> {
     let Some((last, parents)) = segs.split_last() else {
         return Err(Diag::error(
             origin.clone(),
@@ -379,8 +348,7 @@ fn set_in(
         }
         cur = match cur.get_mut(seg) {
             Some(Node {
-                value: Value::Table(t),
-                ..
+                value: Value::Table(t), ..
             }) => t,
             _ => {
                 return Err(Diag::error(
@@ -417,9 +385,7 @@ fn parse_set_value(raw: &str, origin: &Origin) -> Result<Value, Diag> {
                 None => Ok(node.value),
             }
         }
-        Err(_) if !raw.is_empty() && !raw.contains(['"', '\'', '{', '[', '=']) => {
-            Ok(Value::Str(raw.to_string()))
-        }
+        Err(_) if !raw.is_empty() && !raw.contains(['"', '\'', '{', '[', '=']) => Ok(Value::Str(raw.to_string())),
         Err(e) => Err(Diag::error(
             origin.clone(),
             format!("VALUE `{raw}` is not a TOML value: {}", e.message().trim()),
@@ -432,9 +398,7 @@ fn parse_set_value(raw: &str, origin: &Origin) -> Result<Value, Diag> {
 fn set_origin(mut node: Node, origin: &Origin) -> Node {
     node.origin = origin.clone();
     node.value = match node.value {
-        Value::Array(items) => {
-            Value::Array(items.into_iter().map(|n| set_origin(n, origin)).collect())
-        }
+        Value::Array(items) => Value::Array(items.into_iter().map(|n| set_origin(n, origin)).collect()),
         Value::Table(t) => Value::Table(Table {
             entries: t
                 .entries
@@ -521,22 +485,13 @@ mod tests {
     #[test]
     fn origins_are_one_based_line_and_column() {
         let n = root_table(parse("a.toml", "x = 1\n  y = 2\n"));
-        assert_eq!(
-            n.get("y").map(|n| n.origin.to_string()).as_deref(),
-            Some("a.toml:2:7")
-        );
+        assert_eq!(n.get("y").map(|n| n.origin.to_string()).as_deref(), Some("a.toml:2:7"));
     }
 
     #[test]
     fn merge_concatenates_lists_and_merges_tables_key_by_key() {
-        let a = parse(
-            "a.toml",
-            "[economics]\npue = 1.2\nbasis = \"owned\"\n[[accelerator]]\nid = \"x\"\n",
-        );
-        let b = parse(
-            "b.toml",
-            "[economics]\npue = 1.5\n[[accelerator]]\nid = \"y\"\n",
-        );
+        let a = parse("a.toml", "[economics]\npue = 1.2\nbasis = \"owned\"\n[[accelerator]]\nid = \"x\"\n");
+        let b = parse("b.toml", "[economics]\npue = 1.5\n[[accelerator]]\nid = \"y\"\n");
         let root = merge(vec![a, b]);
         let Some(Value::Array(list)) = root.get("accelerator").map(|n| &n.value) else {
             panic!("accelerator list missing")
@@ -556,21 +511,13 @@ mod tests {
             "[economics]\nbasis = \"on_demand\"\n[[accelerator]]\nid = \"h100-sxm\"\n[accelerator.cloud]\non_demand_usd_per_chip_hour = 6.88\n",
         )]);
         apply_set(&mut root, "economics.basis=owned").expect("set basis");
-        apply_set(
-            &mut root,
-            "accelerator.h100-sxm.cloud.on_demand_usd_per_chip_hour=2",
-        )
-        .expect("set price");
+        apply_set(&mut root, "accelerator.h100-sxm.cloud.on_demand_usd_per_chip_hour=2").expect("set price");
         let Some(Value::Table(econ)) = root.get("economics").map(|n| &n.value) else {
             panic!()
         };
         assert!(matches!(econ.get("basis").map(|n| &n.value), Some(Value::Str(s)) if s == "owned"));
         let err = apply_set(&mut root, "accelerator.h100.cloud.x=1").expect_err("unknown id");
-        assert!(
-            err.message.contains("accelerator.h100.cloud.x"),
-            "{}",
-            err.message
-        );
+        assert!(err.message.contains("accelerator.h100.cloud.x"), "{}", err.message);
         assert_eq!(err.hint.as_deref(), Some("did you mean `h100-sxm`?"));
     }
 
@@ -578,8 +525,7 @@ mod tests {
     fn set_value_with_quotes_is_toml() {
         let mut root = Table::default();
         apply_set(&mut root, "report.title=\"A b\"").expect("quoted string");
-        apply_set(&mut root, "report.monte_carlo={ samples = 10, seed = 1 }")
-            .expect("inline table");
+        apply_set(&mut root, "report.monte_carlo={ samples = 10, seed = 1 }").expect("inline table");
         assert!(apply_set(&mut root, "report.title=\"unterminated").is_err());
         assert!(apply_set(&mut root, "no-equals-sign").is_err());
     }

@@ -55,11 +55,7 @@ impl ParamTable {
 
     /// The handles of every ranged number.
     pub fn ranged(&self) -> impl Iterator<Item = Param> + '_ {
-        self.infos
-            .iter()
-            .enumerate()
-            .filter(|(_, i)| i.ranged)
-            .map(|(k, _)| Param(k))
+        self.infos.iter().enumerate().filter(|(_, i)| i.ranged).map(|(k, _)| Param(k))
     }
 }
 
@@ -100,19 +96,10 @@ pub enum Family {
 
 impl Family {
     pub const NAMES: [&'static str; 5] = ["gpu", "trainium", "inferentia", "tpu", "other"];
-    pub const ALL: [Family; 5] = [
-        Family::Gpu,
-        Family::Trainium,
-        Family::Inferentia,
-        Family::Tpu,
-        Family::Other,
-    ];
+    pub const ALL: [Family; 5] = [Family::Gpu, Family::Trainium, Family::Inferentia, Family::Tpu, Family::Other];
 
     pub fn parse(s: &str) -> Option<Family> {
-        Self::NAMES
-            .iter()
-            .position(|n| *n == s)
-            .map(|i| Self::ALL[i])
+        Self::NAMES.iter().position(|n| *n == s).map(|i| Self::ALL[i])
     }
 
     pub fn name(self) -> &'static str {
@@ -134,8 +121,7 @@ pub enum Precision {
 }
 
 impl Precision {
-    pub const NAMES: [&'static str; 8] =
-        ["fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4", "int4"];
+    pub const NAMES: [&'static str; 8] = ["fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4", "int4"];
     const ALL: [Precision; 8] = [
         Precision::Fp32,
         Precision::Tf32,
@@ -148,10 +134,7 @@ impl Precision {
     ];
 
     pub fn parse(s: &str) -> Option<Precision> {
-        Self::NAMES
-            .iter()
-            .position(|n| *n == s)
-            .map(|i| Self::ALL[i])
+        Self::NAMES.iter().position(|n| *n == s).map(|i| Self::ALL[i])
     }
 
     pub fn name(self) -> &'static str {
@@ -243,10 +226,7 @@ pub struct Accelerator {
 
 impl Accelerator {
     pub fn tflops(&self, p: Precision) -> Option<Param> {
-        self.dense_tflops
-            .iter()
-            .find(|(q, _)| *q == p)
-            .map(|(_, v)| *v)
+        self.dense_tflops.iter().find(|(q, _)| *q == p).map(|(_, v)| *v)
     }
 }
 
@@ -267,11 +247,7 @@ pub struct Training {
 
 #[derive(Clone, Debug)]
 pub enum KvSize {
-    Shape {
-        layers: u64,
-        kv_heads: u64,
-        head_dim: u64,
-    },
+    Shape { layers: u64, kv_heads: u64, head_dim: u64 },
     BytesPerToken(Param),
 }
 
@@ -377,7 +353,7 @@ impl Config {
     pub fn sources(&self) -> Vec<Arc<str>> {
         let mut out: Vec<Arc<str>> = Vec::new();
         for s in self.params.infos.iter().filter_map(|i| i.source.clone()) {
-            if !out.iter().any(|o| *o == s) {
+            if !out.contains(&s) {
                 out.push(s);
             }
         }

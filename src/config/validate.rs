@@ -73,11 +73,8 @@ fn table_of<'t>(node: &'t Node, what: &str, ctx: &mut Ctx) -> Option<&'t Table> 
     match &node.value {
         Value::Table(t) => Some(t),
         other => {
-            ctx.diags.err(
-                &node.origin,
-                format!("{what} must be a table, found {}", other.type_name()),
-                "",
-            );
+            ctx.diags
+                .err(&node.origin, format!("{what} must be a table, found {}", other.type_name()), "");
             None
         }
     }
@@ -138,10 +135,7 @@ impl<'t> Reader<'t> {
                 }
                 v => ctx.diags.err(
                     &n.origin,
-                    format!(
-                        "`estimates` must be an array of key names, found {}",
-                        v.type_name()
-                    ),
+                    format!("`estimates` must be an array of key names, found {}", v.type_name()),
                     "e.g. estimates = [\"power_w\"]",
                 ),
             }
@@ -155,11 +149,7 @@ impl<'t> Reader<'t> {
     }
 
     fn missing(&self, key: &str, hint: &str, ctx: &mut Ctx) {
-        ctx.diags.err(
-            &self.origin,
-            format!("missing `{key}` in {}", self.what),
-            hint,
-        );
+        ctx.diags.err(&self.origin, format!("missing `{key}` in {}", self.what), hint);
     }
 
     fn str_opt(&mut self, key: &'static str, ctx: &mut Ctx) -> Option<String> {
@@ -169,11 +159,7 @@ impl<'t> Reader<'t> {
             v => {
                 ctx.diags.err(
                     &n.origin,
-                    format!(
-                        "`{key}` in {} must be a string, found {}",
-                        self.what,
-                        v.type_name()
-                    ),
+                    format!("`{key}` in {} must be a string, found {}", self.what, v.type_name()),
                     &format!("quote it: {key} = \"...\""),
                 );
                 None
@@ -195,13 +181,7 @@ impl<'t> Reader<'t> {
     }
 
     /// A string that must be one of `names`.
-    fn choice<T>(
-        &mut self,
-        key: &'static str,
-        names: &[&str],
-        parse: impl Fn(&str) -> Option<T>,
-        ctx: &mut Ctx,
-    ) -> Option<T> {
+    fn choice<T>(&mut self, key: &'static str, names: &[&str], parse: impl Fn(&str) -> Option<T>, ctx: &mut Ctx) -> Option<T> {
         let origin = self.table.get(key).map(|n| n.origin.clone());
         let s = self.str_opt(key, ctx)?;
         let origin = origin.unwrap_or(Origin::Default);
@@ -212,11 +192,7 @@ impl<'t> Reader<'t> {
                     Some(m) => format!("did you mean `{m}`? one of: {}", names.join(", ")),
                     None => format!("one of: {}", names.join(", ")),
                 };
-                ctx.diags.err(
-                    &origin,
-                    format!("unknown {key} `{s}` in {}", self.what),
-                    &hint,
-                );
+                ctx.diags.err(&origin, format!("unknown {key} `{s}` in {}", self.what), &hint);
                 None
             }
         }
@@ -232,21 +208,14 @@ impl<'t> Reader<'t> {
         match v {
             Some(i) if (min..=max).contains(&i) => Some(i),
             Some(i) => {
-                ctx.diags.err(
-                    &n.origin,
-                    format!("`{key}` in {} is {i}, outside {min}..={max}", self.what),
-                    "",
-                );
+                ctx.diags
+                    .err(&n.origin, format!("`{key}` in {} is {i}, outside {min}..={max}", self.what), "");
                 None
             }
             None => {
                 ctx.diags.err(
                     &n.origin,
-                    format!(
-                        "`{key}` in {} must be a whole number, found {}",
-                        self.what,
-                        describe(&n.value)
-                    ),
+                    format!("`{key}` in {} must be a whole number, found {}", self.what, describe(&n.value)),
                     &format!("e.g. {key} = {}", min.max(1)),
                 );
                 None
@@ -264,46 +233,23 @@ impl<'t> Reader<'t> {
     }
 
     /// An optional number or `{ low, base, high }` range, registered as a [`Param`].
-    fn num_opt(
-        &mut self,
-        key: &'static str,
-        check: Check,
-        unit: &'static str,
-        ctx: &mut Ctx,
-    ) -> Option<Param> {
+    fn num_opt(&mut self, key: &'static str, check: Check, unit: &'static str, ctx: &mut Ctx) -> Option<Param> {
         let n = self.node(key)?;
         Some(self.register(key, n, check, unit, 1.0, None, ctx))
     }
 
-    fn num_req(
-        &mut self,
-        key: &'static str,
-        check: Check,
-        unit: &'static str,
-        ctx: &mut Ctx,
-    ) -> Param {
+    fn num_req(&mut self, key: &'static str, check: Check, unit: &'static str, ctx: &mut Ctx) -> Param {
         match self.num_opt(key, check, unit, ctx) {
             Some(p) => p,
             None => {
-                self.missing(
-                    key,
-                    &format!("add {key} = <{unit}> or a {{ low, base, high }} range"),
-                    ctx,
-                );
+                self.missing(key, &format!("add {key} = <{unit}> or a {{ low, base, high }} range"), ctx);
                 placeholder(ctx)
             }
         }
     }
 
     /// A number given in one of two units (e.g. `memory_gb` or `memory_gib`), stored in the first.
-    fn num_either(
-        &mut self,
-        keys: (&'static str, &'static str),
-        factor: f64,
-        check: Check,
-        unit: &'static str,
-        ctx: &mut Ctx,
-    ) -> Param {
+    fn num_either(&mut self, keys: (&'static str, &'static str), factor: f64, check: Check, unit: &'static str, ctx: &mut Ctx) -> Param {
         let a = self.node(keys.0);
         let b = self.node(keys.1);
         match (a, b) {
@@ -321,11 +267,7 @@ impl<'t> Reader<'t> {
                 placeholder(ctx)
             }
             (None, None) => {
-                self.missing(
-                    keys.0,
-                    &format!("add {} = <{unit}> (or `{}`)", keys.0, keys.1),
-                    ctx,
-                );
+                self.missing(keys.0, &format!("add {} = <{unit}> (or `{}`)", keys.0, keys.1), ctx);
                 placeholder(ctx)
             }
         }
@@ -387,26 +329,19 @@ impl<'t> Reader<'t> {
                     Some(m) => format!("did you mean `{m}`?"),
                     None => format!("known keys: {}", self.known.join(", ")),
                 };
-                ctx.diags.err(
-                    &e.key_origin,
-                    format!("unknown key `{}` in {}", e.key, self.what),
-                    &hint,
-                );
+                ctx.diags
+                    .err(&e.key_origin, format!("unknown key `{}` in {}", e.key, self.what), &hint);
             }
         }
         for (k, origin) in &self.estimates {
             if self.table.get(k).is_none() {
-                let hint = match did_you_mean(k, self.table.entries.iter().map(|e| e.key.as_str()))
-                {
+                let hint = match did_you_mean(k, self.table.entries.iter().map(|e| e.key.as_str())) {
                     Some(m) => format!("did you mean `{m}`?"),
                     None => "list keys of this table".to_string(),
                 };
                 ctx.diags.err(
                     origin,
-                    format!(
-                        "`estimates` in {} names `{k}`, which this table does not give",
-                        self.what
-                    ),
+                    format!("`estimates` in {} names `{k}`, which this table does not give", self.what),
                     &hint,
                 );
             }
@@ -415,18 +350,16 @@ impl<'t> Reader<'t> {
             if !ranged {
                 ctx.diags.warn(
                     &self.origin,
-                    format!("{}: estimate `{k}` is a single number; give it as a {{ low, base, high }} range", self.what),
+                    format!(
+                        "{}: estimate `{k}` is a single number; give it as a {{ low, base, high }} range",
+                        self.what
+                    ),
                 );
             }
         }
         if self.numbers > 0 && self.prov.source.is_none() {
-            ctx.diags.warn(
-                &self.origin,
-                format!(
-                    "{} has no `source`: its figures cannot be traced",
-                    self.what
-                ),
-            );
+            ctx.diags
+                .warn(&self.origin, format!("{} has no `source`: its figures cannot be traced", self.what));
         }
         std::mem::take(&mut self.prov)
     }
@@ -461,8 +394,7 @@ fn placeholder(ctx: &mut Ctx) -> Param {
 
 fn valid_date(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits =
-        |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
     let ym = digits(0..4) && b.get(4) == Some(&b'-') && digits(5..7);
     ym && (b.len() == 7 || (b.len() == 10 && b[7] == b'-' && digits(8..10)))
 }
@@ -492,13 +424,7 @@ pub const MAX_MAGNITUDE: f64 = 1e15;
 pub const MAX_FLOPS: f64 = 1e40;
 
 /// Reads a plain number or a `{ low, base, high }` range and checks it.
-fn read_number(
-    n: &Node,
-    key: &str,
-    what: &str,
-    check: Check,
-    ctx: &mut Ctx,
-) -> Option<(f64, f64, f64, bool)> {
+fn read_number(n: &Node, key: &str, what: &str, check: Check, ctx: &mut Ctx) -> Option<(f64, f64, f64, bool)> {
     let (low, base, high, ranged) = match &n.value {
         Value::Table(t) => {
             let mut vals = [0.0; 3];
@@ -510,10 +436,7 @@ fn read_number(
                         None => {
                             ctx.diags.err(
                                 &v.origin,
-                                format!(
-                                    "`{key}.{k}` in {what} must be a number, found {}",
-                                    describe(&v.value)
-                                ),
+                                format!("`{key}.{k}` in {what} must be a number, found {}", describe(&v.value)),
                                 "",
                             );
                             ok = false;
@@ -535,11 +458,8 @@ fn read_number(
                         Some(m) => format!("did you mean `{m}`?"),
                         None => "a range has only low, base and high".to_string(),
                     };
-                    ctx.diags.err(
-                        &e.key_origin,
-                        format!("unknown key `{}` in range `{key}` of {what}", e.key),
-                        &hint,
-                    );
+                    ctx.diags
+                        .err(&e.key_origin, format!("unknown key `{}` in range `{key}` of {what}", e.key), &hint);
                     ok = false;
                 }
             }
@@ -569,11 +489,7 @@ fn read_number(
             );
             return None;
         }
-        let max = if key == "flops" {
-            MAX_FLOPS
-        } else {
-            MAX_MAGNITUDE
-        };
+        let max = if key == "flops" { MAX_FLOPS } else { MAX_MAGNITUDE };
         if x != 0.0 && !(MIN_MAGNITUDE..=max).contains(&x.abs()) {
             ctx.diags.err(
                 &n.origin,
@@ -583,11 +499,8 @@ fn read_number(
             return None;
         }
         if !check.ok(x) {
-            ctx.diags.err(
-                &n.origin,
-                format!("`{key}` in {what} is {x}: it {}", check.describe()),
-                "",
-            );
+            ctx.diags
+                .err(&n.origin, format!("`{key}` in {what} is {x}: it {}", check.describe()), "");
             return None;
         }
     }
@@ -606,9 +519,7 @@ fn read_number(
 fn check_id(id: &str, origin: &Origin, what: &str, ctx: &mut Ctx) {
     let ok = !id.is_empty()
         && id.len() <= 40
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !id.starts_with('-');
     if !ok {
         let fixed: String = id
@@ -628,18 +539,9 @@ fn check_id(id: &str, origin: &Origin, what: &str, ctx: &mut Ctx) {
 }
 
 /// Reads `id` and checks its form and that it is unique in its list.
-fn read_id(
-    r: &mut Reader<'_>,
-    list: &str,
-    seen: &mut HashMap<String, Origin>,
-    ctx: &mut Ctx,
-) -> String {
+fn read_id(r: &mut Reader<'_>, list: &str, seen: &mut HashMap<String, Origin>, ctx: &mut Ctx) -> String {
     let origin = r.table.get("id").map(|n| n.origin.clone());
-    let id = r.str_req(
-        "id",
-        &format!("every [[{list}]] needs an id, e.g. id = \"my-{list}\""),
-        ctx,
-    );
+    let id = r.str_req("id", &format!("every [[{list}]] needs an id, e.g. id = \"my-{list}\""), ctx);
     if let Some(origin) = origin
         && !id.is_empty()
     {
@@ -661,66 +563,30 @@ fn read_id(
 
 /// Built-in economics defaults (the CONFIG.md example), used for keys no file gives.
 const ECON_DEFAULTS: [(&str, f64, Check, &str); 12] = [
-    (
-        "electricity_usd_per_kwh",
-        0.08,
-        Check::NonNegative,
-        "USD/kWh",
-    ),
+    ("electricity_usd_per_kwh", 0.08, Check::NonNegative, "USD/kWh"),
     ("pue", 1.2, Check::AtLeastOne, "ratio"),
-    (
-        "hosting_usd_per_kw_month",
-        150.0,
-        Check::NonNegative,
-        "USD/kW-month",
-    ),
+    ("hosting_usd_per_kw_month", 150.0, Check::NonNegative, "USD/kW-month"),
     ("lifetime_years", 5.0, Check::Positive, "years"),
     ("cost_of_capital", 0.08, Check::Share, "per year"),
-    (
-        "maintenance_per_year",
-        0.03,
-        Check::Share,
-        "share of capex per year",
-    ),
+    ("maintenance_per_year", 0.03, Check::Share, "share of capex per year"),
     ("availability", 0.97, Check::Fraction, "share of hours"),
     ("load_factor", 0.8, Check::Fraction, "share of power_w"),
-    (
-        "system_overhead",
-        0.5,
-        Check::NonNegative,
-        "share of chip_usd",
-    ),
+    ("system_overhead", 0.5, Check::NonNegative, "share of chip_usd"),
     ("system_power_factor", 1.4, Check::AtLeastOne, "ratio"),
-    (
-        "usable_memory_fraction",
-        0.9,
-        Check::Fraction,
-        "share of memory",
-    ),
-    (
-        "training_bytes_per_param",
-        16.0,
-        Check::Positive,
-        "bytes/param",
-    ),
+    ("usable_memory_fraction", 0.9, Check::Fraction, "share of memory"),
+    ("training_bytes_per_param", 16.0, Check::Positive, "bytes/param"),
 ];
 
 fn economics(node: Option<&Node>, ctx: &mut Ctx) -> Economics {
     let empty = Table::default();
     let (table, origin) = match node {
-        Some(n) => (
-            table_of(n, "[economics]", ctx).unwrap_or(&empty),
-            n.origin.clone(),
-        ),
+        Some(n) => (table_of(n, "[economics]", ctx).unwrap_or(&empty), n.origin.clone()),
         None => (&empty, Origin::Default),
     };
     let mut r = Reader::new(table, origin, "economics".into(), "[economics]".into(), ctx);
-    let basis_origin = table
-        .get("basis")
-        .map_or(Origin::Default, |n| n.origin.clone());
+    let basis_origin = table.get("basis").map_or(Origin::Default, |n| n.origin.clone());
     let basis = if table.get("basis").is_some() {
-        r.choice("basis", &Basis::NAMES, Basis::parse, ctx)
-            .unwrap_or(Basis::OnDemand)
+        r.choice("basis", &Basis::NAMES, Basis::parse, ctx).unwrap_or(Basis::OnDemand)
     } else {
         r.known.push("basis");
         Basis::OnDemand
@@ -767,30 +633,14 @@ fn economics(node: Option<&Node>, ctx: &mut Ctx) -> Economics {
 /// GiB -> GB.
 const GIB: f64 = 1.073_741_824;
 
-fn accelerator(
-    t: &Table,
-    origin: Origin,
-    seen: &mut HashMap<String, Origin>,
-    ctx: &mut Ctx,
-) -> Accelerator {
-    let mut r = Reader::new(
-        t,
-        origin.clone(),
-        "accelerator".into(),
-        "[[accelerator]]".into(),
-        ctx,
-    );
+fn accelerator(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ctx: &mut Ctx) -> Accelerator {
+    let mut r = Reader::new(t, origin.clone(), "accelerator".into(), "[[accelerator]]".into(), ctx);
     let id = read_id(&mut r, "accelerator", seen, ctx);
     let name = r.str_opt("name", ctx).unwrap_or_else(|| id.clone());
     let family = if t.get("family").is_some() {
-        r.choice("family", &Family::NAMES, Family::parse, ctx)
-            .unwrap_or(Family::Other)
+        r.choice("family", &Family::NAMES, Family::parse, ctx).unwrap_or(Family::Other)
     } else {
-        r.missing(
-            "family",
-            "add family = \"gpu\" (gpu, trainium, inferentia, tpu or other)",
-            ctx,
-        );
+        r.missing("family", "add family = \"gpu\" (gpu, trainium, inferentia, tpu or other)", ctx);
         r.known.push("family");
         Family::Other
     };
@@ -804,9 +654,7 @@ fn accelerator(
                 for e in &dt.entries {
                     match Precision::parse(&e.key) {
                         Some(p) => {
-                            if let Some((low, base, high, ranged)) =
-                                read_number(&e.node, &e.key, &what, Check::Positive, ctx)
-                            {
+                            if let Some((low, base, high, ranged)) = read_number(&e.node, &e.key, &what, Check::Positive, ctx) {
                                 let estimate = r.estimates.iter().any(|(k, _)| k == "dense_tflops");
                                 dense_tflops.push((
                                     p,
@@ -829,10 +677,7 @@ fn accelerator(
                         }
                         None => {
                             let hint = match did_you_mean(&e.key, Precision::NAMES) {
-                                Some(m) => format!(
-                                    "did you mean `{m}`? precisions: {}",
-                                    Precision::NAMES.join(", ")
-                                ),
+                                Some(m) => format!("did you mean `{m}`? precisions: {}", Precision::NAMES.join(", ")),
                                 None => format!("precisions: {}", Precision::NAMES.join(", ")),
                             };
                             ctx.diags.err(
@@ -859,29 +704,13 @@ fn accelerator(
         ),
     }
     let memory_gb = r.num_either(("memory_gb", "memory_gib"), GIB, Check::Positive, "GB", ctx);
-    let memory_tb_per_s = r.num_either(
-        ("memory_tb_per_s", "memory_gib_per_s"),
-        GIB / 1000.0,
-        Check::Positive,
-        "TB/s",
-        ctx,
-    );
+    let memory_tb_per_s = r.num_either(("memory_tb_per_s", "memory_gib_per_s"), GIB / 1000.0, Check::Positive, "TB/s", ctx);
     let power_w = r.num_req("power_w", Check::Positive, "W", ctx);
 
     let cloud = r.sub("cloud", "[accelerator.cloud]", ctx).map(|mut c| {
         c.what = format!("[accelerator.cloud] of `{id}`");
-        let on_demand = c.num_opt(
-            "on_demand_usd_per_chip_hour",
-            Check::Positive,
-            "USD/chip-hour",
-            ctx,
-        );
-        let committed = c.num_opt(
-            "committed_usd_per_chip_hour",
-            Check::Positive,
-            "USD/chip-hour",
-            ctx,
-        );
+        let on_demand = c.num_opt("on_demand_usd_per_chip_hour", Check::Positive, "USD/chip-hour", ctx);
+        let committed = c.num_opt("committed_usd_per_chip_hour", Check::Positive, "USD/chip-hour", ctx);
         let instance = c.str_opt("instance", ctx);
         Cloud {
             on_demand,
@@ -893,18 +722,8 @@ fn accelerator(
     let owned = r.sub("owned", "[accelerator.owned]", ctx).map(|mut o| {
         o.what = format!("[accelerator.owned] of `{id}`");
         let chip_usd = o.num_req("chip_usd", Check::Positive, "USD", ctx);
-        let system_overhead = o.num_opt(
-            "system_overhead",
-            Check::NonNegative,
-            "share of chip_usd",
-            ctx,
-        );
-        let vendor_gross_margin = o.num_opt(
-            "vendor_gross_margin",
-            Check::Share,
-            "share of chip_usd",
-            ctx,
-        );
+        let system_overhead = o.num_opt("system_overhead", Check::NonNegative, "share of chip_usd", ctx);
+        let vendor_gross_margin = o.num_opt("vendor_gross_margin", Check::Share, "share of chip_usd", ctx);
         Owned {
             chip_usd,
             system_overhead,
@@ -915,16 +734,10 @@ fn accelerator(
     let efficiency = match r.sub("efficiency", "[accelerator.efficiency]", ctx) {
         Some(mut e) => {
             e.what = format!("[accelerator.efficiency] of `{id}`");
-            let training_mfu =
-                e.num_opt("training_mfu", Check::Fraction, "share of dense peak", ctx);
+            let training_mfu = e.num_opt("training_mfu", Check::Fraction, "share of dense peak", ctx);
             let prefill_mfu = e.num_req("prefill_mfu", Check::Fraction, "share of dense peak", ctx);
             let decode_mfu = e.num_req("decode_mfu", Check::Fraction, "share of dense peak", ctx);
-            let decode_mbu = e.num_req(
-                "decode_mbu",
-                Check::Fraction,
-                "share of memory bandwidth",
-                ctx,
-            );
+            let decode_mbu = e.num_req("decode_mbu", Check::Fraction, "share of memory bandwidth", ctx);
             Efficiency {
                 training_mfu,
                 prefill_mfu,
@@ -978,19 +791,11 @@ fn read_precision(r: &mut Reader<'_>, key: &'static str, ctx: &mut Ctx) -> Optio
 
 fn active_params(r: &mut Reader<'_>, params_b: Param, ctx: &mut Ctx) -> Param {
     let origin = r.table.get("active_params_b").map(|n| n.origin.clone());
-    match r.num_opt(
-        "active_params_b",
-        Check::Positive,
-        "billion parameters",
-        ctx,
-    ) {
+    match r.num_opt("active_params_b", Check::Positive, "billion parameters", ctx) {
         Some(a) => {
             let (ai, pi) = (ctx.params.info(a), ctx.params.info(params_b));
             if ai.base > pi.base || ai.high > pi.high {
-                let msg = format!(
-                    "active_params_b ({}) is larger than params_b ({}) in {}",
-                    ai.base, pi.base, r.what
-                );
+                let msg = format!("active_params_b ({}) is larger than params_b ({}) in {}", ai.base, pi.base, r.what);
                 ctx.diags.err(
                     &origin.unwrap_or(Origin::Default),
                     msg,
@@ -1003,12 +808,7 @@ fn active_params(r: &mut Reader<'_>, params_b: Param, ctx: &mut Ctx) -> Param {
     }
 }
 
-fn training(
-    t: &Table,
-    origin: Origin,
-    seen: &mut HashMap<String, Origin>,
-    ctx: &mut Ctx,
-) -> Training {
+fn training(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ctx: &mut Ctx) -> Training {
     let mut r = Reader::new(t, origin, "training".into(), "[[training]]".into(), ctx);
     let id = read_id(&mut r, "training", seen, ctx);
     let name = r.str_opt("name", ctx).unwrap_or_else(|| id.clone());
@@ -1036,19 +836,8 @@ fn training(
     }
 }
 
-fn inference(
-    t: &Table,
-    origin: Origin,
-    seen: &mut HashMap<String, Origin>,
-    ctx: &mut Ctx,
-) -> Inference {
-    let mut r = Reader::new(
-        t,
-        origin.clone(),
-        "inference".into(),
-        "[[inference]]".into(),
-        ctx,
-    );
+fn inference(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ctx: &mut Ctx) -> Inference {
+    let mut r = Reader::new(t, origin.clone(), "inference".into(), "[[inference]]".into(), ctx);
     let id = read_id(&mut r, "inference", seen, ctx);
     let name = r.str_opt("name", ctx).unwrap_or_else(|| id.clone());
     let params_b = r.num_req("params_b", Check::Positive, "billion parameters", ctx);
@@ -1083,9 +872,7 @@ fn inference(
     let input_tokens = r.num_req("input_tokens", Check::Positive, "tokens", ctx);
     let output_tokens = r.num_req("output_tokens", Check::Positive, "tokens", ctx);
     let batch = r.num_req("batch", Check::Positive, "sequences", ctx);
-    let chips_per_replica = r
-        .int_opt("chips_per_replica", 1, 1_000_000, ctx)
-        .map(|c| c as u64);
+    let chips_per_replica = r.int_opt("chips_per_replica", 1, 1_000_000, ctx).map(|c| c as u64);
     let utilization = r.num_req("utilization", Check::Fraction, "share of paid hours", ctx);
     Inference {
         id,
@@ -1110,12 +897,7 @@ fn measured(t: &Table, origin: Origin, ctx: &mut Ctx) -> Measured {
     let accelerator = r.str_req("accelerator", "the id of an [[accelerator]]", ctx);
     r.path = format!("measured.{workload}.{accelerator}");
     r.what = format!("[[measured]] {workload} on {accelerator}");
-    let output_tokens_per_s_per_chip = r.num_req(
-        "output_tokens_per_s_per_chip",
-        Check::Positive,
-        "tokens/s/chip",
-        ctx,
-    );
+    let output_tokens_per_s_per_chip = r.num_req("output_tokens_per_s_per_chip", Check::Positive, "tokens/s/chip", ctx);
     Measured {
         workload,
         accelerator,
@@ -1124,25 +906,10 @@ fn measured(t: &Table, origin: Origin, ctx: &mut Ctx) -> Measured {
     }
 }
 
-fn calibration(
-    t: &Table,
-    origin: Origin,
-    seen: &mut HashMap<String, Origin>,
-    ctx: &mut Ctx,
-) -> Calibration {
-    let mut r = Reader::new(
-        t,
-        origin,
-        "calibration".into(),
-        "[[calibration]]".into(),
-        ctx,
-    );
+fn calibration(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ctx: &mut Ctx) -> Calibration {
+    let mut r = Reader::new(t, origin, "calibration".into(), "[[calibration]]".into(), ctx);
     let id = read_id(&mut r, "calibration", seen, ctx);
-    let accelerator = r.str_req(
-        "accelerator",
-        "the id of the [[accelerator]] the run used",
-        ctx,
-    );
+    let accelerator = r.str_req("accelerator", "the id of the [[accelerator]] the run used", ctx);
     let params_b = r.num_req("params_b", Check::Positive, "billion parameters", ctx);
     let active_params_b = active_params(&mut r, params_b, ctx);
     let tokens_t = r.num_req("tokens_t", Check::Positive, "trillion tokens", ctx);
@@ -1190,10 +957,7 @@ fn pair(r: &mut Reader<'_>, key: &'static str, default: (f64, f64), ctx: &mut Ct
         _ => {
             ctx.diags.err(
                 &n.origin,
-                format!(
-                    "`{key}` in {} must be [from, to] with 0 < from < to",
-                    r.what
-                ),
+                format!("`{key}` in {} must be [from, to] with 0 < from < to", r.what),
                 &format!("e.g. {key} = [1, 2000]"),
             );
             default
@@ -1204,17 +968,12 @@ fn pair(r: &mut Reader<'_>, key: &'static str, default: (f64, f64), ctx: &mut Ct
 fn report(node: Option<&Node>, ctx: &mut Ctx) -> (Report, Vec<(String, Origin)>) {
     let empty = Table::default();
     let (table, origin) = match node {
-        Some(n) => (
-            table_of(n, "[report]", ctx).unwrap_or(&empty),
-            n.origin.clone(),
-        ),
+        Some(n) => (table_of(n, "[report]", ctx).unwrap_or(&empty), n.origin.clone()),
         None => (&empty, Origin::Default),
     };
     let mut refs = Vec::new();
     let mut r = Reader::new(table, origin, "report".into(), "[report]".into(), ctx);
-    let title = r
-        .str_opt("title", ctx)
-        .unwrap_or_else(|| "The compute cost revolution".into());
+    let title = r.str_opt("title", ctx).unwrap_or_else(|| "The compute cost revolution".into());
     let mut accelerators = Vec::new();
     if let Some(n) = r.node("accelerators") {
         match &n.value {
@@ -1225,31 +984,25 @@ fn report(node: Option<&Node>, ctx: &mut Ctx) -> (Report, Vec<(String, Origin)>)
                             accelerators.push(s.clone());
                             refs.push((format!("accelerator:{s}"), i.origin.clone()));
                         }
-                        v => ctx.diags.err(
-                            &i.origin,
-                            format!("report.accelerators lists ids, found {}", v.type_name()),
-                            "",
-                        ),
+                        v => ctx
+                            .diags
+                            .err(&i.origin, format!("report.accelerators lists ids, found {}", v.type_name()), ""),
                     }
                 }
             }
             v => ctx.diags.err(
                 &n.origin,
-                format!(
-                    "report.accelerators must be an array of ids, found {}",
-                    v.type_name()
-                ),
+                format!("report.accelerators must be an array of ids, found {}", v.type_name()),
                 "e.g. accelerators = [\"h100-sxm\", \"trn2\"]",
             ),
         }
     }
-    let mut ref_str =
-        |r: &mut Reader<'_>, key: &'static str, kind: &str, ctx: &mut Ctx| -> Option<String> {
-            let origin = r.table.get(key).map(|n| n.origin.clone());
-            let s = r.str_opt(key, ctx)?;
-            refs.push((format!("{kind}:{s}"), origin.unwrap_or(Origin::Default)));
-            Some(s)
-        };
+    let mut ref_str = |r: &mut Reader<'_>, key: &'static str, kind: &str, ctx: &mut Ctx| -> Option<String> {
+        let origin = r.table.get(key).map(|n| n.origin.clone());
+        let s = r.str_opt(key, ctx)?;
+        refs.push((format!("{kind}:{s}"), origin.unwrap_or(Origin::Default)));
+        Some(s)
+    };
     let reference = ref_str(&mut r, "reference", "accelerator", ctx);
     let inference_workload = ref_str(&mut r, "inference_workload", "inference", ctx);
     let training_workload = ref_str(&mut r, "training_workload", "training", ctx);
@@ -1269,9 +1022,7 @@ fn report(node: Option<&Node>, ctx: &mut Ctx) -> (Report, Vec<(String, Origin)>)
     }
     let (mut samples, mut seed) = (2000, 42);
     if let Some(mut s) = r.sub("monte_carlo", "report.monte_carlo", ctx) {
-        samples = s
-            .int_opt("samples", 1, 1_000_000, ctx)
-            .unwrap_or(samples as i64) as u32;
+        samples = s.int_opt("samples", 1, 1_000_000, ctx).unwrap_or(samples as i64) as u32;
         seed = s.int_opt("seed", 0, i64::MAX, ctx).unwrap_or(seed as i64) as u64;
         s.finish(ctx);
     }
@@ -1305,17 +1056,12 @@ fn list_items<'t>(root: &'t Table, key: &str, ctx: &mut Ctx) -> Vec<(&'t Table, 
             ..
         }) => items
             .iter()
-            .filter_map(|n| {
-                table_of(n, &format!("each [[{key}]] entry"), ctx).map(|t| (t, n.origin.clone()))
-            })
+            .filter_map(|n| table_of(n, &format!("each [[{key}]] entry"), ctx).map(|t| (t, n.origin.clone())))
             .collect(),
         Some(n) => {
             ctx.diags.err(
                 &n.origin,
-                format!(
-                    "`{key}` must be a list of tables, found {}",
-                    n.value.type_name()
-                ),
+                format!("`{key}` must be a list of tables, found {}", n.value.type_name()),
                 &format!("write each entry under its own [[{key}]] header"),
             );
             Vec::new()
@@ -1325,11 +1071,7 @@ fn list_items<'t>(root: &'t Table, key: &str, ctx: &mut Ctx) -> Vec<(&'t Table, 
 
 /// Validates the merged tree. Returns the config, or every error found.
 pub(super) fn validate(root: &Table, ctx: &mut Ctx) -> Option<ConfigParts> {
-    let known: Vec<&str> = LIST_KEYS
-        .iter()
-        .copied()
-        .chain(["economics", "report"])
-        .collect();
+    let known: Vec<&str> = LIST_KEYS.iter().copied().chain(["economics", "report"]).collect();
     for e in &root.entries {
         if !known.contains(&e.key.as_str()) {
             let hint = match did_you_mean(&e.key, known.iter().copied()) {
@@ -1339,11 +1081,7 @@ pub(super) fn validate(root: &Table, ctx: &mut Ctx) -> Option<ConfigParts> {
                     LIST_KEYS.map(|k| format!("[[{k}]]")).join(", ")
                 ),
             };
-            ctx.diags.err(
-                &e.key_origin,
-                format!("unknown top-level key `{}`", e.key),
-                &hint,
-            );
+            ctx.diags.err(&e.key_origin, format!("unknown top-level key `{}`", e.key), &hint);
         }
     }
     let economics = economics(root.get("economics"), ctx);
@@ -1376,16 +1114,10 @@ pub(super) fn validate(root: &Table, ctx: &mut Ctx) -> Option<ConfigParts> {
     // Dangling references.
     for m in &measured {
         refs.push((format!("inference:{}", m.workload), m.prov.origin.clone()));
-        refs.push((
-            format!("accelerator:{}", m.accelerator),
-            m.prov.origin.clone(),
-        ));
+        refs.push((format!("accelerator:{}", m.accelerator), m.prov.origin.clone()));
     }
     for c in &calibration {
-        refs.push((
-            format!("accelerator:{}", c.accelerator),
-            c.prov.origin.clone(),
-        ));
+        refs.push((format!("accelerator:{}", c.accelerator), c.prov.origin.clone()));
     }
     for (r, origin) in refs {
         let Some((kind, id)) = r.split_once(':') else {
@@ -1402,8 +1134,7 @@ pub(super) fn validate(root: &Table, ctx: &mut Ctx) -> Option<ConfigParts> {
                 None if ids.is_empty() => format!("no [[{kind}]] entries are loaded"),
                 None => format!("known {kind} ids: {}", ids.join(", ")),
             };
-            ctx.diags
-                .err(&origin, format!("unknown {kind} id `{id}`"), &hint);
+            ctx.diags.err(&origin, format!("unknown {kind} id `{id}`"), &hint);
         }
     }
 

@@ -33,16 +33,10 @@ pub fn row_json(r: &Row) -> Value {
         Figures::Inference(f) => {
             m.insert("usd_per_chip_hour".into(), n(f.usd_per_chip_hour));
             m.insert("chips_per_replica".into(), json!(f.chips_per_replica));
-            m.insert(
-                "output_tokens_per_s_per_chip".into(),
-                n(f.output_tokens_per_s_per_chip),
-            );
+            m.insert("output_tokens_per_s_per_chip".into(), n(f.output_tokens_per_s_per_chip));
             m.insert("tokens_per_s_per_user".into(), n(f.tokens_per_s_per_user));
             m.insert("ttft_s".into(), n(f.ttft_s));
-            m.insert(
-                "usd_per_m_output_tokens".into(),
-                n(f.usd_per_m_output_tokens),
-            );
+            m.insert("usd_per_m_output_tokens".into(), n(f.usd_per_m_output_tokens));
             m.insert("usd_per_m_tokens".into(), n(f.usd_per_m_tokens));
             m.insert("measured".into(), json!(f.measured));
             m.insert("memory_bound".into(), json!(f.memory_bound));
@@ -84,14 +78,8 @@ pub fn table_json(t: &WorkloadTable, basis: Basis) -> Value {
     );
     m.insert("basis".into(), json!(basis.name()));
     m.insert("reference".into(), json!(t.reference));
-    m.insert(
-        "results".into(),
-        Value::Array(t.rows.iter().map(row_json).collect()),
-    );
-    m.insert(
-        "skipped".into(),
-        serde_json::to_value(&t.skipped).unwrap_or(Value::Null),
-    );
+    m.insert("results".into(), Value::Array(t.rows.iter().map(row_json).collect()));
+    m.insert("skipped".into(), serde_json::to_value(&t.skipped).unwrap_or(Value::Null));
     Value::Object(m)
 }
 

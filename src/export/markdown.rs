@@ -22,11 +22,7 @@ pub fn markdown_table(view: &CompareView<'_>, t: &crate::model::evaluate::Worklo
     let mut out = format!("### {}\n\n", esc(&g.title));
     out.push_str(&format!(
         "| {} |\n",
-        g.headers
-            .iter()
-            .map(|h| esc(h))
-            .collect::<Vec<_>>()
-            .join(" | ")
+        g.headers.iter().map(|h| esc(h)).collect::<Vec<_>>().join(" | ")
     ));
     out.push_str(&format!(
         "|{}\n",
@@ -40,13 +36,7 @@ pub fn markdown_table(view: &CompareView<'_>, t: &crate::model::evaluate::Worklo
         let cells: Vec<String> = r
             .iter()
             .enumerate()
-            .map(|(k, c)| {
-                if k == 1 && r[0] == "*" {
-                    format!("**{}**", esc(c))
-                } else {
-                    esc(c)
-                }
-            })
+            .map(|(k, c)| if k == 1 && r[0] == "*" { format!("**{}**", esc(c)) } else { esc(c) })
             .collect();
         out.push_str(&format!("| {} |\n", cells.join(" | ")));
     }

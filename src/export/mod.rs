@@ -88,9 +88,7 @@ pub fn grid(view: &CompareView<'_>, t: &WorkloadTable) -> Grid {
         .iter()
         .map(|r| {
             let mark = if r.cheapest { "*" } else { "" }.to_string();
-            let be = r
-                .break_even_usd_per_chip_hour
-                .map_or("–".into(), |b| num(b, 3));
+            let be = r.break_even_usd_per_chip_hour.map_or("–".into(), |b| num(b, 3));
             match r.figures {
                 Figures::Training(f) => vec![
                     mark,
@@ -100,11 +98,7 @@ pub fn grid(view: &CompareView<'_>, t: &WorkloadTable) -> Grid {
                     usd(f.cost_usd),
                     band_text(r, "cost_usd", usd),
                     f.wall_days.map_or("–".into(), |d| num(d, 3)),
-                    format!(
-                        "{}{}",
-                        f.min_chips,
-                        if f.feasible { "" } else { " (infeasible)" }
-                    ),
+                    format!("{}{}", f.min_chips, if f.feasible { "" } else { " (infeasible)" }),
                     ratio(r.ratio_to_reference),
                     be,
                 ],
@@ -143,10 +137,6 @@ pub fn grid(view: &CompareView<'_>, t: &WorkloadTable) -> Grid {
         ),
         headers,
         rows,
-        notes: t
-            .skipped
-            .iter()
-            .map(|s| format!("skipped: {}", s.reason))
-            .collect(),
+        notes: t.skipped.iter().map(|s| format!("skipped: {}", s.reason)).collect(),
     }
 }

@@ -42,12 +42,7 @@ pub struct CalibrationReport {
 }
 
 /// One run: the training formula's chip-hours on the run's accelerator against the reported ones.
-pub fn run(
-    cfg: &Config,
-    c: &Calibration,
-    v: &[f64],
-    t: &mut impl Trace,
-) -> Result<CalibrationResult, Skip> {
+pub fn run(cfg: &Config, c: &Calibration, v: &[f64], t: &mut impl Trace) -> Result<CalibrationResult, Skip> {
     let acc = cfg.accelerator(&c.accelerator).ok_or(Skip::NoTrainingMfu)?;
     let (peak, mfu) = peak_and_mfu(acc, c.precision, v, t)?;
     let flops = match c.flops {
@@ -55,13 +50,7 @@ pub fn run(
         None => {
             let n = get(v, c.active_params_b, "active parameters", t) * 1e9;
             let tokens = get(v, c.tokens_t, "tokens", t) * 1e12;
-            d(
-                t,
-                "C (training FLOPs)",
-                "6 * N * D",
-                6.0 * n * tokens,
-                "FLOP",
-            )
+            d(t, "C (training FLOPs)", "6 * N * D", 6.0 * n * tokens, "FLOP")
         }
     };
     let predicted = d(
@@ -137,11 +126,7 @@ pub fn median(xs: &mut [f64]) -> Option<f64> {
     }
     xs.sort_by(f64::total_cmp);
     let m = xs.len() / 2;
-    Some(if xs.len() % 2 == 1 {
-        xs[m]
-    } else {
-        (xs[m - 1] + xs[m]) / 2.0
-    })
+    Some(if xs.len() % 2 == 1 { xs[m] } else { (xs[m - 1] + xs[m]) / 2.0 })
 }
 
 #[cfg(test)]

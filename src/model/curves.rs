@@ -16,7 +16,7 @@ pub struct Curve {
     pub points: Vec<(f64, f64)>,
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Curves {
     pub curves: Vec<Curve>,
     pub skipped: Vec<Skipped>,
@@ -86,10 +86,7 @@ pub fn inference_batch_sweep(
     v: &[f64],
 ) -> (Vec<(Curve, Vec<InferenceFigures>)>, Vec<Skipped>) {
     let (lo, hi) = cfg.report.inference_sweep_batch;
-    let mut xs: Vec<f64> = log_space(lo, hi, SWEEP_POINTS)
-        .into_iter()
-        .map(f64::round)
-        .collect();
+    let mut xs: Vec<f64> = log_space(lo, hi, SWEEP_POINTS).into_iter().map(f64::round).collect();
     xs.dedup();
     let mut out = Vec::new();
     let mut skipped = Vec::new();
@@ -100,11 +97,7 @@ pub fn inference_batch_sweep(
                     .iter()
                     .map(|&b| inference::figures(&InferenceInputs { batch: b, ..base }, &mut ()))
                     .collect();
-                let pts = xs
-                    .iter()
-                    .zip(&figs)
-                    .map(|(b, f)| (*b, f.usd_per_m_output_tokens))
-                    .collect();
+                let pts = xs.iter().zip(&figs).map(|(b, f)| (*b, f.usd_per_m_output_tokens)).collect();
                 out.push((curve(acc, pts), figs));
             }
             Err(s) => skipped.push(skip(acc, s)),
@@ -123,21 +116,13 @@ pub fn inference_vs_batch(cfg: &Config, w: &Inference, accs: &[&Accelerator], v:
 }
 
 /// USD per million output tokens vs tokens/s per user (interactivity), over the batch sweep.
-pub fn inference_vs_interactivity(
-    cfg: &Config,
-    w: &Inference,
-    accs: &[&Accelerator],
-    v: &[f64],
-) -> Curves {
+pub fn inference_vs_interactivity(cfg: &Config, w: &Inference, accs: &[&Accelerator], v: &[f64]) -> Curves {
     let (sweeps, skipped) = inference_batch_sweep(cfg, w, accs, v);
     Curves {
         curves: sweeps
             .into_iter()
             .map(|(mut c, figs)| {
-                c.points = figs
-                    .iter()
-                    .map(|f| (f.tokens_per_s_per_user, f.usd_per_m_output_tokens))
-                    .collect();
+                c.points = figs.iter().map(|f| (f.tokens_per_s_per_user, f.usd_per_m_output_tokens)).collect();
                 c
             })
             .collect(),
@@ -147,12 +132,7 @@ pub fn inference_vs_interactivity(
 
 /// USD per million output tokens vs utilization (0.05..1), at the workload's batch (measured
 /// figures used where given).
-pub fn inference_vs_utilization(
-    cfg: &Config,
-    w: &Inference,
-    accs: &[&Accelerator],
-    v: &[f64],
-) -> Curves {
+pub fn inference_vs_utilization(cfg: &Config, w: &Inference, accs: &[&Accelerator], v: &[f64]) -> Curves {
     let xs: Vec<f64> = (1..=20).map(|k| k as f64 * 0.05).collect();
     let mut out = Curves {
         curves: Vec::new(),
@@ -166,14 +146,7 @@ pub fn inference_vs_utilization(
                     .map(|&u| {
                         (
                             u,
-                            inference::figures(
-                                &InferenceInputs {
-                                    utilization: u,
-                                    ..base
-                                },
-                                &mut (),
-                            )
-                            .usd_per_m_output_tokens,
+                            inference::figures(&InferenceInputs { utilization: u, ..base }, &mut ()).usd_per_m_output_tokens,
                         )
                     })
                     .collect();
@@ -201,11 +174,7 @@ pub struct PricePerf {
 }
 
 /// USD per effective BF16 PFLOP-hour by release year.
-pub fn price_performance(
-    cfg: &Config,
-    accs: &[&Accelerator],
-    v: &[f64],
-) -> (Vec<PricePerf>, Vec<Skipped>) {
+pub fn price_performance(cfg: &Config, accs: &[&Accelerator], v: &[f64]) -> (Vec<PricePerf>, Vec<Skipped>) {
     let mut out = Vec::new();
     let mut skipped = Vec::new();
     let e = &cfg.economics;
@@ -238,17 +207,27 @@ pub fn price_performance(
     (out, skipped)
 }
 
+/// One bar of the owned TCO chart.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Tco {
+    pub accelerator: String,
+    pub family: Family,
+    pub breakdown: OwnedBreakdown,
+    pub usd_per_chip_hour: f64,
+}
+
 /// Owned TCO breakdown per accelerator.
-pub fn tco(
-    cfg: &Config,
-    accs: &[&Accelerator],
-    v: &[f64],
-) -> (Vec<(String, String, Family, OwnedBreakdown)>, Vec<Skipped>) {
+pub fn tco(cfg: &Config, accs: &[&Accelerator], v: &[f64]) -> (Vec<Tco>, Vec<Skipped>) {
     let mut out = Vec::new();
     let mut skipped = Vec::new();
     for acc in accs {
         match owned(&cfg.economics, acc, v, &mut ()) {
-            Ok(b) => out.push((acc.id.clone(), acc.name.clone(), acc.family, b)),
+            Ok(b) => out.push(Tco {
+                accelerator: acc.id.clone(),
+                family: acc.family,
+                breakdown: b,
+                usd_per_chip_hour: b.total(),
+            }),
             Err(s) => skipped.push(skip(acc, s)),
         }
     }
@@ -270,12 +249,7 @@ pub struct Fleet {
     pub output_tokens_per_day: Option<f64>,
 }
 
-pub fn fleet(
-    cfg: &Config,
-    w: Option<&Inference>,
-    accs: &[&Accelerator],
-    v: &[f64],
-) -> (Vec<Fleet>, Vec<Skipped>) {
+pub fn fleet(cfg: &Config, w: Option<&Inference>, accs: &[&Accelerator], v: &[f64]) -> (Vec<Fleet>, Vec<Skipped>) {
     let mut out = Vec::new();
     let mut skipped = Vec::new();
     let e = &cfg.economics;
@@ -293,12 +267,7 @@ pub fn fleet(
         let output_tokens_per_day = w.and_then(|w| {
             inference::inputs(cfg, w, acc, v, true, &mut ())
                 .ok()
-                .map(|i| {
-                    chips
-                        * inference::figures(&i, &mut ()).output_tokens_per_s_per_chip
-                        * 86_400.0
-                        * i.utilization
-                })
+                .map(|i| chips * inference::figures(&i, &mut ()).output_tokens_per_s_per_chip * 86_400.0 * i.utilization)
         });
         out.push(Fleet {
             accelerator: acc.id.clone(),
@@ -316,11 +285,7 @@ pub fn fleet(
 /// P10/P90 bands of a family of curves: `f` draws the curves at one value vector; bands are
 /// taken point by point over `samples` (on the x of the base curve). Rows whose curve depends
 /// on no ranged number get no band.
-pub fn bands(
-    base: &Curves,
-    samples: &[Vec<f64>],
-    f: impl Fn(&[f64]) -> Curves + Sync,
-) -> Vec<Option<Vec<(f64, f64, f64)>>> {
+pub fn bands(base: &Curves, samples: &[Vec<f64>], f: impl Fn(&[f64]) -> Curves + Sync) -> Vec<Option<Vec<(f64, f64, f64)>>> {
     use super::uncertainty::band;
     // ys[c][k] = samples of point k of curve c
     let mut ys: Vec<Vec<Vec<f64>>> = base
@@ -338,11 +303,7 @@ pub fn bands(
     });
     for cs in runs.iter().flatten() {
         for (c, curve) in base.curves.iter().enumerate() {
-            if let Some(sc) = cs
-                .curves
-                .iter()
-                .find(|x| x.accelerator == curve.accelerator)
-            {
+            if let Some(sc) = cs.curves.iter().find(|x| x.accelerator == curve.accelerator) {
                 for (k, (_, y)) in sc.points.iter().enumerate() {
                     if let Some(slot) = ys[c].get_mut(k) {
                         slot.push(*y);
@@ -364,19 +325,8 @@ pub fn bands(
                     (*x, b.p10, b.p90)
                 })
                 .collect();
-            let flat = pts
-                .iter()
-                .all(|(_, lo, hi)| (hi - lo).abs() <= 1e-12 * hi.abs());
+            let flat = pts.iter().all(|(_, lo, hi)| (hi - lo).abs() <= 1e-12 * hi.abs());
             (!flat).then_some(pts)
         })
         .collect()
-}
-
-impl Default for Curves {
-    fn default() -> Self {
-        Curves {
-            curves: Vec::new(),
-            skipped: Vec::new(),
-        }
-    }
 }

@@ -67,18 +67,10 @@ impl<'a> Workload<'a> {
         }
     }
 
-    pub fn estimate(
-        &self,
-        cfg: &Config,
-        acc: &Accelerator,
-        v: &[f64],
-        t: &mut impl Trace,
-    ) -> Result<Figures, Skip> {
+    pub fn estimate(&self, cfg: &Config, acc: &Accelerator, v: &[f64], t: &mut impl Trace) -> Result<Figures, Skip> {
         match self {
             Workload::Training(w) => training::estimate(cfg, w, acc, v, t).map(Figures::Training),
-            Workload::Inference(w) => {
-                inference::estimate(cfg, w, acc, v, t).map(Figures::Inference)
-            }
+            Workload::Inference(w) => inference::estimate(cfg, w, acc, v, t).map(Figures::Inference),
         }
     }
 }
@@ -167,19 +159,11 @@ pub struct WorkloadTable {
 
 /// Every workload's table over `accelerators`, at values `v`.
 pub fn compare(cfg: &Config, accelerators: &[&Accelerator], v: &[f64]) -> Vec<WorkloadTable> {
-    Workload::all(cfg)
-        .into_iter()
-        .map(|w| table(cfg, w, accelerators, v))
-        .collect()
+    Workload::all(cfg).into_iter().map(|w| table(cfg, w, accelerators, v)).collect()
 }
 
 /// One workload's table.
-pub fn table(
-    cfg: &Config,
-    w: Workload<'_>,
-    accelerators: &[&Accelerator],
-    v: &[f64],
-) -> WorkloadTable {
+pub fn table(cfg: &Config, w: Workload<'_>, accelerators: &[&Accelerator], v: &[f64]) -> WorkloadTable {
     let mut rows = Vec::new();
     let mut skipped = Vec::new();
     let reference = cfg.report.reference.clone();
@@ -256,11 +240,7 @@ pub fn add_bands(cfg: &Config, t: &mut WorkloadTable, samples: &[Vec<f64>]) {
     let reference = cfg.accelerator(&t.reference);
     let ref_metrics: Vec<Option<f64>> = samples
         .iter()
-        .map(|v| {
-            reference
-                .and_then(|r| w.estimate(cfg, r, v, &mut ()).ok())
-                .map(|f| f.metric())
-        })
+        .map(|v| reference.and_then(|r| w.estimate(cfg, r, v, &mut ()).ok()).map(|f| f.metric()))
         .collect();
     for row in &mut t.rows {
         if row.ranged_inputs.is_empty() {

@@ -59,13 +59,7 @@ pub struct InferenceFigures {
 /// The roofline formulas, on resolved inputs.
 pub fn figures(i: &InferenceInputs, t: &mut impl Trace) -> InferenceFigures {
     let b = i.batch;
-    let w = d(
-        t,
-        "W (weights)",
-        "params * bytes per weight",
-        i.params * i.weight_bytes,
-        "bytes",
-    );
+    let w = d(t, "W (weights)", "params * bytes per weight", i.params * i.weight_bytes, "bytes");
     let need = d(
         t,
         "memory needed",
@@ -95,13 +89,7 @@ pub fn figures(i: &InferenceInputs, t: &mut impl Trace) -> InferenceFigures {
         b * (i.input_tokens + i.output_tokens / 2.0) * i.kv_bytes_per_token,
         "bytes",
     );
-    let peak = d(
-        t,
-        "replica peak",
-        "n * dense peak",
-        n * i.peak_flops,
-        "FLOP/s",
-    );
+    let peak = d(t, "replica peak", "n * dense peak", n * i.peak_flops, "FLOP/s");
     let t_mem = d(
         t,
         "decode step, memory",
@@ -116,13 +104,7 @@ pub fn figures(i: &InferenceInputs, t: &mut impl Trace) -> InferenceFigures {
         b * 2.0 * i.active_params / (peak * i.decode_mfu),
         "s",
     );
-    let t_dec = d(
-        t,
-        "t_dec",
-        "max(decode step memory, decode step compute)",
-        t_mem.max(t_cmp),
-        "s",
-    );
+    let t_dec = d(t, "t_dec", "max(decode step memory, decode step compute)", t_mem.max(t_cmp), "s");
     let t_pre = d(
         t,
         "t_pre (batch prefill)",
@@ -147,7 +129,9 @@ pub fn figures(i: &InferenceInputs, t: &mut impl Trace) -> InferenceFigures {
     let tps = match i.measured_tps {
         Some(m) => {
             if t.enabled() {
-                t.note(format!("a [[measured]] benchmark replaces the roofline's {roofline_tps:.1} tokens/s per chip"));
+                t.note(format!(
+                    "a [[measured]] benchmark replaces the roofline's {roofline_tps:.1} tokens/s per chip"
+                ));
             }
             d(t, "output tokens/s per chip", "measured", m, "tokens/s")
         }
@@ -172,8 +156,7 @@ pub fn figures(i: &InferenceInputs, t: &mut impl Trace) -> InferenceFigures {
         t,
         "USD per million tokens (input + output)",
         "USD per chip-hour * 1e6 / ((input + output) / output * output tokens/s per chip * 3600 * utilization)",
-        i.usd_per_chip_hour * 1e6
-            / ((i.input_tokens + i.output_tokens) / i.output_tokens * tps * 3600.0 * i.utilization),
+        i.usd_per_chip_hour * 1e6 / ((i.input_tokens + i.output_tokens) / i.output_tokens * tps * 3600.0 * i.utilization),
         "USD/M tokens",
     );
     InferenceFigures {
@@ -201,9 +184,7 @@ pub fn inputs(
     use_measured: bool,
     t: &mut impl Trace,
 ) -> Result<InferenceInputs, Skip> {
-    let tf = acc
-        .tflops(w.precision)
-        .ok_or(Skip::NoPrecision(w.precision))?;
+    let tf = acc.tflops(w.precision).ok_or(Skip::NoPrecision(w.precision))?;
     let e = &cfg.economics;
     let usd = usd_per_chip_hour(e, acc, e.basis, v, t)?;
     let peak = get(v, tf, "dense peak (workload precision)", t) * 1e12;
@@ -225,10 +206,7 @@ pub fn inputs(
                 t,
                 "KV bytes per token",
                 "2 * layers * kv_heads * head_dim * bytes per KV value",
-                2.0 * (*layers as f64)
-                    * (*kv_heads as f64)
-                    * (*head_dim as f64)
-                    * w.kv_precision.bytes(),
+                2.0 * (*layers as f64) * (*kv_heads as f64) * (*head_dim as f64) * w.kv_precision.bytes(),
                 "bytes",
             )
         }
@@ -241,14 +219,8 @@ pub fn inputs(
         "bytes",
     );
     let measured_tps = if use_measured {
-        cfg.measured(&w.id, &acc.id).map(|m| {
-            get(
-                v,
-                m.output_tokens_per_s_per_chip,
-                "measured output tokens/s per chip",
-                t,
-            )
-        })
+        cfg.measured(&w.id, &acc.id)
+            .map(|m| get(v, m.output_tokens_per_s_per_chip, "measured output tokens/s per chip", t))
     } else {
         None
     };
@@ -277,13 +249,7 @@ pub fn inputs(
 }
 
 /// Inference figures for one workload on one accelerator (measured figures used where given).
-pub fn estimate(
-    cfg: &Config,
-    w: &Inference,
-    acc: &Accelerator,
-    v: &[f64],
-    t: &mut impl Trace,
-) -> Result<InferenceFigures, Skip> {
+pub fn estimate(cfg: &Config, w: &Inference, acc: &Accelerator, v: &[f64], t: &mut impl Trace) -> Result<InferenceFigures, Skip> {
     inputs(cfg, w, acc, v, true, t).map(|i| figures(&i, t))
 }
 

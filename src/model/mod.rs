@@ -54,9 +54,7 @@ pub fn log_space(lo: f64, hi: f64, n: usize) -> Vec<f64> {
         return vec![lo];
     }
     let (a, b) = (lo.ln(), hi.ln());
-    (0..n)
-        .map(|k| (a + (b - a) * k as f64 / (n - 1) as f64).exp())
-        .collect()
+    (0..n).map(|k| (a + (b - a) * k as f64 / (n - 1) as f64).exp()).collect()
 }
 
 #[cfg(test)]

@@ -38,30 +38,14 @@ pub fn crf(rate: f64, years: f64) -> f64 {
 pub fn power_kw(econ: &Economics, acc: &Accelerator, v: &[f64], t: &mut impl Trace) -> f64 {
     let w = get(v, acc.power_w, "chip power", t);
     let f = get(v, econ.system_power_factor, "system power factor", t);
-    d(
-        t,
-        "power_kw",
-        "power_w * system_power_factor / 1000",
-        w * f / 1000.0,
-        "kW",
-    )
+    d(t, "power_kw", "power_w * system_power_factor / 1000", w * f / 1000.0, "kW")
 }
 
 /// Total cost of ownership per chip-hour.
-pub fn owned(
-    econ: &Economics,
-    acc: &Accelerator,
-    v: &[f64],
-    t: &mut impl Trace,
-) -> Result<OwnedBreakdown, Skip> {
+pub fn owned(econ: &Economics, acc: &Accelerator, v: &[f64], t: &mut impl Trace) -> Result<OwnedBreakdown, Skip> {
     let o = acc.owned.as_ref().ok_or(Skip::NoPrice(Basis::Owned))?;
     let chip = get(v, o.chip_usd, "chip price", t);
-    let so = get(
-        v,
-        o.system_overhead.unwrap_or(econ.system_overhead),
-        "system overhead",
-        t,
-    );
+    let so = get(v, o.system_overhead.unwrap_or(econ.system_overhead), "system overhead", t);
     let margin = match o.vendor_gross_margin {
         Some(m) => get(v, m, "vendor gross margin", t),
         None => 0.0,
@@ -76,28 +60,10 @@ pub fn owned(
     let elec = get(v, econ.electricity_usd_per_kwh, "electricity", t);
     let kw = power_kw(econ, acc, v, t);
 
-    let capex = d(
-        t,
-        "capex",
-        "chip_usd * (1 + system_overhead)",
-        chip * (1.0 + so),
-        "USD",
-    );
+    let capex = d(t, "capex", "chip_usd * (1 + system_overhead)", chip * (1.0 + so), "USD");
     let crf = d(t, "crf", "r / (1 - (1 + r)^-L)", crf(r, years), "per year");
-    let hours = d(
-        t,
-        "usable hours per year",
-        "8760 * availability",
-        8760.0 * avail,
-        "h",
-    );
-    let capital_all = d(
-        t,
-        "capital",
-        "capex * crf / usable hours",
-        capex * crf / hours,
-        "USD/chip-hour",
-    );
+    let hours = d(t, "usable hours per year", "8760 * availability", 8760.0 * avail, "h");
+    let capital_all = d(t, "capital", "capex * crf / usable hours", capex * crf / hours, "USD/chip-hour");
     let vendor_margin = d(
         t,
         "of which vendor margin",
@@ -144,13 +110,7 @@ pub fn owned(
 }
 
 /// USD per chip-hour on `basis`, or why the accelerator has no price there.
-pub fn usd_per_chip_hour(
-    econ: &Economics,
-    acc: &Accelerator,
-    basis: Basis,
-    v: &[f64],
-    t: &mut impl Trace,
-) -> Result<f64, Skip> {
+pub fn usd_per_chip_hour(econ: &Economics, acc: &Accelerator, basis: Basis, v: &[f64], t: &mut impl Trace) -> Result<f64, Skip> {
     match basis {
         Basis::Owned => owned(econ, acc, v, t).map(|b| b.total()),
         Basis::OnDemand | Basis::Committed => {

@@ -9,15 +9,8 @@ use super::training::{self, TrainingInputs};
 use crate::config::load_str;
 
 fn training_inputs() -> impl Strategy<Value = TrainingInputs> {
-    (
-        1e-3..1e4f64,
-        0.01..1.0f64,
-        1e-3..1e3f64,
-        1.0..1e5f64,
-        0.05..1.0f64,
-        0.1..100.0f64,
-    )
-        .prop_map(|(pb, share, tt, tf, mfu, price)| TrainingInputs {
+    (1e-3..1e4f64, 0.01..1.0f64, 1e-3..1e3f64, 1.0..1e5f64, 0.05..1.0f64, 0.1..100.0f64).prop_map(|(pb, share, tt, tf, mfu, price)| {
+        TrainingInputs {
             params: pb * 1e9,
             active_params: pb * share * 1e9,
             tokens: tt * 1e12,
@@ -31,47 +24,34 @@ fn training_inputs() -> impl Strategy<Value = TrainingInputs> {
             power_kw: 1.0,
             load_factor: 0.8,
             pue: 1.2,
-        })
+        }
+    })
 }
 
 fn inference_inputs() -> impl Strategy<Value = InferenceInputs> {
     (
-        (
-            0.1..2000.0f64,
-            0.01..1.0f64,
-            1.0..1024.0f64,
-            1.0..1e5f64,
-            1.0..1e4f64,
-        ),
-        (
-            1.0..1e4f64,
-            0.1..20.0f64,
-            0.01..1.0f64,
-            0.01..1.0f64,
-            0.05..1.0f64,
-        ),
+        (0.1..2000.0f64, 0.01..1.0f64, 1.0..1024.0f64, 1.0..1e5f64, 1.0..1e4f64),
+        (1.0..1e4f64, 0.1..20.0f64, 0.01..1.0f64, 0.01..1.0f64, 0.05..1.0f64),
     )
-        .prop_map(
-            |((pb, share, batch, lin, lout), (tf, bw, mfu, mbu, util))| InferenceInputs {
-                params: pb * 1e9,
-                active_params: pb * share * 1e9,
-                weight_bytes: 1.0,
-                kv_bytes_per_token: 163_840.0,
-                batch,
-                input_tokens: lin,
-                output_tokens: lout,
-                min_chips: 1,
-                usable_memory: 72e9,
-                peak_flops: tf * 1e12,
-                bandwidth: bw * 1e12,
-                prefill_mfu: mfu,
-                decode_mfu: mfu,
-                decode_mbu: mbu,
-                usd_per_chip_hour: 3.0,
-                utilization: util,
-                measured_tps: None,
-            },
-        )
+        .prop_map(|((pb, share, batch, lin, lout), (tf, bw, mfu, mbu, util))| InferenceInputs {
+            params: pb * 1e9,
+            active_params: pb * share * 1e9,
+            weight_bytes: 1.0,
+            kv_bytes_per_token: 163_840.0,
+            batch,
+            input_tokens: lin,
+            output_tokens: lout,
+            min_chips: 1,
+            usable_memory: 72e9,
+            peak_flops: tf * 1e12,
+            bandwidth: bw * 1e12,
+            prefill_mfu: mfu,
+            decode_mfu: mfu,
+            decode_mbu: mbu,
+            usd_per_chip_hour: 3.0,
+            utilization: util,
+            measured_tps: None,
+        })
 }
 
 fn rel_eq(a: f64, b: f64) -> bool {
@@ -117,11 +97,7 @@ proptest! {
 }
 
 fn starter() -> crate::config::Config {
-    let text: String = crate::init::FILES
-        .iter()
-        .map(|(_, t)| *t)
-        .collect::<Vec<_>>()
-        .join("\n");
+    let text: String = crate::init::FILES.iter().map(|(_, t)| *t).collect::<Vec<_>>().join("\n");
     match load_str("starter.toml", &text, &[]) {
         Ok(c) => c,
         Err(e) => panic!("starter config invalid: {e:?}"),

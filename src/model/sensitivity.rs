@@ -34,13 +34,7 @@ pub struct Tornado {
     pub swings: Vec<Swing>,
 }
 
-fn ratio(
-    cfg: &Config,
-    w: Workload<'_>,
-    a: &Accelerator,
-    r: &Accelerator,
-    v: &[f64],
-) -> Option<f64> {
+fn ratio(cfg: &Config, w: Workload<'_>, a: &Accelerator, r: &Accelerator, v: &[f64]) -> Option<f64> {
     let ca = w.estimate(cfg, a, v, &mut ()).ok()?.metric();
     let cr = w.estimate(cfg, r, v, &mut ()).ok()?.metric();
     Some(ca / cr)
@@ -102,28 +96,15 @@ pub struct BreakEvenMap {
     pub ratios: Vec<Vec<f64>>,
 }
 
-pub fn break_even_map(
-    workload: &str,
-    accelerator: &str,
-    reference: &str,
-    price: f64,
-    base_ratio: f64,
-) -> BreakEvenMap {
+pub fn break_even_map(workload: &str, accelerator: &str, reference: &str, price: f64, base_ratio: f64) -> BreakEvenMap {
     let n = 48;
     let break_even = price / base_ratio;
     let top = (price.max(break_even) * 1.6).max(price * 0.5);
     let prices: Vec<f64> = (0..n).map(|i| top * (i as f64 + 0.5) / n as f64).collect();
-    let efficiencies: Vec<f64> = (0..n)
-        .map(|j| 0.4 + 1.2 * (j as f64 + 0.5) / n as f64)
-        .collect();
+    let efficiencies: Vec<f64> = (0..n).map(|j| 0.4 + 1.2 * (j as f64 + 0.5) / n as f64).collect();
     let ratios = efficiencies
         .iter()
-        .map(|y| {
-            prices
-                .iter()
-                .map(|x| base_ratio * (x / price) / y)
-                .collect()
-        })
+        .map(|y| prices.iter().map(|x| base_ratio * (x / price) / y).collect())
         .collect();
     BreakEvenMap {
         workload: workload.to_string(),
@@ -157,11 +138,7 @@ mod tests {
 
     #[test]
     fn break_even_scaling_matches_the_full_model() {
-        let text: String = crate::init::FILES
-            .iter()
-            .map(|(_, t)| *t)
-            .collect::<Vec<_>>()
-            .join("\n");
+        let text: String = crate::init::FILES.iter().map(|(_, t)| *t).collect::<Vec<_>>().join("\n");
         let cfg = crate::config::load_str("s.toml", &text, &[]).unwrap_or_else(|e| panic!("{e:?}"));
         let (a, r) = (
             cfg.accelerator("trn2").unwrap_or_else(|| panic!()),
@@ -170,20 +147,12 @@ mod tests {
         let w = Workload::find(&cfg, "dense-70b").unwrap_or_else(|| panic!());
         let mut v = cfg.params.base_values();
         let base = ratio(&cfg, w, a, r, &v).unwrap_or(f64::NAN);
-        let price_p = a
-            .cloud
-            .as_ref()
-            .and_then(|c| c.on_demand)
-            .unwrap_or_else(|| panic!());
+        let price_p = a.cloud.as_ref().and_then(|c| c.on_demand).unwrap_or_else(|| panic!());
         let mfu_p = a.efficiency.training_mfu.unwrap_or_else(|| panic!());
         let (price, mfu) = (v[price_p.0], v[mfu_p.0]);
         // price x1.7, efficiency x0.8: ratio = base * 1.7 / 0.8
         v[price_p.0] = price * 1.7;
         v[mfu_p.0] = mfu * 0.8;
-        assert_relative_eq!(
-            ratio(&cfg, w, a, r, &v).unwrap_or(f64::NAN),
-            base * 1.7 / 0.8,
-            max_relative = 1e-12
-        );
+        assert_relative_eq!(ratio(&cfg, w, a, r, &v).unwrap_or(f64::NAN), base * 1.7 / 0.8, max_relative = 1e-12);
     }
 }

@@ -50,20 +50,8 @@ pub struct TrainingFigures {
 /// The formulas, on resolved inputs.
 pub fn figures(i: &TrainingInputs, t: &mut impl Trace) -> TrainingFigures {
     let flops = match i.flops_override {
-        Some(f) => d(
-            t,
-            "C (training FLOPs)",
-            "given by the workload's `flops`",
-            f,
-            "FLOP",
-        ),
-        None => d(
-            t,
-            "C (training FLOPs)",
-            "6 * N * D",
-            6.0 * i.active_params * i.tokens,
-            "FLOP",
-        ),
+        Some(f) => d(t, "C (training FLOPs)", "given by the workload's `flops`", f, "FLOP"),
+        None => d(t, "C (training FLOPs)", "6 * N * D", 6.0 * i.active_params * i.tokens, "FLOP"),
     };
     let per_chip = d(
         t,
@@ -72,29 +60,11 @@ pub fn figures(i: &TrainingInputs, t: &mut impl Trace) -> TrainingFigures {
         i.peak_flops * i.mfu,
         "FLOP/s",
     );
-    let chip_hours = d(
-        t,
-        "chip-hours",
-        "C / delivered FLOP/s / 3600",
-        flops / per_chip / 3600.0,
-        "chip-h",
-    );
-    let cost_usd = d(
-        t,
-        "cost",
-        "chip-hours * USD per chip-hour",
-        chip_hours * i.usd_per_chip_hour,
-        "USD",
-    );
-    let wall_days = i.chips.map(|c| {
-        d(
-            t,
-            "wall-clock",
-            "chip-hours / chips / 24",
-            chip_hours / c as f64 / 24.0,
-            "days",
-        )
-    });
+    let chip_hours = d(t, "chip-hours", "C / delivered FLOP/s / 3600", flops / per_chip / 3600.0, "chip-h");
+    let cost_usd = d(t, "cost", "chip-hours * USD per chip-hour", chip_hours * i.usd_per_chip_hour, "USD");
+    let wall_days = i
+        .chips
+        .map(|c| d(t, "wall-clock", "chip-hours / chips / 24", chip_hours / c as f64 / 24.0, "days"));
     let need = d(
         t,
         "training state",
@@ -154,12 +124,7 @@ impl From<&Training> for Shape {
 }
 
 /// Dense peak at `precision` and achieved training MFU, or why the pair is skipped.
-pub fn peak_and_mfu(
-    acc: &Accelerator,
-    precision: Precision,
-    v: &[f64],
-    t: &mut impl Trace,
-) -> Result<(f64, f64), Skip> {
+pub fn peak_and_mfu(acc: &Accelerator, precision: Precision, v: &[f64], t: &mut impl Trace) -> Result<(f64, f64), Skip> {
     let tf = acc.tflops(precision).ok_or(Skip::NoPrecision(precision))?;
     let mfu = acc.efficiency.training_mfu.ok_or(Skip::NoTrainingMfu)?;
     let peak = get(v, tf, "dense peak (workload precision)", t);
@@ -168,13 +133,7 @@ pub fn peak_and_mfu(
 }
 
 /// Resolves a training shape on one accelerator into inputs.
-pub fn inputs(
-    cfg: &Config,
-    s: &Shape,
-    acc: &Accelerator,
-    v: &[f64],
-    t: &mut impl Trace,
-) -> Result<TrainingInputs, Skip> {
+pub fn inputs(cfg: &Config, s: &Shape, acc: &Accelerator, v: &[f64], t: &mut impl Trace) -> Result<TrainingInputs, Skip> {
     let (peak_flops, mfu) = peak_and_mfu(acc, s.precision, v, t)?;
     let e = &cfg.economics;
     let usd = usd_per_chip_hour(e, acc, e.basis, v, t)?;
@@ -184,12 +143,7 @@ pub fn inputs(
     let flops_override = s.flops.map(|f| get(v, f, "FLOPs", t));
     let mem = get(v, acc.memory_gb, "memory", t) * 1e9;
     let frac = get(v, e.usable_memory_fraction, "usable memory fraction", t);
-    let bpp = get(
-        v,
-        e.training_bytes_per_param,
-        "training bytes per parameter",
-        t,
-    );
+    let bpp = get(v, e.training_bytes_per_param, "training bytes per parameter", t);
     let kw = power_kw(e, acc, v, t);
     Ok(TrainingInputs {
         params,
@@ -209,13 +163,7 @@ pub fn inputs(
 }
 
 /// Training figures for one workload on one accelerator.
-pub fn estimate(
-    cfg: &Config,
-    w: &Training,
-    acc: &Accelerator,
-    v: &[f64],
-    t: &mut impl Trace,
-) -> Result<TrainingFigures, Skip> {
+pub fn estimate(cfg: &Config, w: &Training, acc: &Accelerator, v: &[f64], t: &mut impl Trace) -> Result<TrainingFigures, Skip> {
     inputs(cfg, &Shape::from(w), acc, v, t).map(|i| figures(&i, t))
 }
 

@@ -20,11 +20,7 @@ pub struct Band {
 impl Band {
     /// A band that is a single value (no ranged input).
     pub fn point(x: f64) -> Band {
-        Band {
-            p10: x,
-            p50: x,
-            p90: x,
-        }
+        Band { p10: x, p50: x, p90: x }
     }
 }
 
@@ -36,9 +32,7 @@ pub fn sample_values(params: &ParamTable, n: usize, seed: u64) -> Vec<Vec<f64>> 
         .ranged()
         .map(|p| {
             let i = params.info(p);
-            let dist = (i.high > i.low)
-                .then(|| Pert::new(i.low, i.high).with_mode(i.base).ok())
-                .flatten();
+            let dist = (i.high > i.low).then(|| Pert::new(i.low, i.high).with_mode(i.base).ok()).flatten();
             (p.0, dist)
         })
         .collect();
@@ -109,11 +103,7 @@ impl Trace for Deps {
 impl Deps {
     /// The ranged numbers among the recorded ones.
     pub fn ranged(&self, table: &ParamTable) -> Vec<Param> {
-        self.params
-            .iter()
-            .copied()
-            .filter(|p| table.info(*p).ranged)
-            .collect()
+        self.params.iter().copied().filter(|p| table.info(*p).ranged).collect()
     }
 }
 

@@ -268,7 +268,7 @@ pub fn build(cfg: &Config) -> ReportData {
     let (tco, tco_skipped) = curves::tco(cfg, &accs, &v);
     let seg = |name: &str, f: fn(&crate::model::price::OwnedBreakdown) -> f64| StackSegment {
         name: name.to_string(),
-        values: tco.iter().map(|(_, _, _, b)| f(b)).collect(),
+        values: tco.iter().map(|t| f(&t.breakdown)).collect(),
     };
     charts.push(ChartFile {
         stem: "owned-tco-per-chip-hour",
@@ -285,7 +285,7 @@ pub fn build(cfg: &Config) -> ReportData {
                 notes_of(&tco_skipped),
             ),
             value_axis: axis("USD per chip-hour (owned)", AxisScale::Linear, Unit::UsdPerHour),
-            categories: tco.iter().map(|(id, _, f, _)| (label_id(cfg, id), family(*f))).collect(),
+            categories: tco.iter().map(|t| (label_id(cfg, &t.accelerator), family(t.family))).collect(),
             segments: vec![
                 seg("Capital (ex vendor margin)", |b| b.capital),
                 seg("Vendor gross margin", |b| b.vendor_margin),
@@ -578,7 +578,7 @@ fn summary(
     be: Option<&BreakEvenMap>,
     pp: &[curves::PricePerf],
     fleet: &[curves::Fleet],
-    tco: &[(String, String, Family, crate::model::price::OwnedBreakdown)],
+    tco: &[curves::Tco],
 ) -> Value {
     json!({
         "title": cfg.report.title,
@@ -597,7 +597,7 @@ fn summary(
         })),
         "price_performance": pp,
         "fleet": fleet,
-        "owned_tco": tco.iter().map(|(id, _, f, b)| json!({"accelerator": id, "family": f, "breakdown": b, "usd_per_chip_hour": b.total()})).collect::<Vec<_>>(),
+        "owned_tco": tco,
         "sources": cfg.sources().iter().map(|s| s.to_string()).collect::<Vec<_>>(),
     })
 }

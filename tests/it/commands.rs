@@ -19,14 +19,7 @@ fn json(args: &[&str]) -> Value {
 
 #[test]
 fn estimate_json_has_the_cli_md_training_shape() {
-    let v = json(&[
-        "estimate",
-        "-c",
-        &good(),
-        "--workload",
-        "dense-70b",
-        "--json",
-    ]);
+    let v = json(&["estimate", "-c", &good(), "--workload", "dense-70b", "--json"]);
     assert_eq!(v["workload"], "dense-70b");
     assert_eq!(v["kind"], "training");
     assert_eq!(v["basis"], "on_demand");
@@ -45,11 +38,7 @@ fn estimate_json_has_the_cli_md_training_shape() {
         assert!(r.get(k).is_some(), "missing {k} in {r}");
     }
     // The starter's MFU and prices are ranges: P10/P90 keys present, ordered around the point.
-    let (p10, base, p90) = (
-        r["p10_cost_usd"].as_f64(),
-        r["cost_usd"].as_f64(),
-        r["p90_cost_usd"].as_f64(),
-    );
+    let (p10, base, p90) = (r["p10_cost_usd"].as_f64(), r["cost_usd"].as_f64(), r["p90_cost_usd"].as_f64());
     assert!(p10 <= base && base <= p90, "{p10:?} {base:?} {p90:?}");
 }
 
@@ -133,13 +122,7 @@ fn skipped_accelerators_are_listed_with_the_reason() {
     let skipped = v["skipped"].as_array().expect("skipped list");
     assert_eq!(skipped.len(), 1);
     assert_eq!(skipped[0]["accelerator"], "trn2");
-    assert!(
-        skipped[0]["reason"]
-            .as_str()
-            .unwrap_or("")
-            .contains("committed"),
-        "{skipped:?}"
-    );
+    assert!(skipped[0]["reason"].as_str().unwrap_or("").contains("committed"), "{skipped:?}");
 }
 
 #[test]
@@ -161,32 +144,14 @@ fn compare_marks_the_cheapest_and_gives_ratios_in_every_format() {
 
 #[test]
 fn break_even_price_really_gives_a_ratio_of_one() {
-    let v = json(&[
-        "estimate",
-        "-c",
-        &good(),
-        "--workload",
-        "chat-70b",
-        "--json",
-    ]);
+    let v = json(&["estimate", "-c", &good(), "--workload", "chat-70b", "--json"]);
     let trn2 = v["results"]
         .as_array()
         .and_then(|a| a.iter().find(|r| r["accelerator"] == "trn2"))
         .expect("trn2 row");
-    let be = trn2["break_even_usd_per_chip_hour"]
-        .as_f64()
-        .expect("break-even");
+    let be = trn2["break_even_usd_per_chip_hour"].as_f64().expect("break-even");
     let set = format!("accelerator.trn2.cloud.on_demand_usd_per_chip_hour={be}");
-    let v2 = json(&[
-        "estimate",
-        "-c",
-        &good(),
-        "--workload",
-        "chat-70b",
-        "--set",
-        &set,
-        "--json",
-    ]);
+    let v2 = json(&["estimate", "-c", &good(), "--workload", "chat-70b", "--set", &set, "--json"]);
     let r = v2["results"]
         .as_array()
         .and_then(|a| a.iter().find(|r| r["accelerator"] == "trn2"))
@@ -214,21 +179,10 @@ fn same_seed_gives_byte_identical_output() {
 
 #[test]
 fn explain_names_each_input_with_its_file_line_and_source() {
-    let o = run(&[
-        "explain",
-        "-c",
-        &good(),
-        "--workload",
-        "dense-70b",
-        "--accelerator",
-        "trn2",
-    ]);
+    let o = run(&["explain", "-c", &good(), "--workload", "dense-70b", "--accelerator", "trn2"]);
     assert_eq!(o.status.code(), Some(0));
     let t = stdout(&o);
-    assert!(
-        t.contains("accelerator.trn2.cloud.on_demand_usd_per_chip_hour at "),
-        "{t}"
-    );
+    assert!(t.contains("accelerator.trn2.cloud.on_demand_usd_per_chip_hour at "), "{t}");
     assert!(t.contains("accelerators.toml:"), "{t}");
     assert!(t.contains("source: "), "{t}");
     assert!(t.contains("C (training FLOPs) = 6 * N * D"), "{t}");
@@ -257,21 +211,9 @@ fn explain_shows_an_override_as_its_origin() {
 
 #[test]
 fn unknown_workload_or_accelerator_is_a_usage_error_with_a_hint() {
-    let o = run(&[
-        "explain",
-        "-c",
-        &good(),
-        "--workload",
-        "dense70b",
-        "--accelerator",
-        "trn2",
-    ]);
+    let o = run(&["explain", "-c", &good(), "--workload", "dense70b", "--accelerator", "trn2"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("did you mean `dense-70b`?"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains("did you mean `dense-70b`?"), "{}", stderr(&o));
 }
 
 #[test]
@@ -283,12 +225,7 @@ fn a_closed_pipe_exits_zero() {
         .spawn()
         .expect("spawn");
     let mut first = [0u8; 1];
-    child
-        .stdout
-        .take()
-        .expect("stdout")
-        .read_exact(&mut first)
-        .expect("one byte");
+    child.stdout.take().expect("stdout").read_exact(&mut first).expect("one byte");
     // stdout is dropped here: the pipe is closed with output still pending.
     let status = child.wait().expect("wait");
     assert_eq!(status.code(), Some(0));
@@ -303,11 +240,7 @@ fn init_writes_a_starter_that_validates_and_refuses_a_full_folder() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v = run(&["validate", "-c", &t]);
     assert_eq!(v.status.code(), Some(0), "{}", stderr(&v));
-    assert!(
-        stderr(&v).is_empty(),
-        "starter gives warnings: {}",
-        stderr(&v)
-    );
+    assert!(stderr(&v).is_empty(), "starter gives warnings: {}", stderr(&v));
     let again = run(&["init", &t]);
     assert_eq!(again.status.code(), Some(2));
 }
@@ -328,10 +261,7 @@ fn calibrate_json_has_runs_and_a_median() {
         ] {
             assert!(r.get(k).is_some(), "missing {k}");
         }
-        assert!(
-            r["error_pct"].as_f64().unwrap_or(100.0).abs() <= 15.0,
-            "run outside 15%: {r}"
-        );
+        assert!(r["error_pct"].as_f64().unwrap_or(100.0).abs() <= 15.0, "run outside 15%: {r}");
     }
     assert!(v["median_abs_error_pct"].as_f64().is_some());
 }
@@ -350,14 +280,7 @@ fn shipped_configs_validate_with_sixteen_accelerators_and_no_missing_source() {
 
 #[test]
 fn shipped_estimates_keep_p10_below_base_below_p90() {
-    for w in [
-        "dense-8b",
-        "dense-70b",
-        "dense-405b",
-        "moe-671b",
-        "chat-8b",
-        "chat-70b",
-    ] {
+    for w in ["dense-8b", "dense-70b", "dense-405b", "moe-671b", "chat-8b", "chat-70b"] {
         let v = json(&["estimate", "--workload", w, "--json"]);
         let kind = v["kind"].as_str().unwrap_or("");
         let key = if kind == "training" {
@@ -366,16 +289,8 @@ fn shipped_estimates_keep_p10_below_base_below_p90() {
             "usd_per_m_output_tokens"
         };
         for r in v["results"].as_array().expect("results") {
-            if let (Some(lo), Some(b), Some(hi)) = (
-                r[format!("p10_{key}")].as_f64(),
-                r[key].as_f64(),
-                r[format!("p90_{key}")].as_f64(),
-            ) {
-                assert!(
-                    lo <= b && b <= hi,
-                    "{w}/{}: {lo} {b} {hi}",
-                    r["accelerator"]
-                );
+            if let (Some(lo), Some(b), Some(hi)) = (r[format!("p10_{key}")].as_f64(), r[key].as_f64(), r[format!("p90_{key}")].as_f64()) {
+                assert!(lo <= b && b <= hi, "{w}/{}: {lo} {b} {hi}", r["accelerator"]);
             }
         }
     }

@@ -5,9 +5,7 @@ use std::process::{Command, Output};
 
 /// Path of a file or folder under tests/fixtures/.
 pub fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
 }
 
 /// Path relative to the project root (e.g. the shipped `configs`).
