@@ -80,6 +80,14 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>, diags: &mut Diags) {
 pub fn read_file(path: &Path, diags: &mut Diags) -> Option<Node> {
     let origin = file_origin(path);
     let bytes = match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => {
+            diags.err(
+                &origin,
+                format!("{} is not a regular file", path.display()),
+                "configs are TOML files or folders of them",
+            );
+            return None;
+        }
         Ok(m) if m.len() > MAX_FILE_BYTES => {
             diags.err(
                 &origin,

@@ -29,6 +29,7 @@ pub fn load(paths: &[PathBuf], sets: &[String]) -> Result<Config, Vec<Diag>> {
         params: ParamTable::default(),
         diags,
         as_of: None,
+        files: files.clone(),
     };
     let parts = validate::validate(&root, &mut ctx);
     match parts {

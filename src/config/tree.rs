@@ -162,7 +162,7 @@ fn value_from_toml(v: &DeValue<'_>, origin: Origin, idx: &LineIndex<'_>, diags: 
                 _ => {
                     diags.push(Diag::error(
                         origin.clone(),
-                        format!("integer `{}` is out of range", i.as_str()),
+                        format!("integer `{}{}` is out of range", radix_prefix(i.radix()), i.as_str()),
                         "write large numbers as floats, e.g. 2e11",
                     ));
                     Value::Float(f64::NAN)
@@ -200,6 +200,15 @@ fn value_from_toml(v: &DeValue<'_>, origin: Origin, idx: &LineIndex<'_>, diags: 
         DeValue::Table(t) => return from_toml(t, origin, idx, diags),
     };
     Node { value, origin }
+}
+
+fn radix_prefix(radix: u32) -> &'static str {
+    match radix {
+        16 => "0x",
+        8 => "0o",
+        2 => "0b",
+        _ => "",
+    }
 }
 
 /// Root keys whose entries concatenate across files (CONFIG.md "Files").

@@ -272,6 +272,8 @@ pub struct Inference {
 pub struct Measured {
     pub workload: String,
     pub accelerator: String,
+    pub workload_origin: Origin,
+    pub accelerator_origin: Origin,
     pub output_tokens_per_s_per_chip: Param,
     pub prov: Provenance,
 }
@@ -280,6 +282,7 @@ pub struct Measured {
 pub struct Calibration {
     pub id: String,
     pub accelerator: String,
+    pub accelerator_origin: Origin,
     pub params_b: Param,
     pub active_params_b: Param,
     pub tokens_t: Param,

@@ -51,6 +51,8 @@ pub(super) struct Ctx {
     pub diags: Diags,
     /// Latest `as_of` seen.
     pub as_of: Option<String>,
+    /// The files read, for messages about the whole config.
+    pub files: Vec<String>,
 }
 
 /// Reads one table: records which keys were asked for, so the rest are reported as unknown
@@ -66,7 +68,7 @@ struct Reader<'t> {
     prov: Provenance,
     estimates: Vec<(String, Origin)>,
     numbers: usize,
-    ranged_estimates: Vec<(String, bool)>,
+    ranged_estimates: Vec<(String, bool, Origin)>,
 }
 
 fn table_of<'t>(node: &'t Node, what: &str, ctx: &mut Ctx) -> Option<&'t Table> {
@@ -201,15 +203,18 @@ impl<'t> Reader<'t> {
     fn int_opt(&mut self, key: &'static str, min: i64, max: i64, ctx: &mut Ctx) -> Option<i64> {
         let n = self.node(key)?;
         let v = match &n.value {
-            Value::Int(i) => Some(*i),
-            Value::Float(f) if f.fract() == 0.0 && f.abs() < 9e15 => Some(*f as i64),
+            Value::Int(i) => Some(*i as f64),
+            Value::Float(f) if f.is_finite() && f.fract() == 0.0 => Some(*f),
             _ => None,
         };
         match v {
-            Some(i) if (min..=max).contains(&i) => Some(i),
+            Some(i) if (min as f64..=max as f64).contains(&i) => Some(i as i64),
             Some(i) => {
-                ctx.diags
-                    .err(&n.origin, format!("`{key}` in {} is {i}, outside {min}..={max}", self.what), "");
+                ctx.diags.err(
+                    &n.origin,
+                    format!("`{key}` in {} is {}, outside {min}..={max}", self.what, show(i)),
+                    "",
+                );
                 None
             }
             None => {
@@ -291,7 +296,7 @@ impl<'t> Reader<'t> {
             return placeholder(ctx);
         };
         if estimate {
-            self.ranged_estimates.push((key.to_string(), ranged));
+            self.ranged_estimates.push((key.to_string(), ranged, n.origin.clone()));
         }
         ctx.params.push(ParamInfo {
             path,
@@ -322,7 +327,11 @@ impl<'t> Reader<'t> {
 
     /// Reports unknown keys and checks `estimates`; returns the table's provenance.
     fn finish(mut self, ctx: &mut Ctx) -> Provenance {
-        self.known.extend(["source", "as_of", "notes", "estimates"]);
+        for k in ["source", "as_of", "notes", "estimates"] {
+            if !self.known.contains(&k) {
+                self.known.push(k);
+            }
+        }
         for e in &self.table.entries {
             if !self.known.contains(&e.key.as_str()) {
                 let hint = match did_you_mean(&e.key, self.known.iter().copied()) {
@@ -346,10 +355,10 @@ impl<'t> Reader<'t> {
                 );
             }
         }
-        for (k, ranged) in &self.ranged_estimates {
+        for (k, ranged, origin) in &self.ranged_estimates {
             if !ranged {
                 ctx.diags.warn(
-                    &self.origin,
+                    origin,
                     format!(
                         "{}: estimate `{k}` is a single number; give it as a {{ low, base, high }} range",
                         self.what
@@ -392,6 +401,15 @@ fn placeholder(ctx: &mut Ctx) -> Param {
     })
 }
 
+/// A number as a message shows it: short, scientific beyond 1e6.
+fn show(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-4..1e6).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
 fn valid_date(s: &str) -> bool {
     let b = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
@@ -402,7 +420,7 @@ fn valid_date(s: &str) -> bool {
 fn describe(v: &Value) -> String {
     match v {
         Value::Str(s) => format!("the string \"{s}\""),
-        Value::Float(f) => format!("{f}"),
+        Value::Float(f) => show(*f),
         other => other.type_name().to_string(),
     }
 }
@@ -493,14 +511,17 @@ fn read_number(n: &Node, key: &str, what: &str, check: Check, ctx: &mut Ctx) -> 
         if x != 0.0 && !(MIN_MAGNITUDE..=max).contains(&x.abs()) {
             ctx.diags.err(
                 &n.origin,
-                format!("`{key}` in {what} is {x}, outside the plausible range {MIN_MAGNITUDE:e} to {max:e}"),
+                format!(
+                    "`{key}` in {what} is {}, outside the plausible range {MIN_MAGNITUDE:e} to {max:e}",
+                    show(x)
+                ),
                 "check the unit: memory_gb is in GB, params_b in billions, tokens_t in trillions",
             );
             return None;
         }
         if !check.ok(x) {
             ctx.diags
-                .err(&n.origin, format!("`{key}` in {what} is {x}: it {}", check.describe()), "");
+                .err(&n.origin, format!("`{key}` in {what} is {}: it {}", show(x), check.describe()), "");
             return None;
         }
     }
@@ -527,24 +548,25 @@ fn check_id(id: &str, origin: &Origin, what: &str, ctx: &mut Ctx) {
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
             .collect();
+        let fixed: String = fixed.trim_matches('-').chars().take(40).collect();
+        let fixed = if fixed.is_empty() { format!("my-{what}") } else { fixed };
         ctx.diags.err(
             origin,
             format!("{what} id `{id}` is not well formed"),
-            &format!(
-                "ids are lower-case letters, digits and '-', at most 40 characters, used in file names; e.g. `{}`",
-                fixed.trim_matches('-')
-            ),
+            &format!("ids are lower-case letters, digits and '-', at most 40 characters, used in file names; e.g. `{fixed}`"),
         );
     }
 }
 
 /// Reads `id` and checks its form and that it is unique in its list.
 fn read_id(r: &mut Reader<'_>, list: &str, seen: &mut HashMap<String, Origin>, ctx: &mut Ctx) -> String {
-    let origin = r.table.get("id").map(|n| n.origin.clone());
+    let origin = r
+        .table
+        .get("id")
+        .filter(|n| matches!(n.value, Value::Str(_)))
+        .map(|n| n.origin.clone());
     let id = r.str_req("id", &format!("every [[{list}]] needs an id, e.g. id = \"my-{list}\""), ctx);
-    if let Some(origin) = origin
-        && !id.is_empty()
-    {
+    if let Some(origin) = origin {
         check_id(&id, &origin, list, ctx);
         if let Some(first) = seen.get(&id) {
             ctx.diags.err(
@@ -795,7 +817,21 @@ fn active_params(r: &mut Reader<'_>, params_b: Param, ctx: &mut Ctx) -> Param {
         Some(a) => {
             let (ai, pi) = (ctx.params.info(a), ctx.params.info(params_b));
             if ai.base > pi.base || ai.high > pi.high {
-                let msg = format!("active_params_b ({}) is larger than params_b ({}) in {}", ai.base, pi.base, r.what);
+                let msg = if ai.base > pi.base {
+                    format!(
+                        "active_params_b ({}) is larger than params_b ({}) in {}",
+                        show(ai.base),
+                        show(pi.base),
+                        r.what
+                    )
+                } else {
+                    format!(
+                        "active_params_b's high ({}) is larger than params_b's high ({}) in {}",
+                        show(ai.high),
+                        show(pi.high),
+                        r.what
+                    )
+                };
                 ctx.diags.err(
                     &origin.unwrap_or(Origin::Default),
                     msg,
@@ -893,14 +929,19 @@ fn inference(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ctx:
 
 fn measured(t: &Table, origin: Origin, ctx: &mut Ctx) -> Measured {
     let mut r = Reader::new(t, origin, "measured".into(), "[[measured]]".into(), ctx);
+    let workload_origin = t.get("workload").map_or_else(|| r.origin.clone(), |n| n.origin.clone());
+    let accelerator_origin = t.get("accelerator").map_or_else(|| r.origin.clone(), |n| n.origin.clone());
     let workload = r.str_req("workload", "the id of an [[inference]] workload", ctx);
     let accelerator = r.str_req("accelerator", "the id of an [[accelerator]]", ctx);
-    r.path = format!("measured.{workload}.{accelerator}");
-    r.what = format!("[[measured]] {workload} on {accelerator}");
+    let or_q = |s: &str| if s.is_empty() { "?".to_string() } else { s.to_string() };
+    r.path = format!("measured.{}.{}", or_q(&workload), or_q(&accelerator));
+    r.what = format!("[[measured]] {} on {}", or_q(&workload), or_q(&accelerator));
     let output_tokens_per_s_per_chip = r.num_req("output_tokens_per_s_per_chip", Check::Positive, "tokens/s/chip", ctx);
     Measured {
         workload,
         accelerator,
+        workload_origin,
+        accelerator_origin,
         output_tokens_per_s_per_chip,
         prov: r.finish(ctx),
     }
@@ -909,6 +950,7 @@ fn measured(t: &Table, origin: Origin, ctx: &mut Ctx) -> Measured {
 fn calibration(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ctx: &mut Ctx) -> Calibration {
     let mut r = Reader::new(t, origin, "calibration".into(), "[[calibration]]".into(), ctx);
     let id = read_id(&mut r, "calibration", seen, ctx);
+    let accelerator_origin = t.get("accelerator").map_or_else(|| r.origin.clone(), |n| n.origin.clone());
     let accelerator = r.str_req("accelerator", "the id of the [[accelerator]] the run used", ctx);
     let params_b = r.num_req("params_b", Check::Positive, "billion parameters", ctx);
     let active_params_b = active_params(&mut r, params_b, ctx);
@@ -919,6 +961,7 @@ fn calibration(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ct
     Calibration {
         id,
         accelerator,
+        accelerator_origin,
         params_b,
         active_params_b,
         tokens_t,
@@ -1113,11 +1156,11 @@ pub(super) fn validate(root: &Table, ctx: &mut Ctx) -> Option<ConfigParts> {
 
     // Dangling references.
     for m in &measured {
-        refs.push((format!("inference:{}", m.workload), m.prov.origin.clone()));
-        refs.push((format!("accelerator:{}", m.accelerator), m.prov.origin.clone()));
+        refs.push((format!("inference:{}", m.workload), m.workload_origin.clone()));
+        refs.push((format!("accelerator:{}", m.accelerator), m.accelerator_origin.clone()));
     }
     for c in &calibration {
-        refs.push((format!("accelerator:{}", c.accelerator), c.prov.origin.clone()));
+        refs.push((format!("accelerator:{}", c.accelerator), c.accelerator_origin.clone()));
     }
     for (r, origin) in refs {
         let Some((kind, id)) = r.split_once(':') else {
@@ -1158,9 +1201,17 @@ pub(super) fn validate(root: &Table, ctx: &mut Ctx) -> Option<ConfigParts> {
         report.inference_workload = inference.first().map(|w| w.id.clone());
     }
     if accelerators.is_empty() && !ctx.diags.has_errors() {
+        let origin = match ctx.files.as_slice() {
+            [one] => Origin::File {
+                file: one.as_str().into(),
+                line: 1,
+                col: 1,
+            },
+            _ => Origin::Default,
+        };
         ctx.diags.err(
-            &Origin::Default,
-            "no [[accelerator]] entries were loaded".into(),
+            &origin,
+            format!("no [[accelerator]] entries were loaded from {}", ctx.files.join(", ")),
             "point --config at a folder with accelerator files, or run `accel-cost init DIR`",
         );
     }

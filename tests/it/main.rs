@@ -4,4 +4,5 @@
 mod commands;
 mod common;
 mod formulas;
+mod report;
 mod validation;

@@ -1,0 +1,142 @@
+//! `report` end to end: every expected file, PNGs that decode at the right size and are not
+//! blank, SVGs that parse, report.md with its sections, atomic writes and write failures.
+
+use std::path::Path;
+
+use crate::common::{fixture, run, stderr, stdout};
+
+const CHARTS: [&str; 10] = [
+    "training-cost-vs-model-size",
+    "inference-cost-vs-batch",
+    "inference-cost-vs-interactivity",
+    "inference-cost-vs-utilization",
+    "price-performance-by-year",
+    "owned-tco-per-chip-hour",
+    "fleet-what-the-budget-buys",
+    "headline-cost-vs-reference",
+    "tornado",
+    "break-even-map",
+];
+
+/// Decodes a PNG; returns (width, height, number of distinct colours in a sample of pixels).
+fn png_info(path: &Path) -> (u32, u32, usize) {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let decoder = png::Decoder::new(file);
+    let mut reader = decoder.read_info().expect("png header");
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).expect("png frame");
+    let px = info.color_type.samples();
+    let mut colours: Vec<&[u8]> = buf[..info.buffer_size()].chunks(px).step_by(97).collect();
+    colours.sort();
+    colours.dedup();
+    (info.width, info.height, colours.len())
+}
+
+fn report_into(dir: &Path, extra: &[&str]) -> std::process::Output {
+    let d = dir.to_string_lossy().into_owned();
+    let mut args = vec!["report", "-o", d.as_str()];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+#[test]
+fn report_on_shipped_configs_writes_every_chart_csv_summary_and_markdown() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = report_into(dir.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for c in CHARTS {
+        let png = dir.path().join(format!("{c}.png"));
+        let (w, h, colours) = png_info(&png);
+        assert_eq!((w, h), (1600, 1000), "{c}");
+        assert!(colours > 8, "{c}.png looks blank ({colours} colours)");
+        let csv = std::fs::read_to_string(dir.path().join(format!("{c}.csv"))).expect("csv");
+        assert!(csv.lines().count() > 2, "{c}.csv is empty");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).expect("summary")).expect("json");
+    assert_eq!(summary["workloads"].as_array().map(Vec::len), Some(7));
+    assert!(summary["tornado"]["swings"].as_array().is_some_and(|s| !s.is_empty()));
+    let md = std::fs::read_to_string(dir.path().join("report.md")).expect("report.md");
+    for section in [
+        "# The compute cost revolution",
+        "## Findings",
+        "## Charts",
+        "## Tables",
+        "## Calibration",
+        "## Sources",
+    ] {
+        assert!(md.contains(section), "report.md lacks {section}");
+    }
+    for c in CHARTS {
+        assert!(md.contains(&format!("]({c}.png)")), "report.md does not embed {c}");
+    }
+    // no temporary files left behind
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("ls")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn svg_output_parses_and_scale_two_doubles_the_png() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = report_into(
+        dir.path(),
+        &["-c", fixture("good").to_str().expect("utf-8"), "--format", "both", "--scale", "2"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let svg = std::fs::read_to_string(dir.path().join("headline-cost-vs-reference.svg")).expect("svg");
+    assert!(svg.trim_start().starts_with("<svg") || svg.trim_start().starts_with("<?xml"));
+    assert!(svg.trim_end().ends_with("</svg>"));
+    assert_eq!(svg.matches("<text").count(), svg.matches("</text>").count());
+    let (w, h, _) = png_info(&dir.path().join("headline-cost-vs-reference.png"));
+    assert_eq!((w, h), (3200, 2000));
+}
+
+#[test]
+fn same_seed_gives_byte_identical_report_files() {
+    let (a, b) = (tempfile::tempdir().expect("a"), tempfile::tempdir().expect("b"));
+    let good = fixture("good");
+    let g = good.to_str().expect("utf-8");
+    assert_eq!(report_into(a.path(), &["-c", g]).status.code(), Some(0));
+    assert_eq!(report_into(b.path(), &["-c", g]).status.code(), Some(0));
+    for f in [
+        "summary.json",
+        "report.md",
+        "training-cost-vs-model-size.csv",
+        "training-cost-vs-model-size.png",
+    ] {
+        assert_eq!(
+            std::fs::read(a.path().join(f)).ok(),
+            std::fs::read(b.path().join(f)).ok(),
+            "{f} differs"
+        );
+    }
+}
+
+#[test]
+fn an_unwritable_output_folder_is_exit_code_1_and_keeps_earlier_outputs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A file where the folder should be: cannot be created.
+    let blocked = dir.path().join("not-a-folder");
+    std::fs::write(&blocked, b"keep me").expect("write");
+    let o = report_into(&blocked, &["-c", fixture("good").to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).starts_with("error: "), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&blocked).expect("still there"), b"keep me");
+}
+
+#[test]
+fn a_config_error_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let o = report_into(
+        &out,
+        &["-c", fixture("good").to_str().expect("utf-8"), "--set", "economics.pue=0.5"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!out.exists(), "output folder created despite a config error");
+    assert!(stdout(&o).is_empty());
+}
