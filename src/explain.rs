@@ -62,32 +62,35 @@ impl Recorder {
     /// The derivation as text a planner can follow.
     pub fn render(&self, cfg: &Config, heading: &str) -> String {
         let mut out = String::new();
+        let mut sources: Vec<&str> = Vec::new();
         let _ = writeln!(out, "{heading}\n");
-        let _ = writeln!(out, "Inputs (value used, unit, key, where it was set, source):");
+        let _ = writeln!(out, "Inputs (value used, unit; key path and where it was set; source):");
         let mut k = 0;
         for e in &self.events {
             if let Event::Input { label, param, value } = e {
                 k += 1;
                 let i = cfg.params.info(*param);
                 let range = if i.ranged {
-                    format!("  range {} .. {} .. {}", num(i.low, 4), num(i.base, 4), num(i.high, 4))
+                    format!("   range {} / {} / {} (low / base / high)", trim(i.low), trim(i.base), trim(i.high))
                 } else {
                     String::new()
                 };
-                let _ = writeln!(
-                    out,
-                    "  [{k}] {label} = {} {}{range}{}",
-                    num(*value, 6),
-                    i.unit,
-                    if i.estimate { "  (estimate)" } else { "" }
-                );
-                let _ = writeln!(out, "      {} at {}", i.path, i.origin);
+                let est = if i.estimate { "   ESTIMATE" } else { "" };
+                let _ = writeln!(out, "  [{k}] {label} = {} {}{range}{est}", trim(*value), i.unit);
+                let _ = writeln!(out, "       {} at {}", i.path, i.origin);
                 if let Some(c) = &i.conversion {
-                    let _ = writeln!(out, "      {c}");
+                    let _ = writeln!(out, "       {c}");
                 }
-                if let Some(s) = &i.source {
-                    let date = i.as_of.as_deref().map(|d| format!(" (as of {d})")).unwrap_or_default();
-                    let _ = writeln!(out, "      source: {s}{date}");
+                if let Some(src) = &i.source {
+                    let n = match sources.iter().position(|x| *x == &**src) {
+                        Some(n) => n,
+                        None => {
+                            sources.push(src);
+                            sources.len() - 1
+                        }
+                    };
+                    let date = i.as_of.as_deref().map(|d| format!(", as of {d}")).unwrap_or_default();
+                    let _ = writeln!(out, "       source [S{}]{date}", n + 1);
                 }
             }
         }
@@ -100,7 +103,7 @@ impl Recorder {
                     value,
                     unit,
                 } => {
-                    let _ = writeln!(out, "  {label} = {formula}\n      = {} {unit}", num(*value, 6));
+                    let _ = writeln!(out, "  {label} = {formula}\n      = {} {unit}", trim(*value));
                 }
                 Event::Note(n) => {
                     let _ = writeln!(out, "  note: {n}");
@@ -108,6 +111,22 @@ impl Recorder {
                 Event::Input { .. } => {}
             }
         }
+        if !sources.is_empty() {
+            let _ = writeln!(out, "\nSources:");
+            for (n, src) in sources.iter().enumerate() {
+                let _ = writeln!(out, "  [S{}] {src}", n + 1);
+            }
+        }
         out
+    }
+}
+
+/// Six significant digits without trailing zeros.
+fn trim(x: f64) -> String {
+    let s = num(x, 6);
+    if s.contains('.') && !s.contains('e') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
     }
 }
