@@ -124,9 +124,10 @@ impl Recorder {
 /// Six significant digits without trailing zeros.
 fn trim(x: f64) -> String {
     let s = num(x, 6);
-    if s.contains('.') && !s.contains('e') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
+    let (mantissa, exp) = s.split_once('e').map_or((s.as_str(), None), |(m, e)| (m, Some(e)));
+    let m = if mantissa.contains('.') { mantissa.trim_end_matches('0').trim_end_matches('.') } else { mantissa };
+    match exp {
+        Some(e) => format!("{m}e{e}"),
+        None => m.to_string(),
     }
 }
