@@ -58,7 +58,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
         } => estimate(&load(&cli.config)?, &workload, accelerator.as_deref(), json),
         Command::Explain { workload, accelerator } => explain(&load(&cli.config)?, &workload, &accelerator),
         Command::Calibrate { json } => calibrate_cmd(&load(&cli.config)?, json),
-        Command::Report { .. } => Err(AppError::Io("report: not built yet".into())),
+        Command::Report { out, format, scale } => crate::report::run(&load(&cli.config)?, &out, format, scale),
     }
 }
 

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use crate::config::{Config, Param};
-use crate::fmt::num;
+use crate::fmt::short as trim;
 use crate::model::trace::Trace;
 
 enum Event {
@@ -118,16 +118,5 @@ impl Recorder {
             }
         }
         out
-    }
-}
-
-/// Six significant digits without trailing zeros.
-fn trim(x: f64) -> String {
-    let s = num(x, 6);
-    let (mantissa, exp) = s.split_once('e').map_or((s.as_str(), None), |(m, e)| (m, Some(e)));
-    let m = if mantissa.contains('.') { mantissa.trim_end_matches('0').trim_end_matches('.') } else { mantissa };
-    match exp {
-        Some(e) => format!("{m}e{e}"),
-        None => m.to_string(),
     }
 }

@@ -34,6 +34,21 @@ fn group(s: &str) -> String {
     }
 }
 
+/// `num(x, 6)` without trailing zeros: 64, 0.3, 1.5e24.
+pub fn short(x: f64) -> String {
+    let s = num(x, 6);
+    let (mantissa, exp) = s.split_once('e').map_or((s.as_str(), None), |(m, e)| (m, Some(e)));
+    let m = if mantissa.contains('.') {
+        mantissa.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        mantissa
+    };
+    match exp {
+        Some(e) => format!("{m}e{e}"),
+        None => m.to_string(),
+    }
+}
+
 /// Money with a scale word: $1.23M, $45.6k, $0.52.
 pub fn usd(x: f64) -> String {
     let a = x.abs();
@@ -64,5 +79,9 @@ mod tests {
         assert_eq!(usd(30_434_768.7), "$30.4M");
         assert_eq!(usd(1.3378), "$1.34");
         assert_eq!(usd(45_600.0), "$45.6k");
+        assert_eq!(short(64.0), "64");
+        assert_eq!(short(300.0), "300");
+        assert_eq!(short(0.30), "0.3");
+        assert_eq!(short(7e10), "7e10");
     }
 }

@@ -4,6 +4,7 @@
 //! shell over [`app::run`].
 
 pub mod app;
+pub mod chart;
 pub mod cli;
 pub mod config;
 pub mod explain;
@@ -12,3 +13,4 @@ pub mod fmt;
 pub mod init;
 pub mod model;
 pub mod output;
+pub mod report;

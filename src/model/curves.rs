@@ -22,6 +22,16 @@ pub struct Curves {
     pub skipped: Vec<Skipped>,
 }
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pareto_keeps_only_points_nothing_beats() {
+        // (speed, cost): (10, 5) is beaten by (20, 4); (30, 6) is the fastest; (5, 1) the cheapest
+        let f = super::pareto(vec![(10.0, 5.0), (20.0, 4.0), (30.0, 6.0), (5.0, 1.0)]);
+        assert_eq!(f, vec![(5.0, 1.0), (20.0, 4.0), (30.0, 6.0)]);
+    }
+}
+
 fn curve(acc: &Accelerator, points: Vec<(f64, f64)>) -> Curve {
     Curve {
         accelerator: acc.id.clone(),
@@ -39,7 +49,7 @@ fn skip(acc: &Accelerator, s: impl std::fmt::Display) -> Skipped {
 }
 
 /// Number of points on each swept curve.
-pub const SWEEP_POINTS: usize = 41;
+pub const SWEEP_POINTS: usize = 25;
 
 /// Training cost (USD) vs model size (billions of parameters), tokens = tokens_per_param x params,
 /// dense, at the training workload's precision.
@@ -115,14 +125,31 @@ pub fn inference_vs_batch(cfg: &Config, w: &Inference, accs: &[&Accelerator], v:
     }
 }
 
-/// USD per million output tokens vs tokens/s per user (interactivity), over the batch sweep.
+/// The cost-interactivity frontier: of all (speed, cost) points, those no other point beats on
+/// both (at least as fast and cheaper), sorted by speed. A larger batch that needs more chips can
+/// be both faster per user and dearer than a smaller one; only the frontier is a real choice.
+pub fn pareto(mut pts: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+    pts.retain(|(x, y)| x.is_finite() && y.is_finite());
+    pts.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.total_cmp(&b.1)));
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    for p in pts {
+        if out.last().is_none_or(|last| p.1 < last.1) {
+            out.push(p);
+        }
+    }
+    out.reverse();
+    out
+}
+
+/// USD per million output tokens vs tokens/s per user (interactivity): the frontier over the
+/// batch sweep.
 pub fn inference_vs_interactivity(cfg: &Config, w: &Inference, accs: &[&Accelerator], v: &[f64]) -> Curves {
     let (sweeps, skipped) = inference_batch_sweep(cfg, w, accs, v);
     Curves {
         curves: sweeps
             .into_iter()
             .map(|(mut c, figs)| {
-                c.points = figs.iter().map(|f| (f.tokens_per_s_per_user, f.usd_per_m_output_tokens)).collect();
+                c.points = pareto(figs.iter().map(|f| (f.tokens_per_s_per_user, f.usd_per_m_output_tokens)).collect());
                 c
             })
             .collect(),
@@ -282,36 +309,49 @@ pub fn fleet(cfg: &Config, w: Option<&Inference>, accs: &[&Accelerator], v: &[f6
     (out, skipped)
 }
 
+/// A curve's band: (x, P10, P90) at each point.
+pub type BandPoints = Vec<(f64, f64, f64)>;
+
 /// P10/P90 bands of a family of curves: `f` draws the curves at one value vector; bands are
 /// taken point by point over `samples` (on the x of the base curve). Rows whose curve depends
 /// on no ranged number get no band.
-pub fn bands(base: &Curves, samples: &[Vec<f64>], f: impl Fn(&[f64]) -> Curves + Sync) -> Vec<Option<Vec<(f64, f64, f64)>>> {
+pub fn bands(base: &Curves, samples: &[Vec<f64>], f: impl Fn(&[f64]) -> Curves + Sync) -> Vec<Option<BandPoints>> {
     use super::uncertainty::band;
-    // ys[c][k] = samples of point k of curve c
-    let mut ys: Vec<Vec<Vec<f64>>> = base
-        .curves
-        .iter()
-        .map(|c| vec![Vec::with_capacity(samples.len()); c.points.len()])
-        .collect();
-    let half = samples.len() / 2;
-    let (a, b) = samples.split_at(half);
-    let runs: Vec<Vec<Curves>> = std::thread::scope(|s| {
-        let f = &f;
-        let h = s.spawn(move || a.iter().map(|v| f(v)).collect::<Vec<_>>());
-        let second: Vec<Curves> = b.iter().map(|v| f(v)).collect();
-        vec![h.join().unwrap_or_default(), second]
-    });
-    for cs in runs.iter().flatten() {
-        for (c, curve) in base.curves.iter().enumerate() {
-            if let Some(sc) = cs.curves.iter().find(|x| x.accelerator == curve.accelerator) {
-                for (k, (_, y)) in sc.points.iter().enumerate() {
-                    if let Some(slot) = ys[c].get_mut(k) {
-                        slot.push(*y);
+    // ys[c][k]: the samples of point k of curve c, gathered as each sample is drawn (streaming:
+    // holding every sample's curves at once costs more in allocation than the model itself).
+    let gather = |chunk: &[Vec<f64>]| {
+        let mut ys: Vec<Vec<Vec<f64>>> = base
+            .curves
+            .iter()
+            .map(|c| vec![Vec::with_capacity(chunk.len()); c.points.len()])
+            .collect();
+        for v in chunk {
+            let cs = f(v);
+            for (c, curve) in base.curves.iter().enumerate() {
+                if let Some(sc) = cs.curves.iter().find(|x| x.accelerator == curve.accelerator) {
+                    for (k, (_, y)) in sc.points.iter().enumerate() {
+                        if let Some(slot) = ys[c].get_mut(k) {
+                            slot.push(*y);
+                        }
                     }
                 }
             }
         }
-    }
+        ys
+    };
+    let (a, b) = samples.split_at(samples.len() / 2);
+    let mut ys = std::thread::scope(|s| {
+        let h = s.spawn(|| gather(a));
+        let mut mine = gather(b);
+        if let Ok(theirs) = h.join() {
+            for (m, t) in mine.iter_mut().zip(theirs) {
+                for (mk, tk) in m.iter_mut().zip(t) {
+                    mk.extend(tk);
+                }
+            }
+        }
+        mine
+    });
     base.curves
         .iter()
         .zip(ys.iter_mut())

@@ -4,12 +4,12 @@
 use serde_json::{Value, json};
 
 use crate::chart::{
-    Axis, AxisScale, Bar, BarChart, Chart, Family as CFamily, Frame, Heatmap, LineChart, PanelChart, ScatterChart, ScatterPoint, Series, StackSegment,
-    StackedBarChart, TornadoBar, TornadoChart, TrendLine, Unit,
+    Axis, AxisScale, Bar, BarChart, Chart, Family as CFamily, Frame, Heatmap, LineChart, PanelChart, ScatterChart, ScatterPoint, Series,
+    StackSegment, StackedBarChart, TornadoBar, TornadoChart, TrendLine, Unit,
 };
 use crate::config::{Accelerator, Config, Family};
 use crate::export::table_json;
-use crate::fmt::{num, usd};
+use crate::fmt::{num, short, usd};
 use crate::model::calibrate::{CalibrationReport, calibrate};
 use crate::model::curves::{self, Curves};
 use crate::model::evaluate::{self, Kind, Workload, WorkloadTable};
@@ -17,6 +17,9 @@ use crate::model::sensitivity::{self, BreakEvenMap, Tornado};
 use crate::model::uncertainty::sample_values;
 
 use super::ChartFile;
+
+/// Monte Carlo draws behind the shaded bands of the curves.
+pub const CURVE_BAND_SAMPLES: usize = 500;
 
 pub struct ReportData {
     pub charts: Vec<ChartFile>,
@@ -70,7 +73,7 @@ fn notes_of(skipped: &[crate::model::Skipped]) -> Vec<String> {
     vec![format!("Not drawn: {}", list.join("; "))]
 }
 
-fn line_chart(frame: Frame, x: Axis, y: Axis, accs: &[&Accelerator], cs: &Curves, bands: Option<Vec<Option<Vec<(f64, f64, f64)>>>>) -> Chart {
+fn line_chart(frame: Frame, x: Axis, y: Axis, accs: &[&Accelerator], cs: &Curves, bands: Option<Vec<Option<curves::BandPoints>>>) -> Chart {
     let series = cs
         .curves
         .iter()
@@ -111,15 +114,26 @@ pub fn build(cfg: &Config) -> ReportData {
     } else {
         Vec::new()
     };
+    // Curve bands use the first CURVE_BAND_SAMPLES draws: a P10/P90 from 500 draws is within a
+    // few percent of one from 2000, invisible on a log axis, at a quarter of the cost. Tables and
+    // summary.json use every draw.
+    let curve_samples = &samples[..samples.len().min(CURVE_BAND_SAMPLES)];
     let band_note = if any_range {
-        format!("Shaded: P10–P90 of {} Monte Carlo samples over every ranged input", cfg.report.samples)
+        format!(
+            "Shaded: P10–P90 over every ranged input ({} of the {} Monte Carlo draws; tables use all)",
+            curve_samples.len(),
+            samples.len()
+        )
     } else {
         String::new()
     };
 
     // Tables (compare), with bands.
     let all_accs: Vec<&Accelerator> = accs.clone();
-    let mut tables: Vec<WorkloadTable> = Workload::all(cfg).into_iter().map(|w| evaluate::table(cfg, w, &all_accs, &v)).collect();
+    let mut tables: Vec<WorkloadTable> = Workload::all(cfg)
+        .into_iter()
+        .map(|w| evaluate::table(cfg, w, &all_accs, &v))
+        .collect();
     if any_range {
         evaluate::add_bands_all(cfg, &mut tables, &samples);
     }
@@ -133,21 +147,33 @@ pub fn build(cfg: &Config) -> ReportData {
     // 1. Training cost vs model size.
     if let Some(w) = tw {
         let base = curves::training_vs_params(cfg, w, &accs, &v);
-        let bands = any_range.then(|| curves::bands(&base, &samples, |s| curves::training_vs_params(cfg, w, &accs, s)));
+        let bands = any_range.then(|| curves::bands(&base, curve_samples, |s| curves::training_vs_params(cfg, w, &accs, s)));
         let mut notes = notes_of(&base.skipped);
         if any_range {
             notes.push(band_note.clone());
         }
         charts.push(ChartFile {
             stem: "training-cost-vs-model-size",
-            caption: format!("Training cost vs model size (tokens = {} x parameters, {})", cfg.report.tokens_per_param, w.precision.name()),
+            caption: format!(
+                "Training cost vs model size (tokens = {} x parameters, {})",
+                cfg.report.tokens_per_param,
+                w.precision.name()
+            ),
             chart: line_chart(
                 frame(
                     "Training cost vs model size".into(),
-                    format!("Dense models, tokens = {} x parameters (Chinchilla), {} · basis {basis}", num(cfg.report.tokens_per_param, 3), w.precision.name()),
+                    format!(
+                        "Dense models, tokens = {} x parameters (Chinchilla), {} · basis {basis}",
+                        short(cfg.report.tokens_per_param),
+                        w.precision.name()
+                    ),
                     notes,
                 ),
-                axis("Model size (billion parameters, log scale)", AxisScale::Log, Unit::Plain("B".into())),
+                axis(
+                    "Model size (billion parameters, log scale)",
+                    AxisScale::Log,
+                    Unit::Plain("B".into()),
+                ),
                 axis("Training cost (USD, log scale)", AxisScale::Log, Unit::Usd),
                 &accs,
                 &base,
@@ -159,18 +185,17 @@ pub fn build(cfg: &Config) -> ReportData {
     // 2-4. Inference curves.
     if let Some(w) = iw {
         let base = curves::inference_vs_batch(cfg, w, &accs, &v);
-        let bands = any_range.then(|| curves::bands(&base, &samples, |s| curves::inference_vs_batch(cfg, w, &accs, s)));
+        let bands = any_range.then(|| curves::bands(&base, curve_samples, |s| curves::inference_vs_batch(cfg, w, &accs, s)));
         let mut notes = notes_of(&base.skipped);
         notes.push("Roofline throughput at every batch; a [[measured]] figure applies only at its own batch (see the tables)".into());
         if any_range {
             notes.push(band_note.clone());
         }
         let sub = format!(
-            "{} · {} · {} in / {} out tokens · basis {basis}",
+            "{} · {} in / {} out tokens · basis {basis}",
             w.name,
-            w.precision.name(),
-            num(v[w.input_tokens.0], 4),
-            num(v[w.output_tokens.0], 4)
+            short(v[w.input_tokens.0]),
+            short(v[w.output_tokens.0])
         );
         charts.push(ChartFile {
             stem: "inference-cost-vs-batch",
@@ -191,27 +216,47 @@ pub fn build(cfg: &Config) -> ReportData {
             chart: line_chart(
                 frame(
                     "Inference cost vs interactivity".into(),
-                    format!("{sub} · batch 1 (right) to {} (left)", num(cfg.report.inference_sweep_batch.1, 4)),
+                    format!(
+                        "{sub} · the cheapest batch for each speed, batch {} to {}",
+                        short(cfg.report.inference_sweep_batch.0),
+                        short(cfg.report.inference_sweep_batch.1)
+                    ),
                     notes_of(&inter.skipped),
                 ),
-                axis("Tokens per second per user (log scale)", AxisScale::Log, Unit::Plain("tok/s".into())),
+                axis(
+                    "Output tokens per second per user (log scale)",
+                    AxisScale::Log,
+                    Unit::Plain(String::new()),
+                ),
                 axis("USD per million output tokens (log scale)", AxisScale::Log, Unit::Usd),
                 &accs,
                 &inter,
                 None,
             ),
         });
-        let util = curves::inference_vs_utilization(cfg, w, &accs, &v);
+        let mut util = curves::inference_vs_utilization(cfg, w, &accs, &v);
+        for c in &mut util.curves {
+            for p in &mut c.points {
+                p.0 *= 100.0;
+            }
+        }
         charts.push(ChartFile {
             stem: "inference-cost-vs-utilization",
             caption: format!("Inference cost vs utilization ({})", w.name),
             chart: line_chart(
                 frame(
                     "Inference cost vs utilization".into(),
-                    format!("{sub} · batch {}; measured throughput where a benchmark exists", num(v[w.batch.0], 4)),
+                    format!(
+                        "{sub} · batch {}; measured throughput where a benchmark exists",
+                        short(v[w.batch.0])
+                    ),
                     notes_of(&util.skipped),
                 ),
-                axis("Utilization (share of paid chip-hours serving traffic)", AxisScale::Linear, Unit::Ratio),
+                axis(
+                    "Utilization (% of paid chip-hours serving traffic)",
+                    AxisScale::Linear,
+                    Unit::Plain("%".into()),
+                ),
                 axis("USD per million output tokens (log scale)", AxisScale::Log, Unit::Usd),
                 &accs,
                 &util,
@@ -224,13 +269,22 @@ pub fn build(cfg: &Config) -> ReportData {
     let (pp, pp_skipped) = curves::price_performance(cfg, &accs, &v);
     let trend = reference.and_then(|r| pp.iter().find(|p| p.accelerator == r.id)).map(|anchor| {
         let d = cfg.report.price_performance_doubling_years;
-        let (y0, y1) = pp.iter().fold((anchor.year, anchor.year), |(a, b), p| (a.min(p.year), b.max(p.year)));
+        let (y0, y1) = pp
+            .iter()
+            .fold((anchor.year, anchor.year), |(a, b), p| (a.min(p.year), b.max(p.year)));
         TrendLine {
-            label: format!("GPU price-performance doubling every {} years (Epoch AI), through {}", num(d, 3), label_id(cfg, &anchor.accelerator)),
+            label: format!(
+                "GPU price-performance doubling every {} years (Epoch AI), through {}",
+                num(d, 3),
+                label_id(cfg, &anchor.accelerator)
+            ),
             points: (y0 * 4 - 2..=y1 * 4 + 2)
                 .map(|q| {
                     let year = q as f64 / 4.0;
-                    (year, anchor.usd_per_effective_pflop_hour * 2f64.powf(-(year - anchor.year as f64) / d))
+                    (
+                        year,
+                        anchor.usd_per_effective_pflop_hour * 2f64.powf(-(year - anchor.year as f64) / d),
+                    )
                 })
                 .collect(),
         }
@@ -249,7 +303,11 @@ pub fn build(cfg: &Config) -> ReportData {
                 format!("USD per effective PFLOP-hour = chip-hour price / (dense BF16 TFLOPS x training MFU / 1000) · basis {basis}"),
                 pp_notes,
             ),
-            x: axis("Release year (first general availability)", AxisScale::Linear, Unit::Plain("year".into())),
+            x: axis(
+                "Release year (first general availability)",
+                AxisScale::Linear,
+                Unit::Plain(String::new()),
+            ),
             y: axis("USD per effective BF16 PFLOP-hour (log scale)", AxisScale::Log, Unit::Usd),
             points: pp
                 .iter()
@@ -277,10 +335,12 @@ pub fn build(cfg: &Config) -> ReportData {
             frame: frame(
                 "What an owned chip-hour costs".into(),
                 format!(
-                    "Capital recovery at {}%/yr over {} years, {}% availability; vendor margin shown where configured",
-                    num(v[cfg.economics.cost_of_capital.0] * 100.0, 3),
-                    num(v[cfg.economics.lifetime_years.0], 3),
-                    num(v[cfg.economics.availability.0] * 100.0, 3)
+                    "Owned basis: capital at {}%/yr over {} years, {}% availability, PUE {}, ${}/kWh",
+                    short(v[cfg.economics.cost_of_capital.0] * 100.0),
+                    short(v[cfg.economics.lifetime_years.0]),
+                    short(v[cfg.economics.availability.0] * 100.0),
+                    short(v[cfg.economics.pue.0]),
+                    short(v[cfg.economics.electricity_usd_per_kwh.0])
                 ),
                 notes_of(&tco_skipped),
             ),
@@ -330,24 +390,35 @@ pub fn build(cfg: &Config) -> ReportData {
             frame: frame(
                 format!("What {budget} of capex buys"),
                 format!(
-                    "Chips at chip price x (1 + system overhead); effective PFLOP/s at training MFU; served output tokens/day of {}",
-                    iw.map_or("the inference workload".to_string(), |w| w.name.clone())
+                    "Chips at chip price x (1 + system overhead) · effective BF16 PFLOP/s at training MFU · output tokens/day served of {}",
+                    iw.map_or("the inference workload".to_string(), |w| w.id.clone())
                 ),
                 notes_of(&fleet_skipped),
             ),
             panels: vec![
-                mk_panel("Chips (thousands)", Unit::Count, fleet.iter().map(|f| (label_id(cfg, &f.accelerator), f.family, f.chips / 1e3)).collect(), |x| num(x, 3)),
+                mk_panel(
+                    "Chips",
+                    Unit::Count,
+                    fleet.iter().map(|f| (label_id(cfg, &f.accelerator), f.family, f.chips)).collect(),
+                    count,
+                ),
                 mk_panel(
                     "Effective BF16 PFLOP/s",
                     Unit::Count,
-                    fleet.iter().filter_map(|f| f.effective_pflops.map(|p| (label_id(cfg, &f.accelerator), f.family, p))).collect(),
-                    |x| num(x, 3),
+                    fleet
+                        .iter()
+                        .filter_map(|f| f.effective_pflops.map(|p| (label_id(cfg, &f.accelerator), f.family, p)))
+                        .collect(),
+                    count,
                 ),
                 mk_panel(
-                    "Output tokens per day (billions)",
+                    "Output tokens per day",
                     Unit::Count,
-                    fleet.iter().filter_map(|f| f.output_tokens_per_day.map(|t| (label_id(cfg, &f.accelerator), f.family, t / 1e9))).collect(),
-                    |x| num(x, 3),
+                    fleet
+                        .iter()
+                        .filter_map(|f| f.output_tokens_per_day.map(|t| (label_id(cfg, &f.accelerator), f.family, t)))
+                        .collect(),
+                    count,
                 ),
             ],
         }),
@@ -393,7 +464,7 @@ pub fn build(cfg: &Config) -> ReportData {
             frame: frame(
                 format!("{}: cost relative to {ref_label}", cfg.report.title),
                 format!("Lower is cheaper · basis {basis}"),
-                Vec::new(),
+                headline_notes(cfg, ttab, itab),
             ),
             panels: vec![
                 ratio_panel(ttab, format!("Training: {}", tw.map_or("-".into(), |w| w.name.clone()))),
@@ -422,11 +493,18 @@ pub fn build(cfg: &Config) -> ReportData {
     if let (Some(a), Some(r), Some(w)) = (tornado_acc, reference, tw) {
         tornado = sensitivity::tornado(cfg, Workload::Training(w), a, r);
         if let Some(t) = &tornado {
-            let shown: Vec<_> = t.swings.iter().take(12).collect();
-            let hidden = t.swings.len().saturating_sub(shown.len());
+            // Inputs that move the ratio by less than 0.5% are listed, not drawn.
+            let visible: Vec<_> = t.swings.iter().filter(|s| s.width() >= 0.005 * t.base_ratio).collect();
+            let shown: Vec<_> = visible.iter().take(12).copied().collect();
+            let hidden: Vec<String> = t
+                .swings
+                .iter()
+                .filter(|s| !shown.iter().any(|x| x.param == s.param))
+                .map(|s| short_path(&s.param))
+                .collect();
             let mut notes = Vec::new();
-            if hidden > 0 {
-                notes.push(format!("{hidden} more ranged inputs with smaller swings not shown (all are in summary.json)"));
+            if !hidden.is_empty() {
+                notes.push(format!("Moving the ratio by under 0.5% (not drawn): {}", hidden.join(", ")));
             }
             charts.push(ChartFile {
                 stem: "tornado",
@@ -434,10 +512,14 @@ pub fn build(cfg: &Config) -> ReportData {
                 chart: Chart::Tornado(TornadoChart {
                     frame: frame(
                         format!("What decides {} vs {ref_label}", label(a)),
-                        format!("{}: cost ratio when each ranged input moves to its low / high, the rest at base · basis {basis}", w.name),
+                        format!("{} · each ranged input at its low / high, the rest at base · basis {basis}", w.name),
                         notes,
                     ),
-                    value_axis: axis(&format!("Training cost relative to {ref_label} (x)"), AxisScale::Linear, Unit::Ratio),
+                    value_axis: axis(
+                        &format!("Training cost relative to {ref_label} (x)"),
+                        AxisScale::Linear,
+                        Unit::Ratio,
+                    ),
                     base: t.base_ratio,
                     bars: shown
                         .iter()
@@ -449,7 +531,7 @@ pub fn build(cfg: &Config) -> ReportData {
                             high_input: num(s.high_input, 3),
                         })
                         .collect(),
-                    marks: vec![(1.0, format!("parity with {ref_label}")), (t.base_ratio, format!("base {}x", num(t.base_ratio, 2)))],
+                    marks: vec![(1.0, format!("parity with {ref_label}"))],
                 }),
             });
         }
@@ -467,15 +549,23 @@ pub fn build(cfg: &Config) -> ReportData {
                 chart: Chart::Heatmap(Heatmap {
                     frame: frame(
                         format!("When does {} beat {ref_label}?", label(a)),
-                        format!("{}: cost ratio by {}'s chip-hour price and efficiency (1.0 = its configured MFU) · basis {basis}", w.name, label(a)),
+                        format!("{} · cost ratio to {ref_label} by price and efficiency · basis {basis}", w.name),
                         vec![format!(
                             "Break-even price at configured efficiency: ${}/chip-hour (today ${})",
                             num(m.break_even_price, 3),
                             num(price, 3)
                         )],
                     ),
-                    x: axis(&format!("{} price (USD per chip-hour)", label(a)), AxisScale::Linear, Unit::UsdPerHour),
-                    y: axis("Efficiency relative to configured (x)", AxisScale::Linear, Unit::Ratio),
+                    x: axis(
+                        &format!("{} price (USD per chip-hour)", label(a)),
+                        AxisScale::Linear,
+                        Unit::UsdPerHour,
+                    ),
+                    y: axis(
+                        &format!("{} efficiency relative to configured MFU (x)", label(a)),
+                        AxisScale::Linear,
+                        Unit::Ratio,
+                    ),
                     xs: m.prices.clone(),
                     ys: m.efficiencies.clone(),
                     z: m.ratios.clone(),
@@ -502,6 +592,64 @@ pub fn build(cfg: &Config) -> ReportData {
     }
 }
 
+/// What a reader of the headline must know: who is missing and why, and which rows use a
+/// benchmark rather than the roofline.
+fn headline_notes(cfg: &Config, ttab: Option<&WorkloadTable>, itab: Option<&WorkloadTable>) -> Vec<String> {
+    let mut notes = Vec::new();
+    for (kind, t) in [("training", ttab), ("inference", itab)] {
+        if let Some(t) = t
+            && !t.skipped.is_empty()
+        {
+            // Reasons read "<id> <why>": group the ids by why.
+            let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+            for sk in &t.skipped {
+                let why = sk
+                    .reason
+                    .strip_prefix(sk.accelerator.as_str())
+                    .unwrap_or(&sk.reason)
+                    .trim()
+                    .to_string();
+                match groups.iter_mut().find(|(w, _)| *w == why) {
+                    Some((_, ids)) => ids.push(&sk.accelerator),
+                    None => groups.push((why, vec![&sk.accelerator])),
+                }
+            }
+            let parts: Vec<String> = groups.iter().map(|(why, ids)| format!("{} ({why})", ids.join(", "))).collect();
+            notes.push(format!("Not in {kind}: {}", parts.join("; ")));
+        }
+    }
+    if let Some(t) = itab {
+        let checks = calibrate(cfg, &cfg.params.base_values()).measured;
+        for r in &t.rows {
+            if let evaluate::Figures::Inference(f) = r.figures
+                && f.measured
+            {
+                let roofline = checks
+                    .iter()
+                    .find(|m| m.accelerator == r.accelerator && m.workload == t.id)
+                    .map(|m| {
+                        format!(
+                            "; the roofline used for chips without one gives {}x of it",
+                            num(m.roofline_to_measured, 2)
+                        )
+                    })
+                    .unwrap_or_default();
+                notes.push(format!(
+                    "Inference: {} uses a measured benchmark ({} tokens/s/chip){roofline}",
+                    label_id(cfg, &r.accelerator),
+                    num(f.output_tokens_per_s_per_chip, 4)
+                ));
+            }
+        }
+    }
+    notes
+}
+
+/// 3 significant digits with k / M / B, as the chart axes write them.
+fn count(x: f64) -> String {
+    crate::chart::format_value(x, &Unit::Count)
+}
+
 fn label_id(cfg: &Config, id: &str) -> String {
     cfg.accelerator(id).map_or_else(|| id.to_string(), label)
 }
@@ -525,7 +673,12 @@ fn findings(cfg: &Config, tables: &[WorkloadTable], ref_label: &str, tornado: Op
             Kind::Training => usd(r.figures.metric()),
             Kind::Inference => format!("${} per million output tokens", num(r.figures.metric(), 3)),
         };
-        let mut s = format!("**{}**: cheapest is {} at {}", t.name, label_id(cfg, &best.accelerator), metric(best));
+        let mut s = format!(
+            "**{}**: cheapest is {} at {}",
+            t.name,
+            label_id(cfg, &best.accelerator),
+            metric(best)
+        );
         if let Some(r) = best.ratio_to_reference
             && best.accelerator != t.reference
         {
@@ -545,7 +698,12 @@ fn findings(cfg: &Config, tables: &[WorkloadTable], ref_label: &str, tornado: Op
                     evaluate::Figures::Training(f) => f.usd_per_chip_hour,
                     evaluate::Figures::Inference(f) => f.usd_per_chip_hour,
                 };
-                Some(format!("{} breaks even with {ref_label} at ${}/chip-hour (now ${})", label_id(cfg, &r.accelerator), num(be, 3), num(price, 3)))
+                Some(format!(
+                    "{} breaks even with {ref_label} at ${}/chip-hour (now ${})",
+                    label_id(cfg, &r.accelerator),
+                    num(be, 3),
+                    num(price, 3)
+                ))
             })
             .collect();
         if !close.is_empty() {

@@ -12,7 +12,11 @@ pub fn chart_csv(chart: &Chart) -> String {
             let _ = writeln!(s, "series,x,y,p10,p90");
             for se in &c.series {
                 for (k, (x, y)) in se.points.iter().enumerate() {
-                    let band = se.band.as_ref().and_then(|b| b.get(k)).map_or(String::from(","), |(_, lo, hi)| format!("{lo},{hi}"));
+                    let band = se
+                        .band
+                        .as_ref()
+                        .and_then(|b| b.get(k))
+                        .map_or(String::from(","), |(_, lo, hi)| format!("{lo},{hi}"));
                     let _ = writeln!(s, "{},{x},{y},{band}", q(&se.name));
                 }
             }
@@ -54,7 +58,16 @@ pub fn chart_csv(chart: &Chart) -> String {
         Chart::Tornado(t) => {
             let _ = writeln!(s, "input,low_input,high_input,value_at_low,value_at_high,base");
             for b in &t.bars {
-                let _ = writeln!(s, "{},{},{},{},{},{}", q(&b.input), q(&b.low_input), q(&b.high_input), b.low_value, b.high_value, t.base);
+                let _ = writeln!(
+                    s,
+                    "{},{},{},{},{},{}",
+                    q(&b.input),
+                    q(&b.low_input),
+                    q(&b.high_input),
+                    b.low_value,
+                    b.high_value,
+                    t.base
+                );
             }
         }
         Chart::Heatmap(h) => {

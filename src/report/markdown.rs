@@ -23,7 +23,11 @@ pub fn report_md(cfg: &Config, data: &ReportData, image_ext: &str) -> String {
         env!("CARGO_PKG_VERSION")
     );
     if !cfg.overrides.is_empty() {
-        let _ = writeln!(s, "Overrides: {}\n", cfg.overrides.iter().map(|o| format!("`--set {o}`")).collect::<Vec<_>>().join(", "));
+        let _ = writeln!(
+            s,
+            "Overrides: {}\n",
+            cfg.overrides.iter().map(|o| format!("`--set {o}`")).collect::<Vec<_>>().join(", ")
+        );
     }
     let _ = writeln!(s, "## Findings\n");
     for f in &data.findings {
@@ -31,7 +35,11 @@ pub fn report_md(cfg: &Config, data: &ReportData, image_ext: &str) -> String {
     }
     let _ = writeln!(s, "\n## Charts\n");
     for c in &data.charts {
-        let _ = writeln!(s, "### {}\n\n![{}]({}.{image_ext})\n\nData: [{}.csv]({}.csv)\n", c.caption, c.caption, c.stem, c.stem, c.stem);
+        let _ = writeln!(
+            s,
+            "### {}\n\n![{}]({}.{image_ext})\n\nData: [{}.csv]({}.csv)\n",
+            c.caption, c.caption, c.stem, c.stem, c.stem
+        );
     }
     let _ = writeln!(s, "## Tables\n");
     let view = CompareView {
@@ -42,9 +50,53 @@ pub fn report_md(cfg: &Config, data: &ReportData, image_ext: &str) -> String {
     for t in &data.tables {
         let _ = writeln!(s, "{}", markdown_table(&view, t));
     }
-    let _ = writeln!(s, "`*` cheapest per workload · `x ref` cost relative to the reference · break-even: the chip-hour price at which an accelerator costs what the reference does.\n");
+    let _ = writeln!(
+        s,
+        "`*` cheapest per workload · `x ref` cost relative to the reference · break-even: the chip-hour price at which an accelerator costs what the reference does.\n"
+    );
+    let _ = writeln!(s, "## Prices used (basis {})\n", cfg.economics.basis.name());
+    let _ = writeln!(
+        s,
+        "Where a price is an estimate or not a hyperscaler list price, it says so here; compare like with like.\n"
+    );
+    let _ = writeln!(
+        s,
+        "| accelerator | USD per chip-hour | offer | as of | estimate |\n| --- | ---: | --- | --- | --- |"
+    );
+    let v = cfg.params.base_values();
+    for id in &cfg.report.accelerators {
+        let Some(a) = cfg.accelerator(id) else { continue };
+        let (param, offer, as_of) = match (cfg.economics.basis, &a.cloud) {
+            (crate::config::Basis::Owned, _) => (None, "owned (TCO)".to_string(), a.owned.as_ref().and_then(|o| o.prov.as_of.clone())),
+            (b, Some(c)) => (
+                if b == crate::config::Basis::OnDemand {
+                    c.on_demand
+                } else {
+                    c.committed
+                },
+                c.instance.clone().unwrap_or_default(),
+                c.prov.as_of.clone(),
+            ),
+            (_, None) => (None, String::new(), None),
+        };
+        let price = crate::model::price::usd_per_chip_hour(&cfg.economics, a, cfg.economics.basis, &v, &mut ());
+        let est = param.is_some_and(|p| cfg.params.info(p).estimate);
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} |",
+            a.id,
+            price.map_or("–".into(), |p| num(p, 4)),
+            offer.replace('|', "/"),
+            as_of.as_deref().unwrap_or(""),
+            if est { "yes" } else { "" }
+        );
+    }
+    let _ = writeln!(s);
     let _ = writeln!(s, "## Calibration against public training runs\n");
-    let _ = writeln!(s, "| run | chip | reported chip-hours | predicted | error | implied MFU | configured MFU |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+    let _ = writeln!(
+        s,
+        "| run | chip | reported chip-hours | predicted | error | implied MFU | configured MFU |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |"
+    );
     for r in &data.calibration.runs {
         let _ = writeln!(
             s,

@@ -184,10 +184,10 @@ fn explain_names_each_input_with_its_file_line_and_source() {
     let t = stdout(&o);
     assert!(t.contains("accelerator.trn2.cloud.on_demand_usd_per_chip_hour at "), "{t}");
     assert!(t.contains("accelerators.toml:"), "{t}");
-    assert!(t.contains("source: "), "{t}");
+    assert!(t.contains("source [S1]") && t.contains("Sources:"), "{t}");
     assert!(t.contains("C (training FLOPs) = 6 * N * D"), "{t}");
     assert!(t.contains("Result: cost_usd = "), "{t}");
-    assert!(t.contains("(estimate)"), "{t}");
+    assert!(t.contains("ESTIMATE"), "{t}");
 }
 
 #[test]

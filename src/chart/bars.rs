@@ -1,0 +1,502 @@
+//! Horizontal bars: sorted ratio bars with a reference line, side-by-side panels of them, and
+//! stacked TCO bars with a segment legend and totals. The shared row layout (category labels,
+//! value axis sized so every bar-end text fits, labelled vertical lines) is also used by the
+//! tornado.
+
+use plotters::prelude::DrawingBackend;
+use plotters::style::{Color, RGBColor};
+
+use super::axis::{self, Scale};
+use super::draw::{Align, Font, Painter, Region};
+use super::layout::{self, LegendItem, Swatch};
+use super::style::*;
+use super::{Axis, AxisScale, BarChart, ChartError, Family, PanelChart, StackedBarChart};
+
+const FAMILIES: [Family; 5] = [Family::Gpu, Family::Trainium, Family::Inferentia, Family::Tpu, Family::Other];
+
+// ---- shared row layout -------------------------------------------------------------------
+
+/// One row of a horizontal bar layout: its label, an optional colour chip before the label,
+/// the value span it draws (`lo..hi`, NaN when nothing) and the widths (pixels) of the texts
+/// drawn left of `lo` and right of `hi`.
+pub(super) struct RowSpec {
+    pub label: String,
+    pub chip: Option<RGBColor>,
+    pub lo: f64,
+    pub hi: f64,
+    pub left_text: f64,
+    pub right_text: f64,
+}
+
+/// A labelled vertical line across the rows (reference, base, marks).
+pub(super) struct VLine {
+    pub value: f64,
+    pub label: String,
+    pub solid: bool,
+}
+
+/// The value axis of a bar layout: its spec, the scale actually drawn (stacked bars force
+/// linear) and whether bars grow from zero (tornado bars grow from the base instead).
+pub(super) struct ValueAxis<'a> {
+    pub axis: &'a Axis,
+    pub scale: AxisScale,
+    pub from_zero: bool,
+}
+
+/// The laid-out rows: plot rectangle, value scale, row centres and bar thickness.
+pub(super) struct HBars {
+    pub plot: Region,
+    pub x: Scale,
+    pub rows: Vec<f64>,
+    pub thickness: f64,
+    /// Where bars start: 0 on linear axes, the left edge on log axes.
+    pub base_px: f64,
+    pub value_font: Font,
+}
+
+impl HBars {
+    /// Pixel of a value, clamped to the plot (bars never leave it).
+    pub fn px(&self, v: f64) -> Option<f64> {
+        self.x.px(v).map(|x| x.clamp(self.plot.x0, self.plot.x1))
+    }
+}
+
+/// Draws the frame of a horizontal bar chart in `r`: optional panel title, category labels,
+/// value axis with grid, tick labels and title. The value domain is chosen so that every
+/// row's texts fit beside its bar.
+pub(super) fn hbar_frame<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    r: Region,
+    rows: &[RowSpec],
+    value: ValueAxis,
+    vlines: &[VLine],
+    title: Option<&str>,
+) -> Result<HBars, ChartError> {
+    let (axis_spec, scale, from_zero) = (value.axis, value.scale, value.from_zero);
+    let mut r = r;
+    if let Some(t) = title.filter(|t| !t.trim().is_empty()) {
+        let font = Font::bold(PANEL_TITLE_SIZE, TEXT_DARK);
+        let t = p.fit(t.trim(), &font, r.w())?;
+        p.text(&t, r.x0, r.y0 + p.ascent(&font), &font, Align::Left)?;
+        r.y0 += p.line_height(&font) + p.s(6.0);
+    }
+    let ann = Font::new(ANNOTATION_SIZE, REFERENCE);
+    let band_rows = vlines.len().min(2) as f64;
+    let top_band = if band_rows > 0.0 {
+        band_rows * p.line_height(&ann) + p.s(8.0)
+    } else {
+        p.s(4.0)
+    };
+    let axis_band = if axis_spec.label.trim().is_empty() {
+        p.s(X_AXIS_BAND - 36.0)
+    } else {
+        p.s(X_AXIS_BAND)
+    };
+
+    // Category label column.
+    let n = rows.len().max(1);
+    let plot_h = (r.h() - top_band - axis_band).max(p.s(20.0));
+    let pitch = plot_h / n as f64;
+    let label_size = (pitch / p.k * 0.8).clamp(12.0, CATEGORY_SIZE);
+    let label_font = Font::new(label_size, TEXT_DARK);
+    let chip_w = if rows.iter().any(|row| row.chip.is_some()) {
+        p.s(label_size * 0.75 + 8.0)
+    } else {
+        0.0
+    };
+    let mut label_w: f64 = 0.0;
+    for row in rows {
+        label_w = label_w.max(p.text_width(&row.label, &label_font)?);
+    }
+    let label_w = label_w.min(r.w() * CATEGORY_MAX_SHARE);
+    let plot = Region::new(r.x0 + chip_w + label_w + p.s(14.0), r.y0 + top_band, r.x1, r.y0 + top_band + plot_h);
+
+    let dom = value_domain(p, rows, vlines, scale, plot.w(), from_zero);
+    let x = Scale::new(scale, dom, plot.x0, plot.x1);
+    let target = axis::tick_target(plot.w(), p.k, scale, true);
+    let ticks = axis::ticks(dom, scale, &axis_spec.unit, target);
+    let tick_font = Font::new(TICK_SIZE, TEXT_MID);
+    for t in &ticks {
+        if let Some(px) = x.px(t.value) {
+            p.polyline(&[(px, plot.y0), (px, plot.y1)], GRID.to_rgba(), GRID_WIDTH, &[])?;
+        }
+    }
+    p.polyline(&[(plot.x0, plot.y1), (plot.x1, plot.y1)], AXIS.to_rgba(), AXIS_WIDTH, &[])?;
+    layout::draw_x_ticks(p, &x, &ticks, plot.y1, &tick_font)?;
+    let title_font = Font::new(AXIS_LABEL_SIZE, TEXT_DARK);
+    let axis_title = p.fit(axis_spec.label.trim(), &title_font, r.w())?;
+    p.text(
+        &axis_title,
+        (plot.x0 + plot.x1) / 2.0,
+        plot.y1 + p.s(X_AXIS_BAND - 12.0),
+        &title_font,
+        Align::Center,
+    )?;
+
+    let centres: Vec<f64> = (0..rows.len()).map(|i| plot.y0 + (i as f64 + 0.5) * pitch).collect();
+    for (row, cy) in rows.iter().zip(&centres) {
+        let text = p.fit(&row.label, &label_font, label_w)?;
+        let right = plot.x0 - p.s(14.0);
+        p.text_mid(&text, right, *cy, &label_font, Align::Right)?;
+        if let Some(chip) = row.chip {
+            let tw = p.text_width(&text, &label_font)?;
+            let s = p.s(label_size * 0.75);
+            let cx1 = right - tw - p.s(8.0);
+            p.fill_rect(Region::new(cx1 - s, cy - s / 2.0, cx1, cy + s / 2.0), chip.to_rgba())?;
+        }
+    }
+
+    let base_px = match scale {
+        AxisScale::Linear => x.px(0.0).unwrap_or(plot.x0).clamp(plot.x0, plot.x1),
+        AxisScale::Log => plot.x0,
+    };
+    let has_base = match scale {
+        AxisScale::Linear => dom.0 <= 0.0 && dom.1 >= 0.0,
+        AxisScale::Log => from_zero,
+    };
+    if has_base {
+        p.polyline(&[(base_px, plot.y0), (base_px, plot.y1)], AXIS.to_rgba(), AXIS_WIDTH, &[])?;
+    }
+    Ok(HBars {
+        plot,
+        x,
+        rows: centres,
+        thickness: (pitch * BAR_FILL).min(p.s(BAR_MAX_THICKNESS)),
+        base_px,
+        value_font: Font::new(VALUE_LABEL_SIZE.min(label_size), TEXT_DARK),
+    })
+}
+
+/// Value domain wide enough for every row's span plus its texts.
+fn value_domain<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    rows: &[RowSpec],
+    vlines: &[VLine],
+    scale: AxisScale,
+    width: f64,
+    from_zero: bool,
+) -> (f64, f64) {
+    let tr = |v: f64| match scale {
+        AxisScale::Linear => v,
+        AxisScale::Log => v.log10(),
+    };
+    let ok = |v: f64| axis::valid(v, scale);
+    let spans: Vec<(f64, f64, f64, f64)> = rows
+        .iter()
+        .filter(|row| ok(row.lo) && ok(row.hi))
+        .map(|row| (tr(row.lo), tr(row.hi), row.left_text, row.right_text))
+        .collect();
+    let extra: Vec<f64> = vlines.iter().filter(|v| ok(v.value)).map(|v| tr(v.value)).collect();
+    let all = spans.iter().flat_map(|s| [s.0, s.1]).chain(extra.iter().copied());
+    let (mut d0, mut d1) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    if !(d0.is_finite() && d1.is_finite()) {
+        return match scale {
+            AxisScale::Linear => (0.0, 1.0),
+            AxisScale::Log => (1.0, 10.0),
+        };
+    }
+    match scale {
+        AxisScale::Linear if from_zero => {
+            d0 = d0.min(0.0);
+            d1 = d1.max(0.0);
+        }
+        AxisScale::Linear => {
+            // Zoomed in (tornado): a little air on both sides so end lines stay visible.
+            let pad = ((d1 - d0) * 0.04).max(d1.abs().max(d0.abs()) * 1e-6);
+            d0 -= pad;
+            d1 += pad;
+        }
+        AxisScale::Log => {
+            // Bars start at the decade below the smallest value, so every bar shows.
+            d0 = (d0 - 0.05).floor();
+        }
+    }
+    if d1 - d0 < 1e-12 {
+        d1 = d0 + 1.0;
+    }
+    let gap = p.s(VALUE_GAP);
+    let room = |t: f64| {
+        if t > 0.0 { (t + gap + p.s(8.0)).min(width * 0.6) } else { p.s(4.0) }
+    };
+    for _ in 0..40 {
+        let (mut n0, mut n1) = (d0, d1);
+        for &(lo, hi, lt, rt) in &spans {
+            let rw = room(rt);
+            n1 = n1.max(d0 + (hi - d0) * width / (width - rw));
+            if scale == AxisScale::Linear && (lt > 0.0 || !from_zero) {
+                let lw = room(lt);
+                n0 = n0.min(d1 - (d1 - lo) * width / (width - lw));
+            }
+        }
+        let done = (n0 - d0).abs() < 1e-9 * (d1 - d0) && (n1 - d1).abs() < 1e-9 * (d1 - d0);
+        d0 = n0;
+        d1 = n1;
+        if done {
+            break;
+        }
+    }
+    match scale {
+        AxisScale::Linear => (d0, d1),
+        AxisScale::Log => (10f64.powf(d0), 10f64.powf(d1)),
+    }
+}
+
+/// Draws the labelled vertical lines over the rows; labels go in the band above the plot, on
+/// a second row when they would overlap.
+pub(super) fn draw_vlines<DB: DrawingBackend>(p: &Painter<DB>, hb: &HBars, vlines: &[VLine], bounds: Region) -> Result<(), ChartError> {
+    let font = Font::new(ANNOTATION_SIZE, REFERENCE);
+    let mut placed: Vec<(usize, f64, f64)> = Vec::new();
+    for v in vlines {
+        let Some(px) = hb.x.px(v.value) else { continue };
+        if px < hb.plot.x0 - 0.5 || px > hb.plot.x1 + 0.5 {
+            continue;
+        }
+        let dash: &[f64] = if v.solid { &[] } else { REFERENCE_DASH };
+        p.polyline(
+            &[(px, hb.plot.y0 - p.s(4.0)), (px, hb.plot.y1)],
+            REFERENCE.to_rgba(),
+            REFERENCE_WIDTH,
+            dash,
+        )?;
+        let label = p.fit(&v.label, &font, bounds.w())?;
+        let w = p.text_width(&label, &font)?;
+        let x0 = (px - w / 2.0).clamp(bounds.x0, (bounds.x1 - w).max(bounds.x0));
+        let row = (0..2)
+            .find(|row| {
+                !placed
+                    .iter()
+                    .any(|(r, a, b)| r == row && x0 < *b + p.s(12.0) && x0 + w > *a - p.s(12.0))
+            })
+            .unwrap_or(1);
+        placed.push((row, x0, x0 + w));
+        let baseline = hb.plot.y0 - p.s(12.0) - row as f64 * p.line_height(&font);
+        p.text(&label, x0, baseline, &font, Align::Left)?;
+    }
+    Ok(())
+}
+
+/// A bar-end value on a white backing, so lines behind it do not cut through it.
+pub(super) fn value_text<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    text: &str,
+    x: f64,
+    cy: f64,
+    font: &Font,
+    align: Align,
+) -> Result<(), ChartError> {
+    if text.is_empty() {
+        return Ok(());
+    }
+    let w = p.text_width(text, font)?;
+    let x0 = match align {
+        Align::Left => x,
+        Align::Center => x - w / 2.0,
+        Align::Right => x - w,
+    };
+    let (pad, h) = (p.s(3.0), p.cap(font));
+    let backing = Region::new(x0 - pad, cy - h / 2.0 - 2.0 * pad, x0 + w + pad, cy + h / 2.0 + 2.0 * pad);
+    p.fill_rect(backing, BACKGROUND.mix(0.9))?;
+    p.text_mid(text, x, cy, font, align)
+}
+
+/// Row legend of the families present, when there are at least two; returns height used.
+fn family_legend<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    families: impl Iterator<Item = Family> + Clone,
+    r: Region,
+) -> Result<f64, ChartError> {
+    let items: Vec<LegendItem> = FAMILIES
+        .iter()
+        .filter(|f| families.clone().any(|g| g == **f))
+        .map(|f| LegendItem {
+            swatch: Swatch::Box(family_color(f)),
+            label: family_name(f).to_string(),
+        })
+        .collect();
+    if items.len() < 2 {
+        return Ok(0.0);
+    }
+    let h = layout::draw_legend_rows(p, &items, r)?;
+    Ok(h + p.s(10.0))
+}
+
+// ---- simple bars and panels -------------------------------------------------------------
+
+pub(super) fn draw_bars<DB: DrawingBackend>(p: &Painter<DB>, c: &BarChart) -> Result<(), ChartError> {
+    let mut content = layout::draw_frame(p, &c.frame, &[])?;
+    let scale = c.value_axis.scale;
+    let drawn = c.bars.iter().filter(|b| axis::valid(b.value, scale));
+    content.y0 += family_legend(p, drawn.map(|b| b.family), content)?;
+    bar_panel(p, content, c, None)
+}
+
+pub(super) fn draw_panels<DB: DrawingBackend>(p: &Painter<DB>, c: &PanelChart) -> Result<(), ChartError> {
+    let extra: Vec<String> = c.panels.iter().flat_map(|panel| panel.frame.notes.iter().cloned()).collect();
+    let mut content = layout::draw_frame(p, &c.frame, &extra)?;
+    let families = c.panels.iter().flat_map(|panel| {
+        let scale = panel.value_axis.scale;
+        panel.bars.iter().filter(move |b| axis::valid(b.value, scale)).map(|b| b.family)
+    });
+    content.y0 += family_legend(p, families, content)?;
+    if c.panels.is_empty() {
+        return layout::no_data(p, &content, "No data to plot");
+    }
+    let n = c.panels.len() as f64;
+    let gap = p.s(PANEL_GAP);
+    let w = (content.w() - gap * (n - 1.0)) / n;
+    for (i, panel) in c.panels.iter().enumerate() {
+        let x0 = content.x0 + i as f64 * (w + gap);
+        let r = Region::new(x0, content.y0, x0 + w, content.y1);
+        bar_panel(p, r, panel, Some(&panel.frame.title))?;
+    }
+    Ok(())
+}
+
+fn bar_panel<DB: DrawingBackend>(p: &Painter<DB>, r: Region, c: &BarChart, title: Option<&str>) -> Result<(), ChartError> {
+    let scale = c.value_axis.scale;
+    let font = Font::new(VALUE_LABEL_SIZE, TEXT_DARK);
+    let mut rows = Vec::with_capacity(c.bars.len());
+    for b in &c.bars {
+        let w = p.text_width(&b.text, &font)?;
+        let v = b.value;
+        let (lo, hi, lt, rt) = if !axis::valid(v, scale) {
+            (f64::NAN, f64::NAN, 0.0, 0.0)
+        } else if scale == AxisScale::Log {
+            (v, v, 0.0, w)
+        } else if v >= 0.0 {
+            (0.0, v, 0.0, w)
+        } else {
+            (v, 0.0, w, 0.0)
+        };
+        rows.push(RowSpec {
+            label: b.label.clone(),
+            chip: None,
+            lo,
+            hi,
+            left_text: lt,
+            right_text: rt,
+        });
+    }
+    let vlines: Vec<VLine> = c
+        .reference_line
+        .iter()
+        .map(|(v, label)| VLine {
+            value: *v,
+            label: label.clone(),
+            solid: false,
+        })
+        .collect();
+    let value = ValueAxis {
+        axis: &c.value_axis,
+        scale,
+        from_zero: true,
+    };
+    let hb = hbar_frame(p, r, &rows, value, &vlines, title)?;
+    let gap = p.s(VALUE_GAP);
+    let vf = hb.value_font;
+    let muted = Font { color: TEXT_LIGHT, ..vf };
+    let mut texts: Vec<(String, f64, f64, Font, Align)> = Vec::new();
+    for (b, cy) in c.bars.iter().zip(&hb.rows) {
+        let half = hb.thickness / 2.0;
+        match hb.px(b.value).filter(|_| axis::valid(b.value, scale)) {
+            Some(end) => {
+                let (a, z) = (hb.base_px.min(end), hb.base_px.max(end));
+                let bar = Region::new(a, cy - half, z.max(a + 1.0), cy + half);
+                p.fill_rect(bar, family_color(&b.family).to_rgba())?;
+                if end >= hb.base_px {
+                    texts.push((b.text.clone(), end + gap, *cy, vf, Align::Left));
+                } else {
+                    texts.push((b.text.clone(), end - gap, *cy, vf, Align::Right));
+                }
+            }
+            None => {
+                let text = if b.text.is_empty() { "n/a" } else { &b.text };
+                texts.push((text.to_string(), hb.plot.x0 + gap, *cy, muted, Align::Left));
+            }
+        }
+    }
+    // Lines before texts: a reference line never cuts through a value.
+    draw_vlines(p, &hb, &vlines, r)?;
+    for (text, x, cy, font, align) in &texts {
+        value_text(p, text, *x, *cy, font, *align)?;
+    }
+    if c.bars.is_empty() {
+        layout::no_data(p, &hb.plot, "No data to plot")?;
+    }
+    Ok(())
+}
+
+// ---- stacked bars --------------------------------------------------------------------------
+
+/// A segment's value for one bar; missing, NaN, infinite and negative values count as zero.
+fn seg_value(values: &[f64], i: usize) -> f64 {
+    values.get(i).copied().filter(|v| v.is_finite() && *v > 0.0).unwrap_or(0.0)
+}
+
+pub(super) fn draw_stacked<DB: DrawingBackend>(p: &Painter<DB>, c: &StackedBarChart) -> Result<(), ChartError> {
+    let mut content = layout::draw_frame(p, &c.frame, &[])?;
+    let items: Vec<LegendItem> = c
+        .segments
+        .iter()
+        .enumerate()
+        .map(|(i, s)| LegendItem {
+            swatch: Swatch::Box(segment_color(i)),
+            label: s.name.clone(),
+        })
+        .collect();
+    if !items.is_empty() {
+        content.y0 += layout::draw_legend_rows(p, &items, content)? + p.s(10.0);
+    }
+    let unit = &c.value_axis.unit;
+    let font = Font::new(VALUE_LABEL_SIZE, TEXT_DARK);
+    let totals: Vec<f64> = (0..c.categories.len())
+        .map(|i| c.segments.iter().map(|s| seg_value(&s.values, i)).sum())
+        .collect();
+    let mut rows = Vec::with_capacity(c.categories.len());
+    for ((label, family), total) in c.categories.iter().zip(&totals) {
+        rows.push(RowSpec {
+            label: label.clone(),
+            chip: Some(family_color(family)),
+            lo: 0.0,
+            hi: *total,
+            left_text: 0.0,
+            right_text: p.text_width(&axis::format_value(*total, unit), &font)?,
+        });
+    }
+    let value = ValueAxis {
+        axis: &c.value_axis,
+        scale: AxisScale::Linear,
+        from_zero: true,
+    };
+    let hb = hbar_frame(p, content, &rows, value, &[], None)?;
+    let half = hb.thickness / 2.0;
+    let separator = p.s(1.0);
+    for (i, cy) in hb.rows.iter().enumerate() {
+        let mut acc = 0.0;
+        for (k, s) in c.segments.iter().enumerate() {
+            let v = seg_value(&s.values, i);
+            if v <= 0.0 {
+                continue;
+            }
+            let (Some(a), Some(z)) = (hb.px(acc), hb.px(acc + v)) else {
+                continue;
+            };
+            acc += v;
+            // A hairline of white between segments keeps neighbours apart.
+            let z_in = if z - a > 3.0 * separator { z - separator } else { z };
+            p.fill_rect(Region::new(a, cy - half, z_in.max(a + 1.0), cy + half), segment_color(k).to_rgba())?;
+        }
+        if let Some(end) = hb.px(totals[i]) {
+            let text = axis::format_value(totals[i], unit);
+            let vf = Font {
+                color: TEXT_DARK,
+                ..hb.value_font
+            };
+            p.text_mid(&text, end + p.s(VALUE_GAP), *cy, &vf, Align::Left)?;
+        }
+    }
+    if c.categories.is_empty() {
+        layout::no_data(p, &hb.plot, "No data to plot")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,198 @@
+//! Line charts: one line per series, coloured by family, with dash pattern, marker and shade
+//! by position within the family; optional P10-P90 bands shaded in the series colour; the
+//! legend in a column right of the plot so it never covers data.
+
+use plotters::prelude::DrawingBackend;
+use plotters::style::Color;
+
+use super::axis::{self, Scale};
+use super::draw::{Painter, Region, clip_polygon};
+use super::layout::{self, AxisData, DomainRule, LegendItem, Swatch};
+use super::style::*;
+use super::{AxisScale, ChartError, LineChart, Series};
+
+pub(super) fn draw<DB: DrawingBackend>(p: &Painter<DB>, c: &LineChart) -> Result<(), ChartError> {
+    let (xs, ys) = (c.x.scale, c.y.scale);
+    let ok = |x: f64, y: f64| axis::valid(x, xs) && axis::valid(y, ys);
+    let skipped = c.series.iter().flat_map(|s| s.points.iter()).filter(|(x, y)| !ok(*x, *y)).count();
+    let any_log = xs == AxisScale::Log || ys == AxisScale::Log;
+    let notes: Vec<String> = layout::skipped_note(skipped, any_log).into_iter().collect();
+    let content = layout::draw_frame(p, &c.frame, &notes)?;
+
+    let mut x_vals = Vec::new();
+    let mut y_vals = Vec::new();
+    for s in &c.series {
+        for &(x, y) in s.points.iter().filter(|(x, y)| ok(*x, *y)) {
+            x_vals.push(x);
+            y_vals.push(y);
+        }
+        for &(x, lo, hi) in s.band.iter().flatten() {
+            if ok(x, lo) && ok(x, hi) {
+                x_vals.push(x);
+                y_vals.push(lo);
+                y_vals.push(hi);
+            }
+        }
+    }
+    let x_range = axis::data_range(x_vals, xs);
+    let y_range = axis::data_range(y_vals, ys);
+
+    let mut items: Vec<LegendItem> = c
+        .series
+        .iter()
+        .map(|s| LegendItem {
+            swatch: Swatch::Line {
+                color: series_color(&s.family, s.style_index),
+                width: SERIES_WIDTH,
+                dash: series_dash(s.style_index),
+                marker: Some(series_marker(s.style_index)),
+            },
+            label: s.name.clone(),
+        })
+        .collect();
+    if c.series.iter().any(|s| s.band.as_ref().is_some_and(|b| !b.is_empty())) {
+        items.push(LegendItem {
+            swatch: Swatch::Band(OTHER_GREY),
+            label: "Shaded: P10–P90 range".to_string(),
+        });
+    }
+    let legend_w = layout::legend_column_width(p, &items)?;
+    let reserve = if legend_w > 0.0 { legend_w + p.s(LEGEND_GAP) } else { 0.0 };
+    let x = AxisData {
+        axis: &c.x,
+        range: x_range,
+        rule: DomainRule {
+            pad: 0.02,
+            zero: false,
+            round: false,
+        },
+    };
+    let y = AxisData {
+        axis: &c.y,
+        range: y_range,
+        rule: DomainRule {
+            pad: 0.05,
+            zero: true,
+            round: true,
+        },
+    };
+    let plot = layout::xy_plot(p, content, x, y, reserve)?;
+    let clip = plot.rect;
+
+    for s in &c.series {
+        draw_band(p, s, &plot.x, &plot.y, &clip)?;
+    }
+    let mut lines: Vec<(&Series, Runs)> = Vec::new();
+    for s in &c.series {
+        let runs = pixel_runs(&s.points, &plot.x, &plot.y);
+        let color = series_color(&s.family, s.style_index).to_rgba();
+        for run in &runs {
+            p.polyline_clipped(run, &clip, color, SERIES_WIDTH, series_dash(s.style_index))?;
+        }
+        lines.push((s, runs));
+    }
+    let per_line = if c.series.len() >= CROWDED_SERIES {
+        MARKERS_PER_LINE_CROWDED
+    } else {
+        MAX_MARKERS_PER_LINE
+    };
+    for (i, (s, runs)) in lines.iter().enumerate() {
+        let color = series_color(&s.family, s.style_index);
+        let marker = series_marker(s.style_index);
+        for pt in marker_positions(runs, i, per_line) {
+            if clip.contains(pt.0, pt.1) {
+                p.marker(marker, pt, MARKER_SIZE, color)?;
+            }
+        }
+    }
+
+    if legend_w > 0.0 {
+        let r = Region::new(content.x1 - legend_w, plot.rect.y0, content.x1, content.y1);
+        layout::draw_legend_column(p, &items, r)?;
+    }
+    if x_range.is_none() || y_range.is_none() {
+        layout::no_data(p, &plot.rect, "No data to plot")?;
+    }
+    Ok(())
+}
+
+/// Pixel polylines of one series.
+type Runs = Vec<Vec<(f64, f64)>>;
+
+/// Pixel polylines of a series, split where a point cannot be placed (NaN, <= 0 on log).
+fn pixel_runs(points: &[(f64, f64)], x: &Scale, y: &Scale) -> Runs {
+    let mut runs = Vec::new();
+    let mut current = Vec::new();
+    for &(vx, vy) in points {
+        match (x.px_clamped(vx), y.px_clamped(vy)) {
+            (Some(px), Some(py)) => current.push((px, py)),
+            _ => {
+                if !current.is_empty() {
+                    runs.push(std::mem::take(&mut current));
+                }
+            }
+        }
+    }
+    if !current.is_empty() {
+        runs.push(current);
+    }
+    runs
+}
+
+fn draw_band<DB: DrawingBackend>(p: &Painter<DB>, s: &Series, x: &Scale, y: &Scale, clip: &Region) -> Result<(), ChartError> {
+    let Some(band) = &s.band else {
+        return Ok(());
+    };
+    let color = layout::translucent(series_color(&s.family, s.style_index), BAND_ALPHA);
+    let mut run: Vec<(f64, f64, f64)> = Vec::new();
+    let flush = |run: &mut Vec<(f64, f64, f64)>| -> Result<(), ChartError> {
+        if run.len() >= 2 {
+            let mut poly: Vec<(f64, f64)> = run.iter().map(|&(px, _, hi)| (px, hi)).collect();
+            poly.extend(run.iter().rev().map(|&(px, lo, _)| (px, lo)));
+            p.fill_polygon(&clip_polygon(&poly, clip), color)?;
+        }
+        run.clear();
+        Ok(())
+    };
+    for &(vx, lo, hi) in band {
+        match (x.px_clamped(vx), y.px_clamped(lo), y.px_clamped(hi)) {
+            (Some(px), Some(plo), Some(phi)) => run.push((px, plo, phi)),
+            _ => flush(&mut run)?,
+        }
+    }
+    flush(&mut run)
+}
+
+/// Where to put markers along a series: every point of a short series; otherwise evenly
+/// spaced by arc length, staggered per series so markers of close lines do not coincide.
+fn marker_positions(runs: &[Vec<(f64, f64)>], series_idx: usize, n: usize) -> Vec<(f64, f64)> {
+    let total_points: usize = runs.iter().map(Vec::len).sum();
+    if total_points <= n {
+        return runs.iter().flatten().copied().collect();
+    }
+    let seg_len = |a: (f64, f64), b: (f64, f64)| ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
+    let total: f64 = runs.iter().flat_map(|r| r.windows(2).map(|w| seg_len(w[0], w[1]))).sum();
+    if !(total.is_finite() && total > 0.0) {
+        return runs.iter().filter_map(|r| r.first().copied()).collect();
+    }
+    let phase = (series_idx as f64 * 0.382).fract();
+    let mut targets = (0..n).map(|j| (j as f64 + 0.25 + 0.5 * phase) / n as f64 * total);
+    let mut out = Vec::new();
+    let mut walked = 0.0;
+    let mut next = targets.next();
+    for r in runs {
+        for w in r.windows(2) {
+            let l = seg_len(w[0], w[1]);
+            while let Some(t) = next {
+                if t > walked + l {
+                    break;
+                }
+                let f = if l > 0.0 { (t - walked) / l } else { 0.0 };
+                out.push((w[0].0 + (w[1].0 - w[0].0) * f, w[0].1 + (w[1].1 - w[0].1) * f));
+                next = targets.next();
+            }
+            walked += l;
+        }
+    }
+    out
+}

@@ -1,0 +1,512 @@
+//! Charts for board decks: line charts with P10-P90 bands, price-performance scatter with a
+//! trend line, horizontal ratio bars (single or side-by-side panels), stacked TCO bars, a
+//! tornado and a break-even heatmap, drawn with plotters to PNG or SVG.
+//!
+//! Callers build plain data (`Chart`) and call [`render`]; everything about the look (sizes,
+//! palette, fonts) lives in `style.rs`, the embedded fonts in `fonts.rs`. No input makes this
+//! module panic: invalid values (NaN, infinities, non-positive values on a log axis) are
+//! skipped, empty charts render with a "No data" message, and every plotters or I/O failure is
+//! a [`ChartError`].
+
+mod axis;
+mod bars;
+mod draw;
+pub mod fonts;
+mod heatmap;
+mod layout;
+mod line;
+mod scatter;
+mod style;
+mod tornado;
+
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use plotters::backend::RGBPixel;
+use plotters::prelude::{BitMapBackend, DrawingBackend, IntoDrawingArea, SVGBackend};
+
+pub use axis::{format_tick, format_value};
+
+use draw::Painter;
+
+// ---- public data types ----------------------------------------------------------------------
+
+/// Output file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Png,
+    Svg,
+}
+
+/// Output size in pixels. Every size in the chart (fonts, lines, margins) scales with
+/// `min(width / 1600, height / 1000)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Canvas {
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Default for Canvas {
+    fn default() -> Self {
+        Canvas { width: 1600, height: 1000 }
+    }
+}
+
+impl Canvas {
+    /// The default 1600x1000 canvas times `scale` (`--scale 2` gives 3200x2000). A scale that
+    /// is not a positive finite number gives the default canvas.
+    pub fn scaled(scale: f64) -> Canvas {
+        let s = if scale.is_finite() && scale > 0.0 { scale } else { 1.0 };
+        Canvas {
+            width: (style::BASE_WIDTH * s).round().clamp(1.0, f64::from(u32::MAX)) as u32,
+            height: (style::BASE_HEIGHT * s).round().clamp(1.0, f64::from(u32::MAX)) as u32,
+        }
+    }
+
+    /// Multiplier from design pixels (at 1600x1000) to this canvas's pixels.
+    pub fn scale_factor(&self) -> f64 {
+        (f64::from(self.width) / style::BASE_WIDTH).min(f64::from(self.height) / style::BASE_HEIGHT)
+    }
+
+    fn validate(&self) -> Result<(), ChartError> {
+        let side_ok = |v: u32| (style::MIN_CANVAS_SIDE..=style::MAX_CANVAS_SIDE).contains(&v);
+        let area = u64::from(self.width) * u64::from(self.height);
+        if side_ok(self.width) && side_ok(self.height) && area <= style::MAX_CANVAS_PIXELS {
+            Ok(())
+        } else {
+            Err(ChartError::InvalidCanvas {
+                width: self.width,
+                height: self.height,
+            })
+        }
+    }
+}
+
+/// Accelerator family: decides the colour (NVIDIA-ish green, AWS orange, AWS purple, Google
+/// blue, grey).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    Gpu,
+    Trainium,
+    Inferentia,
+    Tpu,
+    Other,
+}
+
+/// Title block and small print shared by every chart.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Frame {
+    /// Bold headline at the top.
+    pub title: String,
+    /// One line (wrapped to two at most) under the title.
+    pub subtitle: String,
+    /// Provenance line at the bottom left, e.g. basis, config date and hash, tool version.
+    pub footer: String,
+    /// Lines above the footer, e.g. what was not drawn and why.
+    pub notes: Vec<String>,
+}
+
+/// Linear or logarithmic axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AxisScale {
+    Linear,
+    Log,
+}
+
+/// What an axis measures; drives tick and value formatting (`$1k`, `$10M`, `1e24`, `0.42x`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Unit {
+    /// US dollars: `$950`, `$1k`, `$1.2M`, `$10B`.
+    Usd,
+    /// US dollars per hour: ticks like `Usd`, values as `$2.14/h`.
+    UsdPerHour,
+    /// A count: `512`, `1k`, `2.5M`.
+    Count,
+    /// FLOPs: `1e24`, `3.2e24`.
+    Flops,
+    /// A ratio: `0.42x`.
+    Ratio,
+    /// A plain number followed by this suffix (may be empty); below 10,000 numbers are written
+    /// in full, so years read `2024`.
+    Plain(String),
+}
+
+/// One axis: its title (which names the unit, e.g. "Training cost (USD, log scale)"), scale
+/// and unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Axis {
+    pub label: String,
+    pub scale: AxisScale,
+    pub unit: Unit,
+}
+
+/// One line of a line chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub name: String,
+    /// Decides the colour.
+    pub family: Family,
+    /// Position within its family: decides dash pattern, marker shape and shade.
+    pub style_index: usize,
+    /// (x, y) points, drawn in the order given.
+    pub points: Vec<(f64, f64)>,
+    /// Optional (x, p10, p90) band, shaded in the series colour.
+    pub band: Option<Vec<(f64, f64, f64)>>,
+}
+
+/// Lines over a shared x axis, legend in a column right of the plot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineChart {
+    pub frame: Frame,
+    pub x: Axis,
+    pub y: Axis,
+    pub series: Vec<Series>,
+}
+
+/// One labelled point of a scatter chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScatterPoint {
+    pub label: String,
+    pub family: Family,
+    pub x: f64,
+    pub y: f64,
+}
+
+/// A dashed reference line through given points, named in the legend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrendLine {
+    pub label: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Labelled points coloured by family, with an optional trend line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScatterChart {
+    pub frame: Frame,
+    pub x: Axis,
+    pub y: Axis,
+    pub points: Vec<ScatterPoint>,
+    pub trend: Option<TrendLine>,
+}
+
+/// One horizontal bar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bar {
+    pub label: String,
+    pub family: Family,
+    pub value: f64,
+    /// Drawn at the bar end, e.g. "0.42x" or "$1.2M".
+    pub text: String,
+}
+
+/// Horizontal bars, top to bottom in the order given (callers sort).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BarChart {
+    pub frame: Frame,
+    pub value_axis: Axis,
+    pub bars: Vec<Bar>,
+    /// Optional dashed vertical line with a label, e.g. `(1.0, "H100 = 1.0x")`.
+    pub reference_line: Option<(f64, String)>,
+}
+
+/// A titled bar chart, for building a [`PanelChart`] with [`PanelChart::from_groups`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct BarGroup {
+    pub title: String,
+    pub bars: BarChart,
+}
+
+/// Several bar charts side by side in one image; each panel's `frame.title` is its panel
+/// title and its `frame.notes` join the chart's notes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PanelChart {
+    pub frame: Frame,
+    pub panels: Vec<BarChart>,
+}
+
+impl PanelChart {
+    /// Panels from titled groups: each group's title becomes its panel's title.
+    pub fn from_groups(frame: Frame, groups: Vec<BarGroup>) -> PanelChart {
+        let panels = groups
+            .into_iter()
+            .map(|g| {
+                let mut bars = g.bars;
+                bars.frame.title = g.title;
+                bars
+            })
+            .collect();
+        PanelChart { frame, panels }
+    }
+}
+
+/// One component of a stacked bar: one value per category.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StackSegment {
+    pub name: String,
+    pub values: Vec<f64>,
+}
+
+/// Horizontal stacked bars (e.g. TCO per chip-hour by component), a legend of segments and the
+/// total at each bar end. The value axis is always drawn linear.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StackedBarChart {
+    pub frame: Frame,
+    pub value_axis: Axis,
+    /// Bars top to bottom: label and family (shown as a colour chip by the label).
+    pub categories: Vec<(String, Family)>,
+    pub segments: Vec<StackSegment>,
+}
+
+/// One input of a tornado: the output with the input at its low and at its high end.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TornadoBar {
+    pub input: String,
+    pub low_value: f64,
+    pub high_value: f64,
+    /// The input's low value as text, drawn at the end of the low bar.
+    pub low_input: String,
+    /// The input's high value as text, drawn at the end of the high bar.
+    pub high_input: String,
+}
+
+/// Sensitivity of one output to each ranged input (callers sort by swing).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TornadoChart {
+    pub frame: Frame,
+    pub value_axis: Axis,
+    /// Output with every input at base; bars grow from here.
+    pub base: f64,
+    pub bars: Vec<TornadoBar>,
+    /// Extra labelled vertical lines, e.g. `(1.0, "parity with H100")`.
+    pub marks: Vec<(f64, String)>,
+}
+
+/// Break-even map: `z[j][i]` at `(xs[i], ys[j])`, coloured on a diverging scale centred on
+/// `contour`, with the contour drawn and labelled and an optional marker. Values are read as
+/// ratios (colour bar ticks `0.5x`, `2x`) when `contour` is 1.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Heatmap {
+    pub frame: Frame,
+    pub x: Axis,
+    pub y: Axis,
+    pub xs: Vec<f64>,
+    pub ys: Vec<f64>,
+    pub z: Vec<Vec<f64>>,
+    pub contour: f64,
+    pub contour_label: String,
+    /// Today's (x, y) and its label.
+    pub marker: Option<(f64, f64, String)>,
+}
+
+/// Any chart this module draws.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Chart {
+    Line(LineChart),
+    Scatter(ScatterChart),
+    Bars(BarChart),
+    Panels(PanelChart),
+    Stacked(StackedBarChart),
+    Tornado(TornadoChart),
+    Heatmap(Heatmap),
+}
+
+// ---- errors -------------------------------------------------------------------------------
+
+/// Why a chart could not be drawn or written.
+#[derive(Debug)]
+pub enum ChartError {
+    /// The embedded fonts could not be registered or used.
+    Font(String),
+    /// plotters failed while drawing or encoding.
+    Draw(String),
+    /// The canvas size is outside what can be drawn.
+    InvalidCanvas { width: u32, height: u32 },
+    /// Writing the output file failed.
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+impl fmt::Display for ChartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChartError::Font(msg) => write!(f, "chart font error: {msg}"),
+            ChartError::Draw(msg) => write!(f, "chart drawing failed: {msg}"),
+            ChartError::InvalidCanvas { width, height } => write!(
+                f,
+                "invalid chart size {width}x{height} (each side {}..={} pixels, at most {} pixels in all)",
+                style::MIN_CANVAS_SIDE,
+                style::MAX_CANVAS_SIDE,
+                style::MAX_CANVAS_PIXELS
+            ),
+            ChartError::Io { path, source } => {
+                write!(f, "cannot write chart {}: {source}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ChartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ChartError::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// Converts any plotters drawing error into a [`ChartError`].
+pub(crate) fn draw_error<E: std::error::Error + Send + Sync>(e: plotters::drawing::DrawingAreaErrorKind<E>) -> ChartError {
+    ChartError::Draw(e.to_string())
+}
+
+// ---- rendering -----------------------------------------------------------------------------
+
+/// Draws `chart` and writes it to `path` atomically: the image goes to a temp file in the same
+/// folder, which is then renamed over `path`; on failure the temp file is removed.
+pub fn render(chart: &Chart, canvas: Canvas, format: Format, path: &Path) -> Result<(), ChartError> {
+    match format {
+        Format::Png => {
+            let rgb = render_rgb(chart, canvas)?;
+            write_atomically(path, "png", |tmp| write_png(tmp, &rgb, canvas))
+        }
+        Format::Svg => {
+            let svg = render_svg_string(chart, canvas)?;
+            write_atomically(path, "svg", |tmp| {
+                fs::write(tmp, svg.as_bytes()).map_err(|source| ChartError::Io {
+                    path: tmp.to_path_buf(),
+                    source,
+                })
+            })
+        }
+    }
+}
+
+/// Draws `chart` as an SVG document.
+pub fn render_svg_string(chart: &Chart, canvas: Canvas) -> Result<String, ChartError> {
+    canvas.validate()?;
+    fonts::ensure_registered()?;
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (canvas.width, canvas.height)).into_drawing_area();
+        let painter = Painter::new(&root, canvas.scale_factor(), true);
+        draw_chart(&painter, chart)?;
+        root.present().map_err(draw_error)?;
+    }
+    Ok(out)
+}
+
+/// Draws `chart` into a raw RGB buffer (`width * height * 3` bytes, rows top to bottom).
+pub fn render_rgb(chart: &Chart, canvas: Canvas) -> Result<Vec<u8>, ChartError> {
+    canvas.validate()?;
+    fonts::ensure_registered()?;
+    let ss = supersample_factor(canvas);
+    let (w, h) = (canvas.width * ss, canvas.height * ss);
+    let mut buf = vec![255u8; w as usize * h as usize * 3];
+    {
+        let backend = BitMapBackend::<RGBPixel>::with_buffer_and_format(&mut buf, (w, h)).map_err(|e| ChartError::Draw(e.to_string()))?;
+        let root = backend.into_drawing_area();
+        let painter = Painter::new(&root, canvas.scale_factor() * f64::from(ss), false);
+        draw_chart(&painter, chart)?;
+        root.present().map_err(draw_error)?;
+    }
+    Ok(if ss > 1 {
+        downsample(&buf, canvas.width, canvas.height, ss)
+    } else {
+        buf
+    })
+}
+
+fn draw_chart<DB: DrawingBackend>(p: &Painter<DB>, chart: &Chart) -> Result<(), ChartError> {
+    p.clear()?;
+    match chart {
+        Chart::Line(c) => line::draw(p, c),
+        Chart::Scatter(c) => scatter::draw(p, c),
+        Chart::Bars(c) => bars::draw_bars(p, c),
+        Chart::Panels(c) => bars::draw_panels(p, c),
+        Chart::Stacked(c) => bars::draw_stacked(p, c),
+        Chart::Tornado(c) => tornado::draw(p, c),
+        Chart::Heatmap(c) => heatmap::draw(p, c),
+    }
+}
+
+fn supersample_factor(canvas: Canvas) -> u32 {
+    let ss = u64::from(style::SUPERSAMPLE);
+    let pixels = u64::from(canvas.width) * u64::from(canvas.height) * ss * ss;
+    if pixels <= style::MAX_SUPERSAMPLED_PIXELS {
+        style::SUPERSAMPLE.max(1)
+    } else {
+        1
+    }
+}
+
+/// Box-filters an RGB buffer of `(w * ss) x (h * ss)` down to `w x h`.
+fn downsample(src: &[u8], w: u32, h: u32, ss: u32) -> Vec<u8> {
+    let (w, h, ss) = (w as usize, h as usize, ss as usize);
+    let src_w = w * ss;
+    let n = (ss * ss) as u32;
+    let mut out = vec![0u8; w * h * 3];
+    let mut acc = vec![0u32; w * 3];
+    for y in 0..h {
+        acc.iter_mut().for_each(|a| *a = 0);
+        for sy in 0..ss {
+            let row = &src[(y * ss + sy) * src_w * 3..(y * ss + sy + 1) * src_w * 3];
+            for (x, px) in row.chunks_exact(3 * ss).enumerate() {
+                for sub in px.chunks_exact(3) {
+                    acc[x * 3] += u32::from(sub[0]);
+                    acc[x * 3 + 1] += u32::from(sub[1]);
+                    acc[x * 3 + 2] += u32::from(sub[2]);
+                }
+            }
+        }
+        let dst = &mut out[y * w * 3..(y + 1) * w * 3];
+        for (d, a) in dst.iter_mut().zip(&acc) {
+            *d = ((a + n / 2) / n) as u8;
+        }
+    }
+    out
+}
+
+fn write_png(tmp: &Path, rgb: &[u8], canvas: Canvas) -> Result<(), ChartError> {
+    let (w, h) = (canvas.width, canvas.height);
+    // Create the file first so that a missing folder or a permission problem is reported as
+    // an I/O error with its path, not as an encoder error.
+    fs::File::create(tmp).map_err(|source| ChartError::Io {
+        path: tmp.to_path_buf(),
+        source,
+    })?;
+    // plotters (via the `image` crate) picks the encoder from the `.png` extension.
+    let mut backend = BitMapBackend::new(tmp, (w, h));
+    backend
+        .blit_bitmap((0, 0), (w, h), rgb)
+        .map_err(|e| ChartError::Draw(e.to_string()))?;
+    backend
+        .present()
+        .map_err(|e| ChartError::Draw(format!("encoding {}: {e}", tmp.display())))
+}
+
+/// Runs `write` on a temp path next to `path` (ending in `.ext`), then renames it over `path`.
+fn write_atomically(path: &Path, ext: &str, write: impl FnOnce(&Path) -> Result<(), ChartError>) -> Result<(), ChartError> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "chart".to_string());
+    let tmp = dir.join(format!(".{name}.tmp-{}.{ext}", std::process::id()));
+    let result = write(&tmp).and_then(|()| {
+        fs::rename(&tmp, path).map_err(|source| ChartError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    });
+    if result.is_err() {
+        // Best effort: the temp file may not exist if writing failed early.
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,260 @@
+//! Price-performance scatter: one labelled point per accelerator, colour and marker shape by
+//! family, an optional dashed trend line named in the legend. Labels are placed greedily at
+//! the candidate position around each point that overlaps other labels, markers, the trend
+//! line and the plot edge least; a label pushed away from its point gets a thin leader line.
+
+use plotters::prelude::DrawingBackend;
+use plotters::style::Color;
+
+use super::axis;
+use super::draw::{Align, Font, Painter, Region, dash_polyline};
+use super::layout::{self, AxisData, DomainRule, LegendItem, Swatch};
+use super::style::*;
+use super::{AxisScale, ChartError, Family, ScatterChart};
+
+const FAMILIES: [Family; 5] = [Family::Gpu, Family::Trainium, Family::Inferentia, Family::Tpu, Family::Other];
+
+pub(super) fn draw<DB: DrawingBackend>(p: &Painter<DB>, c: &ScatterChart) -> Result<(), ChartError> {
+    let (xs, ys) = (c.x.scale, c.y.scale);
+    let ok = |x: f64, y: f64| axis::valid(x, xs) && axis::valid(y, ys);
+    let skipped = c.points.iter().filter(|q| !ok(q.x, q.y)).count();
+    let any_log = xs == AxisScale::Log || ys == AxisScale::Log;
+    let notes: Vec<String> = layout::skipped_note(skipped, any_log).into_iter().collect();
+    let content = layout::draw_frame(p, &c.frame, &notes)?;
+    let points: Vec<_> = c.points.iter().filter(|q| ok(q.x, q.y)).collect();
+    let trend: Vec<(f64, f64)> = c
+        .trend
+        .iter()
+        .flat_map(|t| t.points.iter().copied())
+        .filter(|&(x, y)| ok(x, y))
+        .collect();
+
+    // The axes follow the points; the trend line is clipped to them (it decides the range
+    // only when there are no points).
+    let (x_range, y_range) = if points.is_empty() {
+        (
+            axis::data_range(trend.iter().map(|t| t.0), xs),
+            axis::data_range(trend.iter().map(|t| t.1), ys),
+        )
+    } else {
+        (
+            axis::data_range(points.iter().map(|q| q.x), xs),
+            axis::data_range(points.iter().map(|q| q.y), ys),
+        )
+    };
+
+    let mut items: Vec<LegendItem> = FAMILIES
+        .iter()
+        .filter(|f| points.iter().any(|q| q.family == **f))
+        .map(|f| LegendItem {
+            swatch: Swatch::Point(family_marker(f), family_color(f)),
+            label: family_name(f).to_string(),
+        })
+        .collect();
+    if let Some(t) = &c.trend {
+        items.push(LegendItem {
+            swatch: Swatch::Line {
+                color: TREND,
+                width: TREND_WIDTH,
+                dash: TREND_DASH,
+                marker: None,
+            },
+            label: t.label.clone(),
+        });
+    }
+    let legend_w = layout::legend_column_width(p, &items)?;
+    let reserve = if legend_w > 0.0 { legend_w + p.s(LEGEND_GAP) } else { 0.0 };
+    let x_rule = DomainRule {
+        pad: 0.07,
+        zero: false,
+        round: false,
+    };
+    let y_rule = DomainRule { round: true, ..x_rule };
+    let x = AxisData {
+        axis: &c.x,
+        range: x_range,
+        rule: x_rule,
+    };
+    let y = AxisData {
+        axis: &c.y,
+        range: y_range,
+        rule: y_rule,
+    };
+    let plot = layout::xy_plot(p, content, x, y, reserve)?;
+    let clip = plot.rect;
+
+    let trend_px: Vec<(f64, f64)> = trend
+        .iter()
+        .filter_map(|&(x, y)| Some((plot.x.px_clamped(x)?, plot.y.px_clamped(y)?)))
+        .collect();
+    p.polyline_clipped(&trend_px, &clip, TREND.to_rgba(), TREND_WIDTH, TREND_DASH)?;
+
+    let placed: Vec<((f64, f64), &super::ScatterPoint)> = points
+        .iter()
+        .filter_map(|q| Some(((plot.x.px(q.x)?, plot.y.px(q.y)?), *q)))
+        .filter(|(pt, _)| clip.inflate(1.0).contains(pt.0, pt.1))
+        .collect();
+    let font = Font::new(POINT_LABEL_SIZE, TEXT_DARK);
+    let r = p.s(SCATTER_MARKER_SIZE);
+    let centres: Vec<(f64, f64)> = placed.iter().map(|(pt, _)| *pt).collect();
+    let trend_samples = sample_line(&trend_px, p.s(6.0));
+    let texts: Vec<String> = placed
+        .iter()
+        .map(|(_, q)| p.fit(&q.label, &font, clip.w() * 0.4))
+        .collect::<Result<_, _>>()?;
+    let labels = place_labels(p, &texts, &centres, &trend_samples, &clip, &font, r)?;
+
+    // Leader lines first, then markers, then labels on top.
+    for ((pt, _), lab) in placed.iter().zip(&labels) {
+        if let Some(anchor) = lab.leader {
+            p.polyline(&[*pt, anchor], TEXT_LIGHT.to_rgba(), 1.2, &[])?;
+        }
+    }
+    for (pt, q) in &placed {
+        p.marker(family_marker(&q.family), *pt, SCATTER_MARKER_SIZE, family_color(&q.family))?;
+    }
+    for (text, lab) in texts.iter().zip(&labels) {
+        if text.is_empty() {
+            continue;
+        }
+        p.fill_rect(lab.bounds.inflate(p.s(1.0)), BACKGROUND.mix(0.8))?;
+        p.text(text, lab.bounds.x0, lab.baseline, &font, Align::Left)?;
+    }
+
+    if legend_w > 0.0 {
+        let r = Region::new(content.x1 - legend_w, plot.rect.y0, content.x1, content.y1);
+        layout::draw_legend_column(p, &items, r)?;
+    }
+    if placed.is_empty() && trend_px.is_empty() {
+        layout::no_data(p, &plot.rect, "No data to plot")?;
+    }
+    Ok(())
+}
+
+/// A placed point label.
+struct Label {
+    bounds: Region,
+    baseline: f64,
+    /// End of a leader line when the label sits away from its point.
+    leader: Option<(f64, f64)>,
+}
+
+fn sample_line(pts: &[(f64, f64)], step: f64) -> Vec<(f64, f64)> {
+    let mut out = Vec::new();
+    for piece in dash_polyline(pts, &[]) {
+        for w in piece.windows(2) {
+            let len = ((w[1].0 - w[0].0).powi(2) + (w[1].1 - w[0].1).powi(2)).sqrt();
+            let n = (len / step.max(1.0)).ceil().clamp(1.0, 10_000.0) as usize;
+            for i in 0..=n {
+                let t = i as f64 / n as f64;
+                out.push((w[0].0 + (w[1].0 - w[0].0) * t, w[0].1 + (w[1].1 - w[0].1) * t));
+            }
+        }
+    }
+    out
+}
+
+fn place_labels<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    texts: &[String],
+    centres: &[(f64, f64)],
+    trend: &[(f64, f64)],
+    clip: &Region,
+    font: &Font,
+    r: f64,
+) -> Result<Vec<Label>, ChartError> {
+    let cap = p.cap(font);
+    let pad = p.s(3.0);
+    let gap = r + p.s(5.0);
+    // Order: dense points first, so crowded labels get the best spots.
+    let mut order: Vec<usize> = (0..texts.len().min(centres.len())).collect();
+    let crowd = |i: usize| {
+        centres
+            .iter()
+            .filter(|c| {
+                let d = ((c.0 - centres[i].0).powi(2) + (c.1 - centres[i].1).powi(2)).sqrt();
+                d < p.s(120.0)
+            })
+            .count()
+    };
+    order.sort_by_key(|&i| std::cmp::Reverse(crowd(i)));
+
+    let mut taken: Vec<Region> = Vec::new();
+    let mut result: Vec<Option<Label>> = (0..centres.len()).map(|_| None).collect();
+    for &i in &order {
+        let (x, y) = centres[i];
+        let w = p.text_width(&texts[i], font)?;
+        let h = cap;
+        // (dx of left edge, dy of cap centre, uses leader)
+        let mut candidates: Vec<(f64, f64, bool)> = vec![
+            (gap, 0.0, false),
+            (-gap - w, 0.0, false),
+            (gap * 0.7, -gap - h / 2.0, false),
+            (gap * 0.7, gap + h / 2.0, false),
+            (-gap * 0.7 - w, -gap - h / 2.0, false),
+            (-gap * 0.7 - w, gap + h / 2.0, false),
+            (-w / 2.0, -gap - h, false),
+            (-w / 2.0, gap + h, false),
+        ];
+        for f in [2.4, 3.6] {
+            for (dx, dy) in [(1.0, -1.0), (1.0, 1.0), (-1.0, -1.0), (-1.0, 1.0), (0.0, -1.4), (0.0, 1.4)] {
+                let left = if dx > 0.0 {
+                    gap * f * 0.8
+                } else if dx < 0.0 {
+                    -gap * f * 0.8 - w
+                } else {
+                    -w / 2.0
+                };
+                candidates.push((left, dy * gap * f * 0.8, true));
+            }
+        }
+        let mut best: Option<(f64, Label)> = None;
+        for (k, (dx, dy, leader)) in candidates.iter().enumerate() {
+            let cy = y + dy;
+            let b = Region::new(x + dx - pad, cy - h / 2.0 - pad, x + dx + w + pad, cy + h / 2.0 + pad);
+            let mut score = k as f64 * 0.5 + if *leader { 40.0 } else { 0.0 };
+            score += taken.iter().map(|t| t.overlap(&b)).sum::<f64>() * 10.0;
+            for (j, c) in centres.iter().enumerate() {
+                let m = Region::new(c.0 - r, c.1 - r, c.0 + r, c.1 + r);
+                let weight = if j == i { 40.0 } else { 6.0 };
+                score += m.overlap(&b) * weight;
+            }
+            score += trend.iter().filter(|t| b.contains(t.0, t.1)).count() as f64 * 20.0;
+            let inside = b.overlap(clip);
+            let area = b.w() * b.h();
+            score += (area - inside) * 30.0;
+            if best.as_ref().is_none_or(|(s, _)| score < *s) {
+                let anchor = if *leader {
+                    // Leader from the point to the nearest edge of the label.
+                    let lx = (x).clamp(b.x0, b.x1);
+                    let ly = (y).clamp(b.y0, b.y1);
+                    Some((lx, ly))
+                } else {
+                    None
+                };
+                best = Some((
+                    score,
+                    Label {
+                        bounds: Region::new(b.x0 + pad, b.y0 + pad, b.x1 - pad, b.y1 - pad),
+                        baseline: cy + h / 2.0,
+                        leader: anchor,
+                    },
+                ));
+            }
+        }
+        if let Some((_, label)) = best {
+            taken.push(label.bounds.inflate(pad));
+            result[i] = Some(label);
+        }
+    }
+    Ok(result
+        .into_iter()
+        .map(|l| {
+            l.unwrap_or(Label {
+                bounds: Region::new(0.0, 0.0, 0.0, 0.0),
+                baseline: 0.0,
+                leader: None,
+            })
+        })
+        .collect())
+}

@@ -1,0 +1,402 @@
+//! Whole-chart tests: every chart type renders to a non-blank bitmap and to SVG, empty and
+//! hostile input (NaN, infinities, zero and negative values on log axes) renders without
+//! panicking, and files are written atomically.
+
+use super::*;
+
+fn frame(title: &str) -> Frame {
+    Frame {
+        title: title.to_string(),
+        subtitle: "subtitle".to_string(),
+        footer: "basis: on_demand · test".to_string(),
+        notes: vec!["Not drawn: nothing".to_string()],
+    }
+}
+
+fn axis(label: &str, scale: AxisScale, unit: Unit) -> Axis {
+    Axis {
+        label: label.to_string(),
+        scale,
+        unit,
+    }
+}
+
+fn small() -> Canvas {
+    Canvas { width: 400, height: 250 }
+}
+
+fn line_chart(points: Vec<(f64, f64)>) -> Chart {
+    Chart::Line(LineChart {
+        frame: frame("Line"),
+        x: axis("Params (B, log)", AxisScale::Log, Unit::Plain(String::new())),
+        y: axis("Cost (USD, log)", AxisScale::Log, Unit::Usd),
+        series: vec![Series {
+            name: "H100 SXM".to_string(),
+            family: Family::Gpu,
+            style_index: 0,
+            band: Some(points.iter().map(|&(x, y)| (x, y * 0.8, y * 1.2)).collect()),
+            points,
+        }],
+    })
+}
+
+fn all_charts() -> Vec<Chart> {
+    let bars = BarChart {
+        frame: frame("Bars"),
+        value_axis: axis("Cost vs H100", AxisScale::Linear, Unit::Ratio),
+        bars: vec![
+            Bar {
+                label: "Trainium2".into(),
+                family: Family::Trainium,
+                value: 0.42,
+                text: "0.42x".into(),
+            },
+            Bar {
+                label: "H100 SXM".into(),
+                family: Family::Gpu,
+                value: 1.0,
+                text: "1.00x".into(),
+            },
+        ],
+        reference_line: Some((1.0, "H100 = 1.0x".into())),
+    };
+    vec![
+        line_chart(vec![(1.0, 1e3), (10.0, 1e5), (100.0, 1e7)]),
+        Chart::Scatter(ScatterChart {
+            frame: frame("Scatter"),
+            x: axis("Year", AxisScale::Linear, Unit::Plain(String::new())),
+            y: axis("USD per PFLOP-hour", AxisScale::Log, Unit::Usd),
+            points: vec![
+                ScatterPoint {
+                    label: "V100".into(),
+                    family: Family::Gpu,
+                    x: 2017.0,
+                    y: 30.0,
+                },
+                ScatterPoint {
+                    label: "TPU v5e".into(),
+                    family: Family::Tpu,
+                    x: 2023.0,
+                    y: 4.0,
+                },
+            ],
+            trend: Some(TrendLine {
+                label: "trend".into(),
+                points: vec![(2016.0, 40.0), (2026.0, 1.5)],
+            }),
+        }),
+        Chart::Bars(bars.clone()),
+        Chart::Panels(PanelChart::from_groups(
+            frame("Panels"),
+            vec![
+                BarGroup {
+                    title: "Training".into(),
+                    bars: bars.clone(),
+                },
+                BarGroup {
+                    title: "Inference".into(),
+                    bars,
+                },
+            ],
+        )),
+        Chart::Stacked(StackedBarChart {
+            frame: frame("Stacked"),
+            value_axis: axis("USD per chip-hour", AxisScale::Linear, Unit::UsdPerHour),
+            categories: vec![("H100".into(), Family::Gpu), ("TPU v6e".into(), Family::Tpu)],
+            segments: vec![
+                StackSegment {
+                    name: "Capital".into(),
+                    values: vec![1.2, 0.9],
+                },
+                StackSegment {
+                    name: "Energy".into(),
+                    values: vec![0.3, 0.2],
+                },
+            ],
+        }),
+        Chart::Tornado(TornadoChart {
+            frame: frame("Tornado"),
+            value_axis: axis("Cost vs H100", AxisScale::Linear, Unit::Ratio),
+            base: 0.8,
+            bars: vec![TornadoBar {
+                input: "MFU".into(),
+                low_value: 1.1,
+                high_value: 0.6,
+                low_input: "30%".into(),
+                high_input: "55%".into(),
+            }],
+            marks: vec![(1.0, "parity".into())],
+        }),
+        Chart::Heatmap(Heatmap {
+            frame: frame("Heatmap"),
+            x: axis("Price (USD/h)", AxisScale::Linear, Unit::UsdPerHour),
+            y: axis("Efficiency", AxisScale::Linear, Unit::Ratio),
+            xs: (1..=10).map(f64::from).collect(),
+            ys: (1..=8).map(|j| f64::from(j) * 0.2).collect(),
+            z: (1..=8)
+                .map(|j| (1..=10).map(|i| f64::from(i) / 4.0 / (f64::from(j) * 0.2)).collect())
+                .collect(),
+            contour: 1.0,
+            contour_label: "break-even".into(),
+            marker: Some((4.0, 1.0, "today".into())),
+        }),
+    ]
+}
+
+/// Share of pixels that are not white.
+fn ink(rgb: &[u8]) -> f64 {
+    let dark = rgb.chunks_exact(3).filter(|p| p.iter().any(|c| *c < 230)).count();
+    dark as f64 / (rgb.len() / 3) as f64
+}
+
+/// Whether any pixel in the buffer is strongly coloured (not grey).
+fn has_colour(rgb: &[u8]) -> bool {
+    rgb.chunks_exact(3).any(|p| {
+        let (mx, mn) = (p.iter().max().copied(), p.iter().min().copied());
+        matches!((mx, mn), (Some(a), Some(b)) if a - b > 80)
+    })
+}
+
+#[test]
+fn every_chart_type_renders_non_blank() {
+    for chart in all_charts() {
+        let rgb = match render_rgb(&chart, small()) {
+            Ok(rgb) => rgb,
+            Err(e) => panic!("render failed: {e}"),
+        };
+        assert_eq!(rgb.len(), 400 * 250 * 3);
+        let share = ink(&rgb);
+        assert!(share > 0.008, "chart looks blank ({share}): {chart:?}");
+        assert!(has_colour(&rgb), "chart has no colour: {chart:?}");
+    }
+}
+
+#[test]
+fn every_chart_type_renders_svg() {
+    for chart in all_charts() {
+        let svg = match render_svg_string(&chart, Canvas::default()) {
+            Ok(s) => s,
+            Err(e) => panic!("svg failed: {e}"),
+        };
+        assert!(svg.starts_with("<svg"));
+        assert!(svg.contains("<text"));
+    }
+}
+
+fn empty_charts() -> Vec<Chart> {
+    let f = Frame::default();
+    let lin = axis("", AxisScale::Linear, Unit::Count);
+    let log = axis("", AxisScale::Log, Unit::Usd);
+    vec![
+        Chart::Line(LineChart {
+            frame: f.clone(),
+            x: log.clone(),
+            y: log.clone(),
+            series: vec![],
+        }),
+        Chart::Scatter(ScatterChart {
+            frame: f.clone(),
+            x: lin.clone(),
+            y: log.clone(),
+            points: vec![],
+            trend: None,
+        }),
+        Chart::Bars(BarChart {
+            frame: f.clone(),
+            value_axis: log.clone(),
+            bars: vec![],
+            reference_line: None,
+        }),
+        Chart::Panels(PanelChart {
+            frame: f.clone(),
+            panels: vec![],
+        }),
+        Chart::Stacked(StackedBarChart {
+            frame: f.clone(),
+            value_axis: lin.clone(),
+            categories: vec![],
+            segments: vec![],
+        }),
+        Chart::Tornado(TornadoChart {
+            frame: f.clone(),
+            value_axis: lin.clone(),
+            base: f64::NAN,
+            bars: vec![],
+            marks: vec![],
+        }),
+        Chart::Heatmap(Heatmap {
+            frame: f,
+            x: lin.clone(),
+            y: lin,
+            xs: vec![],
+            ys: vec![],
+            z: vec![],
+            contour: 1.0,
+            contour_label: String::new(),
+            marker: None,
+        }),
+    ]
+}
+
+#[test]
+fn empty_charts_render() {
+    for chart in empty_charts() {
+        assert!(render_rgb(&chart, small()).is_ok(), "{chart:?}");
+        assert!(render_svg_string(&chart, small()).is_ok(), "{chart:?}");
+    }
+}
+
+#[test]
+fn hostile_values_render_without_panic() {
+    let bad = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -5.0, 1e308, 1e-308];
+    let pts: Vec<(f64, f64)> = bad
+        .iter()
+        .flat_map(|&x| bad.iter().map(move |&y| (x, y)))
+        .chain([(1.0, 10.0)])
+        .collect();
+    let mut charts = vec![line_chart(pts.clone()), line_chart(vec![(5.0, 5.0)])];
+    for mut chart in all_charts() {
+        match &mut chart {
+            Chart::Scatter(c) => {
+                for (i, q) in c.points.iter_mut().enumerate() {
+                    q.y = bad[i % bad.len()];
+                }
+                c.points.push(ScatterPoint {
+                    label: String::new(),
+                    family: Family::Other,
+                    x: f64::NAN,
+                    y: 1.0,
+                });
+            }
+            Chart::Bars(c) => {
+                c.value_axis.scale = AxisScale::Log;
+                for (i, b) in c.bars.iter_mut().enumerate() {
+                    b.value = bad[(i + 3) % bad.len()];
+                }
+                c.reference_line = Some((f64::NAN, "ref".into()));
+            }
+            Chart::Stacked(c) => {
+                c.segments[0].values = vec![f64::NAN];
+                c.segments[1].values = vec![-1.0, f64::INFINITY, 3.0];
+            }
+            Chart::Tornado(c) => {
+                c.bars[0].low_value = f64::INFINITY;
+                c.marks.push((f64::NAN, "nan".into()));
+                c.bars.push(TornadoBar {
+                    input: "same".into(),
+                    low_value: 0.8,
+                    high_value: 0.8,
+                    low_input: "a".into(),
+                    high_input: "b".into(),
+                });
+            }
+            Chart::Heatmap(c) => {
+                c.z[2][3] = f64::NAN;
+                c.z[4].truncate(2);
+                c.xs[1] = f64::NAN;
+                c.marker = Some((1e9, 1.0, "far away".into()));
+            }
+            _ => {}
+        }
+        charts.push(chart);
+    }
+    // Single-cell heatmap and a single bar.
+    charts.push(Chart::Heatmap(Heatmap {
+        frame: Frame::default(),
+        x: axis("x", AxisScale::Log, Unit::UsdPerHour),
+        y: axis("y", AxisScale::Linear, Unit::Ratio),
+        xs: vec![2.0],
+        ys: vec![1.0],
+        z: vec![vec![0.5]],
+        contour: 1.0,
+        contour_label: "c".into(),
+        marker: None,
+    }));
+    for chart in &charts {
+        assert!(render_rgb(chart, small()).is_ok(), "{chart:?}");
+        assert!(render_svg_string(chart, small()).is_ok(), "{chart:?}");
+    }
+}
+
+#[test]
+fn tiny_and_odd_canvases_render() {
+    for canvas in [
+        Canvas { width: 200, height: 200 },
+        Canvas { width: 2000, height: 200 },
+        Canvas { width: 200, height: 1200 },
+    ] {
+        for chart in all_charts().iter().chain(&empty_charts()) {
+            assert!(render_rgb(chart, canvas).is_ok(), "{canvas:?} {chart:?}");
+        }
+    }
+}
+
+#[test]
+fn long_text_is_fitted_not_overflowing() {
+    let long = "A very long title that goes on and on about accelerators ".repeat(6);
+    let mut chart = line_chart(vec![(1.0, 10.0), (2.0, 20.0)]);
+    if let Chart::Line(c) = &mut chart {
+        c.frame.title = long.clone();
+        c.frame.subtitle = long.clone();
+        c.frame.notes = vec![long.clone(); 8];
+        c.series[0].name = long;
+    }
+    assert!(render_rgb(&chart, Canvas::default()).is_ok());
+}
+
+#[test]
+fn invalid_canvas_is_an_error() {
+    let chart = line_chart(vec![]);
+    for (w, h) in [(0, 0), (10, 1000), (100_000, 100_000)] {
+        let err = render_rgb(&chart, Canvas { width: w, height: h });
+        assert!(matches!(err, Err(ChartError::InvalidCanvas { .. })));
+    }
+}
+
+#[test]
+fn scaled_canvas_doubles_sizes() {
+    let c = Canvas::scaled(2.0);
+    assert_eq!((c.width, c.height), (3200, 2000));
+    assert!((c.scale_factor() - 2.0).abs() < 1e-12);
+    assert_eq!(Canvas::scaled(f64::NAN), Canvas::default());
+}
+
+#[test]
+fn files_are_written_atomically() {
+    let dir = std::env::temp_dir().join(format!("chart-test-{}", std::process::id()));
+    let _ = fs::create_dir_all(&dir);
+    let chart = all_charts().remove(2);
+    let png = dir.join("bars.png");
+    let svg = dir.join("bars.svg");
+    assert!(render(&chart, small(), Format::Png, &png).is_ok());
+    assert!(render(&chart, small(), Format::Svg, &svg).is_ok());
+    let bytes = fs::read(&png).unwrap_or_default();
+    assert!(bytes.starts_with(b"\x89PNG"), "not a PNG");
+    let text = fs::read_to_string(&svg).unwrap_or_default();
+    assert!(text.starts_with("<svg"));
+    // Only the two outputs remain: no temp files.
+    let names: Vec<String> = fs::read_dir(&dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(names.len(), 2, "{names:?}");
+    // A missing folder is an error, and leaves nothing behind.
+    let missing = dir.join("no-such-dir").join("x.png");
+    assert!(render(&chart, small(), Format::Png, &missing).is_err());
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn errors_display_and_chain() {
+    let e = ChartError::Io {
+        path: PathBuf::from("out/x.png"),
+        source: std::io::Error::other("disk full"),
+    };
+    assert!(e.to_string().contains("out/x.png"));
+    assert!(std::error::Error::source(&e).is_some());
+    let e = ChartError::InvalidCanvas { width: 1, height: 2 };
+    assert!(e.to_string().contains("1x2"));
+}
