@@ -246,10 +246,7 @@ pub fn build(cfg: &Config) -> ReportData {
             chart: line_chart(
                 frame(
                     "Inference cost vs utilization".into(),
-                    format!(
-                        "{sub} · batch {}; measured throughput where a benchmark exists",
-                        short(v[w.batch.0])
-                    ),
+                    format!("{sub} · batch {}, measured throughput where benchmarked", short(v[w.batch.0])),
                     notes_of(&util.skipped),
                 ),
                 axis(
@@ -645,6 +642,17 @@ fn headline_notes(cfg: &Config, ttab: Option<&WorkloadTable>, itab: Option<&Work
     notes
 }
 
+/// True when the accelerator's price on the config's basis is listed as an estimate.
+fn price_is_estimate(cfg: &Config, id: &str) -> bool {
+    let Some(a) = cfg.accelerator(id) else { return false };
+    let p = match cfg.economics.basis {
+        crate::config::Basis::OnDemand => a.cloud.as_ref().and_then(|c| c.on_demand),
+        crate::config::Basis::Committed => a.cloud.as_ref().and_then(|c| c.committed),
+        crate::config::Basis::Owned => a.owned.as_ref().map(|o| o.chip_usd),
+    };
+    p.is_some_and(|p| cfg.params.info(p).estimate)
+}
+
 /// 3 significant digits with k / M / B, as the chart axes write them.
 fn count(x: f64) -> String {
     crate::chart::format_value(x, &Unit::Count)
@@ -679,6 +687,9 @@ fn findings(cfg: &Config, tables: &[WorkloadTable], ref_label: &str, tornado: Op
             label_id(cfg, &best.accelerator),
             metric(best)
         );
+        if price_is_estimate(cfg, &best.accelerator) {
+            s.push_str(" (its chip-hour price is an estimate: see Prices used)");
+        }
         if let Some(r) = best.ratio_to_reference
             && best.accelerator != t.reference
         {
@@ -688,10 +699,29 @@ fn findings(cfg: &Config, tables: &[WorkloadTable], ref_label: &str, tornado: Op
             }
         }
         s.push('.');
+        let per_family: Vec<String> = Family::ALL
+            .iter()
+            .filter_map(|f| {
+                let r = t
+                    .rows
+                    .iter()
+                    .filter(|r| r.family == *f)
+                    .min_by(|a, b| a.figures.metric().total_cmp(&b.figures.metric()))?;
+                Some(format!(
+                    "{} {} {}x",
+                    f.name(),
+                    label_id(cfg, &r.accelerator),
+                    num(r.ratio_to_reference?, 2)
+                ))
+            })
+            .collect();
+        if per_family.len() > 1 {
+            s.push_str(&format!(" Best of each family: {}.", per_family.join(", ")));
+        }
         let close: Vec<String> = t
             .rows
             .iter()
-            .filter(|r| r.accelerator != t.reference && r.ratio_to_reference.is_some_and(|x| (0.8..=1.25).contains(&x)))
+            .filter(|r| r.accelerator != t.reference && r.ratio_to_reference.is_some_and(|x| (0.9..=1.1).contains(&x)))
             .filter_map(|r| {
                 let be = r.break_even_usd_per_chip_hour?;
                 let price = match r.figures {
