@@ -38,6 +38,17 @@ fn model(c: &mut Criterion) {
     c.bench_function("compare tables, point values (all workloads x accelerators)", |b| {
         b.iter(|| evaluate::compare(&cfg, black_box(&accs), &v))
     });
+    c.bench_function("Monte Carlo: draw 2000 samples of every ranged input", |b| {
+        b.iter(|| sample_values(&cfg.params, 2000, 42))
+    });
+    let mut one = cfg.clone();
+    one.report.samples = 1;
+    c.bench_function("report data (all charts' numbers), 1 sample", |b| {
+        b.iter(|| accel_cost::report::build(black_box(&one)))
+    });
+    c.bench_function("report data (all charts' numbers), 2000 samples", |b| {
+        b.iter(|| accel_cost::report::build(black_box(&cfg)))
+    });
     c.bench_function("Monte Carlo 2000 samples: draw + bands on all tables", |b| {
         b.iter(|| {
             let samples = sample_values(&cfg.params, 2000, 42);
@@ -72,6 +83,16 @@ fn process(c: &mut Criterion) {
         b.iter(|| {
             Command::new(exe)
                 .args(["report", "-o"])
+                .arg(&out)
+                .current_dir(root)
+                .output()
+                .map(|o| o.status.success())
+        })
+    });
+    g.bench_function("accel-cost report, Monte Carlo off (samples=1)", |b| {
+        b.iter(|| {
+            Command::new(exe)
+                .args(["report", "--set", "report.monte_carlo.samples=1", "-o"])
                 .arg(&out)
                 .current_dir(root)
                 .output()
