@@ -309,6 +309,8 @@ pub struct Report {
     pub tornado_accelerator: Option<String>,
     /// Years for GPU price-performance to double (trend line of the price-performance chart).
     pub price_performance_doubling_years: f64,
+    /// Largest replica the inference curves draw (a scale-up domain); larger points are named.
+    pub max_chips_per_replica: u64,
 }
 
 /// A loaded, merged and validated config.

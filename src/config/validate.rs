@@ -1053,6 +1053,7 @@ fn report(node: Option<&Node>, ctx: &mut Ctx) -> (Report, Vec<(String, Origin)>)
     let fleet_budget_usd = plain(&mut r, "fleet_budget_usd", 1e9, ctx);
     // Epoch AI, "Trends in GPU price-performance": ML GPUs double every 2.07 years.
     let doubling = plain(&mut r, "price_performance_doubling_years", 2.07, ctx);
+    let max_chips_per_replica = r.int_opt("max_chips_per_replica", 1, 1_000_000, ctx).unwrap_or(64) as u64;
     let (mut params_range, mut tpp, mut batch_range) = ((1.0, 2000.0), 20.0, (1.0, 512.0));
     if let Some(mut s) = r.sub("training_sweep", "report.training_sweep", ctx) {
         params_range = pair(&mut s, "params_b", params_range, ctx);
@@ -1085,6 +1086,7 @@ fn report(node: Option<&Node>, ctx: &mut Ctx) -> (Report, Vec<(String, Origin)>)
             seed,
             tornado_accelerator,
             price_performance_doubling_years: doubling,
+            max_chips_per_replica,
         },
         refs,
     )

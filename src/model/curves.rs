@@ -103,12 +103,22 @@ pub fn inference_batch_sweep(
     for acc in accs {
         match inference::inputs(cfg, w, acc, v, false, &mut ()) {
             Ok(base) => {
-                let figs: Vec<InferenceFigures> = xs
+                // A replica larger than the scale-up limit is not a real deployment: such
+                // points are left out and named.
+                let max = cfg.report.max_chips_per_replica;
+                let (fit, figs): (Vec<f64>, Vec<InferenceFigures>) = xs
                     .iter()
-                    .map(|&b| inference::figures(&InferenceInputs { batch: b, ..base }, &mut ()))
-                    .collect();
-                let pts = xs.iter().zip(&figs).map(|(b, f)| (*b, f.usd_per_m_output_tokens)).collect();
-                out.push((curve(acc, pts), figs));
+                    .map(|&b| (b, inference::figures(&InferenceInputs { batch: b, ..base }, &mut ())))
+                    .filter(|(_, f)| f.chips_per_replica <= max)
+                    .unzip();
+                if fit.len() < xs.len() {
+                    let first = xs.iter().find(|x| !fit.contains(x)).copied().unwrap_or(hi);
+                    skipped.push(skip(acc, format!("from batch {first}: a replica would need more than {max} chips")));
+                }
+                if !fit.is_empty() {
+                    let pts = fit.iter().zip(&figs).map(|(b, f)| (*b, f.usd_per_m_output_tokens)).collect();
+                    out.push((curve(acc, pts), figs));
+                }
             }
             Err(s) => skipped.push(skip(acc, s)),
         }
@@ -329,9 +339,10 @@ pub fn bands(base: &Curves, samples: &[Vec<f64>], f: impl Fn(&[f64]) -> Curves +
             let cs = f(v);
             for (c, curve) in base.curves.iter().enumerate() {
                 if let Some(sc) = cs.curves.iter().find(|x| x.accelerator == curve.accelerator) {
-                    for (k, (_, y)) in sc.points.iter().enumerate() {
-                        if let Some(slot) = ys[c].get_mut(k) {
-                            slot.push(*y);
+                    // Match points by x: a sample may leave out points the base curve has.
+                    for (x, y) in &sc.points {
+                        if let Some(k) = curve.points.iter().position(|(bx, _)| bx == x) {
+                            ys[c][k].push(*y);
                         }
                     }
                 }

@@ -210,3 +210,39 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn bands_contain_the_base_curve_and_collapse_without_ranges() {
+    use super::curves;
+    use super::uncertainty::sample_values;
+    let cfg = starter();
+    let v = cfg.params.base_values();
+    let accs: Vec<_> = cfg.accelerators.iter().collect();
+    let w = &cfg.training[0];
+    let base = curves::training_vs_params(&cfg, w, &accs, &v);
+    let samples = sample_values(&cfg.params, 300, 9);
+    let bands = curves::bands(&base, &samples, |s| curves::training_vs_params(&cfg, w, &accs, s));
+    for (c, b) in base.curves.iter().zip(&bands) {
+        let b = b
+            .as_ref()
+            .unwrap_or_else(|| panic!("{} has ranged inputs but no band", c.accelerator));
+        for ((x, y), (bx, lo, hi)) in c.points.iter().zip(b) {
+            assert_eq!(x, bx);
+            assert!(lo <= y && y <= hi, "{}: {lo} <= {y} <= {hi}", c.accelerator);
+            assert!(hi > lo, "a ranged curve has a band of width zero");
+        }
+    }
+    // Every draw at base values: no spread, so no band is drawn.
+    let flat = vec![v.clone(); 50];
+    let none = curves::bands(&base, &flat, |s| curves::training_vs_params(&cfg, w, &accs, s));
+    assert!(none.iter().all(Option::is_none));
+    // And table bands are P10 = P50 = P90 = the point figure.
+    let mut t = super::evaluate::table(&cfg, super::evaluate::Workload::Training(w), &accs, &v);
+    super::evaluate::add_bands(&cfg, &mut t, &flat);
+    for r in &t.rows {
+        for ((name, x), (bname, b)) in r.figures.named().iter().zip(&r.bands) {
+            assert_eq!(name, bname);
+            assert_eq!((b.p10, b.p50, b.p90), (*x, *x, *x), "{name}");
+        }
+    }
+}

@@ -67,7 +67,7 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
     let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
     let w = pos - lo as f64;
-    sorted[lo] * (1.0 - w) + sorted[hi] * w
+    sorted[lo] + (sorted[hi] - sorted[lo]) * w
 }
 
 /// The `q`-quantile of unsorted values, as [`quantile`] would give on them sorted, in linear
@@ -85,7 +85,7 @@ fn select_quantile(xs: &mut [f64], q: f64) -> f64 {
         return a;
     }
     let b = right.iter().copied().fold(f64::INFINITY, f64::min);
-    a * (1.0 - w) + b * w
+    a + (b - a) * w
 }
 
 /// P10/P50/P90 of finite samples. `point`, the figure at base values, is kept inside
