@@ -223,31 +223,7 @@ fn calibrate_cmd(cfg: &Config, json: bool) -> Result<(), AppError> {
         b.push(b'\n');
         b
     } else {
-        let mut s = String::from("Calibration: predicted vs reported chip-hours of public training runs\n\n");
-        let _ = writeln!(
-            s,
-            "{:<14} {:<10} {:>14} {:>14} {:>8} {:>12} {:>14}",
-            "run", "chip", "reported", "predicted", "error", "implied MFU", "configured MFU"
-        );
-        for r in &rep.runs {
-            let _ = writeln!(
-                s,
-                "{:<14} {:<10} {:>14} {:>14} {:>7.1}% {:>11.1}% {:>13.1}%",
-                r.id,
-                r.accelerator,
-                num(r.reported_chip_hours, 4),
-                num(r.predicted_chip_hours, 4),
-                r.error_pct,
-                r.implied_mfu * 100.0,
-                r.configured_mfu * 100.0
-            );
-        }
-        if let Some(m) = rep.median_abs_error_pct {
-            let _ = writeln!(s, "\nmedian absolute error: {m:.1}%");
-        }
-        for k in &rep.skipped {
-            let _ = writeln!(s, "skipped: {}", k.reason);
-        }
+        let mut s = export::table::text(&export::calibration_grid(&rep));
         if !rep.measured.is_empty() {
             let _ = writeln!(
                 s,

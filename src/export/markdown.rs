@@ -1,6 +1,6 @@
 //! GitHub-flavoured Markdown tables, ready to paste into a report.
 
-use super::{CompareView, Exporter, grid};
+use super::{CompareView, Exporter, Grid, grid};
 
 pub struct MarkdownExporter;
 
@@ -17,21 +17,21 @@ impl Exporter for MarkdownExporter {
 
 /// One workload's table in Markdown (also used by report.md).
 pub fn markdown_table(view: &CompareView<'_>, t: &crate::model::evaluate::WorkloadTable) -> String {
-    let g = grid(view, t);
+    md(&grid(view, t))
+}
+
+/// A grid as a Markdown table under a `###` heading; a row marked `*` has its name in bold.
+pub fn md(g: &Grid) -> String {
     let esc = |s: &str| s.replace('|', "\\|");
     let mut out = format!("### {}\n\n", esc(&g.title));
     out.push_str(&format!(
         "| {} |\n",
         g.headers.iter().map(|h| esc(h)).collect::<Vec<_>>().join(" | ")
     ));
-    out.push_str(&format!(
-        "|{}\n",
-        g.headers
-            .iter()
-            .enumerate()
-            .map(|(k, _)| if k < 2 { " --- |" } else { " ---: |" })
-            .collect::<String>()
-    ));
+    let align: String = (0..g.headers.len())
+        .map(|k| if k < g.left_cols { " --- |" } else { " ---: |" })
+        .collect();
+    out.push_str(&format!("|{align}\n"));
     for r in &g.rows {
         let cells: Vec<String> = r
             .iter()

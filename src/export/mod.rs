@@ -5,7 +5,7 @@ mod csv;
 pub use csv::field as csv_field;
 mod json;
 pub mod markdown;
-mod table;
+pub mod table;
 
 use crate::cli::TableFormat;
 use crate::config::{Basis, Config};
@@ -37,7 +37,9 @@ pub fn exporter(format: TableFormat) -> Box<dyn Exporter> {
 /// One workload's table as plain cells, shared by the text, Markdown and CSV exporters.
 pub struct Grid {
     pub title: String,
-    pub headers: Vec<&'static str>,
+    pub headers: Vec<String>,
+    /// How many leading columns are names (left-aligned); the rest are numbers.
+    pub left_cols: usize,
     pub rows: Vec<Vec<String>>,
     pub notes: Vec<String>,
 }
@@ -128,6 +130,8 @@ pub fn grid(view: &CompareView<'_>, t: &WorkloadTable) -> Grid {
         Kind::Inference => "inference",
     };
     Grid {
+        headers: headers.into_iter().map(String::from).collect(),
+        left_cols: 2,
         title: format!(
             "{} — {} ({kind}, basis {}, reference {})",
             t.id,
@@ -135,8 +139,48 @@ pub fn grid(view: &CompareView<'_>, t: &WorkloadTable) -> Grid {
             view.basis.name(),
             t.reference
         ),
-        headers,
         rows,
         notes: t.skipped.iter().map(|s| format!("skipped: {}", s.reason)).collect(),
+    }
+}
+
+/// The calibration runs as a grid (for `calibrate` and report.md).
+pub fn calibration_grid(rep: &crate::model::calibrate::CalibrationReport) -> Grid {
+    Grid {
+        title: "Calibration: predicted vs reported chip-hours of public training runs".into(),
+        headers: [
+            "run",
+            "chip",
+            "reported chip-hours",
+            "predicted",
+            "error",
+            "implied MFU",
+            "configured MFU",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect(),
+        left_cols: 2,
+        rows: rep
+            .runs
+            .iter()
+            .map(|r| {
+                vec![
+                    r.id.clone(),
+                    r.accelerator.clone(),
+                    num(r.reported_chip_hours, 4),
+                    num(r.predicted_chip_hours, 4),
+                    format!("{:+.1}%", r.error_pct),
+                    format!("{:.1}%", r.implied_mfu * 100.0),
+                    format!("{:.1}%", r.configured_mfu * 100.0),
+                ]
+            })
+            .collect(),
+        notes: rep
+            .median_abs_error_pct
+            .map(|m| format!("median absolute error: {m:.1}%"))
+            .into_iter()
+            .chain(rep.skipped.iter().map(|k| format!("skipped: {}", k.reason)))
+            .collect(),
     }
 }

@@ -1,6 +1,6 @@
 //! Aligned plain-text tables for the terminal.
 
-use super::{CompareView, Exporter, grid};
+use super::{CompareView, Exporter, Grid, grid};
 
 pub struct TableExporter;
 
@@ -8,41 +8,44 @@ impl Exporter for TableExporter {
     fn export(&self, view: &CompareView<'_>) -> Vec<u8> {
         let mut out = String::new();
         for t in view.tables {
-            let g = grid(view, t);
-            let mut widths: Vec<usize> = g.headers.iter().map(|h| h.chars().count()).collect();
-            for r in &g.rows {
-                for (w, c) in widths.iter_mut().zip(r) {
-                    *w = (*w).max(c.chars().count());
-                }
-            }
-            out.push_str(&g.title);
-            out.push('\n');
-            let line = |cells: Vec<&str>| {
-                let mut s = String::new();
-                for (k, (c, w)) in cells.iter().zip(&widths).enumerate() {
-                    let pad = w - c.chars().count();
-                    // first two columns (mark, id) left-aligned, numbers right-aligned
-                    if k < 2 {
-                        s.push_str(c);
-                        s.push_str(&" ".repeat(pad));
-                    } else {
-                        s.push_str(&" ".repeat(pad));
-                        s.push_str(c);
-                    }
-                    s.push_str("  ");
-                }
-                s.trim_end().to_string() + "\n"
-            };
-            out.push_str(&line(g.headers.clone()));
-            for r in &g.rows {
-                out.push_str(&line(r.iter().map(String::as_str).collect()));
-            }
-            for n in &g.notes {
-                out.push_str(&format!("  {n}\n"));
-            }
+            out.push_str(&text(&grid(view, t)));
             out.push('\n');
         }
         out.push_str("* cheapest per workload; x ref = cost relative to the reference; break-even = chip-hour price at which it costs what the reference does\n");
         out.into_bytes()
     }
+}
+
+/// A grid as aligned text: the first `left_cols` columns left-aligned, numbers right-aligned.
+pub fn text(g: &Grid) -> String {
+    let mut widths: Vec<usize> = g.headers.iter().map(|h| h.chars().count()).collect();
+    for r in &g.rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut s = String::new();
+        for (k, (c, w)) in cells.iter().zip(&widths).enumerate() {
+            let pad = " ".repeat(w - c.chars().count());
+            if k < g.left_cols {
+                s.push_str(c);
+                s.push_str(&pad);
+            } else {
+                s.push_str(&pad);
+                s.push_str(c);
+            }
+            s.push_str("  ");
+        }
+        s.trim_end().to_string() + "\n"
+    };
+    let mut out = format!("{}\n", g.title);
+    out.push_str(&line(&g.headers));
+    for r in &g.rows {
+        out.push_str(&line(r));
+    }
+    for n in &g.notes {
+        out.push_str(&format!("  {n}\n"));
+    }
+    out
 }

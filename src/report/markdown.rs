@@ -95,24 +95,9 @@ pub fn report_md(cfg: &Config, data: &ReportData, image_ext: &str) -> String {
     let _ = writeln!(s, "## Calibration against public training runs\n");
     let _ = writeln!(
         s,
-        "| run | chip | reported chip-hours | predicted | error | implied MFU | configured MFU |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |"
+        "{}",
+        crate::export::markdown::md(&crate::export::calibration_grid(&data.calibration))
     );
-    for r in &data.calibration.runs {
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {} | {:+.1}% | {:.1}% | {:.1}% |",
-            r.id,
-            r.accelerator,
-            num(r.reported_chip_hours, 4),
-            num(r.predicted_chip_hours, 4),
-            r.error_pct,
-            r.implied_mfu * 100.0,
-            r.configured_mfu * 100.0
-        );
-    }
-    if let Some(m) = data.calibration.median_abs_error_pct {
-        let _ = writeln!(s, "\nMedian absolute error: {m:.1}%.");
-    }
     let _ = writeln!(s, "\n## Sources\n");
     for src in cfg.sources() {
         let _ = writeln!(s, "- {src}");
