@@ -311,6 +311,9 @@ pub struct Report {
     pub price_performance_doubling_years: f64,
     /// Largest replica the inference curves draw (a scale-up domain); larger points are named.
     pub max_chips_per_replica: u64,
+    /// Whether `[[measured]]` throughput replaces the roofline (MODEL.md; default true). False
+    /// puts every chip on the roofline, for a like-for-like comparison.
+    pub use_measured: bool,
 }
 
 /// A loaded, merged and validated config.

@@ -1054,6 +1054,18 @@ fn report(node: Option<&Node>, ctx: &mut Ctx) -> (Report, Vec<(String, Origin)>)
     // Epoch AI, "Trends in GPU price-performance": ML GPUs double every 2.07 years.
     let doubling = plain(&mut r, "price_performance_doubling_years", 2.07, ctx);
     let max_chips_per_replica = r.int_opt("max_chips_per_replica", 1, 1_000_000, ctx).unwrap_or(64) as u64;
+    let use_measured = match r.node("use_measured") {
+        None => true,
+        Some(Node { value: Value::Bool(b), .. }) => *b,
+        Some(n) => {
+            ctx.diags.err(
+                &n.origin,
+                format!("`use_measured` in [report] must be true or false, found {}", n.value.type_name()),
+                "e.g. use_measured = false",
+            );
+            true
+        }
+    };
     let (mut params_range, mut tpp, mut batch_range) = ((1.0, 2000.0), 20.0, (1.0, 512.0));
     if let Some(mut s) = r.sub("training_sweep", "report.training_sweep", ctx) {
         params_range = pair(&mut s, "params_b", params_range, ctx);
@@ -1087,6 +1099,7 @@ fn report(node: Option<&Node>, ctx: &mut Ctx) -> (Report, Vec<(String, Origin)>)
             tornado_accelerator,
             price_performance_doubling_years: doubling,
             max_chips_per_replica,
+            use_measured,
         },
         refs,
     )

@@ -69,6 +69,7 @@ pub fn grid(view: &CompareView<'_>, t: &WorkloadTable) -> Grid {
             "min chips",
             "x ref",
             "break-even USD/chip-h",
+            "break-even efficiency",
         ],
         Kind::Inference => vec![
             "",
@@ -83,6 +84,7 @@ pub fn grid(view: &CompareView<'_>, t: &WorkloadTable) -> Grid {
             "USD/M all",
             "x ref",
             "break-even USD/chip-h",
+            "break-even efficiency",
         ],
     };
     let rows = t
@@ -91,6 +93,7 @@ pub fn grid(view: &CompareView<'_>, t: &WorkloadTable) -> Grid {
         .map(|r| {
             let mark = if r.cheapest { "*" } else { "" }.to_string();
             let be = r.break_even_usd_per_chip_hour.map_or("–".into(), |b| num(b, 3));
+            let be_eff = r.break_even_efficiency.map_or("–".into(), |e| format!("{}x", num(e, 3)));
             match r.figures {
                 Figures::Training(f) => vec![
                     mark,
@@ -103,6 +106,7 @@ pub fn grid(view: &CompareView<'_>, t: &WorkloadTable) -> Grid {
                     format!("{}{}", f.min_chips, if f.feasible { "" } else { " (infeasible)" }),
                     ratio(r.ratio_to_reference),
                     be,
+                    be_eff,
                 ],
                 Figures::Inference(f) => vec![
                     mark,
@@ -121,6 +125,7 @@ pub fn grid(view: &CompareView<'_>, t: &WorkloadTable) -> Grid {
                     num(f.usd_per_m_tokens, 3),
                     ratio(r.ratio_to_reference),
                     be,
+                    be_eff,
                 ],
             }
         })

@@ -176,7 +176,7 @@ pub fn inference_vs_utilization(cfg: &Config, w: &Inference, accs: &[&Accelerato
         skipped: Vec::new(),
     };
     for acc in accs {
-        match inference::inputs(cfg, w, acc, v, true, &mut ()) {
+        match inference::inputs(cfg, w, acc, v, cfg.report.use_measured, &mut ()) {
             Ok(base) => {
                 let pts = xs
                     .iter()
@@ -302,7 +302,7 @@ pub fn fleet(cfg: &Config, w: Option<&Inference>, accs: &[&Accelerator], v: &[f6
             _ => None,
         };
         let output_tokens_per_day = w.and_then(|w| {
-            inference::inputs(cfg, w, acc, v, true, &mut ())
+            inference::inputs(cfg, w, acc, v, cfg.report.use_measured, &mut ())
                 .ok()
                 .map(|i| chips * inference::figures(&i, &mut ()).output_tokens_per_s_per_chip * 86_400.0 * i.utilization)
         });

@@ -248,9 +248,10 @@ pub fn inputs(
     })
 }
 
-/// Inference figures for one workload on one accelerator (measured figures used where given).
+/// Inference figures for one workload on one accelerator (measured figures used where given,
+/// unless `report.use_measured = false`).
 pub fn estimate(cfg: &Config, w: &Inference, acc: &Accelerator, v: &[f64], t: &mut impl Trace) -> Result<InferenceFigures, Skip> {
-    inputs(cfg, w, acc, v, true, t).map(|i| figures(&i, t))
+    inputs(cfg, w, acc, v, cfg.report.use_measured, t).map(|i| figures(&i, t))
 }
 
 #[cfg(test)]

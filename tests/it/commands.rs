@@ -295,3 +295,25 @@ fn shipped_estimates_keep_p10_below_base_below_p90() {
         }
     }
 }
+
+#[test]
+fn use_measured_false_puts_every_chip_on_the_roofline() {
+    let with = json(&["estimate", "--workload", "chat-70b", "--accelerator", "h100-sxm", "--json"]);
+    let without = json(&[
+        "estimate",
+        "--workload",
+        "chat-70b",
+        "--accelerator",
+        "h100-sxm",
+        "--json",
+        "--set",
+        "report.use_measured=false",
+    ]);
+    assert_eq!(with["results"][0]["measured"], true);
+    assert_eq!(without["results"][0]["measured"], false);
+    let (m, r) = (
+        with["results"][0]["output_tokens_per_s_per_chip"].as_f64().unwrap_or(0.0),
+        without["results"][0]["output_tokens_per_s_per_chip"].as_f64().unwrap_or(0.0),
+    );
+    assert!(m > r && r > 0.0, "measured {m} vs roofline {r}");
+}
