@@ -139,6 +139,12 @@ fn compare(cfg: &Config, workload: Option<&str>, format: TableFormat) -> Result<
         Some(id) => vec![find_workload(cfg, id)?],
         None => Workload::all(cfg),
     };
+    if workloads.is_empty() {
+        return Err(AppError::usage(
+            "no [[training]] or [[inference]] workloads are loaded",
+            "add a workloads file to --config; `accel-cost init DIR` writes an example",
+        ));
+    }
     let accs: Vec<&config::Accelerator> = cfg.accelerators.iter().collect();
     let tables = tables(cfg, &workloads, &accs);
     warn_skips(cfg, &tables);

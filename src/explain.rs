@@ -43,6 +43,14 @@ impl Trace for Recorder {
         }
     }
     fn derived(&mut self, label: &str, formula: &str, value: f64, unit: &str) {
+        // A step the model needs twice (chip power for price and for energy) is shown once.
+        let seen = self
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::Derived { label: l, value: v, .. } if l == label && *v == value));
+        if seen {
+            return;
+        }
         self.events.push(Event::Derived {
             label: label.into(),
             formula: formula.into(),

@@ -119,11 +119,15 @@ pub fn build(cfg: &Config) -> ReportData {
     // summary.json use every draw.
     let curve_samples = &samples[..samples.len().min(CURVE_BAND_SAMPLES)];
     let band_note = if any_range {
-        format!(
-            "Shaded: P10–P90 over every ranged input ({} of the {} Monte Carlo draws; tables use all)",
-            curve_samples.len(),
-            samples.len()
-        )
+        if curve_samples.len() < samples.len() {
+            format!(
+                "Shaded: P10–P90 over every ranged input ({} of the {} Monte Carlo draws; tables use all)",
+                curve_samples.len(),
+                samples.len()
+            )
+        } else {
+            format!("Shaded: P10–P90 over every ranged input ({} Monte Carlo draws)", samples.len())
+        }
     } else {
         String::new()
     };
