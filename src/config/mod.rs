@@ -34,12 +34,7 @@ pub fn load(paths: &[PathBuf], sets: &[String]) -> Result<Config, Vec<Diag>> {
     let parts = validate::validate(&root, &mut ctx);
     if let Some(p) = &parts {
         for a in &p.accelerators {
-            let missing = match p.economics.basis {
-                Basis::OnDemand => a.cloud.as_ref().and_then(|c| c.on_demand).is_none(),
-                Basis::Committed => a.cloud.as_ref().and_then(|c| c.committed).is_none(),
-                Basis::Owned => a.owned.is_none(),
-            };
-            if missing {
+            if a.price_param(p.economics.basis).is_none() {
                 let key = match p.economics.basis {
                     Basis::Owned => "[accelerator.owned] chip_usd".to_string(),
                     b => format!("cloud.{}_usd_per_chip_hour", b.name()),

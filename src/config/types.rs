@@ -225,6 +225,16 @@ pub struct Accelerator {
 }
 
 impl Accelerator {
+    /// The config number that sets this chip's price on `basis`: the cloud price, or the chip
+    /// price when owned (the rest of an owned price is economics). `None`: no price there.
+    pub fn price_param(&self, basis: Basis) -> Option<Param> {
+        match basis {
+            Basis::OnDemand => self.cloud.as_ref().and_then(|c| c.on_demand),
+            Basis::Committed => self.cloud.as_ref().and_then(|c| c.committed),
+            Basis::Owned => self.owned.as_ref().map(|o| o.chip_usd),
+        }
+    }
+
     pub fn tflops(&self, p: Precision) -> Option<Param> {
         self.dense_tflops.iter().find(|(q, _)| *q == p).map(|(_, v)| *v)
     }

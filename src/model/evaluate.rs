@@ -90,6 +90,14 @@ impl Figures {
         }
     }
 
+    /// The chip-hour price the figures were computed at.
+    pub fn usd_per_chip_hour(&self) -> f64 {
+        match self {
+            Figures::Training(f) => f.usd_per_chip_hour,
+            Figures::Inference(f) => f.usd_per_chip_hour,
+        }
+    }
+
     /// Every numeric figure by its JSON name (the ones that get P10/P90 keys).
     pub fn named(&self) -> Vec<(&'static str, f64)> {
         let (arr, n) = self.named_array();
@@ -196,10 +204,7 @@ pub fn table(cfg: &Config, w: Workload<'_>, accelerators: &[&Accelerator], v: &[
                     ratio_to_reference: ratio,
                     cheapest: false,
                     break_even_usd_per_chip_hour: be.map(|r| {
-                        let price = match figures {
-                            Figures::Training(f) => f.usd_per_chip_hour,
-                            Figures::Inference(f) => f.usd_per_chip_hour,
-                        };
+                        let price = figures.usd_per_chip_hour();
                         price * r / metric
                     }),
                     break_even_efficiency: be.map(|r| metric / r),

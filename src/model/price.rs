@@ -114,12 +114,7 @@ pub fn usd_per_chip_hour(econ: &Economics, acc: &Accelerator, basis: Basis, v: &
     match basis {
         Basis::Owned => owned(econ, acc, v, t).map(|b| b.total()),
         Basis::OnDemand | Basis::Committed => {
-            let cloud = acc.cloud.as_ref();
-            let p = match basis {
-                Basis::OnDemand => cloud.and_then(|c| c.on_demand),
-                _ => cloud.and_then(|c| c.committed),
-            };
-            let p = p.ok_or(Skip::NoPrice(basis))?;
+            let p = acc.price_param(basis).ok_or(Skip::NoPrice(basis))?;
             let label = if basis == Basis::OnDemand {
                 "on-demand price"
             } else {

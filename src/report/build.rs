@@ -539,10 +539,7 @@ pub fn build(cfg: &Config) -> ReportData {
         if let Some(row) = ttab.and_then(|t| t.rows.iter().find(|r| r.accelerator == a.id))
             && let Some(ratio) = row.ratio_to_reference
         {
-            let price = match row.figures {
-                evaluate::Figures::Training(f) => f.usd_per_chip_hour,
-                evaluate::Figures::Inference(f) => f.usd_per_chip_hour,
-            };
+            let price = row.figures.usd_per_chip_hour();
             let m = sensitivity::break_even_map(&w.id, &a.id, &r.id, price, ratio);
             charts.push(ChartFile {
                 stem: "break-even-map",
@@ -648,13 +645,9 @@ fn headline_notes(cfg: &Config, ttab: Option<&WorkloadTable>, itab: Option<&Work
 
 /// True when the accelerator's price on the config's basis is listed as an estimate.
 fn price_is_estimate(cfg: &Config, id: &str) -> bool {
-    let Some(a) = cfg.accelerator(id) else { return false };
-    let p = match cfg.economics.basis {
-        crate::config::Basis::OnDemand => a.cloud.as_ref().and_then(|c| c.on_demand),
-        crate::config::Basis::Committed => a.cloud.as_ref().and_then(|c| c.committed),
-        crate::config::Basis::Owned => a.owned.as_ref().map(|o| o.chip_usd),
-    };
-    p.is_some_and(|p| cfg.params.info(p).estimate)
+    cfg.accelerator(id)
+        .and_then(|a| a.price_param(cfg.economics.basis))
+        .is_some_and(|p| cfg.params.info(p).estimate)
 }
 
 /// 3 significant digits with k / M / B, as the chart axes write them.
@@ -728,10 +721,7 @@ fn findings(cfg: &Config, tables: &[WorkloadTable], ref_label: &str, tornado: Op
             .filter(|r| r.accelerator != t.reference && r.ratio_to_reference.is_some_and(|x| (0.9..=1.1).contains(&x)))
             .filter_map(|r| {
                 let be = r.break_even_usd_per_chip_hour?;
-                let price = match r.figures {
-                    evaluate::Figures::Training(f) => f.usd_per_chip_hour,
-                    evaluate::Figures::Inference(f) => f.usd_per_chip_hour,
-                };
+                let price = r.figures.usd_per_chip_hour();
                 Some(format!(
                     "{} breaks even with {ref_label} at ${}/chip-hour (now ${})",
                     label_id(cfg, &r.accelerator),

@@ -66,21 +66,13 @@ pub fn report_md(cfg: &Config, data: &ReportData, image_ext: &str) -> String {
     let v = cfg.params.base_values();
     for id in &cfg.report.accelerators {
         let Some(a) = cfg.accelerator(id) else { continue };
-        let (param, offer, as_of) = match (cfg.economics.basis, &a.cloud) {
-            (crate::config::Basis::Owned, _) => (None, "owned (TCO)".to_string(), a.owned.as_ref().and_then(|o| o.prov.as_of.clone())),
-            (b, Some(c)) => (
-                if b == crate::config::Basis::OnDemand {
-                    c.on_demand
-                } else {
-                    c.committed
-                },
-                c.instance.clone().unwrap_or_default(),
-                c.prov.as_of.clone(),
-            ),
-            (_, None) => (None, String::new(), None),
+        let (offer, as_of) = match (cfg.economics.basis, &a.cloud) {
+            (crate::config::Basis::Owned, _) => ("owned (TCO)".to_string(), a.owned.as_ref().and_then(|o| o.prov.as_of.clone())),
+            (_, Some(c)) => (c.instance.clone().unwrap_or_default(), c.prov.as_of.clone()),
+            (_, None) => (String::new(), None),
         };
         let price = crate::model::price::usd_per_chip_hour(&cfg.economics, a, cfg.economics.basis, &v, &mut ());
-        let est = param.is_some_and(|p| cfg.params.info(p).estimate);
+        let est = a.price_param(cfg.economics.basis).is_some_and(|p| cfg.params.info(p).estimate);
         let _ = writeln!(
             s,
             "| {} | {} | {} | {} | {} |",
