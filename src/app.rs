@@ -81,10 +81,7 @@ fn find_accelerator<'a>(cfg: &'a Config, id: &str) -> Result<&'a config::Acceler
         let ids: Vec<&str> = cfg.accelerators.iter().map(|a| a.id.as_str()).collect();
         AppError::usage(
             format!("unknown accelerator `{id}`"),
-            match config::diag::did_you_mean(id, ids.iter().copied()) {
-                Some(m) => format!("did you mean `{m}`?"),
-                None => format!("known: {}", ids.join(", ")),
-            },
+            config::diag::suggest(id, ids.iter().copied(), || format!("known: {}", ids.join(", "))),
         )
     })
 }
@@ -94,10 +91,7 @@ fn find_workload<'a>(cfg: &'a Config, id: &str) -> Result<Workload<'a>, AppError
         let ids: Vec<&str> = Workload::all(cfg).iter().map(|w| w.id()).collect();
         AppError::usage(
             format!("unknown workload `{id}`"),
-            match config::diag::did_you_mean(id, ids.iter().copied()) {
-                Some(m) => format!("did you mean `{m}`?"),
-                None => format!("known: {}", ids.join(", ")),
-            },
+            config::diag::suggest(id, ids.iter().copied(), || format!("known: {}", ids.join(", "))),
         )
     })
 }
@@ -148,11 +142,7 @@ fn compare(cfg: &Config, workload: Option<&str>, format: TableFormat) -> Result<
     let accs: Vec<&config::Accelerator> = cfg.accelerators.iter().collect();
     let tables = tables(cfg, &workloads, &accs);
     warn_skips(cfg, &tables);
-    let view = CompareView {
-        cfg,
-        basis: cfg.economics.basis,
-        tables: &tables,
-    };
+    let view = CompareView { cfg, tables: &tables };
     output::stdout(&export::exporter(format).export(&view))?;
     Ok(())
 }
@@ -170,11 +160,7 @@ fn estimate(cfg: &Config, workload: &str, accelerator: Option<&str>, json: bool)
         b.push(b'\n');
         b
     } else {
-        let view = CompareView {
-            cfg,
-            basis: cfg.economics.basis,
-            tables: &tables,
-        };
+        let view = CompareView { cfg, tables: &tables };
         export::exporter(TableFormat::Table).export(&view)
     };
     output::stdout(&bytes)?;

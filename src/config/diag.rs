@@ -100,6 +100,14 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
         .map(|(_, c)| c)
 }
 
+/// The hint for a misspelt word: "did you mean `x`?" when one candidate is close, else `otherwise`.
+pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>, otherwise: impl FnOnce() -> String) -> String {
+    match did_you_mean(word, candidates) {
+        Some(m) => format!("did you mean `{m}`?"),
+        None => otherwise(),
+    }
+}
+
 fn levenshtein(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();

@@ -318,10 +318,7 @@ pub fn apply_set(root: &mut Table, arg: &str) -> Result<(), Diag> {
         match found {
             Some(t) => return set_in(t, rest2, value, &origin, path),
             None => {
-                let hint = match super::diag::did_you_mean(id, ids.iter().map(String::as_str)) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("known ids: {}", ids.join(", ")),
-                };
+                let hint = super::diag::suggest(id, ids.iter().map(String::as_str), || format!("known ids: {}", ids.join(", ")));
                 return Err(Diag::error(
                     origin,
                     format!("unknown key path `{path}`: no {head} with id `{id}`"),

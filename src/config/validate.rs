@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::diag::{Diags, did_you_mean};
+use super::diag::{Diags, did_you_mean, suggest};
 use super::tree::{LIST_KEYS, Node, Origin, Table, Value};
 use super::types::*;
 
@@ -334,20 +334,18 @@ impl<'t> Reader<'t> {
         }
         for e in &self.table.entries {
             if !self.known.contains(&e.key.as_str()) {
-                let hint = match did_you_mean(&e.key, self.known.iter().copied()) {
-                    Some(m) => format!("did you mean `{m}`?"),
-                    None => format!("known keys: {}", self.known.join(", ")),
-                };
+                let hint = suggest(&e.key, self.known.iter().copied(), || {
+                    format!("known keys: {}", self.known.join(", "))
+                });
                 ctx.diags
                     .err(&e.key_origin, format!("unknown key `{}` in {}", e.key, self.what), &hint);
             }
         }
         for (k, origin) in &self.estimates {
             if self.table.get(k).is_none() {
-                let hint = match did_you_mean(k, self.table.entries.iter().map(|e| e.key.as_str())) {
-                    Some(m) => format!("did you mean `{m}`?"),
-                    None => "list keys of this table".to_string(),
-                };
+                let hint = suggest(k, self.table.entries.iter().map(|e| e.key.as_str()), || {
+                    "list keys of this table".to_string()
+                });
                 ctx.diags.err(
                     origin,
                     format!("`estimates` in {} names `{k}`, which this table does not give", self.what),
@@ -472,10 +470,9 @@ fn read_number(n: &Node, key: &str, what: &str, check: Check, ctx: &mut Ctx) -> 
             }
             for e in &t.entries {
                 if !["low", "base", "high"].contains(&e.key.as_str()) {
-                    let hint = match did_you_mean(&e.key, ["low", "base", "high"]) {
-                        Some(m) => format!("did you mean `{m}`?"),
-                        None => "a range has only low, base and high".to_string(),
-                    };
+                    let hint = suggest(&e.key, ["low", "base", "high"], || {
+                        "a range has only low, base and high".to_string()
+                    });
                     ctx.diags
                         .err(&e.key_origin, format!("unknown key `{}` in range `{key}` of {what}", e.key), &hint);
                     ok = false;
@@ -1132,13 +1129,12 @@ pub(super) fn validate(root: &Table, ctx: &mut Ctx) -> Option<ConfigParts> {
     let known: Vec<&str> = LIST_KEYS.iter().copied().chain(["economics", "report"]).collect();
     for e in &root.entries {
         if !known.contains(&e.key.as_str()) {
-            let hint = match did_you_mean(&e.key, known.iter().copied()) {
-                Some(m) => format!("did you mean `{m}`?"),
-                None => format!(
+            let hint = suggest(&e.key, known.iter().copied(), || {
+                format!(
                     "top-level keys: [economics], [report], {}",
                     LIST_KEYS.map(|k| format!("[[{k}]]")).join(", ")
-                ),
-            };
+                )
+            });
             ctx.diags.err(&e.key_origin, format!("unknown top-level key `{}`", e.key), &hint);
         }
     }

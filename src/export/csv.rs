@@ -33,7 +33,7 @@ impl Exporter for CsvExporter {
                 let mut cells = vec![
                     field(&t.id),
                     format!("{:?}", t.kind).to_lowercase(),
-                    view.basis.name().into(),
+                    view.cfg.economics.basis.name().into(),
                     field(&r.accelerator),
                     r.family.name().into(),
                 ];

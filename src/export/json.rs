@@ -86,12 +86,12 @@ pub fn table_json(t: &WorkloadTable, basis: Basis) -> Value {
 /// The JSON of `compare`: `{ basis, reference, as_of, config_hash, workloads: [...] }`.
 pub fn compare_json(view: &CompareView<'_>) -> Value {
     json!({
-        "basis": view.basis.name(),
+        "basis": view.cfg.economics.basis.name(),
         "reference": view.cfg.report.reference,
         "as_of": view.cfg.as_of,
         "config_hash": view.cfg.hash,
         "tool_version": env!("CARGO_PKG_VERSION"),
-        "workloads": view.tables.iter().map(|t| table_json(t, view.basis)).collect::<Vec<_>>(),
+        "workloads": view.tables.iter().map(|t| table_json(t, view.cfg.economics.basis)).collect::<Vec<_>>(),
     })
 }
 

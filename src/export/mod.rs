@@ -8,7 +8,7 @@ pub mod markdown;
 pub mod table;
 
 use crate::cli::TableFormat;
-use crate::config::{Basis, Config};
+use crate::config::Config;
 use crate::fmt::{num, usd};
 use crate::model::evaluate::{Figures, Kind, Row, WorkloadTable};
 
@@ -17,7 +17,6 @@ pub use json::{row_json, table_json};
 /// What every exporter renders.
 pub struct CompareView<'a> {
     pub cfg: &'a Config,
-    pub basis: Basis,
     pub tables: &'a [WorkloadTable],
 }
 
@@ -141,7 +140,7 @@ pub fn grid(view: &CompareView<'_>, t: &WorkloadTable) -> Grid {
             "{} — {} ({kind}, basis {}, reference {})",
             t.id,
             t.name,
-            view.basis.name(),
+            view.cfg.economics.basis.name(),
             t.reference
         ),
         rows,

@@ -42,11 +42,7 @@ pub fn report_md(cfg: &Config, data: &ReportData, image_ext: &str) -> String {
         );
     }
     let _ = writeln!(s, "## Tables\n");
-    let view = CompareView {
-        cfg,
-        basis: cfg.economics.basis,
-        tables: &data.tables,
-    };
+    let view = CompareView { cfg, tables: &data.tables };
     for t in &data.tables {
         let _ = writeln!(s, "{}", markdown_table(&view, t));
     }
