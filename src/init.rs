@@ -12,6 +12,16 @@ pub const FILES: [(&str, &str); 3] = [
     ("workloads.toml", include_str!("init/workloads.toml")),
 ];
 
+/// The starter config, loaded (for tests that need a small, valid, sourced config).
+#[cfg(test)]
+pub fn starter_config() -> crate::config::Config {
+    let text: String = FILES.iter().map(|(_, t)| *t).collect::<Vec<_>>().join("\n");
+    match crate::config::load_str("starter.toml", &text, &[]) {
+        Ok(c) => c,
+        Err(e) => panic!("starter config invalid: {e:?}"),
+    }
+}
+
 pub fn init(dir: &Path) -> Result<(), AppError> {
     if !is_free(dir) {
         return Err(AppError::usage(

@@ -70,7 +70,7 @@ pub fn load(paths: &[PathBuf], sets: &[String]) -> Result<Config, Vec<Diag>> {
     }
 }
 
-/// Loads config text given in memory (tests, `init` self-check).
+/// Loads config text given in memory (through a temporary file, so origins name a file).
 pub fn load_str(name: &str, text: &str, sets: &[String]) -> Result<Config, Vec<Diag>> {
     let dir = std::env::temp_dir().join(format!("accel-cost-{}-{}", std::process::id(), tree::fnv1a(text)));
     if std::fs::create_dir_all(&dir).is_err() {

@@ -96,13 +96,7 @@ proptest! {
     }
 }
 
-fn starter() -> crate::config::Config {
-    let text: String = crate::init::FILES.iter().map(|(_, t)| *t).collect::<Vec<_>>().join("\n");
-    match load_str("starter.toml", &text, &[]) {
-        Ok(c) => c,
-        Err(e) => panic!("starter config invalid: {e:?}"),
-    }
-}
+use crate::init::starter_config as starter;
 
 /// A config with every number drawn from the whole valid range of its key.
 fn extreme_config(vals: &[f64]) -> String {

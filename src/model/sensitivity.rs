@@ -138,8 +138,7 @@ mod tests {
 
     #[test]
     fn break_even_scaling_matches_the_full_model() {
-        let text: String = crate::init::FILES.iter().map(|(_, t)| *t).collect::<Vec<_>>().join("\n");
-        let cfg = crate::config::load_str("s.toml", &text, &[]).unwrap_or_else(|e| panic!("{e:?}"));
+        let cfg = crate::init::starter_config();
         let (a, r) = (
             cfg.accelerator("trn2").unwrap_or_else(|| panic!()),
             cfg.accelerator("h100-sxm").unwrap_or_else(|| panic!()),

@@ -142,6 +142,7 @@ pub fn build(cfg: &Config) -> ReportData {
         evaluate::add_bands_all(cfg, &mut tables, &samples);
     }
 
+    let calibration = calibrate(cfg, &v);
     let mut charts = Vec::new();
     let reference = cfg.accelerator(&cfg.report.reference);
     let ref_label = reference.map(label).unwrap_or_else(|| cfg.report.reference.clone());
@@ -465,7 +466,7 @@ pub fn build(cfg: &Config) -> ReportData {
             frame: frame(
                 format!("{}: cost relative to {ref_label}", cfg.report.title),
                 format!("Lower is cheaper · basis {basis}"),
-                headline_notes(cfg, ttab, itab),
+                headline_notes(cfg, ttab, itab, &calibration),
             ),
             panels: vec![
                 ratio_panel(ttab, format!("Training: {}", tw.map_or("-".into(), |w| w.name.clone()))),
@@ -576,7 +577,6 @@ pub fn build(cfg: &Config) -> ReportData {
         }
     }
 
-    let calibration = calibrate(cfg, &v);
     let findings = findings(cfg, &tables, &ref_label, tornado.as_ref());
     let summary = summary(cfg, &tables, &calibration, tornado.as_ref(), break_even.as_ref(), &pp, &fleet, &tco);
     ReportData {
@@ -592,7 +592,7 @@ pub fn build(cfg: &Config) -> ReportData {
 
 /// What a reader of the headline must know: who is missing and why, and which rows use a
 /// benchmark rather than the roofline.
-fn headline_notes(cfg: &Config, ttab: Option<&WorkloadTable>, itab: Option<&WorkloadTable>) -> Vec<String> {
+fn headline_notes(cfg: &Config, ttab: Option<&WorkloadTable>, itab: Option<&WorkloadTable>, cal: &CalibrationReport) -> Vec<String> {
     let mut notes = Vec::new();
     for (kind, t) in [("training", ttab), ("inference", itab)] {
         if let Some(t) = t
@@ -617,7 +617,7 @@ fn headline_notes(cfg: &Config, ttab: Option<&WorkloadTable>, itab: Option<&Work
         }
     }
     if let Some(t) = itab {
-        let checks = calibrate(cfg, &cfg.params.base_values()).measured;
+        let checks = &cal.measured;
         for r in &t.rows {
             if let evaluate::Figures::Inference(f) = r.figures
                 && f.measured
