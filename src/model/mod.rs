@@ -7,6 +7,7 @@
 pub mod calibrate;
 pub mod curves;
 pub mod evaluate;
+pub mod fit;
 pub mod inference;
 pub mod price;
 pub mod sensitivity;
