@@ -39,7 +39,7 @@ pub fn median_abs(xs: &[f64]) -> Option<f64> {
 /// Geometric mean of positive values; `None` when empty or any value is not positive.
 /// The least-squares-on-log fit of one multiplicative factor is this mean of the ratios.
 pub fn geometric_mean(xs: &[f64]) -> Option<f64> {
-    if xs.is_empty() || xs.iter().any(|x| !(*x > 0.0) || !x.is_finite()) {
+    if xs.is_empty() || xs.iter().any(|x| x.is_nan() || *x <= 0.0 || !x.is_finite()) {
         return None;
     }
     Some((xs.iter().map(|x| x.ln()).sum::<f64>() / xs.len() as f64).exp())
