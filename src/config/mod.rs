@@ -5,6 +5,8 @@
 
 pub mod diag;
 pub mod load;
+mod reader;
+pub mod schema;
 pub mod tree;
 pub mod types;
 mod validate;
@@ -25,7 +27,7 @@ pub fn load(paths: &[PathBuf], sets: &[String]) -> Result<Config, Vec<Diag>> {
     let mut canon = String::new();
     tree::canonical(&root, &mut canon);
     let hash = format!("{:016x}", tree::fnv1a(&canon))[..7].to_string();
-    let mut ctx = validate::Ctx {
+    let mut ctx = reader::Ctx {
         params: ParamTable::default(),
         diags,
         as_of: None,

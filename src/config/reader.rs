@@ -1,0 +1,617 @@
+//! The generic reader of one config table: reads each key the way its declaration
+//! (`schema`) says, registers numbers as [`Param`]s with their origin and source, collects every
+//! problem with file:line:col, and reports keys no declaration knows (with the nearest one).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::diag::{Diags, did_you_mean, suggest};
+use super::schema::{Check, Key, Kind, TableDecl};
+use super::tree::{Node, Origin, Table, Value};
+use super::types::*;
+
+/// Accumulates the param table and diagnostics while the tree is read.
+pub(crate) struct Ctx {
+    pub params: ParamTable,
+    pub diags: Diags,
+    /// Latest `as_of` seen.
+    pub as_of: Option<String>,
+    /// The files read, for messages about the whole config.
+    pub files: Vec<String>,
+}
+
+/// Reads one table: records which keys were asked for, so the rest are reported as unknown
+/// with the nearest known key as a hint.
+pub(crate) struct Reader<'t> {
+    pub table: &'t Table,
+    pub origin: Origin,
+    /// The declaration of this table's keys.
+    pub decl: &'static TableDecl,
+    /// Key path prefix, as `--set` takes it (`accelerator.h100-sxm.cloud`).
+    pub path: String,
+    /// Human name for messages (`[accelerator.cloud] of h100-sxm`).
+    pub what: String,
+    /// Keys the validator asked for: a present, declared key never asked for would be ignored
+    /// in silence, so `finish` reports it.
+    asked: Vec<&'static str>,
+    /// Keys asked for that no declaration has (a bug, reported by `finish`).
+    undeclared: Vec<&'static str>,
+    pub prov: Provenance,
+    pub estimates: Vec<(String, Origin)>,
+    pub numbers: usize,
+    ranged_estimates: Vec<(String, bool, Origin)>,
+}
+
+pub(crate) fn table_of<'t>(node: &'t Node, what: &str, ctx: &mut Ctx) -> Option<&'t Table> {
+    match &node.value {
+        Value::Table(t) => Some(t),
+        other => {
+            ctx.diags
+                .err(&node.origin, format!("{what} must be a table, found {}", other.type_name()), "");
+            None
+        }
+    }
+}
+
+impl<'t> Reader<'t> {
+    pub fn new(table: &'t Table, origin: Origin, path: String, decl: &'static TableDecl, ctx: &mut Ctx) -> Self {
+        let mut r = Reader {
+            table,
+            origin: origin.clone(),
+            decl,
+            path,
+            what: decl.header(),
+            asked: Vec::new(),
+            undeclared: Vec::new(),
+            prov: Provenance {
+                origin,
+                source: None,
+                as_of: None,
+                notes: None,
+            },
+            estimates: Vec::new(),
+            numbers: 0,
+            ranged_estimates: Vec::new(),
+        };
+        r.prov.source = r.str_opt("source", ctx).map(Arc::from);
+        r.prov.notes = r.str_opt("notes", ctx);
+        if let Some(n) = r.node("as_of") {
+            let s = match &n.value {
+                Value::Str(s) | Value::Datetime(s) => Some(s.clone()),
+                _ => None,
+            };
+            match s.filter(|s| valid_date(s)) {
+                Some(s) => {
+                    if ctx.as_of.as_ref().is_none_or(|cur| s > *cur) {
+                        ctx.as_of = Some(s.clone());
+                    }
+                    r.prov.as_of = Some(Arc::from(s));
+                }
+                None => ctx.diags.err(
+                    &n.origin,
+                    format!("`as_of` in {} is not a date", r.what),
+                    "write \"YYYY-MM\" or \"YYYY-MM-DD\", e.g. as_of = \"2025-06\"",
+                ),
+            }
+        }
+        if let Some(n) = r.node("estimates") {
+            match &n.value {
+                Value::Array(items) => {
+                    for item in items {
+                        match &item.value {
+                            Value::Str(s) => r.estimates.push((s.clone(), item.origin.clone())),
+                            v => ctx.diags.err(
+                                &item.origin,
+                                format!("`estimates` lists key names, found {}", v.type_name()),
+                                "e.g. estimates = [\"power_w\", \"chip_usd\"]",
+                            ),
+                        }
+                    }
+                }
+                v => ctx.diags.err(
+                    &n.origin,
+                    format!("`estimates` must be an array of key names, found {}", v.type_name()),
+                    "e.g. estimates = [\"power_w\"]",
+                ),
+            }
+        }
+        r
+    }
+
+    /// The node of `key`, marking it asked for.
+    pub fn node(&mut self, key: &'static str) -> Option<&'t Node> {
+        self.asked.push(key);
+        if self.decl.key(key).is_none() {
+            self.undeclared.push(key);
+        }
+        self.table.get(key)
+    }
+
+    /// Marks keys as read by a caller that reads them another way (or not at all, on purpose).
+    pub fn mark_read(&mut self, keys: &[&'static str]) {
+        for k in keys {
+            self.node(k);
+        }
+    }
+
+    /// The declaration of `key` (a placeholder for an undeclared key, reported by `finish`).
+    fn decl_of(&mut self, key: &'static str) -> &'static Key {
+        const UNDECLARED: Key = Key::new("", Kind::Str, "", "");
+        match self.decl.key(key) {
+            Some(k) => k,
+            None => {
+                self.undeclared.push(key);
+                &UNDECLARED
+            }
+        }
+    }
+
+    /// Check and unit of a number key.
+    fn number_decl(&mut self, key: &'static str) -> (Check, &'static str) {
+        let d = self.decl_of(key);
+        match d.kind {
+            Kind::Number { check, .. } | Kind::PrecisionMap { check, .. } => (check, d.unit),
+            _ => {
+                self.undeclared.push(key);
+                (Check::Positive, d.unit)
+            }
+        }
+    }
+
+    pub fn missing(&self, key: &str, hint: &str, ctx: &mut Ctx) {
+        ctx.diags.err(&self.origin, format!("missing `{key}` in {}", self.what), hint);
+    }
+
+    pub fn str_opt(&mut self, key: &'static str, ctx: &mut Ctx) -> Option<String> {
+        let n = self.node(key)?;
+        match &n.value {
+            Value::Str(s) => Some(s.clone()),
+            v => {
+                ctx.diags.err(
+                    &n.origin,
+                    format!("`{key}` in {} must be a string, found {}", self.what, v.type_name()),
+                    &format!("quote it: {key} = \"...\""),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn str_req(&mut self, key: &'static str, hint: &str, ctx: &mut Ctx) -> String {
+        let present = self.table.get(key).is_some();
+        match self.str_opt(key, ctx) {
+            Some(s) => s,
+            None => {
+                if !present {
+                    self.missing(key, hint, ctx);
+                }
+                String::new()
+            }
+        }
+    }
+
+    /// A string that must be one of `names`.
+    pub fn choice<T>(&mut self, key: &'static str, parse: impl Fn(&str) -> Option<T>, ctx: &mut Ctx) -> Option<T> {
+        let names: &[&str] = match self.decl_of(key).kind {
+            Kind::Choice(words) => words,
+            _ => &[],
+        };
+        let origin = self.table.get(key).map(|n| n.origin.clone());
+        let s = self.str_opt(key, ctx)?;
+        let origin = origin.unwrap_or(Origin::Default);
+        match parse(&s) {
+            Some(v) => Some(v),
+            None => {
+                let hint = match did_you_mean(&s, names.iter().copied()) {
+                    Some(m) => format!("did you mean `{m}`? one of: {}", names.join(", ")),
+                    None => format!("one of: {}", names.join(", ")),
+                };
+                ctx.diags.err(&origin, format!("unknown {key} `{s}` in {}", self.what), &hint);
+                None
+            }
+        }
+    }
+
+    pub fn int_opt(&mut self, key: &'static str, ctx: &mut Ctx) -> Option<i64> {
+        let (min, max) = match self.decl_of(key).kind {
+            Kind::Int { min, max } => (min, max),
+            _ => (i64::MIN, i64::MAX),
+        };
+        let n = self.node(key)?;
+        let v = match &n.value {
+            Value::Int(i) => Some(*i as f64),
+            Value::Float(f) if f.is_finite() && f.fract() == 0.0 => Some(*f),
+            _ => None,
+        };
+        match v {
+            Some(i) if (min as f64..=max as f64).contains(&i) => Some(i as i64),
+            Some(i) => {
+                ctx.diags.err(
+                    &n.origin,
+                    format!("`{key}` in {} is {}, outside {min}..={max}", self.what, show(i)),
+                    "",
+                );
+                None
+            }
+            None => {
+                ctx.diags.err(
+                    &n.origin,
+                    format!("`{key}` in {} must be a whole number, found {}", self.what, describe(&n.value)),
+                    &format!("e.g. {key} = {}", min.max(1)),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn int_req(&mut self, key: &'static str, ctx: &mut Ctx) -> i64 {
+        let min = match self.decl_of(key).kind {
+            Kind::Int { min, .. } => min,
+            _ => 0,
+        };
+        if self.table.get(key).is_none() {
+            self.node(key);
+            self.missing(key, &format!("add {key} = <whole number>"), ctx);
+            return min;
+        }
+        self.int_opt(key, ctx).unwrap_or(min)
+    }
+
+    /// An optional number or `{ low, base, high }` range, registered as a [`Param`].
+    pub fn num_opt(&mut self, key: &'static str, ctx: &mut Ctx) -> Option<Param> {
+        let (check, unit) = self.number_decl(key);
+        let n = self.node(key)?;
+        Some(self.register(key, n, check, unit, 1.0, None, ctx))
+    }
+
+    pub fn num_req(&mut self, key: &'static str, ctx: &mut Ctx) -> Param {
+        let unit = self.number_decl(key).1;
+        match self.num_opt(key, ctx) {
+            Some(p) => p,
+            None => {
+                self.missing(key, &format!("add {key} = <{unit}> or a {{ low, base, high }} range"), ctx);
+                placeholder(ctx)
+            }
+        }
+    }
+
+    /// A number given in one of two units (e.g. `memory_gb` or `memory_gib`), stored in the first.
+    pub fn num_either(&mut self, keys: (&'static str, &'static str), factor: f64, ctx: &mut Ctx) -> Param {
+        let (check, unit) = self.number_decl(keys.0);
+        let a = self.node(keys.0);
+        let b = self.node(keys.1);
+        match (a, b) {
+            (Some(n), None) => self.register(keys.0, n, check, unit, 1.0, None, ctx),
+            (None, Some(n)) => {
+                let note = format!("converted from `{}` (x {factor})", keys.1);
+                self.register(keys.1, n, check, unit, factor, Some(note), ctx)
+            }
+            (Some(_), Some(n)) => {
+                ctx.diags.err(
+                    &n.origin,
+                    format!("{} gives both `{}` and `{}`", self.what, keys.0, keys.1),
+                    "keep one of them",
+                );
+                placeholder(ctx)
+            }
+            (None, None) => {
+                self.missing(keys.0, &format!("add {} = <{unit}> (or `{}`)", keys.0, keys.1), ctx);
+                placeholder(ctx)
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn register(
+        &mut self,
+        key: &str,
+        n: &Node,
+        check: Check,
+        unit: &'static str,
+        factor: f64,
+        conversion: Option<String>,
+        ctx: &mut Ctx,
+    ) -> Param {
+        self.numbers += 1;
+        let path = format!("{}.{key}", self.path);
+        let estimate = self.estimates.iter().any(|(k, _)| k == key);
+        let Some((low, base, high, ranged)) = read_number(n, key, &self.what, check, ctx) else {
+            return placeholder(ctx);
+        };
+        if estimate {
+            self.ranged_estimates.push((key.to_string(), ranged, n.origin.clone()));
+        }
+        ctx.params.push(ParamInfo {
+            path,
+            unit,
+            low: low * factor,
+            base: base * factor,
+            high: high * factor,
+            ranged,
+            origin: n.origin.clone(),
+            source: self.prov.source.clone(),
+            as_of: self.prov.as_of.clone(),
+            estimate,
+            conversion,
+        })
+    }
+
+    /// The reader of sub-table `key` (declared as `Kind::Table`).
+    pub fn sub(&mut self, key: &'static str, ctx: &mut Ctx) -> Option<Reader<'t>> {
+        let Kind::Table(decl) = self.decl_of(key).kind else {
+            self.undeclared.push(key);
+            return None;
+        };
+        let n = self.node(key)?;
+        let t = table_of(n, &decl.header(), ctx)?;
+        Some(Reader::new(t, n.origin.clone(), format!("{}.{key}", self.path), decl, ctx))
+    }
+
+    /// Reports unknown keys and checks `estimates`; returns the table's provenance.
+    pub fn finish(mut self, ctx: &mut Ctx) -> Provenance {
+        self.mark_read(&["source", "as_of", "notes", "estimates"]);
+        for k in &self.undeclared {
+            ctx.diags.err(
+                &self.origin,
+                format!(
+                    "internal: key `{k}` of {} is read but not declared in src/config/schema",
+                    self.decl.name
+                ),
+                "please report this",
+            );
+        }
+        for e in &self.table.entries {
+            match self.decl.key(&e.key) {
+                None => {
+                    let hint = suggest(&e.key, self.decl.names(), || {
+                        format!("known keys: {}", self.decl.names().collect::<Vec<_>>().join(", "))
+                    });
+                    ctx.diags
+                        .err(&e.key_origin, format!("unknown key `{}` in {}", e.key, self.what), &hint);
+                }
+                Some(k) if !self.asked.contains(&k.name) => ctx.diags.err(
+                    &e.key_origin,
+                    format!("internal: declared key `{}` of {} is never read", e.key, self.decl.name),
+                    "please report this",
+                ),
+                Some(_) => {}
+            }
+        }
+        for (k, origin) in &self.estimates {
+            if self.table.get(k).is_none() {
+                let hint = suggest(k, self.table.entries.iter().map(|e| e.key.as_str()), || {
+                    "list keys of this table".to_string()
+                });
+                ctx.diags.err(
+                    origin,
+                    format!("`estimates` in {} names `{k}`, which this table does not give", self.what),
+                    &hint,
+                );
+            }
+        }
+        for (k, ranged, origin) in &self.ranged_estimates {
+            if !ranged {
+                ctx.diags.warn(
+                    origin,
+                    format!(
+                        "{}: estimate `{k}` is a single number; give it as a {{ low, base, high }} range",
+                        self.what
+                    ),
+                );
+            }
+        }
+        if self.numbers > 0 && self.prov.source.is_none() {
+            ctx.diags
+                .warn(&self.origin, format!("{} has no `source`: its figures cannot be traced", self.what));
+        }
+        std::mem::take(&mut self.prov)
+    }
+}
+
+impl Default for Provenance {
+    fn default() -> Self {
+        Provenance {
+            origin: Origin::Default,
+            source: None,
+            as_of: None,
+            notes: None,
+        }
+    }
+}
+
+pub(crate) fn placeholder(ctx: &mut Ctx) -> Param {
+    ctx.params.push(ParamInfo {
+        path: String::new(),
+        unit: "",
+        low: f64::NAN,
+        base: f64::NAN,
+        high: f64::NAN,
+        ranged: false,
+        origin: Origin::Default,
+        source: None,
+        as_of: None,
+        estimate: false,
+        conversion: None,
+    })
+}
+
+/// A number as a message shows it: short, scientific beyond 1e6.
+pub(crate) fn show(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-4..1e6).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
+fn valid_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+    let ym = digits(0..4) && b.get(4) == Some(&b'-') && digits(5..7);
+    ym && (b.len() == 7 || (b.len() == 10 && b[7] == b'-' && digits(8..10)))
+}
+
+pub(crate) fn describe(v: &Value) -> String {
+    match v {
+        Value::Str(s) => format!("the string \"{s}\""),
+        Value::Float(f) => show(*f),
+        other => other.type_name().to_string(),
+    }
+}
+
+pub(crate) fn as_f64(v: &Value) -> Option<f64> {
+    match v {
+        Value::Int(i) => Some(*i as f64),
+        Value::Float(f) => Some(*f),
+        _ => None,
+    }
+}
+
+/// No config number is smaller (in magnitude, other than 0) or larger than these: far beyond
+/// any real chip or workload, and small enough that no product of them overflows an f64, so
+/// no valid config can yield infinity or NaN.
+pub const MIN_MAGNITUDE: f64 = 1e-12;
+pub const MAX_MAGNITUDE: f64 = 1e15;
+/// Total training FLOPs may go higher (1e26 today).
+pub const MAX_FLOPS: f64 = 1e40;
+
+/// Reads a plain number or a `{ low, base, high }` range and checks it.
+pub(crate) fn read_number(n: &Node, key: &str, what: &str, check: Check, ctx: &mut Ctx) -> Option<(f64, f64, f64, bool)> {
+    let (low, base, high, ranged) = match &n.value {
+        Value::Table(t) => {
+            let mut vals = [0.0; 3];
+            let mut ok = true;
+            for (i, k) in ["low", "base", "high"].iter().enumerate() {
+                match t.get(k) {
+                    Some(v) => match as_f64(&v.value) {
+                        Some(x) => vals[i] = x,
+                        None => {
+                            ctx.diags.err(
+                                &v.origin,
+                                format!("`{key}.{k}` in {what} must be a number, found {}", describe(&v.value)),
+                                "",
+                            );
+                            ok = false;
+                        }
+                    },
+                    None => {
+                        ctx.diags.err(
+                            &n.origin,
+                            format!("range `{key}` in {what} has no `{k}`"),
+                            "a range is { low = a, base = b, high = c }",
+                        );
+                        ok = false;
+                    }
+                }
+            }
+            for e in &t.entries {
+                if !["low", "base", "high"].contains(&e.key.as_str()) {
+                    let hint = suggest(&e.key, ["low", "base", "high"], || {
+                        "a range has only low, base and high".to_string()
+                    });
+                    ctx.diags
+                        .err(&e.key_origin, format!("unknown key `{}` in range `{key}` of {what}", e.key), &hint);
+                    ok = false;
+                }
+            }
+            if !ok {
+                return None;
+            }
+            (vals[0], vals[1], vals[2], true)
+        }
+        v => match as_f64(v) {
+            Some(x) => (x, x, x, false),
+            None => {
+                ctx.diags.err(
+                    &n.origin,
+                    format!("`{key}` in {what} must be a number, found {}", describe(v)),
+                    "write a number, or a range { low = a, base = b, high = c }",
+                );
+                return None;
+            }
+        },
+    };
+    for x in [low, base, high] {
+        if !x.is_finite() {
+            ctx.diags.err(
+                &n.origin,
+                format!("`{key}` in {what} is {x}, not a finite number"),
+                "numbers must be finite",
+            );
+            return None;
+        }
+        let max = if key == "flops" { MAX_FLOPS } else { MAX_MAGNITUDE };
+        if x != 0.0 && !(MIN_MAGNITUDE..=max).contains(&x.abs()) {
+            ctx.diags.err(
+                &n.origin,
+                format!(
+                    "`{key}` in {what} is {}, outside the plausible range {MIN_MAGNITUDE:e} to {max:e}",
+                    show(x)
+                ),
+                "check the unit: memory_gb is in GB, params_b in billions, tokens_t in trillions",
+            );
+            return None;
+        }
+        if !check.ok(x) {
+            ctx.diags
+                .err(&n.origin, format!("`{key}` in {what} is {}: it {}", show(x), check.describe()), "");
+            return None;
+        }
+    }
+    if ranged && !(low <= base && base <= high) {
+        ctx.diags.err(
+            &n.origin,
+            format!("range `{key}` in {what} is not ordered: low {low}, base {base}, high {high}"),
+            "a range needs low <= base <= high",
+        );
+        return None;
+    }
+    // -0.0 + 0.0 is +0.0: no negative zero leaks into outputs.
+    Some((low + 0.0, base + 0.0, high + 0.0, ranged))
+}
+
+pub(crate) fn check_id(id: &str, origin: &Origin, what: &str, ctx: &mut Ctx) {
+    let ok = !id.is_empty()
+        && id.len() <= 40
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !id.starts_with('-');
+    if !ok {
+        let fixed: String = id
+            .to_lowercase()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        let fixed: String = fixed.trim_matches('-').chars().take(40).collect();
+        let fixed = if fixed.is_empty() { format!("my-{what}") } else { fixed };
+        ctx.diags.err(
+            origin,
+            format!("{what} id `{id}` is not well formed"),
+            &format!("ids are lower-case letters, digits and '-', at most 40 characters, used in file names; e.g. `{fixed}`"),
+        );
+    }
+}
+
+/// Reads `id` and checks its form and that it is unique in its list.
+pub(crate) fn read_id(r: &mut Reader<'_>, list: &str, seen: &mut HashMap<String, Origin>, ctx: &mut Ctx) -> String {
+    let origin = r
+        .table
+        .get("id")
+        .filter(|n| matches!(n.value, Value::Str(_)))
+        .map(|n| n.origin.clone());
+    let id = r.str_req("id", &format!("every [[{list}]] needs an id, e.g. id = \"my-{list}\""), ctx);
+    if let Some(origin) = origin {
+        check_id(&id, &origin, list, ctx);
+        if let Some(first) = seen.get(&id) {
+            ctx.diags.err(
+                &origin,
+                format!("duplicate {list} id `{id}`, first defined at {first}"),
+                "ids must be unique in each list; rename one",
+            );
+        } else {
+            seen.insert(id.clone(), origin);
+        }
+    }
+    r.path = format!("{list}.{id}");
+    r.what = format!("[[{list}]] `{id}`");
+    id
+}

@@ -1,0 +1,131 @@
+//! `[[accelerator]]` and its sub-tables: specs, cloud prices, owned cost, efficiencies.
+
+use super::{Check, Key, Kind, TableDecl, num, text};
+use crate::config::Family;
+
+/// One chip: an `[[accelerator]]` entry.
+pub static ACCELERATOR: TableDecl = TableDecl {
+    name: "accelerator",
+    list: true,
+    doc: "One chip (per GPU / per chip, not per server), with its specs, prices and efficiencies.",
+    keys: &[
+        text(
+            "id",
+            "lower-case letters, digits and '-', at most 40 characters; used in --set and file names",
+        )
+        .required(),
+        text("name", "display name in charts and tables; default the id"),
+        Key::new("family", Kind::Choice(&Family::NAMES), "", "chip family: colour group in charts").required(),
+        text("vendor", "maker"),
+        Key::new("year", Kind::Int { min: 1990, max: 2100 }, "", "first general availability").required(),
+        Key::new(
+            "dense_tflops",
+            Kind::PrecisionMap {
+                check: Check::Positive,
+                range: true,
+            },
+            "TFLOPS",
+            "dense (not sparse) peak per chip, per precision",
+        )
+        .required(),
+        num("memory_gb", Check::Positive, "GB", "memory per chip, 1e9 bytes (or memory_gib)"),
+        num(
+            "memory_gib",
+            Check::Positive,
+            "GiB",
+            "memory per chip where the source states GiB; converted to GB",
+        )
+        .alias_of("memory_gb"),
+        num(
+            "memory_tb_per_s",
+            Check::Positive,
+            "TB/s",
+            "memory bandwidth per chip, 1e12 bytes/s (or memory_gib_per_s)",
+        ),
+        num(
+            "memory_gib_per_s",
+            Check::Positive,
+            "GiB/s",
+            "memory bandwidth where the source states GiB/s; converted",
+        )
+        .alias_of("memory_tb_per_s"),
+        num("power_w", Check::Positive, "W", "chip power (TDP)").required(),
+        Key::new("cloud", Kind::Table(&CLOUD), "", "cloud prices"),
+        Key::new("owned", Kind::Table(&OWNED), "", "what owning the chip costs"),
+        Key::new("efficiency", Kind::Table(&EFFICIENCY), "", "achieved shares of peak"),
+    ],
+};
+
+/// `[accelerator.cloud]`: cloud prices per chip-hour.
+pub static CLOUD: TableDecl = TableDecl {
+    name: "accelerator.cloud",
+    list: false,
+    doc: "Cloud prices of one chip.",
+    keys: &[
+        num(
+            "on_demand_usd_per_chip_hour",
+            Check::Positive,
+            "USD/chip-hour",
+            "on-demand price per chip (instance price / chips)",
+        ),
+        num(
+            "committed_usd_per_chip_hour",
+            Check::Positive,
+            "USD/chip-hour",
+            "committed-use price per chip",
+        ),
+        text("instance", "the instance the price is for, e.g. \"p5.48xlarge (8 chips)\""),
+    ],
+};
+
+/// `[accelerator.owned]`: purchase price and system share.
+pub static OWNED: TableDecl = TableDecl {
+    name: "accelerator.owned",
+    list: false,
+    doc: "What owning the chip costs (basis `owned`).",
+    keys: &[
+        num(
+            "chip_usd",
+            Check::Positive,
+            "USD",
+            "price of one chip (for chips their maker does not sell: an internal cost estimate)",
+        )
+        .required(),
+        num(
+            "system_overhead",
+            Check::NonNegative,
+            "share of chip_usd",
+            "overrides economics.system_overhead",
+        ),
+        num(
+            "vendor_gross_margin",
+            Check::Share,
+            "share of chip_usd",
+            "the vendor's margin in chip_usd (its own TCO segment)",
+        ),
+    ],
+};
+
+/// `[accelerator.efficiency]`: achieved shares of peak.
+pub static EFFICIENCY: TableDecl = TableDecl {
+    name: "accelerator.efficiency",
+    list: false,
+    doc: "Achieved shares of peak compute and bandwidth.",
+    keys: &[
+        num(
+            "training_mfu",
+            Check::Fraction,
+            "share of dense peak",
+            "model FLOPs utilisation in training; absent: not costed for training",
+        ),
+        num("prefill_mfu", Check::Fraction, "share of dense peak", "MFU in prefill").required(),
+        num("decode_mfu", Check::Fraction, "share of dense peak", "MFU in decode").required(),
+        num(
+            "decode_mbu",
+            Check::Fraction,
+            "share of memory bandwidth",
+            "memory bandwidth utilisation in decode",
+        )
+        .required(),
+    ],
+};

@@ -1,0 +1,117 @@
+//! `[report]`: what `accel-cost report` draws.
+
+use super::{Check, Key, Kind, TableDecl, text};
+
+const fn plain(name: &'static str, unit: &'static str, doc: &'static str) -> Key {
+    Key::new(
+        name,
+        Kind::Number {
+            check: Check::Positive,
+            range: false,
+        },
+        unit,
+        doc,
+    )
+}
+
+/// `[report]`.
+pub static REPORT: TableDecl = TableDecl {
+    name: "report",
+    list: false,
+    doc: "What `accel-cost report` draws.",
+    keys: &[
+        text("title", "report title; default \"The compute cost revolution\""),
+        Key::new("accelerators", Kind::RefList("accelerator"), "", "subset to draw; default all"),
+        Key::new(
+            "reference",
+            Kind::Ref("accelerator"),
+            "",
+            "baseline for ratios and break-even; default h100-sxm",
+        ),
+        Key::new(
+            "inference_workload",
+            Kind::Ref("inference"),
+            "",
+            "workload behind the inference curves; default the first",
+        ),
+        Key::new(
+            "training_workload",
+            Kind::Ref("training"),
+            "",
+            "workload behind tornado and break-even; default the first",
+        ),
+        Key::new(
+            "tornado_accelerator",
+            Kind::Ref("accelerator"),
+            "",
+            "chip of the tornado chart; default the cheapest non-GPU",
+        ),
+        plain("fleet_budget_usd", "USD", "budget of the fleet chart; default 1e9").default(1e9),
+        plain(
+            "price_performance_doubling_years",
+            "years",
+            "trend line of the price-performance chart; default 2.07 (Epoch AI)",
+        )
+        .default(2.07),
+        Key::new(
+            "max_chips_per_replica",
+            Kind::Int { min: 1, max: 1_000_000 },
+            "chips",
+            "largest replica drawn on inference curves; default 64",
+        ),
+        Key::new(
+            "use_measured",
+            Kind::Bool,
+            "",
+            "use [[measured]] figures in place of the model; default true",
+        ),
+        Key::new(
+            "training_sweep",
+            Kind::Table(&TRAINING_SWEEP),
+            "",
+            "x axis of the training-cost curves",
+        ),
+        Key::new(
+            "inference_sweep",
+            Kind::Table(&INFERENCE_SWEEP),
+            "",
+            "x axis of the inference-cost curves",
+        ),
+        Key::new("monte_carlo", Kind::Table(&MONTE_CARLO), "", "uncertainty bands"),
+    ],
+};
+
+/// `report.training_sweep`.
+pub static TRAINING_SWEEP: TableDecl = TableDecl {
+    name: "report.training_sweep",
+    list: false,
+    doc: "Model sizes of the training-cost curves.",
+    keys: &[
+        Key::new("params_b", Kind::Pair, "billion parameters", "[from, to]; default [1, 2000]"),
+        plain("tokens_per_param", "tokens/parameter", "training tokens per parameter; default 20").default(20.0),
+    ],
+};
+
+/// `report.inference_sweep`.
+pub static INFERENCE_SWEEP: TableDecl = TableDecl {
+    name: "report.inference_sweep",
+    list: false,
+    doc: "Batch sizes of the inference-cost curves.",
+    keys: &[Key::new("batch", Kind::Pair, "sequences", "[from, to]; default [1, 512]")],
+};
+
+/// `report.monte_carlo`.
+pub static MONTE_CARLO: TableDecl = TableDecl {
+    name: "report.monte_carlo",
+    list: false,
+    doc: "Seeded Monte Carlo over every ranged input.",
+    keys: &[
+        Key::new(
+            "samples",
+            Kind::Int { min: 1, max: 1_000_000 },
+            "draws",
+            "number of draws; default 2000",
+        ),
+        Key::new("seed", Kind::Int { min: 0, max: i64::MAX }, "", "random seed; default 42"),
+    ],
+};

@@ -1,0 +1,119 @@
+//! Workloads (`[[training]]`, `[[inference]]`), benchmarks (`[[measured]]`) and public
+//! training runs (`[[calibration]]`).
+
+use super::{Check, Key, Kind, TableDecl, num, text};
+use crate::config::Precision;
+
+const PRECISION: Kind = Kind::Choice(&Precision::NAMES);
+
+/// A training workload.
+pub static TRAINING: TableDecl = TableDecl {
+    name: "training",
+    list: true,
+    doc: "A training run to cost.",
+    keys: &[
+        text("id", "lower-case letters, digits and '-'").required(),
+        text("name", "display name; default the id"),
+        num("params_b", Check::Positive, "billion parameters", "total parameters").required(),
+        num(
+            "active_params_b",
+            Check::Positive,
+            "billion parameters",
+            "parameters a token uses (MoE); default params_b",
+        ),
+        num("tokens_t", Check::Positive, "trillion tokens", "training tokens").required(),
+        Key::new("precision", PRECISION, "", "number format of the matmuls").required(),
+        Key::new(
+            "chips",
+            Kind::Int { min: 1, max: 100_000_000 },
+            "chips",
+            "cluster size, for wall-clock days",
+        ),
+        num("flops", Check::Positive, "FLOP", "total training FLOPs; overrides 6ND"),
+    ],
+};
+
+/// An inference (serving) workload.
+pub static INFERENCE: TableDecl = TableDecl {
+    name: "inference",
+    list: true,
+    doc: "A serving workload to cost.",
+    keys: &[
+        text("id", "lower-case letters, digits and '-'").required(),
+        text("name", "display name; default the id"),
+        num("params_b", Check::Positive, "billion parameters", "total parameters").required(),
+        num(
+            "active_params_b",
+            Check::Positive,
+            "billion parameters",
+            "parameters a token uses (MoE); default params_b",
+        ),
+        Key::new("precision", PRECISION, "", "number format of the weights").required(),
+        Key::new("kv_precision", PRECISION, "", "number format of the KV cache; default precision"),
+        num(
+            "kv_bytes_per_token",
+            Check::Positive,
+            "bytes/token",
+            "KV cache per token (instead of layers, kv_heads, head_dim)",
+        ),
+        Key::new("layers", Kind::Int { min: 1, max: 10_000 }, "", "transformer layers"),
+        Key::new("kv_heads", Kind::Int { min: 1, max: 10_000 }, "", "key/value heads"),
+        Key::new("head_dim", Kind::Int { min: 1, max: 100_000 }, "", "dimension of one head"),
+        num("input_tokens", Check::Positive, "tokens", "prompt tokens per request").required(),
+        num("output_tokens", Check::Positive, "tokens", "generated tokens per request").required(),
+        num("batch", Check::Positive, "sequences", "running batch per replica").required(),
+        Key::new(
+            "chips_per_replica",
+            Kind::Int { min: 1, max: 1_000_000 },
+            "chips",
+            "a fixed replica size",
+        ),
+        num(
+            "utilization",
+            Check::Fraction,
+            "share of paid hours",
+            "share of paid hours serving traffic",
+        )
+        .required(),
+    ],
+};
+
+/// A serving benchmark.
+pub static MEASURED: TableDecl = TableDecl {
+    name: "measured",
+    list: true,
+    doc: "A public serving measurement of one workload on one accelerator.",
+    keys: &[
+        Key::new("workload", Kind::Ref("inference"), "", "the [[inference]] workload measured").required(),
+        Key::new("accelerator", Kind::Ref("accelerator"), "", "the accelerator measured").required(),
+        num(
+            "output_tokens_per_s_per_chip",
+            Check::Positive,
+            "tokens/s/chip",
+            "output tokens per second over every chip of the system",
+        )
+        .required(),
+    ],
+};
+
+/// A public training run.
+pub static CALIBRATION: TableDecl = TableDecl {
+    name: "calibration",
+    list: true,
+    doc: "A public training run, for `accel-cost calibrate`.",
+    keys: &[
+        text("id", "lower-case letters, digits and '-'").required(),
+        Key::new("accelerator", Kind::Ref("accelerator"), "", "the accelerator the run used").required(),
+        num("params_b", Check::Positive, "billion parameters", "total parameters").required(),
+        num(
+            "active_params_b",
+            Check::Positive,
+            "billion parameters",
+            "parameters a token uses (MoE); default params_b",
+        ),
+        num("tokens_t", Check::Positive, "trillion tokens", "training tokens").required(),
+        Key::new("precision", PRECISION, "", "number format of the matmuls; default bf16"),
+        num("flops", Check::Positive, "FLOP", "total training FLOPs; overrides 6ND"),
+        num("reported_chip_hours", Check::Positive, "chip-hours", "chip-hours the run reported").required(),
+    ],
+};
