@@ -1,10 +1,10 @@
 //! The commands: load the config, run the model, hand bytes to `output`.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::cli::{Cli, Command, ConfigArgs, TableFormat};
-use crate::config::{self, Config, Diag, Family, Origin};
+use crate::config::{self, Config, Family, Origin};
 use crate::explain::Recorder;
 use crate::export::{self, CompareView};
 use crate::fmt::num;
@@ -13,41 +13,17 @@ use crate::model::evaluate::{self, Figures, Workload, WorkloadTable};
 use crate::model::uncertainty::sample_values;
 use crate::output;
 
-/// What went wrong, and so the exit code.
-#[derive(Debug)]
-pub enum AppError {
-    /// Config errors, each with file:line:col (exit 2).
-    Config(Vec<Diag>),
-    /// A usage error: unknown id, bad folder (exit 2).
-    Usage { what: String, hint: String },
-    /// I/O or rendering failure (exit 1).
-    Io(String),
-}
-
-impl AppError {
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            AppError::Io(_) => 1,
-            _ => 2,
-        }
-    }
-
-    pub fn usage(what: impl Into<String>, hint: impl Into<String>) -> Self {
-        AppError::Usage {
-            what: what.into(),
-            hint: hint.into(),
-        }
-    }
-}
-
-impl From<std::io::Error> for AppError {
-    fn from(e: std::io::Error) -> Self {
-        AppError::Io(e.to_string())
-    }
-}
+pub use crate::error::AppError;
 
 pub fn run(cli: Cli) -> Result<(), AppError> {
+    crate::msg::set_quiet(cli.config.quiet);
     match cli.command {
+        Command::Schema { format } => schema(format),
+        Command::Completions { shell } => {
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "accel-cost", &mut buf);
+            output::stdout(&buf).map_err(AppError::from)
+        }
         Command::Init { dir } => crate::init::init(&dir),
         Command::Validate => validate(&load(&cli.config)?),
         Command::Compare { workload, format } => compare(&load(&cli.config)?, workload.as_deref(), format),
@@ -71,7 +47,7 @@ pub fn load(args: &ConfigArgs) -> Result<Config, AppError> {
     };
     let cfg = config::load(&paths, &args.sets).map_err(AppError::Config)?;
     for w in &cfg.warnings {
-        eprintln!("{w}");
+        crate::msg::warn(w);
     }
     Ok(cfg)
 }
@@ -112,17 +88,17 @@ fn warn_skips(cfg: &Config, tables: &[WorkloadTable]) {
     for t in tables {
         if !t.skipped.is_empty() {
             let list: Vec<&str> = t.skipped.iter().map(|s| s.reason.as_str()).collect();
-            eprintln!("warning: {}: skipped {}", t.id, list.join("; "));
+            crate::msg::warn(format_args!("warning: {}: skipped {}", t.id, list.join("; ")));
         }
         for r in &t.rows {
             if let Figures::Training(f) = r.figures
                 && !f.feasible
             {
                 let chips = cfg.training(&t.id).and_then(|w| w.chips).unwrap_or(0);
-                eprintln!(
+                crate::msg::warn(format_args!(
                     "warning: {}: {} chips of {} cannot hold the training state; at least {} are needed (row marked infeasible)",
                     t.id, chips, r.accelerator, f.min_chips
-                );
+                ));
             }
         }
     }
@@ -350,10 +326,16 @@ fn validate(cfg: &Config) -> Result<(), AppError> {
     Ok(())
 }
 
-/// True when `dir` does not exist or is an empty folder.
-pub fn is_free(dir: &Path) -> bool {
-    match std::fs::read_dir(dir) {
-        Ok(mut it) => it.next().is_none(),
-        Err(_) => !dir.exists(),
-    }
+/// `schema`: the JSON Schema or the key reference, both generated from the key declarations.
+fn schema(format: crate::cli::SchemaFormat) -> Result<(), AppError> {
+    let text = match format {
+        crate::cli::SchemaFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&config::schema::json_schema()).map_err(|e| AppError::Io(e.to_string()))?;
+            s.push('\n');
+            s
+        }
+        crate::cli::SchemaFormat::Markdown => config::schema::markdown(),
+    };
+    output::stdout(text.as_bytes())?;
+    Ok(())
 }

@@ -26,6 +26,9 @@ pub struct ConfigArgs {
     /// Override one value after merging, e.g. --set economics.basis=owned (repeatable)
     #[arg(long = "set", value_name = "KEY=VALUE", global = true)]
     pub sets: Vec<String>,
+    /// No warnings or progress on stderr (errors still print)
+    #[arg(short = 'q', long = "quiet", global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -82,6 +85,20 @@ pub enum Command {
     /// Load and check the configs; print what was loaded
     #[command(after_help = "Example:\n  accel-cost validate -c configs --set accelerator.h100-sxm.cloud.on_demand_usd_per_chip_hour=2")]
     Validate,
+    /// The JSON Schema of the config files (for taplo / Even Better TOML), or the key reference
+    #[command(
+        after_help = "Examples:\n  accel-cost schema > accel-cost.schema.json\n  accel-cost schema --format markdown > docs/config-keys.md"
+    )]
+    Schema {
+        #[arg(long, value_enum, default_value_t = SchemaFormat::Json)]
+        format: SchemaFormat,
+    },
+    /// A shell completion script
+    #[command(after_help = "Example:\n  accel-cost completions bash > ~/.local/share/bash-completion/completions/accel-cost")]
+    Completions {
+        /// bash, zsh, fish, powershell or elvish
+        shell: clap_complete::Shell,
+    },
     /// Write a commented starter config folder
     #[command(after_help = "Example:\n  accel-cost init my-configs && accel-cost validate -c my-configs")]
     Init {
@@ -102,5 +119,13 @@ pub enum TableFormat {
     Table,
     Csv,
     Json,
+    Markdown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SchemaFormat {
+    /// JSON Schema (draft-07)
+    Json,
+    /// The key reference, as docs/config-keys.md
     Markdown,
 }

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::app::{AppError, is_free};
+use crate::error::AppError;
 use crate::output;
 
 /// The starter files (name, text). Figures are copied, with sources, from the shipped configs.
@@ -41,4 +41,12 @@ pub fn init(dir: &Path) -> Result<(), AppError> {
     );
     output::stdout(msg.as_bytes())?;
     Ok(())
+}
+
+/// True when `dir` does not exist or is an empty folder.
+fn is_free(dir: &Path) -> bool {
+    match std::fs::read_dir(dir) {
+        Ok(mut it) => it.next().is_none(),
+        Err(_) => !dir.exists(),
+    }
 }

@@ -10,6 +10,7 @@ pub mod schema;
 pub mod tree;
 pub mod types;
 mod validate;
+mod xref;
 
 use std::path::PathBuf;
 

@@ -571,54 +571,19 @@ pub(super) fn validate(root: &Table, ctx: &mut Ctx) -> Option<ConfigParts> {
         .into_iter()
         .map(|(t, o)| calibration(t, o, &mut seen, ctx))
         .collect();
-    let (mut report, mut refs) = report(root.get("report"), ctx);
+    let (report, refs) = report(root.get("report"), ctx);
 
-    // Dangling references.
-    for m in &measured {
-        refs.push((format!("inference:{}", m.workload), m.workload_origin.clone()));
-        refs.push((format!("accelerator:{}", m.accelerator), m.accelerator_origin.clone()));
-    }
-    for c in &calibration {
-        refs.push((format!("accelerator:{}", c.accelerator), c.accelerator_origin.clone()));
-    }
-    for (r, origin) in refs {
-        let Some((kind, id)) = r.split_once(':') else {
-            continue;
-        };
-        let ids: Vec<&str> = match kind {
-            "accelerator" => accelerators.iter().map(|a| a.id.as_str()).collect(),
-            "training" => training.iter().map(|w| w.id.as_str()).collect(),
-            _ => inference.iter().map(|w| w.id.as_str()).collect(),
-        };
-        if !ids.contains(&id) {
-            let hint = match did_you_mean(id, ids.iter().copied()) {
-                Some(m) => format!("did you mean `{m}`?"),
-                None if ids.is_empty() => format!("no [[{kind}]] entries are loaded"),
-                None => format!("known {kind} ids: {}", ids.join(", ")),
-            };
-            ctx.diags.err(&origin, format!("unknown {kind} id `{id}`"), &hint);
-        }
-    }
-
-    // Defaults that depend on what was loaded.
-    if report.accelerators.is_empty() {
-        report.accelerators = accelerators.iter().map(|a| a.id.clone()).collect();
-    }
-    if report.reference.is_empty() {
-        report.reference = accelerators
-            .iter()
-            .find(|a| a.id == "h100-sxm")
-            .or_else(|| accelerators.iter().find(|a| a.family == Family::Gpu))
-            .or(accelerators.first())
-            .map(|a| a.id.clone())
-            .unwrap_or_default();
-    }
-    if report.training_workload.is_none() {
-        report.training_workload = training.first().map(|w| w.id.clone());
-    }
-    if report.inference_workload.is_none() {
-        report.inference_workload = inference.first().map(|w| w.id.clone());
-    }
+    let mut parts = ConfigParts {
+        economics,
+        accelerators,
+        training,
+        inference,
+        measured,
+        calibration,
+        report,
+    };
+    super::xref::resolve(&mut parts, refs, ctx);
+    let accelerators = &parts.accelerators;
     if accelerators.is_empty() && !ctx.diags.has_errors() {
         let origin = match ctx.files.as_slice() {
             [one] => Origin::File {
@@ -637,15 +602,7 @@ pub(super) fn validate(root: &Table, ctx: &mut Ctx) -> Option<ConfigParts> {
     if ctx.diags.has_errors() {
         return None;
     }
-    Some(ConfigParts {
-        economics,
-        accelerators,
-        training,
-        inference,
-        measured,
-        calibration,
-        report,
-    })
+    Some(parts)
 }
 
 pub(super) struct ConfigParts {

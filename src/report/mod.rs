@@ -8,10 +8,10 @@ mod markdown;
 
 use std::path::Path;
 
-use crate::app::AppError;
 use crate::chart::{self, Canvas, Format};
 use crate::cli::ImageFormat;
 use crate::config::Config;
+use crate::error::AppError;
 use crate::output::write_atomic;
 
 pub use build::{ReportData, build};

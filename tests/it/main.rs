@@ -5,4 +5,5 @@ mod commands;
 mod common;
 mod formulas;
 mod report;
+mod schema;
 mod validation;

@@ -7,7 +7,7 @@ use crate::config::Basis;
 pub static ECONOMICS: TableDecl = TableDecl {
     name: "economics",
     list: false,
-    doc: "How a chip-hour is priced (`basis`) and what owning a fleet costs. Keys no file gives take the built-in default shown in the meaning.",
+    doc: "How a chip-hour is priced (`basis`) and what owning a fleet costs. Keys no file gives take their built-in default (the CONFIG.md example).",
     keys: &[
         Key::new(
             "basis",
@@ -15,82 +15,58 @@ pub static ECONOMICS: TableDecl = TableDecl {
             "",
             "which price every chip is costed at; default on_demand",
         ),
-        num(
-            "electricity_usd_per_kwh",
-            Check::NonNegative,
-            "USD/kWh",
-            "electricity price; default 0.08",
-        )
-        .default(0.08),
-        num("pue", Check::AtLeastOne, "ratio", "facility power / IT power; default 1.2").default(1.2),
+        num("electricity_usd_per_kwh", Check::NonNegative, "USD/kWh", "electricity price").default(0.08),
+        num("pue", Check::AtLeastOne, "ratio", "facility power / IT power").default(1.2),
         num(
             "hosting_usd_per_kw_month",
             Check::NonNegative,
             "USD/kW-month",
-            "colocation price per kW of IT load; default 150",
+            "colocation price per kW of IT load",
         )
         .default(150.0),
-        num(
-            "lifetime_years",
-            Check::Positive,
-            "years",
-            "depreciation life of owned hardware; default 5",
-        )
-        .default(5.0),
-        num(
-            "cost_of_capital",
-            Check::Share,
-            "per year",
-            "for the capital recovery factor; default 0.08",
-        )
-        .default(0.08),
-        num(
-            "maintenance_per_year",
-            Check::Share,
-            "share of capex per year",
-            "maintenance; default 0.03",
-        )
-        .default(0.03),
+        num("lifetime_years", Check::Positive, "years", "depreciation life of owned hardware").default(5.0),
+        num("cost_of_capital", Check::Share, "per year", "for the capital recovery factor").default(0.08),
+        num("maintenance_per_year", Check::Share, "share of capex per year", "maintenance").default(0.03),
         num(
             "availability",
             Check::Fraction,
             "share of hours",
-            "share of hours a chip can be used; default 0.97",
+            "share of hours a chip can be used",
         )
         .default(0.97),
         num(
             "load_factor",
             Check::Fraction,
             "share of power_w",
-            "average draw as a share of power_w; default 0.8",
+            "average draw as a share of power_w",
         )
         .default(0.8),
         num(
             "system_overhead",
             Check::NonNegative,
             "share of chip_usd",
-            "server, network, storage per chip; default 0.5",
+            "server, network, storage per chip",
         )
         .default(0.5),
         num(
             "system_power_factor",
             Check::AtLeastOne,
             "ratio",
-            "chip power -> the chip's share of server power; default 1.4",
+            "chip power -> the chip's share of server power",
         )
         .default(1.4),
         num(
             "usable_memory_fraction",
             Check::Fraction,
             "share of memory",
-            "memory usable for weights and KV cache; default 0.9",
+            "memory usable for weights and KV cache",
         )
         .default(0.9),
         num(
             "training_bytes_per_param",
             Check::Positive,
             "bytes/param",
-            "training memory per parameter (weights, grads, optimizer); default 16",
+            "training memory per parameter (weights, grads, optimizer)",
         )
         .default(16.0),
     ],

@@ -251,6 +251,9 @@ pub fn root_table(name: &str) -> Option<&'static TableDecl> {
 
 fn describe(k: &Key) -> String {
     let mut s = k.doc.to_string();
+    if let Some(d) = k.default {
+        s.push_str(&format!("; default {d}"));
+    }
     if !k.unit.is_empty() {
         s.push_str(&format!(" [{}]", k.unit));
     }
@@ -402,14 +405,19 @@ pub fn markdown() -> String {
     );
     for t in all_tables() {
         s.push_str(&format!("\n## `{}`\n\n{}\n\n", t.header(), t.doc));
-        s.push_str("| key | type | unit | required | meaning |\n|---|---|---|---|---|\n");
+        s.push_str("| key | type | unit | required / default | meaning |\n|---|---|---|---|---|\n");
         for k in t.keys {
+            let need = match (k.required, k.default) {
+                (true, _) => "required".to_string(),
+                (false, Some(d)) => format!("default {d}"),
+                (false, None) => String::new(),
+            };
             s.push_str(&format!(
                 "| `{}` | {} | {} | {} | {}{} |\n",
                 k.name,
                 kind_text(k),
                 k.unit,
-                if k.required { "yes" } else { "" },
+                need,
                 k.doc.replace('|', "\\|"),
                 k.alias_of.map(|a| format!(" (alternative to `{a}`)")).unwrap_or_default()
             ));

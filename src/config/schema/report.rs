@@ -46,11 +46,11 @@ pub static REPORT: TableDecl = TableDecl {
             "",
             "chip of the tornado chart; default the cheapest non-GPU",
         ),
-        plain("fleet_budget_usd", "USD", "budget of the fleet chart; default 1e9").default(1e9),
+        plain("fleet_budget_usd", "USD", "budget of the fleet chart").default(1e9),
         plain(
             "price_performance_doubling_years",
             "years",
-            "trend line of the price-performance chart; default 2.07 (Epoch AI)",
+            "trend line of the price-performance chart (Epoch AI, 2.07 years)",
         )
         .default(2.07),
         Key::new(
@@ -88,7 +88,7 @@ pub static TRAINING_SWEEP: TableDecl = TableDecl {
     doc: "Model sizes of the training-cost curves.",
     keys: &[
         Key::new("params_b", Kind::Pair, "billion parameters", "[from, to]; default [1, 2000]"),
-        plain("tokens_per_param", "tokens/parameter", "training tokens per parameter; default 20").default(20.0),
+        plain("tokens_per_param", "tokens/parameter", "training tokens per parameter").default(20.0),
     ],
 };
 
