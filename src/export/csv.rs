@@ -1,11 +1,13 @@
-//! CSV: one flat file, a row per workload x accelerator, full-precision numbers.
+//! CSV: one flat file, a row per workload x accelerator, full-precision numbers. The columns are
+//! `workload, kind, basis` and then every key of the JSON rows (`super::row`), figures before
+//! their P10/P50/P90, each in the order they first appear, so every scalar of a JSON row is a CSV column; a row lacking one leaves it empty.
 
+use super::row::{ResultRow, flatten, kind_name};
 use super::{CompareView, Exporter};
-use crate::model::evaluate::Figures;
 
 pub struct CsvExporter;
 
-/// Quotes a field when it needs it (RFC 4180).
+/// Quotes a field when it needs it (RFC 4180), for the report's chart CSVs.
 pub fn field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -14,78 +16,52 @@ pub fn field(s: &str) -> String {
     }
 }
 
-fn opt(x: Option<f64>) -> String {
-    x.map_or(String::new(), |v| v.to_string())
+/// Every row as `(column, cell)` pairs, in table order.
+fn records(view: &CompareView<'_>) -> Vec<Vec<(String, String)>> {
+    let basis = view.cfg.economics.basis.name();
+    let mut out = Vec::new();
+    for t in view.tables {
+        for r in &t.rows {
+            let mut cells = vec![
+                ("workload".to_string(), t.id.clone()),
+                ("kind".to_string(), kind_name(t.kind).to_string()),
+                ("basis".to_string(), basis.to_string()),
+            ];
+            let json = serde_json::to_value(ResultRow::of(r)).unwrap_or_default();
+            flatten("", &json, &mut cells);
+            out.push(cells);
+        }
+    }
+    out
 }
 
 impl Exporter for CsvExporter {
     fn export(&self, view: &CompareView<'_>) -> Vec<u8> {
-        let mut out = String::from(
-            "workload,kind,basis,accelerator,family,usd_per_chip_hour,metric,metric_value,p10_metric,p90_metric,ratio_to_reference,cheapest,break_even_usd_per_chip_hour,break_even_efficiency,chip_hours,wall_days,min_chips,feasible,chips_per_replica,output_tokens_per_s_per_chip,tokens_per_s_per_user,ttft_s,usd_per_m_tokens,measured\n",
-        );
-        for t in view.tables {
-            for r in &t.rows {
-                let metric = match r.figures {
-                    Figures::Training(_) => "cost_usd",
-                    Figures::Inference(_) => "usd_per_m_output_tokens",
-                };
-                let band = r.bands.iter().find(|(k, _)| *k == metric).map(|(_, b)| *b);
-                let mut cells = vec![
-                    field(&t.id),
-                    format!("{:?}", t.kind).to_lowercase(),
-                    view.cfg.economics.basis.name().into(),
-                    field(&r.accelerator),
-                    r.family.name().into(),
-                ];
-                let tail = match r.figures {
-                    Figures::Training(f) => vec![
-                        f.usd_per_chip_hour.to_string(),
-                        metric.into(),
-                        f.cost_usd.to_string(),
-                        opt(band.map(|b| b.p10)),
-                        opt(band.map(|b| b.p90)),
-                        opt(r.ratio_to_reference),
-                        r.cheapest.to_string(),
-                        opt(r.break_even_usd_per_chip_hour),
-                        opt(r.break_even_efficiency),
-                        f.chip_hours.to_string(),
-                        opt(f.wall_days),
-                        f.min_chips.to_string(),
-                        f.feasible.to_string(),
-                        String::new(),
-                        String::new(),
-                        String::new(),
-                        String::new(),
-                        String::new(),
-                        String::new(),
-                    ],
-                    Figures::Inference(f) => vec![
-                        f.usd_per_chip_hour.to_string(),
-                        metric.into(),
-                        f.usd_per_m_output_tokens.to_string(),
-                        opt(band.map(|b| b.p10)),
-                        opt(band.map(|b| b.p90)),
-                        opt(r.ratio_to_reference),
-                        r.cheapest.to_string(),
-                        opt(r.break_even_usd_per_chip_hour),
-                        opt(r.break_even_efficiency),
-                        String::new(),
-                        String::new(),
-                        String::new(),
-                        String::new(),
-                        f.chips_per_replica.to_string(),
-                        f.output_tokens_per_s_per_chip.to_string(),
-                        f.tokens_per_s_per_user.to_string(),
-                        f.ttft_s.to_string(),
-                        f.usd_per_m_tokens.to_string(),
-                        f.measured.to_string(),
-                    ],
-                };
-                cells.extend(tail);
-                out.push_str(&cells.join(","));
-                out.push('\n');
+        let rows = records(view);
+        // Figures first, then the P10/P50/P90 columns, each in the order they first appear.
+        let is_band = |k: &str| k.starts_with("p10_") || k.starts_with("p50_") || k.starts_with("p90_");
+        let mut header: Vec<&str> = Vec::new();
+        for band in [false, true] {
+            for r in &rows {
+                for (k, _) in r {
+                    if is_band(k) == band && !header.contains(&k.as_str()) {
+                        header.push(k);
+                    }
+                }
             }
         }
-        out.into_bytes()
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut ok = w.write_record(&header).is_ok();
+        for r in &rows {
+            let record = header
+                .iter()
+                .map(|h| r.iter().find(|(k, _)| k == h).map_or("", |(_, v)| v.as_str()));
+            ok &= w.write_record(record).is_ok();
+        }
+        match (ok, w.into_inner()) {
+            (true, Ok(bytes)) => bytes,
+            // Writing into memory cannot fail; keep the signature infallible like the others.
+            _ => Vec::new(),
+        }
     }
 }

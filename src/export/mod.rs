@@ -5,6 +5,7 @@ mod csv;
 pub use csv::field as csv_field;
 mod json;
 pub mod markdown;
+pub mod row;
 pub mod table;
 
 use crate::cli::TableFormat;
@@ -12,7 +13,7 @@ use crate::config::Config;
 use crate::fmt::{num, usd};
 use crate::model::evaluate::{Figures, Kind, Row, WorkloadTable};
 
-pub use json::{row_json, table_json};
+pub use row::{ResultRow, row_json, table_json};
 
 /// What every exporter renders.
 pub struct CompareView<'a> {
@@ -54,96 +55,149 @@ fn ratio(x: Option<f64>) -> String {
     x.map_or("–".into(), |r| format!("{}x", num(r, 3)))
 }
 
-/// Cells for a table: readable units, the cheapest marked with `*`.
+/// One column of the text and Markdown tables: its header and how a row shows in it.
+pub struct Column {
+    pub header: &'static str,
+    pub cell: fn(&Row) -> String,
+}
+
+fn training(r: &Row) -> Option<&crate::model::training::TrainingFigures> {
+    match &r.figures {
+        Figures::Training(f) => Some(f),
+        Figures::Inference(_) => None,
+    }
+}
+
+fn inference(r: &Row) -> Option<&crate::model::inference::InferenceFigures> {
+    match &r.figures {
+        Figures::Inference(f) => Some(f),
+        Figures::Training(_) => None,
+    }
+}
+
+fn show(x: Option<String>) -> String {
+    x.unwrap_or_else(|| "–".into())
+}
+
+const MARK: Column = Column {
+    header: "",
+    cell: |r| if r.cheapest { "*" } else { "" }.into(),
+};
+const ACCELERATOR: Column = Column {
+    header: "accelerator",
+    cell: |r| r.accelerator.clone(),
+};
+const PRICE: Column = Column {
+    header: "USD/chip-h",
+    cell: |r| num(r.figures.usd_per_chip_hour(), 3),
+};
+const RATIO: Column = Column {
+    header: "x ref",
+    cell: |r| ratio(r.ratio_to_reference),
+};
+const BREAK_EVEN_PRICE: Column = Column {
+    header: "break-even USD/chip-h",
+    cell: |r| r.break_even_usd_per_chip_hour.map_or("–".into(), |b| num(b, 3)),
+};
+const BREAK_EVEN_EFFICIENCY: Column = Column {
+    header: "break-even efficiency",
+    cell: |r| r.break_even_efficiency.map_or("–".into(), |e| format!("{}x", num(e, 3))),
+};
+
+/// The columns of a training table, in order.
+pub const TRAINING_COLUMNS: &[Column] = &[
+    MARK,
+    ACCELERATOR,
+    PRICE,
+    Column {
+        header: "chip-hours",
+        cell: |r| show(training(r).map(|f| num(f.chip_hours, 3))),
+    },
+    Column {
+        header: "cost",
+        cell: |r| show(training(r).map(|f| usd(f.cost_usd))),
+    },
+    Column {
+        header: "P10–P90 cost",
+        cell: |r| band_text(r, "cost_usd", usd),
+    },
+    Column {
+        header: "wall days",
+        cell: |r| show(training(r).and_then(|f| f.wall_days).map(|d| num(d, 3))),
+    },
+    Column {
+        header: "min chips",
+        cell: |r| show(training(r).map(|f| format!("{}{}", f.min_chips, if f.feasible { "" } else { " (infeasible)" }))),
+    },
+    RATIO,
+    BREAK_EVEN_PRICE,
+    BREAK_EVEN_EFFICIENCY,
+];
+
+/// The columns of an inference table, in order.
+pub const INFERENCE_COLUMNS: &[Column] = &[
+    MARK,
+    ACCELERATOR,
+    PRICE,
+    Column {
+        header: "chips/replica",
+        cell: |r| show(inference(r).map(|f| f.chips_per_replica.to_string())),
+    },
+    Column {
+        header: "out tok/s/chip",
+        cell: |r| {
+            show(inference(r).map(|f| {
+                format!(
+                    "{}{}",
+                    num(f.output_tokens_per_s_per_chip, 4),
+                    if f.measured { " (measured)" } else { "" }
+                )
+            }))
+        },
+    },
+    Column {
+        header: "tok/s/user",
+        cell: |r| show(inference(r).map(|f| num(f.tokens_per_s_per_user, 3))),
+    },
+    Column {
+        header: "TTFT s",
+        cell: |r| show(inference(r).map(|f| num(f.ttft_s, 3))),
+    },
+    Column {
+        header: "USD/M out",
+        cell: |r| show(inference(r).map(|f| num(f.usd_per_m_output_tokens, 3))),
+    },
+    Column {
+        header: "P10–P90 USD/M out",
+        cell: |r| band_text(r, "usd_per_m_output_tokens", |x| num(x, 3)),
+    },
+    Column {
+        header: "USD/M all",
+        cell: |r| show(inference(r).map(|f| num(f.usd_per_m_tokens, 3))),
+    },
+    RATIO,
+    BREAK_EVEN_PRICE,
+    BREAK_EVEN_EFFICIENCY,
+];
+
+/// Cells for a table through its kind's column list: readable units, the cheapest marked `*`.
 pub fn grid(view: &CompareView<'_>, t: &WorkloadTable) -> Grid {
-    let headers = match t.kind {
-        Kind::Training => vec![
-            "",
-            "accelerator",
-            "USD/chip-h",
-            "chip-hours",
-            "cost",
-            "P10–P90 cost",
-            "wall days",
-            "min chips",
-            "x ref",
-            "break-even USD/chip-h",
-            "break-even efficiency",
-        ],
-        Kind::Inference => vec![
-            "",
-            "accelerator",
-            "USD/chip-h",
-            "chips/replica",
-            "out tok/s/chip",
-            "tok/s/user",
-            "TTFT s",
-            "USD/M out",
-            "P10–P90 USD/M out",
-            "USD/M all",
-            "x ref",
-            "break-even USD/chip-h",
-            "break-even efficiency",
-        ],
-    };
-    let rows = t
-        .rows
-        .iter()
-        .map(|r| {
-            let mark = if r.cheapest { "*" } else { "" }.to_string();
-            let be = r.break_even_usd_per_chip_hour.map_or("–".into(), |b| num(b, 3));
-            let be_eff = r.break_even_efficiency.map_or("–".into(), |e| format!("{}x", num(e, 3)));
-            match r.figures {
-                Figures::Training(f) => vec![
-                    mark,
-                    r.accelerator.clone(),
-                    num(f.usd_per_chip_hour, 3),
-                    num(f.chip_hours, 3),
-                    usd(f.cost_usd),
-                    band_text(r, "cost_usd", usd),
-                    f.wall_days.map_or("–".into(), |d| num(d, 3)),
-                    format!("{}{}", f.min_chips, if f.feasible { "" } else { " (infeasible)" }),
-                    ratio(r.ratio_to_reference),
-                    be,
-                    be_eff,
-                ],
-                Figures::Inference(f) => vec![
-                    mark,
-                    r.accelerator.clone(),
-                    num(f.usd_per_chip_hour, 3),
-                    f.chips_per_replica.to_string(),
-                    format!(
-                        "{}{}",
-                        num(f.output_tokens_per_s_per_chip, 4),
-                        if f.measured { " (measured)" } else { "" }
-                    ),
-                    num(f.tokens_per_s_per_user, 3),
-                    num(f.ttft_s, 3),
-                    num(f.usd_per_m_output_tokens, 3),
-                    band_text(r, "usd_per_m_output_tokens", |x| num(x, 3)),
-                    num(f.usd_per_m_tokens, 3),
-                    ratio(r.ratio_to_reference),
-                    be,
-                    be_eff,
-                ],
-            }
-        })
-        .collect();
-    let kind = match t.kind {
-        Kind::Training => "training",
-        Kind::Inference => "inference",
+    let columns = match t.kind {
+        Kind::Training => TRAINING_COLUMNS,
+        Kind::Inference => INFERENCE_COLUMNS,
     };
     Grid {
-        headers: headers.into_iter().map(String::from).collect(),
+        headers: columns.iter().map(|c| c.header.to_string()).collect(),
         left_cols: 2,
         title: format!(
-            "{} — {} ({kind}, basis {}, reference {})",
+            "{} — {} ({}, basis {}, reference {})",
             t.id,
             t.name,
+            row::kind_name(t.kind),
             view.cfg.economics.basis.name(),
             t.reference
         ),
-        rows,
+        rows: t.rows.iter().map(|r| columns.iter().map(|c| (c.cell)(r)).collect()).collect(),
         notes: t.skipped.iter().map(|s| format!("skipped: {}", s.reason)).collect(),
     }
 }

@@ -75,7 +75,9 @@ impl<'a> Workload<'a> {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// The figures of one workload x accelerator; serialized flat (untagged) into a result row.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[serde(untagged)]
 pub enum Figures {
     Training(TrainingFigures),
     Inference(InferenceFigures),

@@ -39,6 +39,7 @@ pub struct TrainingFigures {
     pub chip_hours: f64,
     pub cost_usd: f64,
     /// Wall-clock days on the workload's `chips` (absent when it gives none).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub wall_days: Option<f64>,
     /// Chips needed to hold the training state.
     pub min_chips: u64,

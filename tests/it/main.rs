@@ -3,6 +3,7 @@
 
 mod commands;
 mod common;
+mod exports;
 mod formulas;
 mod report;
 mod schema;
