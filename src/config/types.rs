@@ -324,6 +324,8 @@ pub struct Report {
     /// Whether `[[measured]]` throughput replaces the roofline (MODEL.md; default true). False
     /// puts every chip on the roofline, for a like-for-like comparison.
     pub use_measured: bool,
+    /// Names of the charts to draw (`report.charts`); empty: every chart.
+    pub charts: Vec<String>,
 }
 
 /// A loaded, merged and validated config.

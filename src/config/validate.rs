@@ -471,6 +471,31 @@ fn report(node: Option<&Node>, ctx: &mut Ctx) -> (Report, Vec<(String, Origin)>)
             true
         }
     };
+    let mut charts = Vec::new();
+    if let Some(n) = r.node("charts") {
+        let known = crate::report::charts::names();
+        match &n.value {
+            Value::Array(items) => {
+                for i in items {
+                    match &i.value {
+                        Value::Str(s) if known.contains(&s.as_str()) => charts.push(s.clone()),
+                        Value::Str(s) => {
+                            let hint = suggest(s, known.iter().copied(), || format!("charts: {}", known.join(", ")));
+                            ctx.diags.err(&i.origin, format!("unknown chart `{s}` in report.charts"), &hint);
+                        }
+                        v => ctx
+                            .diags
+                            .err(&i.origin, format!("report.charts lists chart names, found {}", v.type_name()), ""),
+                    }
+                }
+            }
+            v => ctx.diags.err(
+                &n.origin,
+                format!("report.charts must be an array of chart names, found {}", v.type_name()),
+                "e.g. charts = [\"headline\", \"tco\"]",
+            ),
+        }
+    }
     let (mut params_range, mut tpp, mut batch_range) = ((1.0, 2000.0), 20.0, (1.0, 512.0));
     if let Some(mut s) = r.sub("training_sweep", ctx) {
         params_range = pair(&mut s, "params_b", params_range, ctx);
@@ -505,6 +530,7 @@ fn report(node: Option<&Node>, ctx: &mut Ctx) -> (Report, Vec<(String, Origin)>)
             price_performance_doubling_years: doubling,
             max_chips_per_replica,
             use_measured,
+            charts,
         },
         refs,
     )

@@ -41,6 +41,13 @@ pub fn report_md(cfg: &Config, data: &ReportData, image_ext: &str) -> String {
             c.caption, c.caption, c.stem, c.stem, c.stem
         );
     }
+    if !data.not_drawn.is_empty() {
+        let _ = writeln!(s, "Not drawn:\n");
+        for (name, why) in &data.not_drawn {
+            let _ = writeln!(s, "- `{name}`: {why}");
+        }
+        let _ = writeln!(s);
+    }
     let _ = writeln!(s, "## Tables\n");
     let view = CompareView { cfg, tables: &data.tables };
     for t in &data.tables {

@@ -3,8 +3,12 @@
 //! atomically; a failure leaves earlier outputs intact.
 
 mod build;
+pub mod charts;
+mod context;
 mod csv;
+mod findings;
 mod markdown;
+mod summary;
 
 use std::path::Path;
 
@@ -30,6 +34,9 @@ pub fn run(cfg: &Config, out: &Path, format: ImageFormat, scale: u32) -> Result<
     let _ = std::fs::remove_file(&probe);
 
     let data = build(cfg);
+    for (name, why) in &data.not_drawn {
+        crate::msg::warn(format_args!("warning: chart `{name}` not drawn: {why}"));
+    }
     let canvas = Canvas {
         width: 1600 * scale,
         height: 1000 * scale,

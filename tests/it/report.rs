@@ -140,3 +140,50 @@ fn a_config_error_writes_nothing() {
     assert!(!out.exists(), "output folder created despite a config error");
     assert!(stdout(&o).is_empty());
 }
+
+#[test]
+fn report_charts_draws_the_named_subset_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = report_into(dir.path(), &["--set", "report.charts=[\"headline\", \"tco\"]"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut pngs: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("ls")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".png"))
+        .collect();
+    pngs.sort();
+    assert_eq!(pngs, ["headline-cost-vs-reference.png", "owned-tco-per-chip-hour.png"]);
+}
+
+#[test]
+fn an_unknown_chart_name_is_a_located_error_with_a_hint() {
+    let o = run(&["validate", "--set", "report.charts=[\"headlines\"]"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("unknown chart `headlines`") && e.contains("did you mean `headline`?"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_chart_that_cannot_be_drawn_is_named_with_the_reason() {
+    // Accelerators and economics only: no training workload, so `model-size` cannot be drawn.
+    let cfg = tempfile::tempdir().expect("tempdir");
+    for f in ["accelerators.toml", "economics.toml"] {
+        std::fs::copy(fixture("good").join(f), cfg.path().join(f)).expect("copy");
+    }
+    let out = tempfile::tempdir().expect("tempdir");
+    let c = cfg.path().to_string_lossy().into_owned();
+    let o = report_into(out.path(), &["-c", &c, "--set", "report.charts=[\"model-size\", \"tco\"]"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("warning: chart `model-size` not drawn: no training workload is loaded"),
+        "{e}"
+    );
+    let md = std::fs::read_to_string(out.path().join("report.md")).expect("report.md");
+    assert!(md.contains("- `model-size`: no training workload is loaded"), "{md}");
+    assert!(out.path().join("owned-tco-per-chip-hour.png").exists());
+    assert!(!out.path().join("training-cost-vs-model-size.png").exists());
+}

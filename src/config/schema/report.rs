@@ -66,6 +66,12 @@ pub static REPORT: TableDecl = TableDecl {
             "use [[measured]] figures in place of the model; default true",
         ),
         Key::new(
+            "charts",
+            Kind::StrList,
+            "",
+            "charts to draw, by name: model-size, batch, interactivity, utilization, price-performance, tco, fleet, headline, tornado, break-even; default all",
+        ),
+        Key::new(
             "training_sweep",
             Kind::Table(&TRAINING_SWEEP),
             "",

@@ -1,0 +1,118 @@
+//! The headline: each chip's cost relative to the reference, training and inference panels.
+
+use crate::chart::{AxisScale, Bar, BarChart, Chart, Frame, PanelChart, Unit};
+use crate::config::Config;
+use crate::fmt::num;
+use crate::model::calibrate::CalibrationReport;
+use crate::model::evaluate::{self, WorkloadTable};
+
+use super::super::ChartFile;
+use super::super::context::Context;
+use super::{axis, family, label_id};
+
+pub const STEM: &str = "headline-cost-vs-reference";
+
+pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
+    let cfg = ctx.cfg;
+    let (basis, ref_label) = (ctx.basis, &ctx.ref_label);
+    let frame = |title: String, subtitle: String, notes: Vec<String>| ctx.frame(title, subtitle, notes);
+    let ratio_panel = |t: Option<&WorkloadTable>, title: String| {
+        let mut bars: Vec<Bar> = t
+            .map(|t| {
+                t.rows
+                    .iter()
+                    .filter_map(|r| {
+                        let x = r.ratio_to_reference?;
+                        Some(Bar {
+                            label: label_id(cfg, &r.accelerator),
+                            family: family(r.family),
+                            value: x,
+                            text: format!("{}x", num(x, 2)),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        bars.sort_by(|a, b| a.value.total_cmp(&b.value));
+        BarChart {
+            frame: Frame {
+                title,
+                subtitle: String::new(),
+                footer: String::new(),
+                notes: Vec::new(),
+            },
+            value_axis: axis(&format!("Cost relative to {ref_label} (x)"), AxisScale::Linear, Unit::Ratio),
+            bars,
+            reference_line: Some((1.0, format!("{ref_label} = 1.0x"))),
+        }
+    };
+    let (ttab, itab) = (ctx.training_table(), ctx.inference_table());
+    Ok(ChartFile {
+        stem: STEM,
+        caption: format!("Each accelerator's cost relative to {ref_label}"),
+        chart: Chart::Panels(PanelChart {
+            frame: frame(
+                format!("{}: cost relative to {ref_label}", cfg.report.title),
+                format!("Lower is cheaper · basis {basis}"),
+                headline_notes(cfg, ttab, itab, &ctx.calibration),
+            ),
+            panels: vec![
+                ratio_panel(ttab, format!("Training: {}", ctx.tw.map_or("-".into(), |w| w.name.clone()))),
+                ratio_panel(itab, format!("Inference: {}", ctx.iw.map_or("-".into(), |w| w.name.clone()))),
+            ],
+        }),
+    })
+}
+
+/// What a reader of the headline must know: who is missing and why, and which rows use a
+/// benchmark rather than the roofline.
+fn headline_notes(cfg: &Config, ttab: Option<&WorkloadTable>, itab: Option<&WorkloadTable>, cal: &CalibrationReport) -> Vec<String> {
+    let mut notes = Vec::new();
+    for (kind, t) in [("training", ttab), ("inference", itab)] {
+        if let Some(t) = t
+            && !t.skipped.is_empty()
+        {
+            // Reasons read "<id> <why>": group the ids by why.
+            let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+            for sk in &t.skipped {
+                let why = sk
+                    .reason
+                    .strip_prefix(sk.accelerator.as_str())
+                    .unwrap_or(&sk.reason)
+                    .trim()
+                    .to_string();
+                match groups.iter_mut().find(|(w, _)| *w == why) {
+                    Some((_, ids)) => ids.push(&sk.accelerator),
+                    None => groups.push((why, vec![&sk.accelerator])),
+                }
+            }
+            let parts: Vec<String> = groups.iter().map(|(why, ids)| format!("{} ({why})", ids.join(", "))).collect();
+            notes.push(format!("Not in {kind}: {}", parts.join("; ")));
+        }
+    }
+    if let Some(t) = itab {
+        let checks = &cal.measured;
+        for r in &t.rows {
+            if let evaluate::Figures::Inference(f) = r.figures
+                && f.measured
+            {
+                let roofline = checks
+                    .iter()
+                    .find(|m| m.accelerator == r.accelerator && m.workload == t.id)
+                    .map(|m| {
+                        format!(
+                            "; the roofline used for chips without one gives {}x of it",
+                            num(m.roofline_to_measured, 2)
+                        )
+                    })
+                    .unwrap_or_default();
+                notes.push(format!(
+                    "Inference: {} uses a measured benchmark ({} tokens/s/chip){roofline}",
+                    label_id(cfg, &r.accelerator),
+                    num(f.output_tokens_per_s_per_chip, 4)
+                ));
+            }
+        }
+    }
+    notes
+}

@@ -1,0 +1,177 @@
+//! One function per chart: each file turns the report's [`Context`] into one chart's data
+//! ([`ChartFile`]), or says why it cannot be drawn. [`CHARTS`] lists them in report order;
+//! `report`, `report.charts` and the tests read that list. Adding a chart = one file here and
+//! one entry in [`CHARTS`].
+
+mod break_even;
+mod fleet;
+mod headline;
+mod inference;
+mod price_performance;
+mod tco;
+mod tornado;
+mod training;
+
+use crate::chart::{Axis, AxisScale, Chart, Family as CFamily, Frame, LineChart, Series, Unit};
+use crate::config::{Accelerator, Config, Family};
+use crate::model::curves::{self, Curves};
+
+use super::ChartFile;
+use super::context::Context;
+
+/// One chart of the report.
+pub struct ChartDef {
+    /// Name in `report.charts`.
+    pub name: &'static str,
+    /// File stem of its image and CSV.
+    pub stem: &'static str,
+    /// Its data, or why it is not drawn (a sentence naming what is missing).
+    pub build: fn(&Context<'_>) -> Result<ChartFile, String>,
+}
+
+/// Every chart, in report order.
+pub const CHARTS: &[ChartDef] = &[
+    ChartDef {
+        name: "model-size",
+        stem: training::STEM,
+        build: training::cost_vs_model_size,
+    },
+    ChartDef {
+        name: "batch",
+        stem: inference::BATCH_STEM,
+        build: inference::cost_vs_batch,
+    },
+    ChartDef {
+        name: "interactivity",
+        stem: inference::INTERACTIVITY_STEM,
+        build: inference::cost_vs_interactivity,
+    },
+    ChartDef {
+        name: "utilization",
+        stem: inference::UTILIZATION_STEM,
+        build: inference::cost_vs_utilization,
+    },
+    ChartDef {
+        name: "price-performance",
+        stem: price_performance::STEM,
+        build: price_performance::by_year,
+    },
+    ChartDef {
+        name: "tco",
+        stem: tco::STEM,
+        build: tco::owned_tco,
+    },
+    ChartDef {
+        name: "fleet",
+        stem: fleet::STEM,
+        build: fleet::what_the_budget_buys,
+    },
+    ChartDef {
+        name: "headline",
+        stem: headline::STEM,
+        build: headline::cost_vs_reference,
+    },
+    ChartDef {
+        name: "tornado",
+        stem: tornado::STEM,
+        build: tornado::tornado,
+    },
+    ChartDef {
+        name: "break-even",
+        stem: break_even::STEM,
+        build: break_even::map,
+    },
+];
+
+/// The names `report.charts` accepts.
+pub fn names() -> Vec<&'static str> {
+    CHARTS.iter().map(|c| c.name).collect()
+}
+
+pub(super) fn family(f: Family) -> CFamily {
+    match f {
+        Family::Gpu => CFamily::Gpu,
+        Family::Trainium => CFamily::Trainium,
+        Family::Inferentia => CFamily::Inferentia,
+        Family::Tpu => CFamily::Tpu,
+        Family::Other => CFamily::Other,
+    }
+}
+
+/// A short legend label: the accelerator's name without the vendor's prefix.
+pub fn label(acc: &Accelerator) -> String {
+    let n = acc.name.as_str();
+    ["NVIDIA ", "AWS ", "Google Cloud ", "Google "]
+        .iter()
+        .find_map(|p| n.strip_prefix(p))
+        .unwrap_or(n)
+        .to_string()
+}
+
+/// Position of each accelerator within its family (drives the line style / marker).
+fn style_index(accs: &[&Accelerator], id: &str) -> usize {
+    let Some(acc) = accs.iter().find(|a| a.id == id) else { return 0 };
+    accs.iter().filter(|a| a.family == acc.family).position(|a| a.id == id).unwrap_or(0)
+}
+
+pub(super) fn axis(label: &str, scale: AxisScale, unit: Unit) -> Axis {
+    Axis {
+        label: label.to_string(),
+        scale,
+        unit,
+    }
+}
+
+pub(super) fn notes_of(skipped: &[crate::model::Skipped]) -> Vec<String> {
+    if skipped.is_empty() {
+        return Vec::new();
+    }
+    let list: Vec<&str> = skipped.iter().map(|s| s.reason.as_str()).collect();
+    vec![format!("Not drawn: {}", list.join("; "))]
+}
+
+pub(super) fn line_chart(
+    frame: Frame,
+    x: Axis,
+    y: Axis,
+    accs: &[&Accelerator],
+    cs: &Curves,
+    bands: Option<Vec<Option<curves::BandPoints>>>,
+) -> Chart {
+    let series = cs
+        .curves
+        .iter()
+        .enumerate()
+        .filter_map(|(k, c)| {
+            let acc = accs.iter().find(|a| a.id == c.accelerator)?;
+            Some(Series {
+                name: label(acc),
+                family: family(c.family),
+                style_index: style_index(accs, &c.accelerator),
+                points: c.points.clone(),
+                band: bands.as_ref().and_then(|b| b.get(k).cloned().flatten()),
+            })
+        })
+        .collect();
+    Chart::Line(LineChart { frame, x, y, series })
+}
+
+/// 3 significant digits with k / M / B, as the chart axes write them.
+pub(super) fn count(x: f64) -> String {
+    crate::chart::format_value(x, &Unit::Count)
+}
+
+pub(crate) fn label_id(cfg: &Config, id: &str) -> String {
+    cfg.accelerator(id).map_or_else(|| id.to_string(), label)
+}
+
+/// `accelerator.trn2.efficiency.training_mfu` -> `trn2 training_mfu`.
+pub fn short_path(p: &str) -> String {
+    let parts: Vec<&str> = p.split('.').collect();
+    match parts.as_slice() {
+        ["accelerator", id, .., key] => format!("{id} {key}"),
+        ["economics", key] => format!("economics {key}"),
+        [kind, id, .., key] => format!("{kind} {id} {key}"),
+        _ => p.to_string(),
+    }
+}

@@ -1,0 +1,174 @@
+//! What every chart, the findings and summary.json read: the config, point values, Monte
+//! Carlo draws, the compare tables with bands, calibration, and the model's chart data (price-
+//! performance, owned TCO, fleet, tornado, break-even), each computed once. Pure: no I/O.
+
+use crate::chart::Frame;
+use crate::config::{Accelerator, Config, Family, Inference, Training};
+use crate::model::Skipped;
+use crate::model::calibrate::{CalibrationReport, calibrate};
+use crate::model::curves::{self, Fleet, PricePerf, Tco};
+use crate::model::evaluate::{self, Workload, WorkloadTable};
+use crate::model::sensitivity::{self, BreakEvenMap, Tornado};
+use crate::model::uncertainty::sample_values;
+
+use super::charts::label;
+
+/// Monte Carlo draws behind the shaded bands of the curves.
+pub const CURVE_BAND_SAMPLES: usize = 500;
+
+/// The report's inputs and shared results.
+pub struct Context<'a> {
+    pub cfg: &'a Config,
+    /// Point (base) value of every config number.
+    pub v: Vec<f64>,
+    /// The accelerators the report draws (`report.accelerators`), in config order.
+    pub accs: Vec<&'a Accelerator>,
+    /// `economics.basis`, as written.
+    pub basis: &'static str,
+    footer: String,
+    /// True when some config number is a range (then there are draws and bands).
+    pub any_range: bool,
+    /// Monte Carlo draws: one value vector per draw.
+    pub samples: Vec<Vec<f64>>,
+    /// The note under a chart with bands.
+    pub band_note: String,
+    /// Every workload x drawn accelerator, with bands.
+    pub tables: Vec<WorkloadTable>,
+    pub calibration: CalibrationReport,
+    pub reference: Option<&'a Accelerator>,
+    pub ref_label: String,
+    /// `report.training_workload` and `report.inference_workload`.
+    pub tw: Option<&'a Training>,
+    pub iw: Option<&'a Inference>,
+    pub price_performance: (Vec<PricePerf>, Vec<Skipped>),
+    pub tco: (Vec<Tco>, Vec<Skipped>),
+    pub fleet: (Vec<Fleet>, Vec<Skipped>),
+    /// The chip of the tornado and break-even charts (`report.tornado_accelerator`, else the
+    /// cheapest non-GPU on the training workload).
+    pub tornado_accelerator: Option<&'a Accelerator>,
+    pub tornado: Option<Tornado>,
+    /// The break-even map and the chip's price today (USD per chip-hour).
+    pub break_even: Option<(BreakEvenMap, f64)>,
+}
+
+impl<'a> Context<'a> {
+    /// Runs the model for everything the report draws.
+    pub fn new(cfg: &'a Config) -> Self {
+        let v = cfg.params.base_values();
+        let accs: Vec<&Accelerator> = cfg.report.accelerators.iter().filter_map(|id| cfg.accelerator(id)).collect();
+        let basis = cfg.economics.basis.name();
+        let footer = format!(
+            "basis: {basis}  |  configs as of {}  |  config {}  |  accel-cost {}",
+            cfg.as_of.as_deref().unwrap_or("(undated)"),
+            cfg.hash,
+            env!("CARGO_PKG_VERSION")
+        );
+        let any_range = cfg.params.infos.iter().any(|i| i.ranged);
+        let samples = if any_range {
+            sample_values(&cfg.params, cfg.report.samples as usize, cfg.report.seed)
+        } else {
+            Vec::new()
+        };
+        // Curve bands use the first CURVE_BAND_SAMPLES draws: a P10/P90 from 500 draws is within a
+        // few percent of one from 2000, invisible on a log axis, at a quarter of the cost. Tables and
+        // summary.json use every draw.
+        let curve_draws = samples.len().min(CURVE_BAND_SAMPLES);
+        let band_note = if any_range {
+            if curve_draws < samples.len() {
+                format!(
+                    "Shaded: P10–P90 over every ranged input ({} of the {} Monte Carlo draws; tables use all)",
+                    curve_draws,
+                    samples.len()
+                )
+            } else {
+                format!("Shaded: P10–P90 over every ranged input ({} Monte Carlo draws)", samples.len())
+            }
+        } else {
+            String::new()
+        };
+        let mut tables: Vec<WorkloadTable> = Workload::all(cfg).into_iter().map(|w| evaluate::table(cfg, w, &accs, &v)).collect();
+        if any_range {
+            evaluate::add_bands_all(cfg, &mut tables, &samples);
+        }
+        let calibration = calibrate(cfg, &v);
+        let reference = cfg.accelerator(&cfg.report.reference);
+        let ref_label = reference.map(label).unwrap_or_else(|| cfg.report.reference.clone());
+        let tw = cfg.report.training_workload.as_deref().and_then(|id| cfg.training(id));
+        let iw = cfg.report.inference_workload.as_deref().and_then(|id| cfg.inference(id));
+        let price_performance = curves::price_performance(cfg, &accs, &v);
+        let tco = curves::tco(cfg, &accs, &v);
+        let fleet = curves::fleet(cfg, iw, &accs, &v);
+        let ttab = tw.and_then(|w| tables.iter().find(|t| t.id == w.id));
+        let tornado_accelerator = cfg
+            .report
+            .tornado_accelerator
+            .as_deref()
+            .and_then(|id| cfg.accelerator(id))
+            .or_else(|| {
+                ttab.and_then(|t| {
+                    t.rows
+                        .iter()
+                        .filter(|r| r.family != Family::Gpu)
+                        .min_by(|a, b| a.figures.metric().total_cmp(&b.figures.metric()))
+                        .and_then(|r| cfg.accelerator(&r.accelerator))
+                })
+            });
+        let (mut tornado, mut break_even) = (None, None);
+        if let (Some(a), Some(r), Some(w)) = (tornado_accelerator, reference, tw) {
+            tornado = sensitivity::tornado(cfg, Workload::Training(w), a, r);
+            if let Some(row) = ttab.and_then(|t| t.rows.iter().find(|row| row.accelerator == a.id))
+                && let Some(ratio) = row.ratio_to_reference
+            {
+                let price = row.figures.usd_per_chip_hour();
+                break_even = Some((sensitivity::break_even_map(&w.id, &a.id, &r.id, price, ratio), price));
+            }
+        }
+        Context {
+            cfg,
+            v,
+            accs,
+            basis,
+            footer,
+            any_range,
+            samples,
+            band_note,
+            tables,
+            calibration,
+            reference,
+            ref_label,
+            tw,
+            iw,
+            price_performance,
+            tco,
+            fleet,
+            tornado_accelerator,
+            tornado,
+            break_even,
+        }
+    }
+
+    /// The draws behind curve bands (the first [`CURVE_BAND_SAMPLES`]).
+    pub fn curve_samples(&self) -> &[Vec<f64>] {
+        &self.samples[..self.samples.len().min(CURVE_BAND_SAMPLES)]
+    }
+
+    /// A chart frame with the report's footer.
+    pub fn frame(&self, title: String, subtitle: String, notes: Vec<String>) -> Frame {
+        Frame {
+            title,
+            subtitle,
+            footer: self.footer.clone(),
+            notes,
+        }
+    }
+
+    /// The table of the training workload of the report.
+    pub fn training_table(&self) -> Option<&WorkloadTable> {
+        self.tw.and_then(|w| self.tables.iter().find(|t| t.id == w.id))
+    }
+
+    /// The table of the inference workload of the report.
+    pub fn inference_table(&self) -> Option<&WorkloadTable> {
+        self.iw.and_then(|w| self.tables.iter().find(|t| t.id == w.id))
+    }
+}

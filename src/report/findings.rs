@@ -1,0 +1,100 @@
+//! Findings for report.md, written from the numbers: the cheapest chip per workload (flagged
+//! when its price is an estimate), the best of each family, close calls with their break-even
+//! prices, and the widest tornado input.
+
+use crate::config::{Config, Family};
+use crate::fmt::{num, usd};
+use crate::model::evaluate::{self, Kind};
+
+use super::charts::label_id;
+use super::context::Context;
+
+/// The findings, one Markdown paragraph each.
+pub fn findings(ctx: &Context<'_>) -> Vec<String> {
+    let (cfg, tables, ref_label, tornado) = (ctx.cfg, &ctx.tables, ctx.ref_label.as_str(), ctx.tornado.as_ref());
+    let mut out = Vec::new();
+    for t in tables {
+        let Some(best) = t.rows.iter().find(|r| r.cheapest) else { continue };
+        let metric = |r: &evaluate::Row| match t.kind {
+            Kind::Training => usd(r.figures.metric()),
+            Kind::Inference => format!("${} per million output tokens", num(r.figures.metric(), 3)),
+        };
+        let mut s = format!(
+            "**{}**: cheapest is {} at {}",
+            t.name,
+            label_id(cfg, &best.accelerator),
+            metric(best)
+        );
+        if price_is_estimate(cfg, &best.accelerator) {
+            s.push_str(" (its chip-hour price is an estimate: see Prices used)");
+        }
+        if let Some(r) = best.ratio_to_reference
+            && best.accelerator != t.reference
+        {
+            let _ = std::fmt::Write::write_fmt(&mut s, format_args!(", {}x the cost on {ref_label}", num(r, 2)));
+            if let Some(b) = best.ratio_band {
+                let _ = std::fmt::Write::write_fmt(&mut s, format_args!(" (P10–P90 {}x–{}x)", num(b.p10, 2), num(b.p90, 2)));
+            }
+        }
+        s.push('.');
+        let per_family: Vec<String> = Family::ALL
+            .iter()
+            .filter_map(|f| {
+                let r = t
+                    .rows
+                    .iter()
+                    .filter(|r| r.family == *f)
+                    .min_by(|a, b| a.figures.metric().total_cmp(&b.figures.metric()))?;
+                Some(format!(
+                    "{} {} {}x",
+                    f.name(),
+                    label_id(cfg, &r.accelerator),
+                    num(r.ratio_to_reference?, 2)
+                ))
+            })
+            .collect();
+        if per_family.len() > 1 {
+            s.push_str(&format!(" Best of each family: {}.", per_family.join(", ")));
+        }
+        let close: Vec<String> = t
+            .rows
+            .iter()
+            .filter(|r| r.accelerator != t.reference && r.ratio_to_reference.is_some_and(|x| (0.9..=1.1).contains(&x)))
+            .filter_map(|r| {
+                let be = r.break_even_usd_per_chip_hour?;
+                let price = r.figures.usd_per_chip_hour();
+                Some(format!(
+                    "{} breaks even with {ref_label} at ${}/chip-hour (now ${})",
+                    label_id(cfg, &r.accelerator),
+                    num(be, 3),
+                    num(price, 3)
+                ))
+            })
+            .collect();
+        if !close.is_empty() {
+            s.push_str(&format!(" Close calls: {}.", close.join("; ")));
+        }
+        out.push(s);
+    }
+    if let Some(t) = tornado
+        && let Some(top) = t.swings.first()
+    {
+        out.push(format!(
+            "For {} vs {ref_label} on {}, the widest swing comes from `{}`: the cost ratio runs from {}x to {}x across its range (base {}x).",
+            label_id(cfg, &t.accelerator),
+            t.workload,
+            top.param,
+            num(top.ratio_at_low.min(top.ratio_at_high), 2),
+            num(top.ratio_at_low.max(top.ratio_at_high), 2),
+            num(t.base_ratio, 2)
+        ));
+    }
+    out
+}
+
+/// True when the accelerator's price on the config's basis is listed as an estimate.
+fn price_is_estimate(cfg: &Config, id: &str) -> bool {
+    cfg.accelerator(id)
+        .and_then(|a| a.price_param(cfg.economics.basis))
+        .is_some_and(|p| cfg.params.info(p).estimate)
+}
