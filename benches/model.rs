@@ -8,7 +8,7 @@ use std::process::Command;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 use accel_cost::config::{self, Config};
-use accel_cost::model::evaluate::{self, Workload};
+use accel_cost::model::compare::{self, Workload};
 use accel_cost::model::training;
 use accel_cost::model::uncertainty::sample_values;
 
@@ -36,7 +36,7 @@ fn model(c: &mut Criterion) {
     });
     let accs: Vec<_> = cfg.accelerators.iter().collect();
     c.bench_function("compare tables, point values (all workloads x accelerators)", |b| {
-        b.iter(|| evaluate::compare(&cfg, black_box(&accs), &v))
+        b.iter(|| compare::compare(&cfg, black_box(&accs), &v))
     });
     c.bench_function("Monte Carlo: draw 2000 samples of every ranged input", |b| {
         b.iter(|| sample_values(&cfg.params, 2000, 42))
@@ -54,10 +54,10 @@ fn model(c: &mut Criterion) {
             let samples = sample_values(&cfg.params, 2000, 42);
             let mut tables: Vec<_> = Workload::all(&cfg)
                 .into_iter()
-                .map(|w| evaluate::table(&cfg, w, &accs, &v))
+                .map(|w| compare::table(&cfg, w, &accs, &v))
                 .collect();
             for t in &mut tables {
-                evaluate::add_bands(&cfg, t, &samples);
+                compare::add_bands(&cfg, t, &samples);
             }
             tables
         })

@@ -9,7 +9,7 @@ use crate::explain::Recorder;
 use crate::export::{self, CompareView};
 use crate::fmt::num;
 use crate::model::calibrate::calibrate;
-use crate::model::evaluate::{self, Figures, Workload, WorkloadTable};
+use crate::model::compare::{self, Figures, Workload, WorkloadTable};
 use crate::model::uncertainty::sample_values;
 use crate::output;
 
@@ -76,10 +76,10 @@ fn find_workload<'a>(cfg: &'a Config, id: &str) -> Result<Workload<'a>, AppError
 /// infeasible pairs.
 pub fn tables(cfg: &Config, workloads: &[Workload<'_>], accs: &[&config::Accelerator]) -> Vec<WorkloadTable> {
     let base = cfg.params.base_values();
-    let mut out: Vec<WorkloadTable> = workloads.iter().map(|w| evaluate::table(cfg, *w, accs, &base)).collect();
+    let mut out: Vec<WorkloadTable> = workloads.iter().map(|w| compare::table(cfg, *w, accs, &base)).collect();
     if out.iter().any(|t| t.rows.iter().any(|r| !r.ranged_inputs.is_empty())) {
         let samples = sample_values(&cfg.params, cfg.report.samples as usize, cfg.report.seed);
-        evaluate::add_bands_all(cfg, &mut out, &samples);
+        compare::add_bands_all(cfg, &mut out, &samples);
     }
     out
 }

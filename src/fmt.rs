@@ -49,6 +49,15 @@ pub fn short(x: f64) -> String {
     }
 }
 
+/// A number as a message shows it: short, scientific beyond 1e6 (`1e40`, `0.3`, `-2`).
+pub fn plain(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-4..1e6).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
 /// Money with a scale word: $1.23M, $45.6k, $0.52.
 pub fn usd(x: f64) -> String {
     let a = x.abs();

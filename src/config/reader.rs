@@ -435,14 +435,7 @@ pub(crate) fn placeholder(ctx: &mut Ctx) -> Param {
     })
 }
 
-/// A number as a message shows it: short, scientific beyond 1e6.
-pub(crate) fn show(x: f64) -> String {
-    if x != 0.0 && x.is_finite() && !(1e-4..1e6).contains(&x.abs()) {
-        format!("{x:e}")
-    } else {
-        format!("{x}")
-    }
-}
+pub(crate) use crate::fmt::plain as show;
 
 fn valid_date(s: &str) -> bool {
     let b = s.as_bytes();

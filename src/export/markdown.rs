@@ -16,7 +16,7 @@ impl Exporter for MarkdownExporter {
 }
 
 /// One workload's table in Markdown (also used by report.md).
-pub fn markdown_table(view: &CompareView<'_>, t: &crate::model::evaluate::WorkloadTable) -> String {
+pub fn markdown_table(view: &CompareView<'_>, t: &crate::model::compare::WorkloadTable) -> String {
     md(&grid(view, t))
 }
 

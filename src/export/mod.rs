@@ -11,7 +11,7 @@ pub mod table;
 use crate::cli::TableFormat;
 use crate::config::Config;
 use crate::fmt::{num, usd};
-use crate::model::evaluate::{Figures, Kind, Row, WorkloadTable};
+use crate::model::compare::{Figures, Kind, Row, WorkloadTable};
 
 pub use row::{ResultRow, row_json, table_json};
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::config::Basis;
-use crate::model::evaluate::{Figures, Kind, Row, WorkloadTable};
+use crate::model::compare::{Figures, Kind, Row, WorkloadTable};
 
 /// One workload x accelerator as every exporter sees it.
 #[derive(Serialize)]

@@ -86,10 +86,11 @@ pub fn calibrate(cfg: &Config, v: &[f64]) -> CalibrationReport {
     for c in &cfg.calibration {
         match run(cfg, c, v, &mut ()) {
             Ok(r) => runs.push(r),
-            Err(s) => skipped.push(Skipped {
-                accelerator: c.accelerator.clone(),
-                reason: format!("run `{}`: {} {s}", c.id, c.accelerator),
-            }),
+            Err(s) => {
+                let mut k = Skipped::new(&c.accelerator, s);
+                k.reason = format!("run `{}`: {}", c.id, k.reason);
+                skipped.push(k);
+            }
         }
     }
     let mut errs: Vec<f64> = runs.iter().map(|r| r.error_pct.abs()).collect();

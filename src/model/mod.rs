@@ -5,8 +5,12 @@
 //! estimates (base values), Monte Carlo (sampled values), tornado swings and break-even grids.
 
 pub mod calibrate;
+pub mod compare;
 pub mod curves;
-pub mod evaluate;
+pub mod fleet;
+/// The old name of [`compare`] (renamed for what it holds), kept while open branches merge.
+#[doc(hidden)]
+pub use compare as evaluate;
 pub mod fit;
 pub mod inference;
 pub mod price;
@@ -46,7 +50,23 @@ impl fmt::Display for Skip {
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Skipped {
     pub accelerator: String,
+    /// Why, without the accelerator's id ("has no dense_tflops.fp8"): what charts group by.
+    #[serde(skip)]
+    pub why: String,
+    /// The whole sentence messages and JSON show: "<id> <why>".
     pub reason: String,
+}
+
+impl Skipped {
+    /// `accelerator` left out because of `why`.
+    pub fn new(accelerator: &str, why: impl fmt::Display) -> Skipped {
+        let why = why.to_string();
+        Skipped {
+            accelerator: accelerator.to_string(),
+            reason: format!("{accelerator} {why}"),
+            why,
+        }
+    }
 }
 
 /// `n` points spaced evenly on a log scale from `lo` to `hi` (both included).

@@ -194,7 +194,7 @@ proptest! {
         for basis in [crate::config::Basis::OnDemand, crate::config::Basis::Owned] {
             let mut c = cfg.clone();
             c.economics.basis = basis;
-            for t in super::evaluate::compare(&c, &accs, &v) {
+            for t in super::compare::compare(&c, &accs, &v) {
                 for r in t.rows {
                     for (name, x) in r.figures.named() {
                         prop_assert!(x.is_finite(), "{name} = {x} on {basis:?}\n{text}");
@@ -231,8 +231,8 @@ fn bands_contain_the_base_curve_and_collapse_without_ranges() {
     let none = curves::bands(&base, &flat, |s| curves::training_vs_params(&cfg, w, &accs, s));
     assert!(none.iter().all(Option::is_none));
     // And table bands are P10 = P50 = P90 = the point figure.
-    let mut t = super::evaluate::table(&cfg, super::evaluate::Workload::Training(w), &accs, &v);
-    super::evaluate::add_bands(&cfg, &mut t, &flat);
+    let mut t = super::compare::table(&cfg, super::compare::Workload::Training(w), &accs, &v);
+    super::compare::add_bands(&cfg, &mut t, &flat);
     for r in &t.rows {
         for ((name, x), (bname, b)) in r.figures.named().iter().zip(&r.bands) {
             assert_eq!(name, bname);

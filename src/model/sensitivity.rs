@@ -3,7 +3,7 @@
 
 use crate::config::{Accelerator, Config, Param};
 
-use super::evaluate::Workload;
+use super::compare::Workload;
 use super::uncertainty::Deps;
 
 /// One input's swing of the cost ratio to the reference.

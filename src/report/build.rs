@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::config::Config;
 use crate::model::calibrate::CalibrationReport;
-use crate::model::evaluate::WorkloadTable;
+use crate::model::compare::WorkloadTable;
 use crate::model::sensitivity::{BreakEvenMap, Tornado};
 
 use super::ChartFile;

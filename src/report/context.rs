@@ -6,8 +6,9 @@ use crate::chart::Frame;
 use crate::config::{Accelerator, Config, Family, Inference, Training};
 use crate::model::Skipped;
 use crate::model::calibrate::{CalibrationReport, calibrate};
-use crate::model::curves::{self, Fleet, PricePerf, Tco};
-use crate::model::evaluate::{self, Workload, WorkloadTable};
+use crate::model::compare::{self, Workload, WorkloadTable};
+use crate::model::curves::{self, PricePerf};
+use crate::model::fleet::{self, Fleet, Tco};
 use crate::model::sensitivity::{self, BreakEvenMap, Tornado};
 use crate::model::uncertainty::sample_values;
 
@@ -86,9 +87,9 @@ impl<'a> Context<'a> {
         } else {
             String::new()
         };
-        let mut tables: Vec<WorkloadTable> = Workload::all(cfg).into_iter().map(|w| evaluate::table(cfg, w, &accs, &v)).collect();
+        let mut tables: Vec<WorkloadTable> = Workload::all(cfg).into_iter().map(|w| compare::table(cfg, w, &accs, &v)).collect();
         if any_range {
-            evaluate::add_bands_all(cfg, &mut tables, &samples);
+            compare::add_bands_all(cfg, &mut tables, &samples);
         }
         let calibration = calibrate(cfg, &v);
         let reference = cfg.accelerator(&cfg.report.reference);
@@ -96,8 +97,8 @@ impl<'a> Context<'a> {
         let tw = cfg.report.training_workload.as_deref().and_then(|id| cfg.training(id));
         let iw = cfg.report.inference_workload.as_deref().and_then(|id| cfg.inference(id));
         let price_performance = curves::price_performance(cfg, &accs, &v);
-        let tco = curves::tco(cfg, &accs, &v);
-        let fleet = curves::fleet(cfg, iw, &accs, &v);
+        let tco = fleet::tco(cfg, &accs, &v);
+        let fleet = fleet::fleet(cfg, iw, &accs, &v);
         let ttab = tw.and_then(|w| tables.iter().find(|t| t.id == w.id));
         let tornado_accelerator = cfg
             .report

@@ -4,7 +4,7 @@
 
 use crate::config::{Config, Family};
 use crate::fmt::{num, usd};
-use crate::model::evaluate::{self, Kind};
+use crate::model::compare::{self, Kind};
 
 use super::charts::label_id;
 use super::context::Context;
@@ -15,7 +15,7 @@ pub fn findings(ctx: &Context<'_>) -> Vec<String> {
     let mut out = Vec::new();
     for t in tables {
         let Some(best) = t.rows.iter().find(|r| r.cheapest) else { continue };
-        let metric = |r: &evaluate::Row| match t.kind {
+        let metric = |r: &compare::Row| match t.kind {
             Kind::Training => usd(r.figures.metric()),
             Kind::Inference => format!("${} per million output tokens", num(r.figures.metric(), 3)),
         };

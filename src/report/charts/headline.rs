@@ -4,7 +4,7 @@ use crate::chart::{AxisScale, Bar, BarChart, Chart, Frame, PanelChart, Unit};
 use crate::config::Config;
 use crate::fmt::num;
 use crate::model::calibrate::CalibrationReport;
-use crate::model::evaluate::{self, WorkloadTable};
+use crate::model::compare::{self, WorkloadTable};
 
 use super::super::ChartFile;
 use super::super::context::Context;
@@ -72,15 +72,10 @@ fn headline_notes(cfg: &Config, ttab: Option<&WorkloadTable>, itab: Option<&Work
         if let Some(t) = t
             && !t.skipped.is_empty()
         {
-            // Reasons read "<id> <why>": group the ids by why.
+            // Group the ids by why they are left out.
             let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
             for sk in &t.skipped {
-                let why = sk
-                    .reason
-                    .strip_prefix(sk.accelerator.as_str())
-                    .unwrap_or(&sk.reason)
-                    .trim()
-                    .to_string();
+                let why = sk.why.clone();
                 match groups.iter_mut().find(|(w, _)| *w == why) {
                     Some((_, ids)) => ids.push(&sk.accelerator),
                     None => groups.push((why, vec![&sk.accelerator])),
@@ -93,7 +88,7 @@ fn headline_notes(cfg: &Config, ttab: Option<&WorkloadTable>, itab: Option<&Work
     if let Some(t) = itab {
         let checks = &cal.measured;
         for r in &t.rows {
-            if let evaluate::Figures::Inference(f) = r.figures
+            if let compare::Figures::Inference(f) = r.figures
                 && f.measured
             {
                 let roofline = checks

@@ -215,10 +215,7 @@ pub fn table(cfg: &Config, w: Workload<'_>, accelerators: &[&Accelerator], v: &[
                     ratio_band: None,
                 });
             }
-            Err(s) => skipped.push(Skipped {
-                accelerator: acc.id.clone(),
-                reason: format!("{} {s}", acc.id),
-            }),
+            Err(s) => skipped.push(Skipped::new(&acc.id, s)),
         }
     }
     if let Some(best) = rows
