@@ -77,7 +77,8 @@ fn find_workload<'a>(cfg: &'a Config, id: &str) -> Result<Workload<'a>, AppError
 pub fn tables(cfg: &Config, workloads: &[Workload<'_>], accs: &[&config::Accelerator]) -> Vec<WorkloadTable> {
     let base = cfg.params.base_values();
     let mut out: Vec<WorkloadTable> = workloads.iter().map(|w| compare::table(cfg, *w, accs, &base)).collect();
-    if out.iter().any(|t| t.rows.iter().any(|r| !r.ranged_inputs.is_empty())) {
+    let enough = cfg.report.samples as usize >= crate::model::uncertainty::MIN_DRAWS;
+    if enough && out.iter().any(|t| t.rows.iter().any(|r| !r.ranged_inputs.is_empty())) {
         let samples = sample_values(&cfg.params, cfg.report.samples as usize, cfg.report.seed);
         compare::add_bands_all(cfg, &mut out, &samples);
     }

@@ -31,6 +31,9 @@ pub struct ResultRow<'a> {
     /// Factor on this chip's efficiencies at which it costs what the reference does.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub break_even_efficiency: Option<f64>,
+    /// Share of Monte Carlo draws in which this row costs less than the reference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_cheaper_than_reference: Option<f64>,
     /// `p10_<figure>`, `p50_<figure>`, `p90_<figure>` for every figure that depends on a ranged
     /// input, and `p10_/p90_ratio_to_reference`; absent without Monte Carlo.
     #[serde(flatten)]
@@ -62,6 +65,7 @@ impl<'a> ResultRow<'a> {
             cheapest: r.cheapest,
             break_even_usd_per_chip_hour: r.break_even_usd_per_chip_hour,
             break_even_efficiency: r.break_even_efficiency,
+            p_cheaper_than_reference: r.p_cheaper_than_reference,
             bands,
         }
     }

@@ -6,7 +6,7 @@ use crate::config::{Accelerator, Config, Family, Inference, Param, Training};
 use super::inference::{self, InferenceFigures};
 use super::trace::Trace;
 use super::training::{self, TrainingFigures};
-use super::uncertainty::{Band, Deps, band};
+use super::uncertainty::{Band, Deps, MIN_DRAWS, band};
 use super::{Skip, Skipped};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -155,6 +155,9 @@ pub struct Row {
     /// P10/P50/P90 of each named figure, where `ranged_inputs` is not empty.
     pub bands: Vec<(&'static str, Band)>,
     pub ratio_band: Option<Band>,
+    /// Share of the Monte Carlo draws in which this row costs less than the reference (paired
+    /// draws); absent without at least `MIN_DRAWS` draws.
+    pub p_cheaper_than_reference: Option<f64>,
 }
 
 #[derive(Clone, Debug)]
@@ -213,6 +216,7 @@ pub fn table(cfg: &Config, w: Workload<'_>, accelerators: &[&Accelerator], v: &[
                     ranged_inputs: deps.ranged(&cfg.params),
                     bands: Vec::new(),
                     ratio_band: None,
+                    p_cheaper_than_reference: None,
                 });
             }
             Err(s) => skipped.push(Skipped::new(&acc.id, s)),
@@ -272,9 +276,12 @@ pub fn add_bands(cfg: &Config, t: &mut WorkloadTable, samples: &[Vec<f64>]) {
         row.bands = names
             .iter()
             .zip(cols.iter_mut())
-            .map(|((name, point), c)| (*name, band(c, *point)))
+            .filter_map(|((name, _), c)| Some((*name, band(c)?)))
             .collect();
-        row.ratio_band = row.ratio_to_reference.map(|r| band(&mut ratios, r));
+        // Paired draws: the share in which this row costs less than the reference.
+        row.p_cheaper_than_reference =
+            (ratios.len() >= MIN_DRAWS).then(|| ratios.iter().filter(|r| **r < 1.0).count() as f64 / ratios.len() as f64);
+        row.ratio_band = band(&mut ratios);
     }
 }
 

@@ -289,15 +289,14 @@ pub fn bands(base: &Curves, samples: &[Vec<f64>], f: impl Fn(&[f64]) -> Curves +
         .iter()
         .zip(ys.iter_mut())
         .map(|(c, cols)| {
-            let pts: Vec<(f64, f64, f64)> = c
+            // A band at every point, or none for the curve (too few draws, or draws that fail).
+            let pts: Option<Vec<(f64, f64, f64)>> = c
                 .points
                 .iter()
                 .zip(cols.iter_mut())
-                .map(|((x, y), col)| {
-                    let b = band(col, *y);
-                    (*x, b.p10, b.p90)
-                })
+                .map(|((x, _), col)| band(col).map(|b| (*x, b.p10, b.p90)))
                 .collect();
+            let pts = pts?;
             let flat = pts.iter().all(|(_, lo, hi)| (hi - lo).abs() <= 1e-12 * hi.abs());
             (!flat).then_some(pts)
         })

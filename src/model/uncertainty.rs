@@ -88,19 +88,23 @@ fn select_quantile(xs: &mut [f64], q: f64) -> f64 {
     a + (b - a) * w
 }
 
-/// P10/P50/P90 of finite samples. `point`, the figure at base values, is kept inside
-/// [P10, P90]: where a range's base sits at its end, the point is a tail value and the band is
-/// widened to it rather than shown without it.
-pub fn band(samples: &mut Vec<f64>, point: f64) -> Band {
+/// Fewer draws than this give no bands and no P10/P90 figures (MODEL.md "Uncertainty"): the
+/// 10th percentile of a handful of draws is one draw, noise shown as knowledge.
+pub const MIN_DRAWS: usize = 100;
+
+/// P10/P50/P90 of the finite samples, as they fall: not widened to include the point figure
+/// (where a range's base sits at its end, the point figure may lie outside [P10, P90], and that
+/// is what the planner should see). `None` with fewer than [`MIN_DRAWS`] finite samples.
+pub fn band(samples: &mut Vec<f64>) -> Option<Band> {
     samples.retain(|x| x.is_finite());
-    if samples.is_empty() {
-        return Band::point(point);
+    if samples.len() < MIN_DRAWS {
+        return None;
     }
-    Band {
-        p10: select_quantile(samples, 0.1).min(point),
+    Some(Band {
+        p10: select_quantile(samples, 0.1),
         p50: select_quantile(samples, 0.5),
-        p90: select_quantile(samples, 0.9).max(point),
-    }
+        p90: select_quantile(samples, 0.9),
+    })
 }
 
 /// A tracer that records which config numbers a figure reads.
@@ -169,14 +173,25 @@ mod tests {
     }
 
     #[test]
-    fn quantiles_interpolate_and_band_holds_the_point() {
+    fn quantiles_interpolate_and_bands_are_the_draws_percentiles() {
         let s: Vec<f64> = (0..=10).map(f64::from).collect();
         // position 0.1 * 10 = 1 -> 1.0; 0.5 -> 5.0; 0.9 -> 9.0
         assert_eq!(quantile(&s, 0.1), 1.0);
         assert_eq!(quantile(&s, 0.5), 5.0);
-        let mut s2 = s.clone();
-        let b = band(&mut s2, 0.0);
-        assert_eq!((b.p10, b.p90), (0.0, 9.0));
+        // 0..=100: P10 at position 0.1 * 100 = 10 -> 10.0, P90 -> 90.0, never widened to a
+        // point figure outside them.
+        let mut hundred: Vec<f64> = (0..=100).map(f64::from).collect();
+        assert_eq!(
+            band(&mut hundred),
+            Some(Band {
+                p10: 10.0,
+                p50: 50.0,
+                p90: 90.0
+            })
+        );
+        // 99 draws are too few for a band.
+        let mut few: Vec<f64> = (0..99).map(f64::from).collect();
+        assert_eq!(band(&mut few), None);
         // selection agrees with sorting on scrambled data
         let mut scrambled: Vec<f64> = (0..1000).map(|k| ((k * 7919) % 1000) as f64).collect();
         let mut sorted = scrambled.clone();
@@ -185,7 +200,7 @@ mod tests {
             assert_eq!(select_quantile(&mut scrambled, q), quantile(&sorted, q));
         }
         // no ranged input: every sample equals the point
-        let mut flat = vec![3.0; 20];
-        assert_eq!(band(&mut flat, 3.0), Band::point(3.0));
+        let mut flat = vec![3.0; 200];
+        assert_eq!(band(&mut flat), Some(Band::point(3.0)));
     }
 }

@@ -10,7 +10,7 @@ use crate::model::compare::{self, Workload, WorkloadTable};
 use crate::model::curves::{self, PricePerf};
 use crate::model::fleet::{self, Fleet, Tco};
 use crate::model::sensitivity::{self, BreakEvenMap, Tornado};
-use crate::model::uncertainty::sample_values;
+use crate::model::uncertainty::{MIN_DRAWS, sample_values};
 
 use super::charts::label;
 
@@ -27,7 +27,8 @@ pub struct Context<'a> {
     /// `economics.basis`, as written.
     pub basis: &'static str,
     footer: String,
-    /// True when some config number is a range (then there are draws and bands).
+    /// True when some config number is a range and `report.monte_carlo.samples` is at least
+    /// `MIN_DRAWS` (then there are draws and bands).
     pub any_range: bool,
     /// Monte Carlo draws: one value vector per draw.
     pub samples: Vec<Vec<f64>>,
@@ -64,7 +65,8 @@ impl<'a> Context<'a> {
             cfg.hash,
             env!("CARGO_PKG_VERSION")
         );
-        let any_range = cfg.params.infos.iter().any(|i| i.ranged);
+        // Bands need ranged inputs and enough draws for a percentile to mean something.
+        let any_range = cfg.params.infos.iter().any(|i| i.ranged) && cfg.report.samples as usize >= MIN_DRAWS;
         let samples = if any_range {
             sample_values(&cfg.params, cfg.report.samples as usize, cfg.report.seed)
         } else {

@@ -37,9 +37,10 @@ fn estimate_json_has_the_cli_md_training_shape() {
     ] {
         assert!(r.get(k).is_some(), "missing {k} in {r}");
     }
-    // The starter's MFU and prices are ranges: P10/P90 keys present, ordered around the point.
-    let (p10, base, p90) = (r["p10_cost_usd"].as_f64(), r["cost_usd"].as_f64(), r["p90_cost_usd"].as_f64());
-    assert!(p10 <= base && base <= p90, "{p10:?} {base:?} {p90:?}");
+    // The starter's MFU and prices are ranges: P10/P50/P90 keys present and ordered (they are
+    // the draws' percentiles; the point figure need not lie between them).
+    let (p10, p50, p90) = (r["p10_cost_usd"].as_f64(), r["p50_cost_usd"].as_f64(), r["p90_cost_usd"].as_f64());
+    assert!(p10.is_some() && p10 <= p50 && p50 <= p90, "{p10:?} {p50:?} {p90:?}");
 }
 
 #[test]
@@ -279,21 +280,65 @@ fn shipped_configs_validate_with_sixteen_accelerators_and_no_missing_source() {
 }
 
 #[test]
-fn shipped_estimates_keep_p10_below_base_below_p90() {
+fn shipped_bands_are_ordered_percentiles_with_a_probability_of_being_cheaper() {
+    let mut rows = 0;
     for w in ["dense-8b", "dense-70b", "dense-405b", "moe-671b", "chat-8b", "chat-70b"] {
         let v = json(&["estimate", "--workload", w, "--json"]);
-        let kind = v["kind"].as_str().unwrap_or("");
-        let key = if kind == "training" {
+        let key = if v["kind"] == "training" {
             "cost_usd"
         } else {
             "usd_per_m_output_tokens"
         };
         for r in v["results"].as_array().expect("results") {
-            if let (Some(lo), Some(b), Some(hi)) = (r[format!("p10_{key}")].as_f64(), r[key].as_f64(), r[format!("p90_{key}")].as_f64()) {
-                assert!(lo <= b && b <= hi, "{w}/{}: {lo} {b} {hi}", r["accelerator"]);
+            let p = |q: &str| r[format!("{q}_{key}")].as_f64();
+            if let (Some(lo), Some(mid), Some(hi)) = (p("p10"), p("p50"), p("p90")) {
+                assert!(lo <= mid && mid <= hi, "{w}/{}: {lo} {mid} {hi}", r["accelerator"]);
+                rows += 1;
+            }
+            if let Some(x) = r["p_cheaper_than_reference"].as_f64() {
+                assert!((0.0..=1.0).contains(&x), "{w}/{}: {x}", r["accelerator"]);
             }
         }
     }
+    assert!(rows > 20, "only {rows} rows had bands");
+}
+
+#[test]
+fn fewer_than_100_draws_give_no_bands_and_no_percentile_keys() {
+    let few = json(&[
+        "estimate",
+        "--workload",
+        "dense-70b",
+        "--json",
+        "--set",
+        "report.monte_carlo.samples=99",
+    ]);
+    let many = json(&[
+        "estimate",
+        "--workload",
+        "dense-70b",
+        "--json",
+        "--set",
+        "report.monte_carlo.samples=100",
+    ]);
+    for r in few["results"].as_array().expect("results") {
+        let keys: Vec<&String> = r
+            .as_object()
+            .expect("row")
+            .keys()
+            .filter(|k| k.starts_with("p10_") || k.starts_with("p90_") || k.starts_with("p_"))
+            .collect();
+        assert!(keys.is_empty(), "{keys:?}");
+    }
+    assert!(many["results"][0].get("p10_cost_usd").is_some());
+    // The reference against itself: never cheaper.
+    let reference = many["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["accelerator"] == "h100-sxm")
+        .expect("h100 row");
+    assert_eq!(reference["p_cheaper_than_reference"].as_f64(), Some(0.0));
 }
 
 #[test]
