@@ -28,6 +28,26 @@ use plotters::prelude::{BitMapBackend, DrawingBackend, IntoDrawingArea, SVGBacke
 
 pub use axis::{format_tick, format_value};
 
+/// How one series is drawn: colour, dash pattern and marker (summary.json `styles`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct SeriesStyle {
+    /// "#rrggbb".
+    pub colour: String,
+    /// Dash pattern, on/off lengths in design pixels at 1600x1000 (empty: solid).
+    pub dash: Vec<f64>,
+    pub marker: &'static str,
+}
+
+/// The style of the `style_index`-th member of `family`, as the line charts draw it.
+pub fn series_style(family: &Family, style_index: usize) -> SeriesStyle {
+    let c = style::series_color(family, style_index);
+    SeriesStyle {
+        colour: format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2),
+        dash: style::series_dash(style_index).to_vec(),
+        marker: style::series_marker_name(style_index),
+    }
+}
+
 use draw::Painter;
 
 // ---- public data types ----------------------------------------------------------------------

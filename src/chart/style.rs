@@ -255,6 +255,18 @@ pub fn series_marker(style_index: usize) -> Marker {
     MARKERS[style_index % MARKERS.len()]
 }
 
+/// Name of the marker of the `style_index`-th member of a family, as summary.json gives it.
+pub fn series_marker_name(style_index: usize) -> &'static str {
+    match series_marker(style_index) {
+        Marker::Circle => "circle",
+        Marker::Triangle => "triangle",
+        Marker::Square => "square",
+        Marker::Diamond => "diamond",
+        Marker::Cross => "cross",
+        Marker::TriangleDown => "triangle-down",
+    }
+}
+
 /// Linear mix of two colours: `t = 0` gives `a`, `t = 1` gives `b`.
 pub fn mix(a: RGBColor, b: RGBColor, t: f64) -> RGBColor {
     let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };

@@ -30,6 +30,7 @@ pub fn summary(ctx: &Context<'_>) -> Value {
         "price_performance": pp,
         "fleet": fleet,
         "owned_tco": tco,
+        "styles": super::charts::styles(cfg),
         "sources": cfg.sources().iter().map(|s| s.to_string()).collect::<Vec<_>>(),
     })
 }

@@ -187,3 +187,28 @@ fn a_chart_that_cannot_be_drawn_is_named_with_the_reason() {
     assert!(out.path().join("owned-tco-per-chip-hour.png").exists());
     assert!(!out.path().join("training-cost-vs-model-size.png").exists());
 }
+
+#[test]
+fn a_subset_report_styles_each_chip_as_the_full_report_does() {
+    let summary = |extra: &[&str]| -> serde_json::Value {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut args = vec!["--set", "report.charts=[\"tco\"]", "--set", "report.monte_carlo.samples=1"];
+        args.extend_from_slice(extra);
+        let o = report_into(dir.path(), &args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).expect("summary")).expect("JSON")
+    };
+    let full = summary(&[]);
+    let subset = summary(&["--set", "report.accelerators=[\"trn2\", \"h200\", \"tpu-v6e\"]"]);
+    for id in ["trn2", "h200", "tpu-v6e"] {
+        assert_eq!(full["styles"][id], subset["styles"][id], "{id}");
+        assert!(full["styles"][id]["colour"].as_str().is_some_and(|c| c.starts_with('#')));
+    }
+    // Within a family no two chips share a look.
+    let styles = full["styles"].as_object().expect("styles");
+    let looks: Vec<String> = styles.values().map(|s| s.to_string()).collect();
+    let mut unique = looks.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), looks.len());
+}

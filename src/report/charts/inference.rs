@@ -43,6 +43,7 @@ pub fn cost_vs_batch(ctx: &Context<'_>) -> Result<ChartFile, String> {
         stem: BATCH_STEM,
         caption: format!("Inference cost per million output tokens vs batch ({})", w.name),
         chart: line_chart(
+            cfg,
             ctx.frame("Inference cost vs batch size".into(), sub, notes),
             axis("Batch (concurrent sequences per replica, log scale)", AxisScale::Log, Unit::Count),
             axis("USD per million output tokens (log scale)", AxisScale::Log, Unit::Usd),
@@ -61,6 +62,7 @@ pub fn cost_vs_interactivity(ctx: &Context<'_>) -> Result<ChartFile, String> {
         stem: INTERACTIVITY_STEM,
         caption: format!("Inference cost vs interactivity (tokens/s per user), batch swept ({})", w.name),
         chart: line_chart(
+            cfg,
             ctx.frame(
                 "Inference cost vs interactivity".into(),
                 format!(
@@ -96,6 +98,7 @@ pub fn cost_vs_utilization(ctx: &Context<'_>) -> Result<ChartFile, String> {
         stem: UTILIZATION_STEM,
         caption: format!("Inference cost vs utilization ({})", w.name),
         chart: line_chart(
+            cfg,
             ctx.frame(
                 "Inference cost vs utilization".into(),
                 format!("{sub} · batch {}, measured throughput where benchmarked", short(v[w.batch.0])),

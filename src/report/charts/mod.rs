@@ -108,10 +108,31 @@ pub fn label(acc: &Accelerator) -> String {
         .to_string()
 }
 
-/// Position of each accelerator within its family (drives the line style / marker).
-fn style_index(accs: &[&Accelerator], id: &str) -> usize {
-    let Some(acc) = accs.iter().find(|a| a.id == id) else { return 0 };
-    accs.iter().filter(|a| a.family == acc.family).position(|a| a.id == id).unwrap_or(0)
+/// Position of an accelerator within its family among every loaded accelerator, in config
+/// order: it picks the line's shade, dash and marker, so a chip looks the same in a subset
+/// report (`report.accelerators`) as in the full one, and a chip added at the end of its
+/// family's file restyles no other.
+pub(crate) fn style_index(cfg: &Config, id: &str) -> usize {
+    let Some(acc) = cfg.accelerator(id) else { return 0 };
+    cfg.accelerators
+        .iter()
+        .filter(|a| a.family == acc.family)
+        .position(|a| a.id == id)
+        .unwrap_or(0)
+}
+
+/// Every loaded accelerator's line style, by id (summary.json `styles`).
+pub fn styles(cfg: &Config) -> serde_json::Map<String, serde_json::Value> {
+    cfg.accelerators
+        .iter()
+        .map(|a| {
+            let s = crate::chart::series_style(&family(a.family), style_index(cfg, &a.id));
+            (
+                a.id.clone(),
+                serde_json::json!({ "family": a.family, "colour": s.colour, "dash": s.dash, "marker": s.marker }),
+            )
+        })
+        .collect()
 }
 
 pub(super) fn axis(label: &str, scale: AxisScale, unit: Unit) -> Axis {
@@ -131,6 +152,7 @@ pub(super) fn notes_of(skipped: &[crate::model::Skipped]) -> Vec<String> {
 }
 
 pub(super) fn line_chart(
+    cfg: &Config,
     frame: Frame,
     x: Axis,
     y: Axis,
@@ -147,7 +169,7 @@ pub(super) fn line_chart(
             Some(Series {
                 name: label(acc),
                 family: family(c.family),
-                style_index: style_index(accs, &c.accelerator),
+                style_index: style_index(cfg, &c.accelerator),
                 points: c.points.clone(),
                 band: bands.as_ref().and_then(|b| b.get(k).cloned().flatten()),
             })

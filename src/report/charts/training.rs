@@ -32,6 +32,7 @@ pub fn cost_vs_model_size(ctx: &Context<'_>) -> Result<ChartFile, String> {
             w.precision.name()
         ),
         chart: line_chart(
+            cfg,
             frame(
                 "Training cost vs model size".into(),
                 format!(
