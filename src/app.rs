@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use crate::cli::{Cli, Command, ConfigArgs, TableFormat};
+use crate::config::diag::escape;
 use crate::config::{self, Config, Family, Origin};
 use crate::explain::Recorder;
 use crate::export::{self, CompareView};
@@ -62,7 +63,22 @@ fn find_accelerator<'a>(cfg: &'a Config, id: &str) -> Result<&'a config::Acceler
     })
 }
 
+/// The error for a command that needs workloads when the configs define none: names the
+/// files that were read.
+fn no_workloads(cfg: &Config, what: String) -> AppError {
+    AppError::usage(
+        format!(
+            "{what}: no [[training]] or [[inference]] workloads are loaded from {}",
+            if cfg.files.is_empty() { "(no files)".to_string() } else { cfg.files.join(", ") }
+        ),
+        "add a workloads file to --config; `accel-cost init DIR` writes an example",
+    )
+}
+
 fn find_workload<'a>(cfg: &'a Config, id: &str) -> Result<Workload<'a>, AppError> {
+    if Workload::all(cfg).is_empty() {
+        return Err(no_workloads(cfg, format!("unknown workload `{id}`")));
+    }
     Workload::find(cfg, id).ok_or_else(|| {
         let ids: Vec<&str> = Workload::all(cfg).iter().map(|w| w.id()).collect();
         AppError::usage(
@@ -111,10 +127,7 @@ fn compare(cfg: &Config, workload: Option<&str>, format: TableFormat) -> Result<
         None => Workload::all(cfg),
     };
     if workloads.is_empty() {
-        return Err(AppError::usage(
-            "no [[training]] or [[inference]] workloads are loaded",
-            "add a workloads file to --config; `accel-cost init DIR` writes an example",
-        ));
+        return Err(no_workloads(cfg, "nothing to compare".to_string()));
     }
     let accs: Vec<&config::Accelerator> = cfg.accelerators.iter().collect();
     let tables = tables(cfg, &workloads, &accs);

@@ -1,9 +1,11 @@
 //! The one error type of the commands, and so the exit code (CLI.md): 2 for a usage or config
-//! error, 1 for an I/O or rendering failure. Its `Display` is what `main` prints.
+//! error, 1 for an I/O or rendering failure. Its `Display` is what `main` prints, with control
+//! characters from config text escaped (`config::diag::escape`).
 
 use std::fmt;
 
 use crate::config::Diag;
+use crate::config::diag::escape;
 
 /// What went wrong.
 #[derive(Debug, thiserror::Error)]
@@ -12,10 +14,10 @@ pub enum AppError {
     #[error("{}", Lines(.0))]
     Config(Vec<Diag>),
     /// A usage error: unknown id, bad folder (exit 2).
-    #[error("error: {what} ({hint})")]
+    #[error("error: {} ({})", escape(.what), escape(.hint))]
     Usage { what: String, hint: String },
     /// I/O or rendering failure (exit 1).
-    #[error("error: {0}")]
+    #[error("error: {}", escape(.0))]
     Io(String),
 }
 

@@ -9,7 +9,9 @@ use accel_cost::cli::Cli;
 fn main() {
     let cli = Cli::parse();
     if let Err(e) = app::run(cli) {
-        eprintln!("{e}");
+        // One write: a file with 100,000 bad keys prints its errors in a blink.
+        let text = format!("{e}\n");
+        let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), text.as_bytes());
         std::process::exit(e.exit_code());
     }
 }

@@ -19,13 +19,14 @@ pub fn quiet() -> bool {
 /// Prints a warning (already formatted as `warning: ...`) unless quiet.
 pub fn warn(w: impl Display) {
     if !quiet() {
-        eprintln!("{w}");
+        // Config text in a message (ids, names) cannot drive the terminal or break the line.
+        eprintln!("{}", crate::config::diag::escape(&w.to_string()));
     }
 }
 
 /// Prints a progress or note line unless quiet.
 pub fn note(line: impl Display) {
     if !quiet() {
-        eprintln!("{line}");
+        eprintln!("{}", crate::config::diag::escape(&line.to_string()));
     }
 }

@@ -20,8 +20,7 @@ mod style;
 mod tornado;
 
 use std::fmt;
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use plotters::backend::RGBPixel;
 use plotters::prelude::{BitMapBackend, DrawingBackend, IntoDrawingArea, SVGBackend};
@@ -381,23 +380,15 @@ pub(crate) fn draw_error<E: std::error::Error + Send + Sync>(e: plotters::drawin
 
 // ---- rendering -----------------------------------------------------------------------------
 
-/// Draws `chart` and writes it to `path` atomically: the image goes to a temp file in the same
-/// folder, which is then renamed over `path`; on failure the temp file is removed.
-pub fn render(chart: &Chart, canvas: Canvas, format: Format, path: &Path) -> Result<(), ChartError> {
+/// Draws `chart` and returns the encoded file (PNG or SVG) in memory; writing it is the
+/// caller's job (see `crate::output`).
+pub fn render_bytes(chart: &Chart, canvas: Canvas, format: Format) -> Result<Vec<u8>, ChartError> {
     match format {
         Format::Png => {
             let rgb = render_rgb(chart, canvas)?;
-            write_atomically(path, "png", |tmp| write_png(tmp, &rgb, canvas))
+            encode_png(&rgb, canvas)
         }
-        Format::Svg => {
-            let svg = render_svg_string(chart, canvas)?;
-            write_atomically(path, "svg", |tmp| {
-                fs::write(tmp, svg.as_bytes()).map_err(|source| ChartError::Io {
-                    path: tmp.to_path_buf(),
-                    source,
-                })
-            })
-        }
+        Format::Svg => render_svg_string(chart, canvas).map(String::into_bytes),
     }
 }
 
@@ -486,46 +477,15 @@ fn downsample(src: &[u8], w: u32, h: u32, ss: u32) -> Vec<u8> {
     out
 }
 
-fn write_png(tmp: &Path, rgb: &[u8], canvas: Canvas) -> Result<(), ChartError> {
-    let (w, h) = (canvas.width, canvas.height);
-    // Create the file first so that a missing folder or a permission problem is reported as
-    // an I/O error with its path, not as an encoder error.
-    fs::File::create(tmp).map_err(|source| ChartError::Io {
-        path: tmp.to_path_buf(),
-        source,
-    })?;
-    // plotters (via the `image` crate) picks the encoder from the `.png` extension.
-    let mut backend = BitMapBackend::new(tmp, (w, h));
-    backend
-        .blit_bitmap((0, 0), (w, h), rgb)
-        .map_err(|e| ChartError::Draw(e.to_string()))?;
-    backend
-        .present()
-        .map_err(|e| ChartError::Draw(format!("encoding {}: {e}", tmp.display())))
-}
-
-/// Runs `write` on a temp path next to `path` (ending in `.ext`), then renames it over `path`.
-fn write_atomically(path: &Path, ext: &str, write: impl FnOnce(&Path) -> Result<(), ChartError>) -> Result<(), ChartError> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "chart".to_string());
-    let tmp = dir.join(format!(".{name}.tmp-{}.{ext}", std::process::id()));
-    let result = write(&tmp).and_then(|()| {
-        fs::rename(&tmp, path).map_err(|source| ChartError::Io {
-            path: path.to_path_buf(),
-            source,
-        })
-    });
-    if result.is_err() {
-        // Best effort: the temp file may not exist if writing failed early.
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+/// Encodes an RGB buffer as PNG with the settings plotters' file backend uses (the `image`
+/// crate's encoder at its defaults), so the bytes equal what `BitMapBackend::new(path)` wrote.
+fn encode_png(rgb: &[u8], canvas: Canvas) -> Result<Vec<u8>, ChartError> {
+    use image::ImageEncoder;
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(rgb, canvas.width, canvas.height, image::ColorType::Rgb8)
+        .map_err(|e| ChartError::Draw(format!("encoding PNG: {e}")))?;
+    Ok(out)
 }
 
 #[cfg(test)]

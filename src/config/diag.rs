@@ -40,18 +40,54 @@ impl Diag {
 }
 
 impl fmt::Display for Diag {
-    /// `error: <file>:<line>:<col>: <what> (<hint>)`, as CLI.md specifies.
+    /// `error: <file>:<line>:<col>: <what> (<hint>)`, as CLI.md specifies. Control characters
+    /// from config text or `--set` (escape sequences, newlines) are shown escaped.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let label = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{label}: {}: {}", self.origin, self.message)?;
+        write!(f, "{label}: {}: {}", escape(&self.origin.to_string()), escape(&self.message))?;
         if let Some(h) = &self.hint {
-            write!(f, " ({h})")?;
+            write!(f, " ({})", escape(h))?;
         }
         Ok(())
     }
+}
+
+/// True for characters that must not reach a terminal raw: C0 controls (newline and tab
+/// included), DEL, C1 controls (U+0080..U+009F, e.g. the one-byte CSI) and the bidi
+/// overrides and isolates that reorder what is shown.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with every [`is_unsafe_char`] written as an escape (`\n`, `\t`, `\r`, else `\u001b`
+/// style), so one message stays one line and config text cannot drive the terminal.
+pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
+    escape_except(text, &[])
+}
+
+/// Like [`escape`], but the characters in `keep` (e.g. the newlines of a table) pass through.
+/// The escapes are valid inside JSON strings, so JSON output stays parseable.
+pub fn escape_except<'a>(text: &'a str, keep: &[char]) -> std::borrow::Cow<'a, str> {
+    if !text.chars().any(|c| is_unsafe_char(c) && !keep.contains(&c)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            c if keep.contains(&c) || !is_unsafe_char(c) => out.push(c),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => {
+                use fmt::Write;
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Collected diagnostics of one run.
@@ -133,6 +169,13 @@ mod tests {
         assert_eq!(did_you_mean("pwer_w", keys), Some("power_w"));
         assert_eq!(did_you_mean("completely_else", keys), None);
         assert_eq!(did_you_mean("h100", ["a100-sxm", "h100-sxm"]), Some("h100-sxm"));
+    }
+
+    #[test]
+    fn escapes_control_characters() {
+        assert_eq!(escape("a\u{1b}[31mb\nc\u{9b}\u{202e}"), "a\\u001b[31mb\\nc\\u009b\\u202e");
+        assert_eq!(escape_except("a\nb\t\u{7}", &['\n']), "a\nb\\t\\u0007");
+        assert!(matches!(escape("plain ünïcode"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! First stage of loading: find the files, read and parse them, merge, apply `--set`.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -28,7 +29,8 @@ pub fn discover(paths: &[PathBuf], diags: &mut Diags) -> Vec<PathBuf> {
         match std::fs::metadata(p) {
             Ok(m) if m.is_dir() => {
                 let mut found = Vec::new();
-                walk(p, 0, &mut found, diags);
+                let mut visited = HashSet::new();
+                walk(p, 0, &mut visited, &mut found, diags);
                 found.sort();
                 if found.is_empty() {
                     diags.err(
@@ -54,9 +56,18 @@ pub fn discover(paths: &[PathBuf], diags: &mut Diags) -> Vec<PathBuf> {
     out
 }
 
-fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>, diags: &mut Diags) {
+/// Collects the `*.toml` files below `dir`. Symlinked folders and files are followed like any
+/// other; a folder reached twice (a symlink loop, or two links to one folder) is read once, and
+/// a dangling link is an error, never skipped in silence.
+fn walk(dir: &Path, depth: usize, visited: &mut HashSet<PathBuf>, out: &mut Vec<PathBuf>, diags: &mut Diags) {
     if depth > MAX_DEPTH {
         diags.err(&file_origin(dir), format!("folder {} is nested too deep", dir.display()), "");
+        return;
+    }
+    // The real path identifies a folder however it was reached.
+    if let Ok(real) = std::fs::canonicalize(dir)
+        && !visited.insert(real)
+    {
         return;
     }
     let entries = match std::fs::read_dir(dir) {
@@ -68,9 +79,20 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>, diags: &mut Diags) {
     };
     for entry in entries.flatten() {
         let path = entry.path();
+        let is_toml = path.extension().is_some_and(|e| e == "toml");
         match entry.file_type() {
-            Ok(t) if t.is_dir() => walk(&path, depth + 1, out, diags),
-            Ok(_) if path.extension().is_some_and(|e| e == "toml") => out.push(path),
+            Ok(t) if t.is_dir() => walk(&path, depth + 1, visited, out, diags),
+            Ok(t) if t.is_symlink() => match std::fs::metadata(&path) {
+                Ok(m) if m.is_dir() => walk(&path, depth + 1, visited, out, diags),
+                Ok(_) if is_toml => out.push(path),
+                Ok(_) => {}
+                Err(e) => diags.err(
+                    &file_origin(&path),
+                    format!("cannot follow the link {}: {e}", path.display()),
+                    "fix or remove the broken link",
+                ),
+            },
+            Ok(_) if is_toml => out.push(path),
             _ => {}
         }
     }

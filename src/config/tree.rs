@@ -365,15 +365,48 @@ fn set_in(table: &mut Table, segs: &[&str], value: Value, origin: &Origin, path:
             }
         };
     }
-    cur.set(
-        last,
-        origin.clone(),
-        Node {
-            value,
-            origin: origin.clone(),
-        },
-    );
+    match (cur.get_mut(last), value) {
+        // A table given to an existing table merges key by key, as files do: `--set
+        // 'economics={ basis = "owned" }'` changes `basis` and keeps every other key.
+        (
+            Some(Node {
+                value: Value::Table(existing),
+                ..
+            }),
+            Value::Table(new),
+        ) => merge_set_table(existing, new),
+        (_, value) => cur.set(
+            last,
+            origin.clone(),
+            Node {
+                value,
+                origin: origin.clone(),
+            },
+        ),
+    }
     Ok(())
+}
+
+/// Merges the table of a `--set` into an existing one, key by key, nested tables included.
+fn merge_set_table(existing: &mut Table, new: Table) {
+    for e in new.entries {
+        match (existing.get_mut(&e.key), e.node.value) {
+            (
+                Some(Node {
+                    value: Value::Table(inner), ..
+                }),
+                Value::Table(t),
+            ) => merge_set_table(inner, t),
+            (_, value) => existing.set(
+                &e.key,
+                e.key_origin,
+                Node {
+                    value,
+                    origin: e.node.origin,
+                },
+            ),
+        }
+    }
 }
 
 fn parse_set_value(raw: &str, origin: &Origin) -> Result<Value, Diag> {
@@ -525,6 +558,25 @@ mod tests {
         let err = apply_set(&mut root, "accelerator.h100.cloud.x=1").expect_err("unknown id");
         assert!(err.message.contains("accelerator.h100.cloud.x"), "{}", err.message);
         assert_eq!(err.hint.as_deref(), Some("did you mean `h100-sxm`?"));
+    }
+
+    #[test]
+    fn set_of_a_table_merges_key_by_key() {
+        let mut root = merge(vec![parse(
+            "a.toml",
+            "[economics]\nbasis = \"on_demand\"\npue = 1.2\n[economics.owned]\nyears = 4\nrate = 0.1\n",
+        )]);
+        apply_set(&mut root, "economics={ basis = \"owned\", owned = { years = 5 } }").expect("set table");
+        let Some(Value::Table(econ)) = root.get("economics").map(|n| &n.value) else {
+            panic!("economics missing")
+        };
+        assert!(matches!(econ.get("basis").map(|n| &n.value), Some(Value::Str(s)) if s == "owned"));
+        assert!(matches!(econ.get("pue").map(|n| &n.value), Some(Value::Float(x)) if *x == 1.2));
+        let Some(Value::Table(owned)) = econ.get("owned").map(|n| &n.value) else {
+            panic!("owned missing")
+        };
+        assert!(matches!(owned.get("years").map(|n| &n.value), Some(Value::Int(5))));
+        assert!(matches!(owned.get("rate").map(|n| &n.value), Some(Value::Float(x)) if *x == 0.1));
     }
 
     #[test]

@@ -599,6 +599,19 @@ pub(super) fn validate(root: &Table, ctx: &mut Ctx) -> Option<ConfigParts> {
         .collect();
     let (report, refs) = report(root.get("report"), ctx);
 
+    // One benchmark per workload x accelerator: a second one would be ignored in silence.
+    let mut first: HashMap<(&str, &str), &Origin> = HashMap::new();
+    for m in measured.iter().filter(|m| !m.workload.is_empty() && !m.accelerator.is_empty()) {
+        if let Some(prev) = first.insert((m.workload.as_str(), m.accelerator.as_str()), &m.workload_origin) {
+            ctx.diags.err(
+                &m.workload_origin,
+                format!("a second [[measured]] for `{}` on `{}`; the first is at {prev}", m.workload, m.accelerator),
+                "keep one benchmark per workload and accelerator (a spread of results can be a range { low, base, high })",
+            );
+            first.insert((m.workload.as_str(), m.accelerator.as_str()), prev);
+        }
+    }
+
     let mut parts = ConfigParts {
         economics,
         accelerators,

@@ -18,6 +18,17 @@ impl Exporter for TableExporter {
 
 /// A grid as aligned text: the first `left_cols` columns left-aligned, numbers right-aligned.
 pub fn text(g: &Grid) -> String {
+    // Config text in a cell (a name with a newline or an escape sequence) stays on its row.
+    let esc = |cells: &[String]| -> Vec<String> { cells.iter().map(|c| crate::config::diag::escape(c).into_owned()).collect() };
+    let (headers, rows) = (esc(&g.headers), g.rows.iter().map(|r| esc(r)).collect::<Vec<_>>());
+    let g = Grid {
+        title: g.title.clone(),
+        headers,
+        left_cols: g.left_cols,
+        rows,
+        notes: g.notes.clone(),
+    };
+    let g = &g;
     let mut widths: Vec<usize> = g.headers.iter().map(|h| h.chars().count()).collect();
     for r in &g.rows {
         for (w, c) in widths.iter_mut().zip(r) {

@@ -1,6 +1,6 @@
-//! `report`: the main job. Builds every chart from the model (`build`), writes each as PNG
-//! and/or SVG with its CSV, then `summary.json` and `report.md`. Every file is written
-//! atomically; a failure leaves earlier outputs intact.
+//! `report`: the main job. Builds every chart from the model (`build`), renders each as PNG
+//! and/or SVG with its CSV, then `summary.json` and `report.md`, and publishes them as one set
+//! through `crate::output` (a failure leaves the earlier set intact).
 
 mod build;
 pub mod charts;
@@ -16,7 +16,7 @@ use crate::chart::{self, Canvas, Format};
 use crate::cli::ImageFormat;
 use crate::config::Config;
 use crate::error::AppError;
-use crate::output::write_atomic;
+use crate::output::{OutFile, RunDir};
 
 pub use build::{ReportData, build};
 
@@ -27,11 +27,11 @@ pub struct ChartFile {
     pub chart: chart::Chart,
 }
 
+/// Renders every chart to bytes (on both cores), adds the CSVs, `summary.json` and
+/// `report.md`, and hands the set to [`crate::output::RunDir`], which publishes it whole or
+/// not at all.
 pub fn run(cfg: &Config, out: &Path, format: ImageFormat, scale: u32) -> Result<(), AppError> {
-    std::fs::create_dir_all(out).map_err(|e| AppError::Io(format!("cannot create output folder {}: {e}", out.display())))?;
-    let probe = out.join(".accel-cost-write-test");
-    write_atomic(&probe, b"").map_err(|e| AppError::Io(format!("output folder {} is not writable: {e}", out.display())))?;
-    let _ = std::fs::remove_file(&probe);
+    let run_dir = RunDir::open(out).map_err(|e| AppError::Io(e.0))?;
 
     let data = build(cfg);
     for (name, why) in &data.not_drawn {
@@ -41,29 +41,28 @@ pub fn run(cfg: &Config, out: &Path, format: ImageFormat, scale: u32) -> Result<
         width: 1600 * scale,
         height: 1000 * scale,
     };
-    let mut written = Vec::new();
     let formats: &[(Format, &str)] = match format {
         ImageFormat::Png => &[(Format::Png, "png")],
         ImageFormat::Svg => &[(Format::Svg, "svg")],
         ImageFormat::Both => &[(Format::Png, "png"), (Format::Svg, "svg")],
     };
     // Charts are independent: render them on both cores.
-    let render_one = |c: &ChartFile| -> Result<Vec<std::path::PathBuf>, AppError> {
-        let mut paths = Vec::new();
+    let render_one = |c: &ChartFile| -> Result<Vec<OutFile>, AppError> {
+        let mut files = Vec::new();
         for (f, ext) in formats {
-            let path = out.join(format!("{}.{ext}", c.stem));
-            chart::render(&c.chart, canvas, *f, &path).map_err(|e| AppError::Io(format!("cannot render {}: {e}", path.display())))?;
-            paths.push(path);
+            let name = format!("{}.{ext}", c.stem);
+            let bytes = chart::render_bytes(&c.chart, canvas, *f).map_err(|e| AppError::Io(format!("cannot render {name}: {e}")))?;
+            files.push(OutFile { name, bytes });
         }
-        let path = out.join(format!("{}.csv", c.stem));
-        write_atomic(&path, csv::chart_csv(&c.chart).as_bytes())
-            .map_err(|e| AppError::Io(format!("cannot write {}: {e}", path.display())))?;
-        paths.push(path);
-        Ok(paths)
+        files.push(OutFile {
+            name: format!("{}.csv", c.stem),
+            bytes: csv::chart_csv(&c.chart).into_bytes(),
+        });
+        Ok(files)
     };
     let even: Vec<&ChartFile> = data.charts.iter().step_by(2).collect();
     let odd: Vec<&ChartFile> = data.charts.iter().skip(1).step_by(2).collect();
-    let results: Vec<Result<Vec<std::path::PathBuf>, AppError>> = std::thread::scope(|s| {
+    let results: Vec<Result<Vec<OutFile>, AppError>> = std::thread::scope(|s| {
         let h = s.spawn(|| odd.iter().map(|c| render_one(c)).collect::<Vec<_>>());
         let mut mine: Vec<_> = even.iter().map(|c| render_one(c)).collect();
         match h.join() {
@@ -72,22 +71,24 @@ pub fn run(cfg: &Config, out: &Path, format: ImageFormat, scale: u32) -> Result<
         }
         mine
     });
+    let mut files = Vec::new();
     for r in results {
-        written.extend(r?);
+        files.extend(r?);
     }
-    let summary = out.join("summary.json");
     let mut json = serde_json::to_vec_pretty(&data.summary).unwrap_or_default();
     json.push(b'\n');
-    write_atomic(&summary, &json).map_err(|e| AppError::Io(format!("cannot write {}: {e}", summary.display())))?;
-    written.push(summary);
-    let md = out.join("report.md");
+    files.push(OutFile {
+        name: "summary.json".into(),
+        bytes: json,
+    });
     let image_ext = formats.first().map_or("png", |(_, e)| e);
-    write_atomic(&md, markdown::report_md(cfg, &data, image_ext).as_bytes())
-        .map_err(|e| AppError::Io(format!("cannot write {}: {e}", md.display())))?;
-    written.push(md);
+    files.push(OutFile {
+        name: "report.md".into(),
+        bytes: markdown::report_md(cfg, &data, image_ext).into_bytes(),
+    });
+    let n = run_dir.publish(&files).map_err(|e| AppError::Io(e.0))?;
     let msg = format!(
-        "Wrote {} files to {}/ ({} charts, CSVs, summary.json, report.md)\n",
-        written.len(),
+        "Wrote {n} files to {}/ ({} charts, CSVs, summary.json, report.md)\n",
         out.display(),
         data.charts.len()
     );
