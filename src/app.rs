@@ -191,7 +191,7 @@ fn explain(cfg: &Config, workload: &str, accelerator: &str) -> Result<(), AppErr
             }
         }
         Err(s) => {
-            let _ = writeln!(text, "\nNot costed: {} {s}", acc.id);
+            let _ = writeln!(text, "\nNot costed: {}", escape(&format!("{} {s}", acc.id)));
         }
     }
     output::stdout(text.as_bytes())?;
@@ -215,8 +215,8 @@ fn calibrate_cmd(cfg: &Config, json: bool) -> Result<(), AppError> {
                 let _ = writeln!(
                     s,
                     "  {} on {}: measured {} tokens/s/chip, roofline {} ({}x)",
-                    m.workload,
-                    m.accelerator,
+                    escape(&m.workload),
+                    escape(&m.accelerator),
                     num(m.measured_output_tokens_per_s_per_chip, 4),
                     num(m.roofline_output_tokens_per_s_per_chip, 4),
                     num(m.roofline_to_measured, 3)
@@ -235,12 +235,14 @@ fn calibrate_cmd(cfg: &Config, json: bool) -> Result<(), AppError> {
 
 fn validate(cfg: &Config) -> Result<(), AppError> {
     let mut s = String::new();
-    let _ = writeln!(s, "Loaded {} file(s): {}", cfg.files.len(), cfg.files.join(", "));
-    let _ = writeln!(s, "Basis: {} (set at {})", cfg.economics.basis.name(), cfg.economics.basis_origin);
+    // Config text (ids, names, paths) is shown escaped: one line each, no terminal codes.
+    let e = |t: &str| escape(t).into_owned();
+    let _ = writeln!(s, "Loaded {} file(s): {}", cfg.files.len(), e(&cfg.files.join(", ")));
+    let _ = writeln!(s, "Basis: {} (set at {})", cfg.economics.basis.name(), e(&cfg.economics.basis_origin.to_string()));
     let _ = writeln!(
         s,
         "Configs as of: {}   config hash: {}",
-        cfg.as_of.as_deref().unwrap_or("(no as_of)"),
+        e(cfg.as_of.as_deref().unwrap_or("(no as_of)")),
         cfg.hash
     );
     let v = cfg.params.base_values();
@@ -265,8 +267,8 @@ fn validate(cfg: &Config) -> Result<(), AppError> {
             let _ = writeln!(
                 s,
                 "    {:<10} {:<34} {}  {:>12}/chip-h  [{}]",
-                a.id,
-                a.name,
+                e(&a.id),
+                e(&a.name),
                 a.year,
                 price,
                 precisions.join(" ")
@@ -280,13 +282,13 @@ fn validate(cfg: &Config) -> Result<(), AppError> {
         s,
         "\nTraining workloads ({}): {}",
         cfg.training.len(),
-        ids(cfg.training.iter().map(|w| w.id.as_str()).collect())
+        e(&ids(cfg.training.iter().map(|w| w.id.as_str()).collect()))
     );
     let _ = writeln!(
         s,
         "Inference workloads ({}): {}",
         cfg.inference.len(),
-        ids(cfg.inference.iter().map(|w| w.id.as_str()).collect())
+        e(&ids(cfg.inference.iter().map(|w| w.id.as_str()).collect()))
     );
     let _ = writeln!(
         s,
@@ -316,15 +318,15 @@ fn validate(cfg: &Config) -> Result<(), AppError> {
         estimates
     );
     if !defaults.is_empty() {
-        let _ = writeln!(s, "Built-in defaults used: {}", defaults.join(", "));
+        let _ = writeln!(s, "Built-in defaults used: {}", e(&defaults.join(", ")));
     }
     let r = &cfg.report;
     let _ = writeln!(
         s,
         "Report: reference {}, training workload {}, inference workload {}, {} accelerators",
-        r.reference,
-        r.training_workload.as_deref().unwrap_or("(none)"),
-        r.inference_workload.as_deref().unwrap_or("(none)"),
+        e(&r.reference),
+        e(r.training_workload.as_deref().unwrap_or("(none)")),
+        e(r.inference_workload.as_deref().unwrap_or("(none)")),
         r.accelerators.len()
     );
     if cfg.overrides.is_empty() {
@@ -332,7 +334,7 @@ fn validate(cfg: &Config) -> Result<(), AppError> {
     } else {
         let _ = writeln!(s, "Overrides applied:");
         for o in &cfg.overrides {
-            let _ = writeln!(s, "  --set {o}");
+            let _ = writeln!(s, "  --set {}", e(o));
         }
     }
     let _ = writeln!(s, "Warnings: {}", cfg.warnings.len());

@@ -71,7 +71,9 @@ impl Recorder {
     pub fn render(&self, cfg: &Config, heading: &str) -> String {
         let mut out = String::new();
         let mut sources: Vec<&str> = Vec::new();
-        let _ = writeln!(out, "{heading}\n");
+        // Config text (names, sources, paths) is shown escaped: one line each, no terminal codes.
+        let esc = |t: &str| crate::config::diag::escape(t).into_owned();
+        let _ = writeln!(out, "{}\n", esc(heading));
         let _ = writeln!(out, "Inputs (value used, unit; key path and where it was set; source):");
         let mut k = 0;
         for e in &self.events {
@@ -84,10 +86,10 @@ impl Recorder {
                     String::new()
                 };
                 let est = if i.estimate { "   ESTIMATE" } else { "" };
-                let _ = writeln!(out, "  [{k}] {label} = {} {}{range}{est}", trim(*value), i.unit);
-                let _ = writeln!(out, "       {} at {}", i.path, i.origin);
+                let _ = writeln!(out, "  [{k}] {} = {} {}{range}{est}", esc(label), trim(*value), i.unit);
+                let _ = writeln!(out, "       {} at {}", esc(&i.path), esc(&i.origin.to_string()));
                 if let Some(c) = &i.conversion {
-                    let _ = writeln!(out, "       {c}");
+                    let _ = writeln!(out, "       {}", esc(c));
                 }
                 if let Some(src) = &i.source {
                     let n = match sources.iter().position(|x| *x == &**src) {
@@ -97,7 +99,7 @@ impl Recorder {
                             sources.len() - 1
                         }
                     };
-                    let date = i.as_of.as_deref().map(|d| format!(", as of {d}")).unwrap_or_default();
+                    let date = i.as_of.as_deref().map(|d| format!(", as of {}", esc(d))).unwrap_or_default();
                     let _ = writeln!(out, "       source [S{}]{date}", n + 1);
                 }
             }
@@ -111,10 +113,10 @@ impl Recorder {
                     value,
                     unit,
                 } => {
-                    let _ = writeln!(out, "  {label} = {formula}\n      = {} {unit}", trim(*value));
+                    let _ = writeln!(out, "  {} = {}\n      = {} {unit}", esc(label), esc(formula), trim(*value));
                 }
                 Event::Note(n) => {
-                    let _ = writeln!(out, "  note: {n}");
+                    let _ = writeln!(out, "  note: {}", esc(n));
                 }
                 Event::Input { .. } => {}
             }
@@ -122,7 +124,7 @@ impl Recorder {
         if !sources.is_empty() {
             let _ = writeln!(out, "\nSources:");
             for (n, src) in sources.iter().enumerate() {
-                let _ = writeln!(out, "  [S{}] {src}", n + 1);
+                let _ = writeln!(out, "  [S{}] {}", n + 1, esc(src));
             }
         }
         out

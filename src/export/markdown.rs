@@ -22,7 +22,8 @@ pub fn markdown_table(view: &CompareView<'_>, t: &crate::model::compare::Workloa
 
 /// A grid as a Markdown table under a `###` heading; a row marked `*` has its name in bold.
 pub fn md(g: &Grid) -> String {
-    let esc = |s: &str| s.replace('|', "\\|");
+    // Config text stays in its cell: control characters (newlines, escape codes) are escaped.
+    let esc = |s: &str| crate::config::diag::escape(s).replace('|', "\\|");
     let mut out = format!("### {}\n\n", esc(&g.title));
     out.push_str(&format!(
         "| {} |\n",

@@ -5,6 +5,7 @@ mod commands;
 mod common;
 mod exports;
 mod formulas;
+mod reliability;
 mod report;
 mod schema;
 mod validation;
