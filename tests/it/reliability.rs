@@ -323,3 +323,39 @@ fn a_symlinked_config_folder_is_read_and_a_link_loop_is_harmless() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("gone"), "{}", stderr(&o));
 }
+
+#[cfg(unix)]
+#[test]
+fn sigterm_during_a_run_removes_its_staging_folder_and_keeps_the_earlier_set() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let o = report(&out, &fixture("good"), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let before = snapshot(&out);
+    // PNG at scale 4 with every draw: slow enough to be caught while rendering.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_accel-cost"))
+        .args(["report", "-o", s(&out), "-c", s(&fixture("good")), "--format", "png", "--scale", "4"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    // A staging folder (or, before the fix, a hidden temp file) shows the run is writing.
+    let staging = || snapshot(&out).keys().any(|n| n.starts_with('.') && n != ".accel-cost-manifest");
+    let mut seen = false;
+    for _ in 0..2000 {
+        if staging() {
+            seen = true;
+            break;
+        }
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert!(seen, "the run never started writing");
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    assert_eq!(snapshot(&out), before, "an interrupted run changed the folder");
+}
