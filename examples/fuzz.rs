@@ -68,7 +68,11 @@ fn seeds() -> Vec<Vec<(PathBuf, Vec<u8>)>> {
     let mut roots = vec![PathBuf::from("configs")];
     for base in ["tests/fixtures", "tests/fixtures/broken"] {
         if let Ok(rd) = fs::read_dir(base) {
-            let mut dirs: Vec<PathBuf> = rd.flatten().map(|e| e.path()).filter(|p| p.is_dir() && !p.ends_with("broken")).collect();
+            let mut dirs: Vec<PathBuf> = rd
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_dir() && !p.ends_with("broken"))
+                .collect();
             dirs.sort();
             roots.extend(dirs);
         }
@@ -191,7 +195,7 @@ fn replace_value(text: &[u8], rng: &mut ChaCha8Rng, filter: impl Fn(&str) -> boo
     let t = std::str::from_utf8(text).ok()?;
     let spans = value_spans(t, filter);
     let &(a, b) = spans.choose(rng)?;
-    Some([t[..a].as_bytes(), b" ", with.as_bytes(), t[b..].as_bytes()].concat())
+    Some([&t.as_bytes()[..a], b" ", with.as_bytes(), &t.as_bytes()[b..]].concat())
 }
 
 fn mutate(text: &[u8], rng: &mut ChaCha8Rng) -> (Vec<u8>, &'static str) {
@@ -207,7 +211,12 @@ fn mutate(text: &[u8], rng: &mut ChaCha8Rng) -> (Vec<u8>, &'static str) {
                 let i = rng.random_range(0..t.len());
                 match rng.random_range(0..4) {
                     0 => t[i] ^= 1 << rng.random_range(0..8),
-                    1 => t.insert(i, *[0u8, 0x1b, b'"', b'[', b']', b'=', b'\n', b'{', b'}', b',', b'#', 0xff].choose(rng).unwrap_or(&0)),
+                    1 => t.insert(
+                        i,
+                        *[0u8, 0x1b, b'"', b'[', b']', b'=', b'\n', b'{', b'}', b',', b'#', 0xff]
+                            .choose(rng)
+                            .unwrap_or(&0),
+                    ),
                     2 => {
                         let j = (i + rng.random_range(1..40)).min(t.len());
                         t.drain(i..j);
@@ -223,7 +232,10 @@ fn mutate(text: &[u8], rng: &mut ChaCha8Rng) -> (Vec<u8>, &'static str) {
         }
         1 => {
             let with = EXTREMES.choose(rng).copied().unwrap_or("0");
-            (replace_value(text, rng, |_| true, with).unwrap_or_else(|| fallback(text)), "extreme number")
+            (
+                replace_value(text, rng, |_| true, with).unwrap_or_else(|| fallback(text)),
+                "extreme number",
+            )
         }
         2 => {
             let with = TYPES.choose(rng).copied().unwrap_or("true");
@@ -231,16 +243,26 @@ fn mutate(text: &[u8], rng: &mut ChaCha8Rng) -> (Vec<u8>, &'static str) {
         }
         3 => {
             let with = HOSTILE_IDS.choose(rng).copied().unwrap_or("\"../x\"");
-            let ids = |k: &str| matches!(k, "id" | "workload" | "accelerator" | "reference" | "training_workload" | "inference_workload" | "tornado_accelerator");
+            let ids = |k: &str| {
+                matches!(
+                    k,
+                    "id" | "workload" | "accelerator" | "reference" | "training_workload" | "inference_workload" | "tornado_accelerator"
+                )
+            };
             (replace_value(text, rng, ids, with).unwrap_or_else(|| fallback(text)), "hostile id")
         }
         4 => {
             let with = ESCAPES.choose(rng).copied().unwrap_or("\"\"");
             let strings = |k: &str| matches!(k, "name" | "source" | "title" | "notes" | "id" | "instance" | "as_of" | "basis");
-            (replace_value(text, rng, strings, with).unwrap_or_else(|| fallback(text)), "escape sequence")
+            (
+                replace_value(text, rng, strings, with).unwrap_or_else(|| fallback(text)),
+                "escape sequence",
+            )
         }
         5 | 6 => {
-            let Ok(t) = std::str::from_utf8(text) else { return (fallback(text), "structure") };
+            let Ok(t) = std::str::from_utf8(text) else {
+                return (fallback(text), "structure");
+            };
             let mut lines: Vec<String> = t.lines().map(str::to_string).collect();
             if lines.is_empty() {
                 return (fallback(text), "structure");
@@ -261,7 +283,12 @@ fn mutate(text: &[u8], rng: &mut ChaCha8Rng) -> (Vec<u8>, &'static str) {
                 3 => lines.insert(i, HEADERS.choose(rng).copied().unwrap_or("[x]").to_string()),
                 _ => {
                     // Duplicate a whole [[...]] block.
-                    let starts: Vec<usize> = lines.iter().enumerate().filter(|(_, l)| l.starts_with("[[")).map(|(k, _)| k).collect();
+                    let starts: Vec<usize> = lines
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, l)| l.starts_with("[["))
+                        .map(|(k, _)| k)
+                        .collect();
                     if let Some(&s) = starts.choose(rng) {
                         let e = starts.iter().copied().find(|&k| k > s).unwrap_or(lines.len());
                         let block = lines[s..e].to_vec();
@@ -336,7 +363,9 @@ fn tree(dir: &Path, skip: &Path, out: &mut BTreeMap<PathBuf, String>) {
             "dir".into()
         } else {
             let bytes = fs::read(&p).unwrap_or_default();
-            let h = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3));
+            let h = bytes
+                .iter()
+                .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3));
             format!("{} {h:x}", bytes.len())
         };
         out.insert(p, sig);
@@ -401,7 +430,8 @@ fn run(bin: &Path, cwd: &Path, args: &[String]) -> std::io::Result<Outcome> {
 
 fn has_raw_control(b: &[u8]) -> bool {
     let t = String::from_utf8_lossy(b);
-    t.chars().any(|c| (c.is_control() && c != '\n' && c != '\t') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+    t.chars()
+        .any(|c| (c.is_control() && c != '\n' && c != '\t') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
 }
 
 fn main() {
@@ -455,7 +485,13 @@ fn main() {
         let _ = fs::write(&victim, b"must not change");
         let _ = fs::create_dir_all(&out);
         #[cfg(unix)]
-        for name in ["summary.json", "tornado.png", ".accel-cost-manifest", ".report.md.tmp-1.md", "headline-cost-vs-reference.csv"] {
+        for name in [
+            "summary.json",
+            "tornado.png",
+            ".accel-cost-manifest",
+            ".report.md.tmp-1.md",
+            "headline-cost-vs-reference.csv",
+        ] {
             if rng.random_bool(0.3) {
                 let _ = std::os::unix::fs::symlink(&victim, out.join(name));
             }
@@ -465,7 +501,11 @@ fn main() {
         let inferences = ids(&files, "inference");
         let accs = ids(&files, "accelerator");
         let pick = |v: &[String], rng: &mut ChaCha8Rng| v.choose(rng).cloned().unwrap_or_else(|| "dense-70b".into());
-        let workload = if rng.random_bool(0.5) { pick(&trainings, &mut rng) } else { pick(&inferences, &mut rng) };
+        let workload = if rng.random_bool(0.5) {
+            pick(&trainings, &mut rng)
+        } else {
+            pick(&inferences, &mut rng)
+        };
         let acc = pick(&accs, &mut rng);
         let mut base = vec!["-c".to_string(), "cfg".to_string()];
         if rng.random_bool(0.25) {
@@ -538,7 +578,11 @@ fn main() {
                 }
                 let _ = fs::write(dir.join("cmd.txt"), format!("{f}\naccel-cost {}\n", args.join(" ")));
                 let _ = fs::write(dir.join("stderr.txt"), &r.stderr);
-                eprintln!("finding {findings}: {f}: accel-cost {} (saved in {})", args.join(" "), dir.display());
+                eprintln!(
+                    "finding {findings}: {f}: accel-cost {} (saved in {})",
+                    args.join(" "),
+                    dir.display()
+                );
             }
         }
     }
@@ -550,7 +594,10 @@ fn main() {
     for (k, n) in &mutations {
         println!("  {k}: {n}");
     }
-    println!("rerun: cargo build --release && nice cargo run --release --example fuzz -- --minutes {} --seed {}", o.minutes, o.seed);
+    println!(
+        "rerun: cargo build --release && nice cargo run --release --example fuzz -- --minutes {} --seed {}",
+        o.minutes, o.seed
+    );
     if findings > 0 {
         std::process::exit(1);
     }

@@ -69,7 +69,11 @@ fn no_workloads(cfg: &Config, what: String) -> AppError {
     AppError::usage(
         format!(
             "{what}: no [[training]] or [[inference]] workloads are loaded from {}",
-            if cfg.files.is_empty() { "(no files)".to_string() } else { cfg.files.join(", ") }
+            if cfg.files.is_empty() {
+                "(no files)".to_string()
+            } else {
+                cfg.files.join(", ")
+            }
         ),
         "add a workloads file to --config; `accel-cost init DIR` writes an example",
     )
@@ -238,7 +242,12 @@ fn validate(cfg: &Config) -> Result<(), AppError> {
     // Config text (ids, names, paths) is shown escaped: one line each, no terminal codes.
     let e = |t: &str| escape(t).into_owned();
     let _ = writeln!(s, "Loaded {} file(s): {}", cfg.files.len(), e(&cfg.files.join(", ")));
-    let _ = writeln!(s, "Basis: {} (set at {})", cfg.economics.basis.name(), e(&cfg.economics.basis_origin.to_string()));
+    let _ = writeln!(
+        s,
+        "Basis: {} (set at {})",
+        cfg.economics.basis.name(),
+        e(&cfg.economics.basis_origin.to_string())
+    );
     let _ = writeln!(
         s,
         "Configs as of: {}   config hash: {}",

@@ -233,9 +233,12 @@ impl Drop for RunDir {
 
 /// Creates `path` exclusively and writes `bytes`; errors name `shown` (the final path).
 fn write_new(path: &Path, bytes: &[u8], shown: &Path) -> Result<(), OutputError> {
-    File::create_new(path)
-        .and_then(|mut f| f.write_all(bytes))
-        .map_err(|e| OutputError(format!("cannot write {}: {e} (earlier outputs were left as they were)", shown.display())))
+    File::create_new(path).and_then(|mut f| f.write_all(bytes)).map_err(|e| {
+        OutputError(format!(
+            "cannot write {}: {e} (earlier outputs were left as they were)",
+            shown.display()
+        ))
+    })
 }
 
 /// A name a run may write or remove: a plain file name with an output extension.
@@ -265,8 +268,7 @@ fn read_manifest(dir: &Path) -> Vec<String> {
 fn remove_stale_staging(dir: &Path) {
     let Ok(entries) = fs::read_dir(dir) else { return };
     for e in entries.flatten() {
-        let stale = e.file_name().to_str().is_some_and(|n| n.starts_with(STAGING_PREFIX))
-            && e.file_type().is_ok_and(|t| t.is_dir());
+        let stale = e.file_name().to_str().is_some_and(|n| n.starts_with(STAGING_PREFIX)) && e.file_type().is_ok_and(|t| t.is_dir());
         if stale {
             let _ = fs::remove_dir_all(e.path());
         }

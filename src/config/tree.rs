@@ -445,7 +445,8 @@ fn merge_set_table(existing: &mut Table, new: Table) {
         match (existing.get_mut(&e.key), e.node.value) {
             (
                 Some(Node {
-                    value: Value::Table(inner), ..
+                    value: Value::Table(inner),
+                    ..
                 }),
                 Value::Table(t),
             ) => merge_set_table(inner, t),

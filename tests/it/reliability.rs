@@ -17,7 +17,17 @@ fn s(p: &Path) -> &str {
 
 /// `report` into `out` on the `good` fixture (or `cfg`), SVG only, 20 draws, plus `extra`.
 fn report(out: &Path, cfg: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec!["report", "-o", s(out), "-c", s(cfg), "--format", "svg", "--set", "report.monte_carlo.samples=20"];
+    let mut args = vec![
+        "report",
+        "-o",
+        s(out),
+        "-c",
+        s(cfg),
+        "--format",
+        "svg",
+        "--set",
+        "report.monte_carlo.samples=20",
+    ];
     args.extend_from_slice(extra);
     run(&args)
 }
@@ -29,7 +39,11 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .flatten()
         .map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
-            let bytes = if e.path().is_dir() { b"<dir>".to_vec() } else { fs::read(e.path()).expect("read") };
+            let bytes = if e.path().is_dir() {
+                b"<dir>".to_vec()
+            } else {
+                fs::read(e.path()).expect("read")
+            };
             (name, bytes)
         })
         .collect()
@@ -139,7 +153,10 @@ fn a_run_drawing_fewer_charts_leaves_no_stale_chart_and_says_why() {
     // Every chart in the folder is one report.md embeds; files the tool did not write stay.
     for (name, _) in snapshot(&out) {
         if let Some(stem) = name.strip_suffix(".svg").filter(|n| *n != "notes") {
-            assert!(md.contains(&format!("]({stem}.svg)")), "stale chart {name} left beside the new report");
+            assert!(
+                md.contains(&format!("]({stem}.svg)")),
+                "stale chart {name} left beside the new report"
+            );
         }
     }
     assert!(!out.join("inference-cost-vs-batch.csv").exists());
@@ -169,7 +186,11 @@ fn concurrent_runs_into_one_folder_publish_one_consistent_set() {
     }
     // report.md names the config hash of its run; every chart must carry the same one.
     let md = fs::read_to_string(out.join("report.md")).expect("report.md");
-    let hash = md.split("config `").nth(1).and_then(|t| t.split('`').next()).expect("hash in report.md");
+    let hash = md
+        .split("config `")
+        .nth(1)
+        .and_then(|t| t.split('`').next())
+        .expect("hash in report.md");
     let files = snapshot(&out);
     let mut charts = 0;
     for (name, bytes) in &files {
@@ -177,7 +198,10 @@ fn concurrent_runs_into_one_folder_publish_one_consistent_set() {
         if name.ends_with(".svg") {
             charts += 1;
             let text = String::from_utf8_lossy(bytes);
-            assert!(text.contains(&format!("config {hash}")), "{name} is from another run than report.md");
+            assert!(
+                text.contains(&format!("config {hash}")),
+                "{name} is from another run than report.md"
+            );
         }
     }
     assert_eq!(charts, 10);
@@ -187,7 +211,11 @@ fn concurrent_runs_into_one_folder_publish_one_consistent_set() {
 
 /// The `Built-in defaults used:` line of `validate`.
 fn defaults_line(o: &std::process::Output) -> String {
-    stdout(o).lines().find(|l| l.starts_with("Built-in defaults used")).unwrap_or("").to_string()
+    stdout(o)
+        .lines()
+        .find(|l| l.starts_with("Built-in defaults used"))
+        .unwrap_or("")
+        .to_string()
 }
 
 #[test]
@@ -200,7 +228,15 @@ fn set_of_a_whole_table_merges_key_by_key() {
     // No key of [economics] the files give falls back to a default.
     assert_eq!(defaults_line(&table), defaults_line(&plain));
     let c1 = run(&["compare", "-c", s(&good), "--format", "csv", "--set", "economics.basis=owned"]);
-    let c2 = run(&["compare", "-c", s(&good), "--format", "csv", "--set", "economics={ basis = \"owned\" }"]);
+    let c2 = run(&[
+        "compare",
+        "-c",
+        s(&good),
+        "--format",
+        "csv",
+        "--set",
+        "economics={ basis = \"owned\" }",
+    ]);
     assert_eq!(stdout(&c1), stdout(&c2));
 }
 
@@ -238,10 +274,18 @@ fn errors_name_what_they_are_about() {
     // No workloads: name the files that were read.
     let o = run(&["compare", "-c", s(&acc), "-c", s(&econ)]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("accelerators.toml") && stderr(&o).contains("economics.toml"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("accelerators.toml") && stderr(&o).contains("economics.toml"),
+        "{}",
+        stderr(&o)
+    );
     let o = run(&["estimate", "-c", s(&acc), "-c", s(&econ), "--workload", "x"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("no [[training]] or [[inference]] workloads are loaded from"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no [[training]] or [[inference]] workloads are loaded from"),
+        "{}",
+        stderr(&o)
+    );
     // A full disk on stdout says it was stdout.
     if Path::new("/dev/full").exists() {
         let full = fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
@@ -273,7 +317,11 @@ fn control_characters_from_configs_and_set_are_escaped() {
     let dir = tempfile::tempdir().expect("tempdir");
     let cfg = good_copy(dir.path(), |name, text| {
         if name == "accelerators.toml" {
-            text.replacen("name = \"NVIDIA H100 SXM5 80GB\"", "name = \"H100\\u001b]0;pwned\\u0007\\u001b[31m\\nFAKE LINE\\u009b2J\"", 1)
+            text.replacen(
+                "name = \"NVIDIA H100 SXM5 80GB\"",
+                "name = \"H100\\u001b]0;pwned\\u0007\\u001b[31m\\nFAKE LINE\\u009b2J\"",
+                1,
+            )
         } else {
             text
         }
@@ -290,7 +338,10 @@ fn control_characters_from_configs_and_set_are_escaped() {
     for o in &outputs {
         for (what, text) in [("stdout", stdout(o)), ("stderr", stderr(o))] {
             assert!(!text.contains(['\u{1b}', '\u{7}', '\u{9b}']), "raw escape on {what}: {text:?}");
-            assert!(!text.lines().any(|l| l.starts_with("FAKE LINE") || l.starts_with("owned")), "{what}: {text}");
+            assert!(
+                !text.lines().any(|l| l.starts_with("FAKE LINE") || l.starts_with("owned")),
+                "{what}: {text}"
+            );
         }
     }
     assert!(stdout(&outputs[0]).contains("H100\\u001b]0;pwned"), "{}", stdout(&outputs[0]));
@@ -334,7 +385,17 @@ fn sigterm_during_a_run_removes_its_staging_folder_and_keeps_the_earlier_set() {
     let before = snapshot(&out);
     // PNG at scale 4 with every draw: slow enough to be caught while rendering.
     let mut child = Command::new(env!("CARGO_BIN_EXE_accel-cost"))
-        .args(["report", "-o", s(&out), "-c", s(&fixture("good")), "--format", "png", "--scale", "4"])
+        .args([
+            "report",
+            "-o",
+            s(&out),
+            "-c",
+            s(&fixture("good")),
+            "--format",
+            "png",
+            "--scale",
+            "4",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
