@@ -144,12 +144,9 @@ fn a_run_drawing_fewer_charts_leaves_no_stale_chart_and_says_why() {
     let o = report(&out, &training_only, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(
-        err.contains("chart inference-cost-vs-batch not drawn: no [[inference]] workload is loaded"),
-        "{err}"
-    );
+    assert!(err.contains("chart `batch` not drawn: no inference workload is loaded"), "{err}");
     let md = fs::read_to_string(out.join("report.md")).expect("report.md");
-    assert!(md.contains("Not drawn") && md.contains("`inference-cost-vs-batch`"), "{md}");
+    assert!(md.contains("Not drawn") && md.contains("`batch`"), "{md}");
     // Every chart in the folder is one report.md embeds; files the tool did not write stay.
     for (name, _) in snapshot(&out) {
         if let Some(stem) = name.strip_suffix(".svg").filter(|n| *n != "notes") {
