@@ -605,7 +605,10 @@ pub(super) fn validate(root: &Table, ctx: &mut Ctx) -> Option<ConfigParts> {
         if let Some(prev) = first.insert((m.workload.as_str(), m.accelerator.as_str()), &m.workload_origin) {
             ctx.diags.err(
                 &m.workload_origin,
-                format!("a second [[measured]] for `{}` on `{}`; the first is at {prev}", m.workload, m.accelerator),
+                format!(
+                    "a second [[measured]] for `{}` on `{}`; the first is at {prev}",
+                    m.workload, m.accelerator
+                ),
                 "keep one benchmark per workload and accelerator (a spread of results can be a range { low, base, high })",
             );
             first.insert((m.workload.as_str(), m.accelerator.as_str()), prev);
