@@ -34,7 +34,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
             json,
         } => estimate(&load(&cli.config)?, &workload, accelerator.as_deref(), json),
         Command::Explain { workload, accelerator } => explain(&load(&cli.config)?, &workload, &accelerator),
-        Command::Calibrate { json } => calibrate_cmd(&load(&cli.config)?, json),
+        Command::Calibrate { json, fit } => calibrate_cmd(&load(&cli.config)?, json, fit),
         Command::Report { out, format, scale } => crate::report::run(&load(&cli.config)?, &out, format, scale),
     }
 }
@@ -202,39 +202,142 @@ fn explain(cfg: &Config, workload: &str, accelerator: &str) -> Result<(), AppErr
     Ok(())
 }
 
-fn calibrate_cmd(cfg: &Config, json: bool) -> Result<(), AppError> {
-    let rep = calibrate(cfg, &cfg.params.base_values());
+fn calibrate_cmd(cfg: &Config, json: bool, fit: bool) -> Result<(), AppError> {
+    let v = cfg.params.base_values();
+    let rep = calibrate(cfg, &v);
+    let serving = fit.then(|| crate::model::serve_fit::fit(cfg, &v, &this_month()));
     let bytes = if json {
-        let mut b = serde_json::to_vec_pretty(&rep).unwrap_or_default();
+        let mut val = serde_json::to_value(&rep).unwrap_or_default();
+        if let (Some(f), Some(m)) = (&serving, val.as_object_mut()) {
+            m.insert("serving_fit".into(), serde_json::to_value(f).unwrap_or_default());
+        }
+        let mut b = serde_json::to_vec_pretty(&val).unwrap_or_default();
         b.push(b'\n');
         b
     } else {
         let mut s = export::table::text(&export::calibration_grid(&rep));
-        if !rep.measured.is_empty() {
-            let _ = writeln!(
-                s,
-                "\nInference benchmarks ([[measured]]) against the roofline at the workload's own batch:"
-            );
-            for m in &rep.measured {
-                let _ = writeln!(
-                    s,
-                    "  {} on {}: measured {} tokens/s/chip, roofline {} ({}x)",
-                    escape(&m.workload),
-                    escape(&m.accelerator),
-                    num(m.measured_output_tokens_per_s_per_chip, 4),
-                    num(m.roofline_output_tokens_per_s_per_chip, 4),
-                    num(m.roofline_to_measured, 3)
-                );
+        if !rep.benchmarks.is_empty() {
+            for g in export::benchmark_grids(&rep) {
+                s.push('\n');
+                s.push_str(&export::table::text(&g));
             }
-            let _ = writeln!(
-                s,
-                "  Rows without a benchmark use the roofline: below 1.0x it is conservative for them."
-            );
+        }
+        if let Some(f) = &serving {
+            s.push('\n');
+            s.push_str(&serving_fit_text(f));
         }
         s.into_bytes()
     };
     output::stdout(&bytes)?;
     Ok(())
+}
+
+/// "YYYY-MM" of today (UTC), for the fit's source line.
+fn this_month() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400) as i64;
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}")
+}
+
+/// The serving half of `calibrate --fit` as text.
+fn serving_fit_text(f: &crate::model::serve_fit::ServingFit) -> String {
+    use crate::config::ServingEfficiency;
+    use crate::model::serve_fit::FitBasis;
+    let pct = |x: Option<f64>| x.map_or("–".to_string(), |e| format!("{e:.1}%"));
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Serving fit (calibrate --fit): step-model efficiencies fitted on {} benchmarks, least squares on log error",
+        f.points
+    );
+    let _ = writeln!(s, "  median |error| in sample: {}", pct(f.median_abs_error_pct));
+    let _ = writeln!(
+        s,
+        "  {}-fold cross-validated median |error|: {}",
+        f.cv_folds,
+        pct(f.cv_median_abs_error_pct)
+    );
+    let _ = writeln!(
+        s,
+        "  leave-one-chip-out median |error| (each chip predicted by the fit it would borrow without its points): {}",
+        pct(f.leave_chip_out_median_abs_error_pct)
+    );
+    let mut headers: Vec<String> = ["chip", "points", "fit", "|error|", "leave-chip-out"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    headers.extend(ServingEfficiency::KEYS.iter().map(|k| k.to_string()));
+    let grid = export::Grid {
+        title: "Fitted serving efficiencies per accelerator".into(),
+        headers,
+        left_cols: 1,
+        rows: f
+            .chips
+            .iter()
+            .map(|c| {
+                let mut r = vec![
+                    c.accelerator.clone(),
+                    c.points.to_string(),
+                    match c.basis {
+                        FitBasis::Own => "own".into(),
+                        FitBasis::Sibling => format!("{}'s (ESTIMATE)", c.borrowed_from.as_deref().unwrap_or("?")),
+                        FitBasis::Family => format!("{} family (ESTIMATE)", c.family.name()),
+                        FitBasis::Global => "all chips (ESTIMATE)".into(),
+                    },
+                    pct(c.median_abs_error_pct),
+                    pct(c.leave_chip_out_median_abs_error_pct),
+                ];
+                r.extend(c.base.iter().map(|x| num(*x, 3)));
+                r
+            })
+            .collect(),
+        notes: Vec::new(),
+    };
+    s.push_str(&export::table::text(&grid));
+    let _ = writeln!(s, "\nBy source (in sample / cross-validated):");
+    for src in &f.sources {
+        let _ = writeln!(
+            s,
+            "  {}: {} points, {} / {}",
+            escape(&src.source),
+            src.points,
+            pct(src.median_abs_error_pct),
+            pct(src.cv_median_abs_error_pct)
+        );
+    }
+    if !f.cross.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nOne chip's benchmarks predicted with another chip's fit (same family; fitted without the predicted chip's points):"
+        );
+        for c in &f.cross {
+            let _ = writeln!(
+                s,
+                "  {} with {}'s fit: {} points, median |error| {}, largest {}",
+                c.predicted,
+                c.with_fit_of,
+                c.points,
+                pct(c.median_abs_error_pct),
+                pct(c.max_abs_error_pct)
+            );
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\nTOML to paste into [accelerator.efficiency] (ranges: spread over the fold refits, at least +/-10%, +/-20% when borrowed):\n"
+    );
+    s.push_str(&f.toml);
+    s
 }
 
 fn validate(cfg: &Config) -> Result<(), AppError> {

@@ -77,10 +77,13 @@ pub enum Command {
         accelerator: String,
     },
     /// Predicted vs reported chip-hours of public training runs
-    #[command(after_help = "Example:\n  accel-cost calibrate --json")]
+    #[command(after_help = "Example:\n  accel-cost calibrate --json\n  accel-cost calibrate --fit")]
     Calibrate {
         #[arg(long)]
         json: bool,
+        /// Fit the efficiencies on the benchmarks; print cross-validated errors and the TOML to paste
+        #[arg(long)]
+        fit: bool,
     },
     /// Load and check the configs; print what was loaded
     #[command(after_help = "Example:\n  accel-cost validate -c configs --set accelerator.h100-sxm.cloud.on_demand_usd_per_chip_hour=2")]

@@ -146,7 +146,9 @@ impl Precision {
             Precision::Fp32 | Precision::Tf32 => 4.0,
             Precision::Bf16 | Precision::Fp16 => 2.0,
             Precision::Fp8 | Precision::Int8 => 1.0,
-            Precision::Fp4 | Precision::Int4 => 0.5,
+            // NVFP4: 4-bit values plus one fp8 scale per 16 values (MODEL.md "Units").
+            Precision::Fp4 => 0.5625,
+            Precision::Int4 => 0.5,
         }
     }
 }
@@ -200,10 +202,50 @@ pub struct Owned {
 pub struct Efficiency {
     /// Absent for inference-only chips: training pairs are skipped with that reason.
     pub training_mfu: Option<Param>,
-    pub prefill_mfu: Param,
-    pub decode_mfu: Param,
-    pub decode_mbu: Param,
+    /// The serving step model's efficiencies (MODEL.md "Serving").
+    pub serving: ServingEfficiency,
     pub prov: Provenance,
+}
+
+/// Efficiencies of the serving step model (MODEL.md "Serving"), per accelerator.
+#[derive(Clone, Copy, Debug)]
+pub struct ServingEfficiency {
+    /// Share of dense peak reached in GEMMs and attention (0..1].
+    pub serving_mfu: Param,
+    /// Share of memory bandwidth reached streaming weights (0..1].
+    pub weight_bw_eff: Param,
+    /// Share of memory bandwidth reached reading the KV cache (0..1].
+    pub kv_bw_eff: Param,
+    /// Fixed cost per layer per step, microseconds.
+    pub step_overhead_us_per_layer: Param,
+    /// Extra cost per layer per step when a replica spans chips, microseconds.
+    pub tp_overhead_us_per_layer: Param,
+    /// MoE GEMM efficiency relative to dense (0..1].
+    pub moe_efficiency: Param,
+}
+
+impl ServingEfficiency {
+    /// The six params in a fixed order (the fit's parameter vector order).
+    pub fn params(&self) -> [Param; 6] {
+        [
+            self.serving_mfu,
+            self.weight_bw_eff,
+            self.kv_bw_eff,
+            self.step_overhead_us_per_layer,
+            self.tp_overhead_us_per_layer,
+            self.moe_efficiency,
+        ]
+    }
+
+    /// Key names, in the order of [`Self::params`].
+    pub const KEYS: [&'static str; 6] = [
+        "serving_mfu",
+        "weight_bw_eff",
+        "kv_bw_eff",
+        "step_overhead_us_per_layer",
+        "tp_overhead_us_per_layer",
+        "moe_efficiency",
+    ];
 }
 
 #[derive(Clone, Debug)]
@@ -218,6 +260,8 @@ pub struct Accelerator {
     pub memory_gb: Param,
     pub memory_tb_per_s: Param,
     pub power_w: Param,
+    /// Chip-to-chip bandwidth per chip, one direction, GB/s (NVLink, ICI, NeuronLink).
+    pub interconnect_gb_per_s: Option<Param>,
     pub cloud: Option<Cloud>,
     pub owned: Option<Owned>,
     pub efficiency: Efficiency,
@@ -272,9 +316,29 @@ pub struct Inference {
     pub kv: KvSize,
     pub input_tokens: Param,
     pub output_tokens: Param,
-    pub batch: Param,
+    /// Layers (from the KV shape, or given with `kv_bytes_per_token`).
+    pub layers: Option<u64>,
+    /// Query heads: tensor-parallel degrees must divide them.
+    pub heads: Option<u64>,
+    /// Query heads x head_dim (attention FLOPs).
+    pub attention_width: Option<Param>,
+    /// Model width (all-reduce size); defaults to `attention_width`.
+    pub hidden: Option<Param>,
+    /// MoE: routed experts per layer, and routed experts per token.
+    pub experts: Option<(u64, u64)>,
+    /// MoE: billions of weights every token reads (attention, shared experts).
+    pub shared_params_b: Option<Param>,
+    /// Running batch per replica; derived (MODEL.md) when absent.
+    pub batch: Option<Param>,
+    /// Engine cap on running sequences per replica (default 256).
+    pub max_batch: Param,
+    /// Per-user speed target, tokens/s (1 / TPOT).
+    pub min_tokens_per_s_per_user: Option<Param>,
     pub chips_per_replica: Option<u64>,
     pub utilization: Param,
+    /// A benchmark's conditions (`benchmark = true`): used by `calibrate` only, never listed
+    /// by `compare` or `report`.
+    pub benchmark: bool,
     pub prov: Provenance,
 }
 
@@ -285,6 +349,8 @@ pub struct Measured {
     pub workload_origin: Origin,
     pub accelerator_origin: Origin,
     pub output_tokens_per_s_per_chip: Param,
+    /// 1 / mean time per output token, where the source gives it.
+    pub tokens_per_s_per_user: Option<Param>,
     pub prov: Provenance,
 }
 
@@ -319,11 +385,8 @@ pub struct Report {
     pub tornado_accelerator: Option<String>,
     /// Years for GPU price-performance to double (trend line of the price-performance chart).
     pub price_performance_doubling_years: f64,
-    /// Largest replica the inference curves draw (a scale-up domain); larger points are named.
+    /// Largest serving replica (a scale-up domain): the largest tensor-parallel candidate.
     pub max_chips_per_replica: u64,
-    /// Whether `[[measured]]` throughput replaces the roofline (MODEL.md; default true). False
-    /// puts every chip on the roofline, for a like-for-like comparison.
-    pub use_measured: bool,
     /// Names of the charts to draw (`report.charts`); empty: every chart.
     pub charts: Vec<String>,
 }
@@ -361,6 +424,11 @@ impl Config {
 
     pub fn inference(&self, id: &str) -> Option<&Inference> {
         self.inference.iter().find(|w| w.id == id)
+    }
+
+    /// The inference workloads tables and charts show: every one but the benchmarks'.
+    pub fn served(&self) -> impl Iterator<Item = &Inference> {
+        self.inference.iter().filter(|w| !w.benchmark)
     }
 
     pub fn measured(&self, workload: &str, accelerator: &str) -> Option<&Measured> {

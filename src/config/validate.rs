@@ -136,6 +136,7 @@ fn accelerator(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ct
     let memory_gb = r.num_either(("memory_gb", "memory_gib"), GIB, ctx);
     let memory_tb_per_s = r.num_either(("memory_tb_per_s", "memory_gib_per_s"), GIB / 1000.0, ctx);
     let power_w = r.num_req("power_w", ctx);
+    let interconnect_gb_per_s = r.num_opt("interconnect_gb_per_s", ctx);
 
     let cloud = r.sub("cloud", ctx).map(|mut c| {
         c.what = format!("[accelerator.cloud] of `{id}`");
@@ -165,14 +166,10 @@ fn accelerator(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ct
         Some(mut e) => {
             e.what = format!("[accelerator.efficiency] of `{id}`");
             let training_mfu = e.num_opt("training_mfu", ctx);
-            let prefill_mfu = e.num_req("prefill_mfu", ctx);
-            let decode_mfu = e.num_req("decode_mfu", ctx);
-            let decode_mbu = e.num_req("decode_mbu", ctx);
+            let serving = serving_efficiency(&mut e, ctx);
             Efficiency {
                 training_mfu,
-                prefill_mfu,
-                decode_mfu,
-                decode_mbu,
+                serving,
                 prov: e.finish(ctx),
             }
         }
@@ -180,15 +177,20 @@ fn accelerator(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ct
             if t.get("efficiency").is_none() {
                 r.missing(
                     "[accelerator.efficiency]",
-                    "add training_mfu, prefill_mfu, decode_mfu, decode_mbu",
+                    "add training_mfu, serving_mfu, weight_bw_eff, kv_bw_eff, step_overhead_us_per_layer, tp_overhead_us_per_layer, moe_efficiency",
                     ctx,
                 );
             }
             Efficiency {
                 training_mfu: None,
-                prefill_mfu: placeholder(ctx),
-                decode_mfu: placeholder(ctx),
-                decode_mbu: placeholder(ctx),
+                serving: ServingEfficiency {
+                    serving_mfu: placeholder(ctx),
+                    weight_bw_eff: placeholder(ctx),
+                    kv_bw_eff: placeholder(ctx),
+                    step_overhead_us_per_layer: placeholder(ctx),
+                    tp_overhead_us_per_layer: placeholder(ctx),
+                    moe_efficiency: placeholder(ctx),
+                },
                 prov: Provenance::default(),
             }
         }
@@ -204,10 +206,83 @@ fn accelerator(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ct
         memory_gb,
         memory_tb_per_s,
         power_w,
+        interconnect_gb_per_s,
         cloud,
         owned,
         efficiency,
         prov,
+    }
+}
+
+/// A built-in default for a key no file gives, recorded like a config number.
+fn default_param(path: String, unit: &'static str, value: f64, why: &str, ctx: &mut Ctx) -> Param {
+    ctx.params.push(ParamInfo {
+        path,
+        unit,
+        low: value,
+        base: value,
+        high: value,
+        ranged: false,
+        origin: Origin::Default,
+        source: Some(Arc::from(why)),
+        as_of: None,
+        estimate: true,
+        conversion: None,
+    })
+}
+
+/// The serving step model's efficiencies. The v1 roofline keys (`prefill_mfu`, `decode_mfu`,
+/// `decode_mbu`) still load with a warning naming their v2 replacements; where a v2 key is
+/// absent they stand in for it (`serving_mfu` = prefill_mfu, both bandwidth efficiencies =
+/// decode_mbu). Absent overheads are 0 and `moe_efficiency` is 1 (built-in defaults).
+fn serving_efficiency(e: &mut Reader<'_>, ctx: &mut Ctx) -> ServingEfficiency {
+    let v1_origin = ["prefill_mfu", "decode_mfu", "decode_mbu"]
+        .iter()
+        .find_map(|k| e.table.get(k).map(|n| n.origin.clone()));
+    let prefill = e.num_opt("prefill_mfu", ctx);
+    let _decode = e.num_opt("decode_mfu", ctx);
+    let mbu = e.num_opt("decode_mbu", ctx);
+    if let Some(o) = &v1_origin {
+        ctx.diags.warn(
+            o,
+            format!(
+                "{}: prefill_mfu, decode_mfu and decode_mbu are v1 roofline keys; the serving step model reads serving_mfu, weight_bw_eff, kv_bw_eff, step_overhead_us_per_layer, tp_overhead_us_per_layer and moe_efficiency (MODEL.md); where those are absent, serving_mfu = prefill_mfu and weight_bw_eff = kv_bw_eff = decode_mbu",
+                e.what
+            ),
+        );
+    }
+    let need = |e: &mut Reader<'_>, key: &'static str, v1: Option<Param>, ctx: &mut Ctx| match e.num_opt(key, ctx).or(v1) {
+        Some(p) => p,
+        None => {
+            e.missing(
+                key,
+                &format!("add {key} = <share> (the serving step model's efficiency; `accel-cost calibrate --fit` fits it)"),
+                ctx,
+            );
+            placeholder(ctx)
+        }
+    };
+    let serving_mfu = need(e, "serving_mfu", prefill, ctx);
+    let weight_bw_eff = need(e, "weight_bw_eff", mbu, ctx);
+    let kv_bw_eff = match e.num_opt("kv_bw_eff", ctx) {
+        Some(p) => p,
+        None => mbu.unwrap_or(weight_bw_eff),
+    };
+    let path = e.path.clone();
+    let opt = |e: &mut Reader<'_>, key: &'static str, unit: &'static str, default: f64, ctx: &mut Ctx| {
+        e.num_opt(key, ctx)
+            .unwrap_or_else(|| default_param(format!("{path}.{key}"), unit, default, "built-in default (no value given)", ctx))
+    };
+    let step_overhead_us_per_layer = opt(e, "step_overhead_us_per_layer", "us per layer", 0.0, ctx);
+    let tp_overhead_us_per_layer = opt(e, "tp_overhead_us_per_layer", "us per layer", 0.0, ctx);
+    let moe_efficiency = opt(e, "moe_efficiency", "share of dense efficiency", 1.0, ctx);
+    ServingEfficiency {
+        serving_mfu,
+        weight_bw_eff,
+        kv_bw_eff,
+        step_overhead_us_per_layer,
+        tp_overhead_us_per_layer,
+        moe_efficiency,
     }
 }
 
@@ -291,7 +366,7 @@ fn inference(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ctx:
     let kv_precision = read_precision(&mut r, "kv_precision", ctx).unwrap_or(precision);
     let kv = match r.num_opt("kv_bytes_per_token", ctx) {
         Some(b) => {
-            for k in ["layers", "kv_heads", "head_dim"] {
+            for k in ["kv_heads", "head_dim"] {
                 if let Some(n) = t.get(k) {
                     ctx.diags.err(
                         &n.origin,
@@ -300,7 +375,7 @@ fn inference(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ctx:
                     );
                 }
             }
-            r.mark_read(&["layers", "kv_heads", "head_dim"]);
+            r.mark_read(&["kv_heads", "head_dim"]);
             KvSize::BytesPerToken(b)
         }
         None => KvSize::Shape {
@@ -309,11 +384,74 @@ fn inference(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ctx:
             head_dim: r.int_req("head_dim", ctx) as u64,
         },
     };
+    let layers = match &kv {
+        KvSize::Shape { layers, .. } => Some(*layers),
+        KvSize::BytesPerToken(_) => r.int_opt("layers", ctx).map(|l| l as u64),
+    };
     let input_tokens = r.num_req("input_tokens", ctx);
     let output_tokens = r.num_req("output_tokens", ctx);
-    let batch = r.num_req("batch", ctx);
+    let heads = r.int_opt("heads", ctx).map(|h| h as u64);
+    let attention_width = r.num_opt("attention_width", ctx);
+    let hidden = r.num_opt("hidden", ctx);
+    let experts_origin = t.get("experts_per_token").map(|n| n.origin.clone());
+    let experts_n = r.int_opt("experts", ctx).map(|e| e as u64);
+    let per_token = r.int_opt("experts_per_token", ctx).map(|e| e as u64);
+    let experts = match (experts_n, per_token) {
+        (Some(e), Some(k)) if k <= e => Some((e, k)),
+        (Some(e), Some(k)) => {
+            ctx.diags.err(
+                &experts_origin.clone().unwrap_or(Origin::Default),
+                format!("experts_per_token ({k}) is larger than experts ({e}) in {}", r.what),
+                "experts_per_token is how many of the routed experts one token uses: at most `experts`",
+            );
+            None
+        }
+        (None, None) => None,
+        _ => {
+            r.missing(
+                if experts_n.is_none() { "experts" } else { "experts_per_token" },
+                "a MoE workload gives both experts (routed experts per layer) and experts_per_token",
+                ctx,
+            );
+            None
+        }
+    };
+    let shared_params_b = r.num_opt("shared_params_b", ctx);
+    if let Some(sp) = shared_params_b
+        && ctx.params.info(sp).base > ctx.params.info(active_params_b).base
+    {
+        ctx.diags.err(
+            &ctx.params.info(sp).origin.clone(),
+            format!("shared_params_b is larger than active_params_b in {}", r.what),
+            "shared weights (attention, shared experts) are part of the active ones",
+        );
+    }
+    let batch = r.num_opt("batch", ctx);
+    let max_batch = match r.num_opt("max_batch", ctx) {
+        Some(p) => p,
+        None => default_param(
+            format!("{}.max_batch", r.path),
+            "sequences",
+            256.0,
+            "built-in default engine cap (MODEL.md: max_batch defaults to 256)",
+            ctx,
+        ),
+    };
+    let min_tokens_per_s_per_user = r.num_opt("min_tokens_per_s_per_user", ctx);
     let chips_per_replica = r.int_opt("chips_per_replica", ctx).map(|c| c as u64);
     let utilization = r.num_req("utilization", ctx);
+    let benchmark = match r.node("benchmark") {
+        None => false,
+        Some(Node { value: Value::Bool(b), .. }) => *b,
+        Some(n) => {
+            ctx.diags.err(
+                &n.origin,
+                format!("`benchmark` in {} must be true or false, found {}", r.what, n.value.type_name()),
+                "benchmark = true marks a benchmark's conditions, used only by `calibrate`",
+            );
+            false
+        }
+    };
     Inference {
         id,
         name,
@@ -324,9 +462,18 @@ fn inference(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ctx:
         kv,
         input_tokens,
         output_tokens,
+        layers,
+        heads,
+        attention_width,
+        hidden,
+        experts,
+        shared_params_b,
         batch,
+        max_batch,
+        min_tokens_per_s_per_user,
         chips_per_replica,
         utilization,
+        benchmark,
         prov: r.finish(ctx),
     }
 }
@@ -341,12 +488,14 @@ fn measured(t: &Table, origin: Origin, ctx: &mut Ctx) -> Measured {
     r.path = format!("measured.{}.{}", or_q(&workload), or_q(&accelerator));
     r.what = format!("[[measured]] {} on {}", or_q(&workload), or_q(&accelerator));
     let output_tokens_per_s_per_chip = r.num_req("output_tokens_per_s_per_chip", ctx);
+    let tokens_per_s_per_user = r.num_opt("tokens_per_s_per_user", ctx);
     Measured {
         workload,
         accelerator,
         workload_origin,
         accelerator_origin,
         output_tokens_per_s_per_chip,
+        tokens_per_s_per_user,
         prov: r.finish(ctx),
     }
 }
@@ -459,18 +608,12 @@ fn report(node: Option<&Node>, ctx: &mut Ctx) -> (Report, Vec<(String, Origin)>)
     // Epoch AI, "Trends in GPU price-performance": ML GPUs double every 2.07 years.
     let doubling = plain(&mut r, "price_performance_doubling_years", ctx);
     let max_chips_per_replica = r.int_opt("max_chips_per_replica", ctx).unwrap_or(64) as u64;
-    let use_measured = match r.node("use_measured") {
-        None => true,
-        Some(Node { value: Value::Bool(b), .. }) => *b,
-        Some(n) => {
-            ctx.diags.err(
-                &n.origin,
-                format!("`use_measured` in [report] must be true or false, found {}", n.value.type_name()),
-                "e.g. use_measured = false",
-            );
-            true
-        }
-    };
+    if let Some(n) = r.node("use_measured") {
+        ctx.diags.warn(
+            &n.origin,
+            "report.use_measured is deprecated and ignored: benchmarks ([[measured]]) check the model in `calibrate`, they never replace it (MODEL.md v2)".to_string(),
+        );
+    }
     let mut charts = Vec::new();
     if let Some(n) = r.node("charts") {
         let known = crate::report::charts::names();
@@ -529,7 +672,6 @@ fn report(node: Option<&Node>, ctx: &mut Ctx) -> (Report, Vec<(String, Origin)>)
             tornado_accelerator,
             price_performance_doubling_years: doubling,
             max_chips_per_replica,
-            use_measured,
             charts,
         },
         refs,

@@ -56,6 +56,6 @@ pub(super) fn resolve(parts: &mut ConfigParts, mut refs: Vec<(String, Origin)>, 
         parts.report.training_workload = parts.training.first().map(|w| w.id.clone());
     }
     if parts.report.inference_workload.is_none() {
-        parts.report.inference_workload = parts.inference.first().map(|w| w.id.clone());
+        parts.report.inference_workload = parts.inference.iter().find(|w| !w.benchmark).map(|w| w.id.clone());
     }
 }

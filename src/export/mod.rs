@@ -144,24 +144,32 @@ pub const INFERENCE_COLUMNS: &[Column] = &[
         cell: |r| show(inference(r).map(|f| f.chips_per_replica.to_string())),
     },
     Column {
+        header: "batch",
+        cell: |r| show(inference(r).map(|f| num(f.batch, 3))),
+    },
+    Column {
         header: "out tok/s/chip",
+        cell: |r| show(inference(r).map(|f| num(f.output_tokens_per_s_per_chip, 4))),
+    },
+    Column {
+        header: "tok/s/user",
         cell: |r| {
             show(inference(r).map(|f| {
                 format!(
                     "{}{}",
-                    num(f.output_tokens_per_s_per_chip, 4),
-                    if f.measured { " (measured)" } else { "" }
+                    num(f.tokens_per_s_per_user, 3),
+                    if f.meets_target { "" } else { " (below target)" }
                 )
             }))
         },
     },
     Column {
-        header: "tok/s/user",
-        cell: |r| show(inference(r).map(|f| num(f.tokens_per_s_per_user, 3))),
-    },
-    Column {
         header: "TTFT s",
         cell: |r| show(inference(r).map(|f| num(f.ttft_s, 3))),
+    },
+    Column {
+        header: "USD/M in",
+        cell: |r| show(inference(r).map(|f| num(f.usd_per_m_input_tokens, 3))),
     },
     Column {
         header: "USD/M out",
@@ -241,4 +249,96 @@ pub fn calibration_grid(rep: &crate::model::calibrate::CalibrationReport) -> Gri
             .chain(rep.skipped.iter().map(|k| format!("skipped: {}", k.reason)))
             .collect(),
     }
+}
+
+/// The serving benchmarks against the step model: every point, then the median per chip and per
+/// source.
+pub fn benchmark_grids(rep: &crate::model::calibrate::CalibrationReport) -> Vec<Grid> {
+    use crate::model::fit::median_abs;
+    let pct = |x: Option<f64>| x.map_or("–".into(), |e| format!("{e:+.1}%"));
+    let points = Grid {
+        title: "Serving benchmarks ([[measured]]): step model vs measured, at each benchmark's conditions".into(),
+        headers: [
+            "workload",
+            "chip",
+            "source",
+            "measured tok/s/chip",
+            "model",
+            "error",
+            "measured tok/s/user",
+            "model",
+            "error",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect(),
+        left_cols: 3,
+        rows: rep
+            .benchmarks
+            .iter()
+            .map(|b| {
+                vec![
+                    b.workload.clone(),
+                    b.accelerator.clone(),
+                    b.source.clone(),
+                    num(b.measured_output_tokens_per_s_per_chip, 4),
+                    num(b.predicted_output_tokens_per_s_per_chip, 4),
+                    format!("{:+.1}%", b.error_pct),
+                    b.measured_tokens_per_s_per_user.map_or("–".into(), |u| num(u, 3)),
+                    num(b.predicted_tokens_per_s_per_user, 3),
+                    pct(b.user_error_pct),
+                ]
+            })
+            .collect(),
+        notes: rep
+            .benchmarks_median_abs_error_pct
+            .map(|m| {
+                format!(
+                    "median absolute error (output tokens/s per chip): {m:.1}% over {} benchmarks",
+                    rep.benchmarks.len()
+                )
+            })
+            .into_iter()
+            .collect(),
+    };
+    let group = |title: &str, key: &dyn Fn(&crate::model::calibrate::BenchmarkCheck) -> String| {
+        let mut keys: Vec<String> = rep.benchmarks.iter().map(key).collect();
+        keys.sort();
+        keys.dedup();
+        Grid {
+            title: title.into(),
+            headers: [
+                "",
+                "points",
+                "median |error| tok/s/chip",
+                "per-user points",
+                "median |error| tok/s/user",
+            ]
+            .into_iter()
+            .map(String::from)
+            .collect(),
+            left_cols: 1,
+            rows: keys
+                .iter()
+                .map(|k| {
+                    let bs: Vec<_> = rep.benchmarks.iter().filter(|b| key(b) == *k).collect();
+                    let e: Vec<f64> = bs.iter().map(|b| b.error_pct).collect();
+                    let u: Vec<f64> = bs.iter().filter_map(|b| b.user_error_pct).collect();
+                    vec![
+                        k.clone(),
+                        bs.len().to_string(),
+                        median_abs(&e).map_or("–".into(), |m| format!("{m:.1}%")),
+                        u.len().to_string(),
+                        median_abs(&u).map_or("–".into(), |m| format!("{m:.1}%")),
+                    ]
+                })
+                .collect(),
+            notes: Vec::new(),
+        }
+    };
+    vec![
+        points,
+        group("Serving benchmarks by chip", &|b| b.accelerator.clone()),
+        group("Serving benchmarks by source", &|b| b.source.clone()),
+    ]
 }

@@ -20,25 +20,88 @@ pub struct CalibrationResult {
     pub configured_mfu: f64,
 }
 
-/// A `[[measured]]` throughput against the roofline's prediction for the same pair.
+/// A `[[measured]]` benchmark against the step model at the benchmark's own conditions.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct MeasuredCheck {
+pub struct BenchmarkCheck {
     pub workload: String,
     pub accelerator: String,
+    /// Short name of the benchmark's source (e.g. "MLPerf Inference v5.1 closed").
+    pub source: String,
     pub measured_output_tokens_per_s_per_chip: f64,
-    pub roofline_output_tokens_per_s_per_chip: f64,
-    /// roofline / measured: below 1 means the roofline (used for every chip without a
-    /// benchmark) is conservative against this benchmark.
-    pub roofline_to_measured: f64,
+    pub predicted_output_tokens_per_s_per_chip: f64,
+    /// (predicted / measured - 1) * 100.
+    pub error_pct: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measured_tokens_per_s_per_user: Option<f64>,
+    pub predicted_tokens_per_s_per_user: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_error_pct: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct CalibrationReport {
     pub runs: Vec<CalibrationResult>,
     pub median_abs_error_pct: Option<f64>,
-    pub measured: Vec<MeasuredCheck>,
+    pub benchmarks: Vec<BenchmarkCheck>,
+    /// Median |error_pct| of output tokens/s per chip over `benchmarks`.
+    pub benchmarks_median_abs_error_pct: Option<f64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<Skipped>,
+}
+
+/// A short label of a source: its first words, up to a path, a parenthesis or a semicolon.
+pub fn source_label(source: &str) -> String {
+    let words: Vec<&str> = source
+        .split_whitespace()
+        .take_while(|w| !w.contains(['/', '(', ';', ',']))
+        .take(4)
+        .collect();
+    if words.is_empty() {
+        source
+            .split_whitespace()
+            .next()
+            .unwrap_or("(no source)")
+            .trim_end_matches([';', ','])
+            .to_string()
+    } else {
+        words.join(" ")
+    }
+}
+
+/// Every `[[measured]]` benchmark against the step model at its conditions (the workload's batch
+/// and replica), with the accelerator's configured efficiencies in `v`.
+pub fn benchmarks(cfg: &Config, v: &[f64]) -> (Vec<BenchmarkCheck>, Vec<Skipped>) {
+    let mut out = Vec::new();
+    let mut skipped = Vec::new();
+    for m in &cfg.measured {
+        let (Some(w), Some(acc)) = (cfg.inference(&m.workload), cfg.accelerator(&m.accelerator)) else {
+            continue;
+        };
+        let f = super::inference::unpriced_inputs(cfg, w, acc, v, &mut ()).and_then(|i| super::inference::figures(&i, &mut ()));
+        match f {
+            Ok(f) => {
+                let measured = v[m.output_tokens_per_s_per_chip.0];
+                let user = m.tokens_per_s_per_user.map(|p| v[p.0]);
+                out.push(BenchmarkCheck {
+                    workload: m.workload.clone(),
+                    accelerator: m.accelerator.clone(),
+                    source: source_label(m.prov.source.as_deref().unwrap_or("")),
+                    measured_output_tokens_per_s_per_chip: measured,
+                    predicted_output_tokens_per_s_per_chip: f.output_tokens_per_s_per_chip,
+                    error_pct: super::fit::error_pct(f.output_tokens_per_s_per_chip, measured),
+                    measured_tokens_per_s_per_user: user,
+                    predicted_tokens_per_s_per_user: f.tokens_per_s_per_user,
+                    user_error_pct: user.map(|u| super::fit::error_pct(f.tokens_per_s_per_user, u)),
+                });
+            }
+            Err(s) => skipped.push(Skipped {
+                accelerator: m.accelerator.clone(),
+                why: s.to_string(),
+                reason: format!("benchmark `{}`: {} {s}", m.workload, m.accelerator),
+            }),
+        }
+    }
+    (out, skipped)
 }
 
 /// One run: the training formula's chip-hours on the run's accelerator against the reported ones.
@@ -94,26 +157,12 @@ pub fn calibrate(cfg: &Config, v: &[f64]) -> CalibrationReport {
         }
     }
     let mut errs: Vec<f64> = runs.iter().map(|r| r.error_pct.abs()).collect();
-    let measured = cfg
-        .measured
-        .iter()
-        .filter_map(|m| {
-            let w = cfg.inference(&m.workload)?;
-            let acc = cfg.accelerator(&m.accelerator)?;
-            let i = super::inference::inputs(cfg, w, acc, v, false, &mut ()).ok()?;
-            let roofline = super::inference::figures(&i, &mut ()).output_tokens_per_s_per_chip;
-            let measured = v[m.output_tokens_per_s_per_chip.0];
-            Some(MeasuredCheck {
-                workload: m.workload.clone(),
-                accelerator: m.accelerator.clone(),
-                measured_output_tokens_per_s_per_chip: measured,
-                roofline_output_tokens_per_s_per_chip: roofline,
-                roofline_to_measured: roofline / measured,
-            })
-        })
-        .collect();
+    let (benchmarks, bench_skipped) = benchmarks(cfg, v);
+    skipped.extend(bench_skipped);
+    let bench_errs: Vec<f64> = benchmarks.iter().map(|b| b.error_pct).collect();
     CalibrationReport {
-        measured,
+        benchmarks_median_abs_error_pct: super::fit::median_abs(&bench_errs),
+        benchmarks,
         median_abs_error_pct: median(&mut errs),
         runs,
         skipped,

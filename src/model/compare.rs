@@ -34,7 +34,7 @@ impl<'a> Workload<'a> {
         cfg.training
             .iter()
             .map(Workload::Training)
-            .chain(cfg.inference.iter().map(Workload::Inference))
+            .chain(cfg.served().map(Workload::Inference))
             .collect()
     }
 
@@ -107,7 +107,7 @@ impl Figures {
     }
 
     /// [`Self::named`] without allocating (Monte Carlo calls it per sample).
-    pub fn named_array(&self) -> ([(&'static str, f64); 6], usize) {
+    pub fn named_array(&self) -> ([(&'static str, f64); 8], usize) {
         match self {
             Figures::Training(f) => {
                 let w = f.wall_days.unwrap_or(f64::NAN);
@@ -118,6 +118,8 @@ impl Figures {
                     ("energy_kwh", f.energy_kwh),
                     ("wall_days", w),
                     ("", 0.0),
+                    ("", 0.0),
+                    ("", 0.0),
                 ];
                 (arr, if f.wall_days.is_some() { 5 } else { 4 })
             }
@@ -127,10 +129,12 @@ impl Figures {
                     ("output_tokens_per_s_per_chip", f.output_tokens_per_s_per_chip),
                     ("tokens_per_s_per_user", f.tokens_per_s_per_user),
                     ("ttft_s", f.ttft_s),
+                    ("usd_per_m_input_tokens", f.usd_per_m_input_tokens),
                     ("usd_per_m_output_tokens", f.usd_per_m_output_tokens),
                     ("usd_per_m_tokens", f.usd_per_m_tokens),
+                    ("batch", f.batch),
                 ],
-                6,
+                8,
             ),
         }
     }

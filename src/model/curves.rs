@@ -84,8 +84,9 @@ pub fn training_vs_params(cfg: &Config, w: &Training, accs: &[&Accelerator], v: 
     out
 }
 
-/// The batch sweep's figures per accelerator: (batch, figures), roofline only (a measured
-/// figure holds at its own batch, not across the sweep).
+/// The batch sweep's figures per accelerator: (batch, figures) at each batch of
+/// `report.inference_sweep`, on the replica the step model chooses for that batch. Batches no
+/// replica up to `report.max_chips_per_replica` can hold are left out and named.
 pub fn inference_batch_sweep(
     cfg: &Config,
     w: &Inference,
@@ -98,15 +99,16 @@ pub fn inference_batch_sweep(
     let mut out = Vec::new();
     let mut skipped = Vec::new();
     for acc in accs {
-        match inference::inputs(cfg, w, acc, v, false, &mut ()) {
+        match inference::inputs(cfg, w, acc, v, &mut ()) {
             Ok(base) => {
-                // A replica larger than the scale-up limit is not a real deployment: such
-                // points are left out and named.
                 let max = cfg.report.max_chips_per_replica;
                 let (fit, figs): (Vec<f64>, Vec<InferenceFigures>) = xs
                     .iter()
-                    .map(|&b| (b, inference::figures(&InferenceInputs { batch: b, ..base }, &mut ())))
-                    .filter(|(_, f)| f.chips_per_replica <= max)
+                    .filter_map(|&b| {
+                        inference::figures(&InferenceInputs { batch: Some(b), ..base }, &mut ())
+                            .ok()
+                            .map(|f| (b, f))
+                    })
                     .unzip();
                 if fit.len() < xs.len() {
                     let first = xs.iter().find(|x| !fit.contains(x)).copied().unwrap_or(hi);
@@ -148,24 +150,51 @@ pub fn pareto(mut pts: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
     out
 }
 
-/// USD per million output tokens vs tokens/s per user (interactivity): the frontier over the
-/// batch sweep.
+/// USD per million output tokens vs tokens/s per user (interactivity): each chip's Pareto
+/// frontier over every replica candidate and every batch from 1 to what its KV cache holds
+/// (MODEL.md "Interactivity frontier"), so wider replicas appear where they buy speed.
 pub fn inference_vs_interactivity(cfg: &Config, w: &Inference, accs: &[&Accelerator], v: &[f64]) -> Curves {
-    let (sweeps, skipped) = inference_batch_sweep(cfg, w, accs, v);
-    Curves {
-        curves: sweeps
-            .into_iter()
-            .map(|(mut c, figs)| {
-                c.points = pareto(figs.iter().map(|f| (f.tokens_per_s_per_user, f.usd_per_m_output_tokens)).collect());
-                c
-            })
-            .collect(),
-        skipped,
+    let mut out = Curves::default();
+    for acc in accs {
+        let base = match inference::inputs(cfg, w, acc, v, &mut ()) {
+            Ok(i) => InferenceInputs {
+                batch: None,
+                min_tokens_per_s_per_user: None,
+                ..i
+            },
+            Err(s) => {
+                out.skipped.push(skip(acc, s));
+                continue;
+            }
+        };
+        let ns = match inference::candidates(&base) {
+            Ok(ns) => ns,
+            Err(s) => {
+                out.skipped.push(skip(acc, s));
+                continue;
+            }
+        };
+        let mut pts = Vec::new();
+        for n in ns {
+            let top = inference::kv_capacity(&base, n as f64).min(base.max_batch.max(cfg.report.inference_sweep_batch.1));
+            if top < 1.0 {
+                continue;
+            }
+            for b in log_space(1.0, top.max(1.0), SWEEP_POINTS) {
+                let f = inference::figures_at(&base, n, b, &mut ());
+                pts.push((f.tokens_per_s_per_user, f.usd_per_m_output_tokens));
+            }
+        }
+        let frontier = pareto(pts);
+        if !frontier.is_empty() {
+            out.curves.push(curve(acc, frontier));
+        }
     }
+    out
 }
 
-/// USD per million output tokens vs utilization (0.05..1), at the workload's batch (measured
-/// figures used where given).
+/// USD per million output tokens vs utilization (0.05..1), on the replica and batch the step
+/// model chooses (cost scales as 1 / utilization).
 pub fn inference_vs_utilization(cfg: &Config, w: &Inference, accs: &[&Accelerator], v: &[f64]) -> Curves {
     let xs: Vec<f64> = (1..=20).map(|k| k as f64 * 0.05).collect();
     let mut out = Curves {
@@ -173,17 +202,9 @@ pub fn inference_vs_utilization(cfg: &Config, w: &Inference, accs: &[&Accelerato
         skipped: Vec::new(),
     };
     for acc in accs {
-        match inference::inputs(cfg, w, acc, v, cfg.report.use_measured, &mut ()) {
-            Ok(base) => {
-                let pts = xs
-                    .iter()
-                    .map(|&u| {
-                        (
-                            u,
-                            inference::figures(&InferenceInputs { utilization: u, ..base }, &mut ()).usd_per_m_output_tokens,
-                        )
-                    })
-                    .collect();
+        match inference::inputs(cfg, w, acc, v, &mut ()).and_then(|i| inference::figures(&i, &mut ()).map(|f| (i, f))) {
+            Ok((i, f)) => {
+                let pts = xs.iter().map(|&u| (u, f.usd_per_m_output_tokens * i.utilization / u)).collect();
                 out.curves.push(curve(acc, pts));
             }
             Err(s) => out.skipped.push(skip(acc, s)),
@@ -203,8 +224,8 @@ pub struct PricePerf {
     /// Dense BF16 TFLOPS x MFU / 1000.
     pub effective_pflops: f64,
     pub usd_per_effective_pflop_hour: f64,
-    /// True when the chip has no training MFU and its prefill MFU stood in.
-    pub prefill_mfu_used: bool,
+    /// True when the chip has no training MFU and its serving MFU stood in.
+    pub serving_mfu_used: bool,
 }
 
 /// USD per effective BF16 PFLOP-hour by release year.
@@ -219,7 +240,7 @@ pub fn price_performance(cfg: &Config, accs: &[&Accelerator], v: &[f64]) -> (Vec
         };
         let (mfu, fallback) = match acc.efficiency.training_mfu {
             Some(m) => (v[m.0], false),
-            None => (v[acc.efficiency.prefill_mfu.0], true),
+            None => (v[acc.efficiency.serving.serving_mfu.0], true),
         };
         match usd_per_chip_hour(e, acc, e.basis, v, &mut ()) {
             Ok(price) => {
@@ -232,7 +253,7 @@ pub fn price_performance(cfg: &Config, accs: &[&Accelerator], v: &[f64]) -> (Vec
                     usd_per_chip_hour: price,
                     effective_pflops: eff,
                     usd_per_effective_pflop_hour: price / eff,
-                    prefill_mfu_used: fallback,
+                    serving_mfu_used: fallback,
                 });
             }
             Err(s) => skipped.push(skip(acc, s)),

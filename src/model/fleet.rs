@@ -70,9 +70,10 @@ pub fn fleet(cfg: &Config, w: Option<&Inference>, accs: &[&Accelerator], v: &[f6
             _ => None,
         };
         let output_tokens_per_day = w.and_then(|w| {
-            inference::inputs(cfg, w, acc, v, cfg.report.use_measured, &mut ())
+            inference::inputs(cfg, w, acc, v, &mut ())
                 .ok()
-                .map(|i| chips * inference::figures(&i, &mut ()).output_tokens_per_s_per_chip * 86_400.0 * i.utilization)
+                .and_then(|i| inference::figures(&i, &mut ()).ok().map(|f| (i, f)))
+                .map(|(i, f)| chips * f.output_tokens_per_s_per_chip * 86_400.0 * i.utilization)
         });
         out.push(Fleet {
             accelerator: acc.id.clone(),

@@ -1,4 +1,11 @@
-//! Inference figures on a roofline, per replica (MODEL.md "Inference").
+//! Serving figures: the step model of continuous batching, per replica (MODEL.md "Serving").
+//!
+//! A replica of `n` chips runs `B` sequences; every step decodes one token for each and carries
+//! `p = B * Lin / Lout` prefill tokens of new arrivals. A step costs GEMMs and attention (each
+//! bound by compute or memory), the tensor-parallel all-reduces and fixed per-layer overheads.
+//! The replica size is chosen among tensor-parallel degrees (powers of two dividing the heads)
+//! unless the workload fixes it; the batch is derived from the KV cache, the engine's cap and the
+//! per-user target unless the workload gives it.
 
 use crate::config::{Accelerator, Config, Inference, KvSize};
 
@@ -6,187 +13,527 @@ use super::Skip;
 use super::price::usd_per_chip_hour;
 use super::trace::{Trace, d, get};
 
-/// The numbers one inference estimate needs, resolved from the config (SI units).
+/// The step model's efficiencies of one accelerator, resolved (MODEL.md "Serving").
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Eff {
+    /// Share of dense peak in GEMMs and attention.
+    pub serving_mfu: f64,
+    /// Share of memory bandwidth streaming weights.
+    pub weight_bw_eff: f64,
+    /// Share of memory bandwidth reading the KV cache.
+    pub kv_bw_eff: f64,
+    /// Fixed cost per layer per step (us).
+    pub step_overhead_us: f64,
+    /// Extra cost per layer per step on a multi-chip replica (us).
+    pub tp_overhead_us: f64,
+    /// MoE GEMM efficiency relative to dense.
+    pub moe_efficiency: f64,
+}
+
+impl Eff {
+    /// From the fit's parameter vector, in [`crate::config::ServingEfficiency::KEYS`] order.
+    pub fn from_array(x: [f64; 6]) -> Eff {
+        Eff {
+            serving_mfu: x[0],
+            weight_bw_eff: x[1],
+            kv_bw_eff: x[2],
+            step_overhead_us: x[3],
+            tp_overhead_us: x[4],
+            moe_efficiency: x[5],
+        }
+    }
+
+    /// The parameter vector, in [`crate::config::ServingEfficiency::KEYS`] order.
+    pub fn to_array(self) -> [f64; 6] {
+        [
+            self.serving_mfu,
+            self.weight_bw_eff,
+            self.kv_bw_eff,
+            self.step_overhead_us,
+            self.tp_overhead_us,
+            self.moe_efficiency,
+        ]
+    }
+}
+
+/// The numbers one serving estimate needs, resolved from the config (SI units; counts of
+/// parameters and tokens, bytes, FLOP/s, bytes/s, seconds).
 #[derive(Clone, Copy, Debug)]
 pub struct InferenceInputs {
     /// Total parameters (count).
     pub params: f64,
     /// Active parameters per token (count).
     pub active_params: f64,
-    /// Bytes per weight.
+    /// Bytes per weight (fp4 = 0.5625).
     pub weight_bytes: f64,
     /// KV-cache bytes per token.
     pub kv_bytes_per_token: f64,
-    pub batch: f64,
+    /// Lin, Lout (tokens per request).
     pub input_tokens: f64,
     pub output_tokens: f64,
-    pub min_chips: u64,
+    /// Layers; 0 when unknown (no attention FLOPs, overheads or all-reduces then).
+    pub layers: f64,
+    /// Query heads x head_dim; 0 when unknown (no attention FLOPs).
+    pub attention_width: f64,
+    /// All-reduce width; 0 when unknown (no all-reduce time).
+    pub hidden: f64,
+    /// Query heads: tensor-parallel degrees must divide them.
+    pub heads: Option<u64>,
+    /// MoE: (routed experts per layer, routed experts per token).
+    pub experts: Option<(f64, f64)>,
+    /// MoE: weights every token reads (count).
+    pub shared_params: f64,
+    /// A given running batch per replica.
+    pub batch: Option<f64>,
+    /// Engine cap on running sequences per replica.
+    pub max_batch: f64,
+    /// Per-user speed target (tokens/s).
+    pub min_tokens_per_s_per_user: Option<f64>,
+    /// A given replica size.
+    pub chips_per_replica: Option<u64>,
+    /// Largest replica a candidate may have (`report.max_chips_per_replica`).
+    pub max_chips_per_replica: u64,
     /// Usable memory of one chip (bytes).
     pub usable_memory: f64,
     /// Dense peak of one chip at the workload's precision (FLOP/s).
     pub peak_flops: f64,
     /// Memory bandwidth of one chip (bytes/s).
     pub bandwidth: f64,
-    pub prefill_mfu: f64,
-    pub decode_mfu: f64,
-    pub decode_mbu: f64,
+    /// Chip-to-chip bandwidth, one direction (bytes/s); 0 when unknown.
+    pub interconnect: f64,
+    pub eff: Eff,
     pub usd_per_chip_hour: f64,
     pub utilization: f64,
-    /// A benchmark's output tokens/s per chip, replacing the roofline's.
-    pub measured_tps: Option<f64>,
 }
 
-/// One inference estimate.
+/// One step's time, by term (seconds).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Step {
+    pub gemm: f64,
+    pub attn: f64,
+    pub tp: f64,
+    pub overhead: f64,
+    pub total: f64,
+    /// True when the GEMM term is bound by streaming weights rather than compute.
+    pub memory_bound: bool,
+}
+
+/// One serving estimate (one replica size, one batch).
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct InferenceFigures {
     pub usd_per_chip_hour: f64,
     pub chips_per_replica: u64,
-    /// Seconds per decode step of the whole batch.
-    pub decode_step_s: f64,
-    /// Seconds for the batch's prefill.
-    pub prefill_s: f64,
+    /// Running batch per replica (sequences).
+    pub batch: f64,
+    pub weights_gb: f64,
+    pub kv_bytes_per_token: f64,
+    /// Seconds per step (= time per output token).
+    pub step_s: f64,
     pub output_tokens_per_s_per_chip: f64,
     pub tokens_per_s_per_user: f64,
     pub ttft_s: f64,
+    pub usd_per_m_input_tokens: f64,
     pub usd_per_m_output_tokens: f64,
+    /// Blended over input and output tokens.
     pub usd_per_m_tokens: f64,
-    /// True when `output_tokens_per_s_per_chip` is a `[[measured]]` figure.
+    /// Always false: benchmarks check the model, they never replace it (CLI.md).
     pub measured: bool,
-    /// True when decode is limited by memory bandwidth rather than compute.
+    /// True when the GEMMs are bound by streaming weights.
     pub memory_bound: bool,
+    /// False when the workload's per-user target is not met (the fastest candidate is shown).
+    pub meets_target: bool,
 }
 
-/// The roofline formulas, on resolved inputs.
-pub fn figures(i: &InferenceInputs, t: &mut impl Trace) -> InferenceFigures {
-    let b = i.batch;
-    let w = d(t, "W (weights)", "params * bytes per weight", i.params * i.weight_bytes, "bytes");
-    let need = d(
-        t,
-        "memory needed",
-        "W + batch * (input + output tokens) * kv bytes per token",
-        w + b * (i.input_tokens + i.output_tokens) * i.kv_bytes_per_token,
-        "bytes",
-    );
-    let fit = (need / i.usable_memory).ceil().clamp(1.0, 1e15);
-    let n = d(
-        t,
-        "n (chips per replica)",
-        "max(chips_per_replica, ceil(memory needed / usable memory per chip))",
-        fit.max(i.min_chips as f64),
-        "chips",
-    );
-    let w_read = d(
-        t,
-        "weights read per step",
-        "min(params, batch * active params) * bytes per weight",
-        i.params.min(b * i.active_params) * i.weight_bytes,
-        "bytes",
-    );
-    let kv_avg = d(
-        t,
-        "KV read per step",
-        "batch * (input + output / 2) * kv bytes per token",
-        b * (i.input_tokens + i.output_tokens / 2.0) * i.kv_bytes_per_token,
-        "bytes",
-    );
-    let peak = d(t, "replica peak", "n * dense peak", n * i.peak_flops, "FLOP/s");
-    let t_mem = d(
-        t,
-        "decode step, memory",
-        "(weights read + KV read) / (n * bandwidth * decode_mbu)",
-        (w_read + kv_avg) / (n * i.bandwidth * i.decode_mbu),
-        "s",
-    );
-    let t_cmp = d(
-        t,
-        "decode step, compute",
-        "batch * 2 * active params / (replica peak * decode_mfu)",
-        b * 2.0 * i.active_params / (peak * i.decode_mfu),
-        "s",
-    );
-    let t_dec = d(t, "t_dec", "max(decode step memory, decode step compute)", t_mem.max(t_cmp), "s");
-    let t_pre = d(
-        t,
-        "t_pre (batch prefill)",
-        "batch * input tokens * 2 * active params / (replica peak * prefill_mfu)",
-        b * i.input_tokens * 2.0 * i.active_params / (peak * i.prefill_mfu),
-        "s",
-    );
-    let total = d(
-        t,
-        "T (one batch)",
-        "t_pre + output tokens * t_dec",
-        t_pre + i.output_tokens * t_dec,
-        "s",
-    );
-    let roofline_tps = d(
-        t,
-        "output tokens/s per chip (roofline)",
-        "batch * output tokens / T / n",
-        b * i.output_tokens / total / n,
-        "tokens/s",
-    );
-    let tps = match i.measured_tps {
-        Some(m) => {
-            if t.enabled() {
-                t.note(format!(
-                    "a [[measured]] benchmark replaces the roofline's {roofline_tps:.1} tokens/s per chip"
-                ));
-            }
-            d(t, "output tokens/s per chip", "measured", m, "tokens/s")
+/// W: bytes of weights of one copy of the model.
+pub fn weights(i: &InferenceInputs) -> f64 {
+    i.params * i.weight_bytes
+}
+
+/// Mean context of a running sequence, `Lin + Lout / 2` (tokens).
+pub fn mean_context(i: &InferenceInputs) -> f64 {
+    i.input_tokens + i.output_tokens / 2.0
+}
+
+/// B_kv: sequences the KV cache of `n` chips holds at the mean context (may be below 1 or
+/// negative when the weights leave no room).
+pub fn kv_capacity(i: &InferenceInputs, n: f64) -> f64 {
+    (n * i.usable_memory - weights(i)) / (i.kv_bytes_per_token * mean_context(i))
+}
+
+/// Bytes of weights a step of `tokens` tokens reads: all of them for a dense model; for MoE the
+/// shared weights plus the experts the step touches, `E_t = E * (1 - (1 - k/E)^T)` per layer.
+pub fn weights_read(i: &InferenceInputs, tokens: f64) -> f64 {
+    let w = weights(i);
+    match i.experts {
+        Some((e, k)) => {
+            let touched = e * (1.0 - (1.0 - k / e).powf(tokens));
+            let expert_bytes = (i.params - i.shared_params).max(0.0) * i.weight_bytes / e;
+            (i.shared_params * i.weight_bytes + touched * expert_bytes).min(w)
         }
-        None => roofline_tps,
+        None => w.min(tokens * i.active_params * i.weight_bytes),
+    }
+}
+
+fn is_moe(i: &InferenceInputs) -> bool {
+    i.experts.is_some() || i.active_params < i.params
+}
+
+/// The time of one step of a replica of `n` chips running `b` sequences and carrying `p` prefill
+/// tokens, by term (MODEL.md "Serving").
+pub fn step(i: &InferenceInputs, n: f64, b: f64, p: f64, t: &mut impl Trace) -> Step {
+    let e = &i.eff;
+    let tokens = d(t, "T (tokens per step)", "B + p", b + p, "tokens");
+    let c = mean_context(i);
+    let m = if is_moe(i) { e.moe_efficiency } else { 1.0 };
+    let wread = d(
+        t,
+        "Wread (weights read per step)",
+        if i.experts.is_some() {
+            "min(W, shared bytes + E_t * expert bytes), E_t = experts * (1 - (1 - experts_per_token / experts)^T)"
+        } else {
+            "min(W, T * active params * bytes per weight)"
+        },
+        weights_read(i, tokens),
+        "bytes",
+    );
+    let gemm_flops = d(
+        t,
+        "GEMM time, compute",
+        "2 * Na * T / (n * P * serving_mfu * m)",
+        2.0 * i.active_params * tokens / (n * i.peak_flops * e.serving_mfu * m),
+        "s",
+    );
+    let gemm_mem = d(
+        t,
+        "GEMM time, weights",
+        "Wread / (n * BW * weight_bw_eff)",
+        wread / (n * i.bandwidth * e.weight_bw_eff),
+        "s",
+    );
+    let gemm = d(t, "t_gemm", "max(GEMM compute, GEMM weights)", gemm_flops.max(gemm_mem), "s");
+    let attn_flops = d(
+        t,
+        "attention time, compute",
+        "4 * L * d * (B * c + p * Lin / 2) / (n * P * serving_mfu)",
+        4.0 * i.layers * i.attention_width * (b * c + p * i.input_tokens / 2.0) / (n * i.peak_flops * e.serving_mfu),
+        "s",
+    );
+    let attn_mem = d(
+        t,
+        "attention time, KV reads",
+        "B * c * kv / (n * BW * kv_bw_eff)",
+        b * c * i.kv_bytes_per_token / (n * i.bandwidth * e.kv_bw_eff),
+        "s",
+    );
+    let attn = d(t, "t_attn", "max(attention compute, KV reads)", attn_flops.max(attn_mem), "s");
+    let tp = if n > 1.0 && i.interconnect > 0.0 {
+        d(
+            t,
+            "t_tp",
+            "2 all-reduces per layer of T * hidden * 2 bytes, ring: 2 * L * T * hidden * 2 * 2 (n - 1) / n / interconnect",
+            2.0 * i.layers * tokens * i.hidden * 2.0 * 2.0 * (n - 1.0) / n / i.interconnect,
+            "s",
+        )
+    } else {
+        d(t, "t_tp", "0 (one chip, or no interconnect_gb_per_s)", 0.0, "s")
     };
-    let per_user = d(t, "tokens/s per user", "1 / t_dec", 1.0 / t_dec, "tokens/s");
+    let per_layer = e.step_overhead_us + if n > 1.0 { e.tp_overhead_us } else { 0.0 };
+    let overhead = d(
+        t,
+        "per-layer overheads",
+        "L * (step_overhead_us_per_layer + [n > 1] tp_overhead_us_per_layer) * 1e-6",
+        i.layers * per_layer * 1e-6,
+        "s",
+    );
+    let total = d(t, "t_step", "t_gemm + t_attn + t_tp + overheads", gemm + attn + tp + overhead, "s");
+    Step {
+        gemm,
+        attn,
+        tp,
+        overhead,
+        total,
+        memory_bound: gemm_mem >= gemm_flops,
+    }
+}
+
+/// Prefill tokens folded into each step, `p = B * Lin / Lout`.
+fn prefill_per_step(i: &InferenceInputs, b: f64) -> f64 {
+    b * i.input_tokens / i.output_tokens
+}
+
+/// Step time at batch `b` with its prefill share (no tracing).
+fn step_at(i: &InferenceInputs, n: f64, b: f64) -> f64 {
+    step(i, n, b, prefill_per_step(i, b), &mut ()).total
+}
+
+/// B_slo: the largest batch in [1, cap] whose per-user speed `1 / t_step` meets `target`
+/// (`t_step` rises with the batch; solved to ~1e-14). `None` when even one sequence is too slow.
+pub fn slo_batch(i: &InferenceInputs, n: f64, cap: f64, target: f64) -> Option<f64> {
+    let limit = 1.0 / target;
+    if step_at(i, n, 1.0) > limit {
+        return None;
+    }
+    if step_at(i, n, cap) <= limit {
+        return Some(cap);
+    }
+    // Illinois (regula falsi that halves a stuck end): t_step is piecewise linear in the batch
+    // for a dense model, so this lands in a handful of steps where bisection needs ~50.
+    let f = |b: f64| step_at(i, n, b) - limit;
+    let (mut a, mut fa) = (1.0f64, f(1.0));
+    let (mut b, mut fb) = (cap, f(cap));
+    let mut side = 0;
+    for _ in 0..200 {
+        let c = (a * fb - b * fa) / (fb - fa);
+        if !(c > a && c < b) {
+            break;
+        }
+        let fc = f(c);
+        if fc <= 0.0 {
+            a = c;
+            fa = fc;
+            if side == -1 {
+                fb *= 0.5;
+            }
+            side = -1;
+        } else {
+            b = c;
+            fb = fc;
+            if side == 1 {
+                fa *= 0.5;
+            }
+            side = 1;
+        }
+        if fc == 0.0 || b - a <= 1e-14 * b {
+            break;
+        }
+    }
+    // Where regula falsi stalled (a kink right at an end), finish by bisection.
+    for _ in 0..200 {
+        let mid = 0.5 * (a + b);
+        if b - a <= 1e-14 * b || mid <= a || mid >= b {
+            break;
+        }
+        if f(mid) <= 0.0 { a = mid } else { b = mid }
+    }
+    Some(a)
+}
+
+/// The running batch of a replica of `n` chips: the given one, else
+/// `min(B_kv, max_batch, B_slo)`. `None` when the replica cannot run one sequence.
+pub fn batch(i: &InferenceInputs, n: f64) -> Option<f64> {
+    if let Some(b) = i.batch {
+        return Some(b);
+    }
+    let cap = kv_capacity(i, n).min(i.max_batch);
+    if cap < 1.0 {
+        return None;
+    }
+    match i.min_tokens_per_s_per_user {
+        Some(target) => Some(slo_batch(i, n, cap, target).unwrap_or(1.0)),
+        None => Some(cap),
+    }
+}
+
+/// Figures of a replica of `n` chips at running batch `b`, traced.
+pub fn figures_at(i: &InferenceInputs, n: u64, b: f64, t: &mut impl Trace) -> InferenceFigures {
+    let nf = n as f64;
+    let p = d(t, "p (prefill tokens per step)", "B * Lin / Lout", prefill_per_step(i, b), "tokens");
+    let s = step(i, nf, b, p, t);
+    let decode_only = d(
+        t,
+        "t_step without prefill",
+        "t_step(B, p = 0)",
+        step(i, nf, b, 0.0, &mut ()).total,
+        "s",
+    );
     let ttft = d(
         t,
-        "time to first token",
-        "input tokens * 2 * active params / (replica peak * prefill_mfu)",
-        i.input_tokens * 2.0 * i.active_params / (peak * i.prefill_mfu),
+        "TTFT",
+        "t_step(B, p + Lin): one step carrying the request's whole prompt with the running batch",
+        step(i, nf, b, p + i.input_tokens, &mut ()).total,
         "s",
+    );
+    let tps = d(t, "output tokens/s per chip", "B / t_step / n", b / s.total / nf, "tokens/s");
+    let per_user = d(t, "tokens/s per user", "1 / t_step", 1.0 / s.total, "tokens/s");
+    let usd_per_s = d(
+        t,
+        "replica USD per second",
+        "n * USD per chip-hour / 3600 / utilization",
+        nf * i.usd_per_chip_hour / 3600.0 / i.utilization,
+        "USD/s",
+    );
+    let share_in = d(
+        t,
+        "input share of the step",
+        "(t_step(B, p) - t_step(B, 0)) / t_step(B, p)",
+        ((s.total - decode_only) / s.total).clamp(0.0, 1.0),
+        "",
+    );
+    let usd_in = d(
+        t,
+        "USD per million input tokens",
+        "usd_per_s * share_in / (p / t_step) * 1e6",
+        usd_per_s * share_in / (p / s.total) * 1e6,
+        "USD/M tokens",
     );
     let usd_out = d(
         t,
         "USD per million output tokens",
-        "USD per chip-hour * 1e6 / (output tokens/s per chip * 3600 * utilization)",
-        i.usd_per_chip_hour * 1e6 / (tps * 3600.0 * i.utilization),
+        "usd_per_s * (1 - share_in) / (B / t_step) * 1e6",
+        usd_per_s * (1.0 - share_in) / (b / s.total) * 1e6,
         "USD/M tokens",
     );
     let usd_all = d(
         t,
-        "USD per million tokens (input + output)",
-        "USD per chip-hour * 1e6 / ((input + output) / output * output tokens/s per chip * 3600 * utilization)",
-        i.usd_per_chip_hour * 1e6 / ((i.input_tokens + i.output_tokens) / i.output_tokens * tps * 3600.0 * i.utilization),
+        "USD per million tokens (blended)",
+        "usd_per_s / ((B + p) / t_step) * 1e6",
+        usd_per_s / ((b + p) / s.total) * 1e6,
         "USD/M tokens",
     );
     InferenceFigures {
         usd_per_chip_hour: i.usd_per_chip_hour,
-        chips_per_replica: n as u64,
-        decode_step_s: t_dec,
-        prefill_s: t_pre,
+        chips_per_replica: n,
+        batch: b,
+        weights_gb: weights(i) / 1e9,
+        kv_bytes_per_token: i.kv_bytes_per_token,
+        step_s: s.total,
         output_tokens_per_s_per_chip: tps,
         tokens_per_s_per_user: per_user,
         ttft_s: ttft,
+        usd_per_m_input_tokens: usd_in,
         usd_per_m_output_tokens: usd_out,
         usd_per_m_tokens: usd_all,
-        measured: i.measured_tps.is_some(),
-        memory_bound: t_mem >= t_cmp,
+        measured: false,
+        memory_bound: s.memory_bound,
+        meets_target: i.min_tokens_per_s_per_user.is_none_or(|x| per_user >= x * (1.0 - 1e-9)),
     }
 }
 
-/// Resolves an inference workload on one accelerator into inputs. `use_measured` lets sweeps
-/// (other batches than the benchmark's) stay on the roofline.
-pub fn inputs(
-    cfg: &Config,
-    w: &Inference,
-    acc: &Accelerator,
-    v: &[f64],
-    use_measured: bool,
-    t: &mut impl Trace,
-) -> Result<InferenceInputs, Skip> {
+/// The replica sizes to consider: the given one, else powers of two from the smallest that
+/// holds the weights (and one sequence's KV when the batch is derived) up to
+/// `max_chips_per_replica`, only those dividing `heads` where given.
+pub fn candidates(i: &InferenceInputs) -> Result<Vec<u64>, Skip> {
+    if let Some(n) = i.chips_per_replica {
+        return if n as f64 * i.usable_memory > weights(i) {
+            Ok(vec![n])
+        } else {
+            Err(Skip::DoesNotFit(n))
+        };
+    }
+    let need = i.batch.unwrap_or(1.0);
+    let mut out = Vec::new();
+    let mut n: u64 = 1;
+    while n <= i.max_chips_per_replica {
+        let divides = i.heads.is_none_or(|h| h.is_multiple_of(n));
+        if divides && kv_capacity(i, n as f64) >= need {
+            out.push(n);
+        }
+        n = match n.checked_mul(2) {
+            Some(x) => x,
+            None => break,
+        };
+    }
+    if out.is_empty() {
+        Err(Skip::NoReplica(i.max_chips_per_replica))
+    } else {
+        Ok(out)
+    }
+}
+
+/// The serving figures: each candidate replica at its batch, and the cheapest per output token
+/// among those meeting the per-user target (the fastest when none does). Traced: the candidates
+/// and the choice as notes, then the chosen replica's step terms.
+pub fn figures(i: &InferenceInputs, t: &mut impl Trace) -> Result<InferenceFigures, Skip> {
+    let ns = candidates(i)?;
+    let mut best: Option<InferenceFigures> = None;
+    let mut rows = Vec::new();
+    for &n in &ns {
+        let Some(b) = batch(i, n as f64) else { continue };
+        let f = figures_at(i, n, b, &mut ());
+        if t.enabled() {
+            rows.push(format!(
+                "  n = {n}: batch {:.1}, step {:.4} s, {:.1} output tokens/s per chip, {:.1} tokens/s per user, {:.4} USD per M output tokens{}",
+                f.batch,
+                f.step_s,
+                f.output_tokens_per_s_per_chip,
+                f.tokens_per_s_per_user,
+                f.usd_per_m_output_tokens,
+                if f.meets_target { "" } else { " (misses the per-user target)" }
+            ));
+        }
+        let better = match &best {
+            None => true,
+            Some(cur) => match (f.meets_target, cur.meets_target) {
+                (true, false) => true,
+                (false, true) => false,
+                (true, true) => f.usd_per_m_output_tokens < cur.usd_per_m_output_tokens,
+                (false, false) => f.tokens_per_s_per_user > cur.tokens_per_s_per_user,
+            },
+        };
+        if better {
+            best = Some(f);
+        }
+    }
+    let Some(chosen) = best else {
+        return Err(Skip::NoReplica(i.max_chips_per_replica));
+    };
+    if t.enabled() {
+        let why = if i.chips_per_replica.is_some() {
+            "chips_per_replica is given, so it is used as is".to_string()
+        } else if !chosen.meets_target {
+            "no candidate meets min_tokens_per_s_per_user: the fastest per user is shown".to_string()
+        } else if i.min_tokens_per_s_per_user.is_some() {
+            "the cheapest per output token among those meeting min_tokens_per_s_per_user".to_string()
+        } else {
+            "the cheapest per output token (no per-user target)".to_string()
+        };
+        t.note(format!(
+            "replica candidates (tensor-parallel degrees: powers of two that hold the weights, divide the heads, at most report.max_chips_per_replica = {}):\n{}\n  chosen: n = {} ({why})",
+            i.max_chips_per_replica,
+            rows.join("\n"),
+            chosen.chips_per_replica
+        ));
+        let n = chosen.chips_per_replica as f64;
+        d(t, "n (chips per replica)", "the chosen candidate", n, "chips");
+        d(t, "W (weights)", "params * bytes per weight", weights(i), "bytes");
+        d(t, "c (mean context)", "Lin + Lout / 2", mean_context(i), "tokens");
+        d(
+            t,
+            "B_kv (sequences the KV cache holds)",
+            "(n * usable memory - W) / (kv * c)",
+            kv_capacity(i, n),
+            "sequences",
+        );
+        let how = if i.batch.is_some() {
+            "the workload's batch"
+        } else if i.min_tokens_per_s_per_user.is_some() {
+            "min(B_kv, max_batch, B_slo): B_slo is the largest batch whose 1 / t_step meets min_tokens_per_s_per_user"
+        } else {
+            "min(B_kv, max_batch)"
+        };
+        d(t, "B (running batch per replica)", how, chosen.batch, "sequences");
+        return Ok(figures_at(i, chosen.chips_per_replica, chosen.batch, t));
+    }
+    Ok(chosen)
+}
+
+/// Resolves an inference workload on one accelerator into inputs.
+pub fn inputs(cfg: &Config, w: &Inference, acc: &Accelerator, v: &[f64], t: &mut impl Trace) -> Result<InferenceInputs, Skip> {
+    let e = &cfg.economics;
+    acc.tflops(w.precision).ok_or(Skip::NoPrecision(w.precision))?;
+    let usd = usd_per_chip_hour(e, acc, e.basis, v, t)?;
+    unpriced_inputs(cfg, w, acc, v, t).map(|i| InferenceInputs {
+        usd_per_chip_hour: usd,
+        ..i
+    })
+}
+
+/// [`inputs`] without a price (`usd_per_chip_hour` is NaN): what benchmarks need, so a chip
+/// with no offer on the basis is still checked against its benchmarks.
+pub fn unpriced_inputs(cfg: &Config, w: &Inference, acc: &Accelerator, v: &[f64], t: &mut impl Trace) -> Result<InferenceInputs, Skip> {
     let tf = acc.tflops(w.precision).ok_or(Skip::NoPrecision(w.precision))?;
     let e = &cfg.economics;
-    let usd = usd_per_chip_hour(e, acc, e.basis, v, t)?;
+    let usd = f64::NAN;
     let peak = get(v, tf, "dense peak (workload precision)", t) * 1e12;
     let kv_bytes_per_token = match &w.kv {
         KvSize::BytesPerToken(p) => get(v, *p, "KV bytes per token", t),
@@ -204,7 +551,7 @@ pub fn inputs(
             }
             d(
                 t,
-                "KV bytes per token",
+                "kv (KV bytes per token)",
                 "2 * layers * kv_heads * head_dim * bytes per KV value",
                 2.0 * (*layers as f64) * (*kv_heads as f64) * (*head_dim as f64) * w.kv_precision.bytes(),
                 "bytes",
@@ -214,118 +561,95 @@ pub fn inputs(
     let weight_bytes = d(
         t,
         "bytes per weight",
-        "bytes of the workload precision",
+        "bytes of the workload precision (fp4 = 0.5625: 4 bits + an fp8 scale per 16)",
         w.precision.bytes(),
         "bytes",
     );
-    let measured_tps = if use_measured {
-        cfg.measured(&w.id, &acc.id)
-            .map(|m| get(v, m.output_tokens_per_s_per_chip, "measured output tokens/s per chip", t))
-    } else {
-        None
+    let params = get(v, w.params_b, "parameters", t) * 1e9;
+    let active_params = get(v, w.active_params_b, "active parameters", t) * 1e9;
+    let attention_width = w.attention_width.map_or(0.0, |p| get(v, p, "attention width", t));
+    let hidden = match w.hidden {
+        Some(p) => get(v, p, "hidden (all-reduce width)", t),
+        None => attention_width,
     };
+    let experts = w.experts.map(|(e, k)| (e as f64, k as f64));
+    let shared_params = match (w.shared_params_b, experts) {
+        (Some(p), _) => get(v, p, "shared parameters", t) * 1e9,
+        (None, Some((e, k))) => d(
+            t,
+            "shared parameters",
+            "(active - k * params / E) / (1 - k / E) (derived: no shared_params_b given)",
+            ((active_params - k * params / e) / (1.0 - k / e)).clamp(0.0, active_params),
+            "params",
+        ),
+        (None, None) => 0.0,
+    };
+    if t.enabled() {
+        if w.layers.is_none() {
+            t.note("no `layers`: attention FLOPs, per-layer overheads and all-reduces are left out".into());
+        } else if w.attention_width.is_none() {
+            t.note("no `attention_width`: attention FLOPs are left out (KV reads are counted)".into());
+        }
+        if experts.is_none() && w.active_params_b != w.params_b {
+            t.note("MoE without `experts`: Wread = min(W, T * active bytes)".into());
+        }
+        if acc.interconnect_gb_per_s.is_none() {
+            t.note(format!(
+                "{} has no interconnect_gb_per_s: multi-chip replicas get no all-reduce time",
+                acc.id
+            ));
+        }
+    }
+    let interconnect = acc.interconnect_gb_per_s.map_or(0.0, |p| get(v, p, "interconnect", t) * 1e9);
     let mem = get(v, acc.memory_gb, "memory", t) * 1e9;
     let frac = get(v, e.usable_memory_fraction, "usable memory fraction", t);
     let bw = get(v, acc.memory_tb_per_s, "memory bandwidth", t) * 1e12;
+    let s = &acc.efficiency.serving;
+    let eff = Eff {
+        serving_mfu: get(v, s.serving_mfu, "serving MFU", t),
+        weight_bw_eff: get(v, s.weight_bw_eff, "weight bandwidth efficiency", t),
+        kv_bw_eff: get(v, s.kv_bw_eff, "KV bandwidth efficiency", t),
+        step_overhead_us: get(v, s.step_overhead_us_per_layer, "step overhead per layer", t),
+        tp_overhead_us: get(v, s.tp_overhead_us_per_layer, "tensor-parallel overhead per layer", t),
+        moe_efficiency: if experts.is_some() || w.active_params_b != w.params_b {
+            get(v, s.moe_efficiency, "MoE efficiency", t)
+        } else {
+            v[s.moe_efficiency.0]
+        },
+    };
     Ok(InferenceInputs {
-        params: get(v, w.params_b, "parameters", t) * 1e9,
-        active_params: get(v, w.active_params_b, "active parameters", t) * 1e9,
+        params,
+        active_params,
         weight_bytes,
         kv_bytes_per_token,
-        batch: get(v, w.batch, "batch", t),
         input_tokens: get(v, w.input_tokens, "input tokens", t),
         output_tokens: get(v, w.output_tokens, "output tokens", t),
-        min_chips: w.chips_per_replica.unwrap_or(1),
+        layers: w.layers.map_or(0.0, |l| l as f64),
+        attention_width,
+        hidden,
+        heads: w.heads,
+        experts,
+        shared_params,
+        batch: w.batch.map(|p| get(v, p, "batch", t)),
+        max_batch: get(v, w.max_batch, "max batch", t),
+        min_tokens_per_s_per_user: w.min_tokens_per_s_per_user.map(|p| get(v, p, "per-user target", t)),
+        chips_per_replica: w.chips_per_replica,
+        max_chips_per_replica: cfg.report.max_chips_per_replica,
         usable_memory: mem * frac,
         peak_flops: peak,
         bandwidth: bw,
-        prefill_mfu: get(v, acc.efficiency.prefill_mfu, "prefill MFU", t),
-        decode_mfu: get(v, acc.efficiency.decode_mfu, "decode MFU", t),
-        decode_mbu: get(v, acc.efficiency.decode_mbu, "decode MBU", t),
+        interconnect,
+        eff,
         usd_per_chip_hour: usd,
         utilization: get(v, w.utilization, "utilization", t),
-        measured_tps,
     })
 }
 
-/// Inference figures for one workload on one accelerator (measured figures used where given,
-/// unless `report.use_measured = false`).
+/// Serving figures for one workload on one accelerator: always the model (benchmarks check it
+/// in `calibrate`, they never replace it).
 pub fn estimate(cfg: &Config, w: &Inference, acc: &Accelerator, v: &[f64], t: &mut impl Trace) -> Result<InferenceFigures, Skip> {
-    inputs(cfg, w, acc, v, cfg.report.use_measured, t).map(|i| figures(&i, t))
+    inputs(cfg, w, acc, v, t).and_then(|i| figures(&i, t))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use approx::assert_relative_eq;
-
-    /// Llama 70B, fp8 weights and KV, batch 64, 2000 in / 400 out, on one H100.
-    fn chat70_h100() -> InferenceInputs {
-        InferenceInputs {
-            params: 70e9,
-            active_params: 70e9,
-            weight_bytes: 1.0,
-            kv_bytes_per_token: 2.0 * 80.0 * 8.0 * 128.0, // 163,840 B
-            batch: 64.0,
-            input_tokens: 2000.0,
-            output_tokens: 400.0,
-            min_chips: 1,
-            usable_memory: 80e9 * 0.9,
-            peak_flops: 1979e12,
-            bandwidth: 3.35e12,
-            prefill_mfu: 0.5,
-            decode_mfu: 0.4,
-            decode_mbu: 0.75,
-            usd_per_chip_hour: 6.88,
-            utilization: 0.6,
-            measured_tps: None,
-        }
-    }
-
-    #[test]
-    fn chat_70b_on_h100_by_hand() {
-        let f = figures(&chat70_h100(), &mut ());
-        // need = 70e9 + 64 * 2400 * 163,840 = 70e9 + 25.1658e9 = 95.1658e9 B; / 72e9 = 1.32 -> n = 2
-        assert_eq!(f.chips_per_replica, 2);
-        // Wread = min(70e9, 64*70e9) * 1 = 70e9; KVavg = 64 * (2000 + 200) * 163,840 = 23.0687e9
-        // t_mem = 93.0687e9 / (2 * 3.35e12 * 0.75) = 93.0687e9 / 5.025e12 = 0.0185211 s
-        // t_cmp = 64 * 2 * 70e9 / (2 * 1979e12 * 0.4) = 8.96e12 / 1.5832e15 = 0.00565943 s
-        assert_relative_eq!(f.decode_step_s, 0.018_521_1, max_relative = 1e-5);
-        assert!(f.memory_bound);
-        // t_pre = 64 * 2000 * 2 * 70e9 / (3.958e15 * 0.5) = 1.792e16 / 1.979e15 = 9.05508 s
-        assert_relative_eq!(f.prefill_s, 9.055_078, max_relative = 1e-6);
-        // T = 9.05508 + 400 * 0.0185211 = 16.46351 s; tps/chip = 64 * 400 / 16.46351 / 2 = 777.48
-        assert_relative_eq!(f.output_tokens_per_s_per_chip, 777.48, max_relative = 1e-4);
-        // per user = 1 / 0.0185211 = 53.99
-        assert_relative_eq!(f.tokens_per_s_per_user, 53.99, max_relative = 1e-3);
-        // ttft = 2000 * 1.4e11 / 1.979e15 = 0.141486 s
-        assert_relative_eq!(f.ttft_s, 0.141_486, max_relative = 1e-5);
-        // USD/M out = 6.88e6 / (777.48 * 3600 * 0.6) = 6.88e6 / 1,679,357 = 4.0968
-        assert_relative_eq!(f.usd_per_m_output_tokens, 4.0968, max_relative = 1e-4);
-        // USD/M all = 4.0968 / (2400 / 400) = 0.68280
-        assert_relative_eq!(f.usd_per_m_tokens, 0.682_80, max_relative = 1e-4);
-    }
-
-    #[test]
-    fn measured_throughput_replaces_the_roofline() {
-        let mut i = chat70_h100();
-        i.measured_tps = Some(2381.0);
-        let f = figures(&i, &mut ());
-        assert!(f.measured);
-        // 6.88e6 / (2381 * 3600 * 0.6) = 6.88e6 / 5,142,960 = 1.33775
-        assert_relative_eq!(f.usd_per_m_output_tokens, 1.337_75, max_relative = 1e-5);
-    }
-
-    #[test]
-    fn moe_reads_only_the_experts_a_small_batch_touches() {
-        let mut i = chat70_h100();
-        i.params = 671e9;
-        i.active_params = 37e9;
-        i.batch = 1.0;
-        i.kv_bytes_per_token = 0.0;
-        i.usable_memory = 1e15;
-        let f = figures(&i, &mut ());
-        // Wread = min(671e9, 1 * 37e9) = 37e9 B; t_mem = 37e9 / (3.35e12 * 0.75) = 0.0147264 s
-        assert_relative_eq!(f.decode_step_s, 0.014_726_4, max_relative = 1e-5);
-    }
-}
+mod tests;

@@ -15,6 +15,7 @@ pub mod fit;
 pub mod inference;
 pub mod price;
 pub mod sensitivity;
+pub mod serve_fit;
 pub mod trace;
 pub mod training;
 pub mod uncertainty;
@@ -29,6 +30,10 @@ pub enum Skip {
     NoPrice(Basis),
     NoPrecision(Precision),
     NoTrainingMfu,
+    /// A given `chips_per_replica` cannot hold the weights.
+    DoesNotFit(u64),
+    /// No replica up to `report.max_chips_per_replica` chips holds the weights and a sequence.
+    NoReplica(u64),
 }
 
 impl fmt::Display for Skip {
@@ -42,6 +47,11 @@ impl fmt::Display for Skip {
             Skip::NoTrainingMfu => {
                 write!(f, "has no efficiency.training_mfu (inference-only chip)")
             }
+            Skip::DoesNotFit(n) => write!(f, "cannot hold the weights on chips_per_replica = {n} chip(s)"),
+            Skip::NoReplica(max) => write!(
+                f,
+                "has no replica of at most report.max_chips_per_replica = {max} chips (a power of two dividing the heads) that holds the weights and a sequence's KV cache"
+            ),
         }
     }
 }

@@ -32,25 +32,44 @@ fn inference_inputs() -> impl Strategy<Value = InferenceInputs> {
     (
         (0.1..2000.0f64, 0.01..1.0f64, 1.0..1024.0f64, 1.0..1e5f64, 1.0..1e4f64),
         (1.0..1e4f64, 0.1..20.0f64, 0.01..1.0f64, 0.01..1.0f64, 0.05..1.0f64),
+        (0usize..4, 0.0..200.0f64, 0.0..100.0f64, 1.0..2000.0f64),
     )
-        .prop_map(|((pb, share, batch, lin, lout), (tf, bw, mfu, mbu, util))| InferenceInputs {
-            params: pb * 1e9,
-            active_params: pb * share * 1e9,
-            weight_bytes: 1.0,
-            kv_bytes_per_token: 163_840.0,
-            batch,
-            input_tokens: lin,
-            output_tokens: lout,
-            min_chips: 1,
-            usable_memory: 72e9,
-            peak_flops: tf * 1e12,
-            bandwidth: bw * 1e12,
-            prefill_mfu: mfu,
-            decode_mfu: mfu,
-            decode_mbu: mbu,
-            usd_per_chip_hour: 3.0,
-            utilization: util,
-            measured_tps: None,
+        .prop_map(|((pb, share, batch, lin, lout), (tf, bw, mfu, mbu, util), (log_n, so, to, ic))| {
+            let n = 1u64 << log_n;
+            InferenceInputs {
+                params: pb * 1e9,
+                active_params: pb * share * 1e9,
+                weight_bytes: 1.0,
+                kv_bytes_per_token: 163_840.0,
+                input_tokens: lin,
+                output_tokens: lout,
+                layers: 80.0,
+                attention_width: 8192.0,
+                hidden: 8192.0,
+                heads: Some(64),
+                experts: (share < 0.5).then_some((64.0, 4.0)),
+                shared_params: pb * share * 0.3 * 1e9,
+                batch: Some(batch),
+                max_batch: 256.0,
+                min_tokens_per_s_per_user: None,
+                chips_per_replica: Some(n),
+                max_chips_per_replica: 64,
+                // Every replica holds its weights (the fit is tested elsewhere).
+                usable_memory: pb * 1e9 + 1e9,
+                peak_flops: tf * 1e12,
+                bandwidth: bw * 1e12,
+                interconnect: ic * 1e9,
+                eff: inference::Eff {
+                    serving_mfu: mfu,
+                    weight_bw_eff: mbu,
+                    kv_bw_eff: mbu,
+                    step_overhead_us: so,
+                    tp_overhead_us: to,
+                    moe_efficiency: 0.5,
+                },
+                usd_per_chip_hour: 3.0,
+                utilization: util,
+            }
         })
 }
 
@@ -70,17 +89,28 @@ proptest! {
 
     #[test]
     fn inference_cost_is_linear_in_price(i in inference_inputs(), k in 0.01..100.0f64) {
-        let base = inference::figures(&i, &mut ()).usd_per_m_output_tokens;
-        let priced = inference::figures(&InferenceInputs { usd_per_chip_hour: i.usd_per_chip_hour * k, ..i }, &mut ()).usd_per_m_output_tokens;
-        prop_assert!(rel_eq(priced, base * k));
+        let base = inference::figures(&i, &mut ()).map(|f| f.usd_per_m_output_tokens);
+        let priced = inference::figures(&InferenceInputs { usd_per_chip_hour: i.usd_per_chip_hour * k, ..i }, &mut ()).map(|f| f.usd_per_m_output_tokens);
+        prop_assert!(matches!((base, priced), (Ok(b), Ok(p)) if rel_eq(p, b * k)));
     }
 
     #[test]
-    fn more_bandwidth_never_slows_decode(i in inference_inputs(), k in 1.0..10.0f64) {
+    fn input_and_output_prices_add_up_to_the_blended_one(i in inference_inputs()) {
+        let f = inference::figures(&i, &mut ());
+        prop_assert!(f.is_ok());
+        let f = f.unwrap_or_else(|_| unreachable!());
+        // Tokens per step: B output, p = B * Lin / Lout input.
+        let (b, p) = (f.batch, f.batch * i.input_tokens / i.output_tokens);
+        prop_assert!(rel_eq(f.usd_per_m_input_tokens * p + f.usd_per_m_output_tokens * b, f.usd_per_m_tokens * (b + p)));
+        prop_assert!(f.usd_per_m_input_tokens >= 0.0 && f.usd_per_m_output_tokens > 0.0);
+    }
+
+    #[test]
+    fn more_bandwidth_never_slows_a_step(i in inference_inputs(), k in 1.0..10.0f64) {
         let slow = inference::figures(&i, &mut ());
         let fast = inference::figures(&InferenceInputs { bandwidth: i.bandwidth * k, ..i }, &mut ());
-        prop_assert!(fast.decode_step_s <= slow.decode_step_s);
-        prop_assert!(fast.output_tokens_per_s_per_chip >= slow.output_tokens_per_s_per_chip * (1.0 - 1e-12));
+        prop_assert!(matches!((slow, fast), (Ok(s), Ok(f)) if f.step_s <= s.step_s
+            && f.output_tokens_per_s_per_chip >= s.output_tokens_per_s_per_chip * (1.0 - 1e-12)));
     }
 
     #[test]
@@ -121,6 +151,7 @@ dense_tflops = {{ bf16 = {tf} }}
 memory_gb = {mem}
 memory_tb_per_s = {bw}
 power_w = {pw}
+interconnect_gb_per_s = {ic}
 [accelerator.cloud]
 on_demand_usd_per_chip_hour = {od}
 [accelerator.owned]
@@ -128,9 +159,12 @@ chip_usd = {chip}
 vendor_gross_margin = {m}
 [accelerator.efficiency]
 training_mfu = {f1}
-prefill_mfu = {f2}
-decode_mfu = {f3}
-decode_mbu = {f4}
+serving_mfu = {f2}
+weight_bw_eff = {f3}
+kv_bw_eff = {f4}
+step_overhead_us_per_layer = {so}
+tp_overhead_us_per_layer = {to}
+moe_efficiency = {f3}
 [[training]]
 id = "t"
 params_b = {pb}
@@ -144,6 +178,8 @@ precision = "bf16"
 layers = 7
 kv_heads = 3
 head_dim = 5
+heads = 4
+attention_width = {aw}
 input_tokens = {lin}
 output_tokens = {lout}
 batch = {b}
@@ -172,8 +208,12 @@ utilization = {u}
         tt = (g(20) * 1e15).max(1e-12),
         lin = (g(21) * 1e15).max(1e-12),
         lout = (g(22) * 1e15).max(1e-12),
-        b = (g(23) * 1e15).max(1e-12),
+        b = 1.0 + g(23) * 1e15,
         u = g(24).max(1e-12),
+        so = g(25) * 1e15,
+        to = g(26) * 1e15,
+        ic = (g(27) * 1e15).max(1e-12),
+        aw = (g(28) * 1e15).max(1e-12),
     )
 }
 
@@ -183,7 +223,7 @@ proptest! {
     /// Values are drawn log-uniformly across the whole valid range (1e-12..1e15), so the
     /// extremes a planner could type are covered, not just typical values.
     #[test]
-    fn no_valid_config_yields_nan_or_infinity(exps in proptest::collection::vec(-27.0..0.0f64, 25)) {
+    fn no_valid_config_yields_nan_or_infinity(exps in proptest::collection::vec(-27.0..0.0f64, 29)) {
         let vals: Vec<f64> = exps.iter().map(|e| 10f64.powf(*e)).collect();
         let text = extreme_config(&vals);
         let cfg = load_str("extreme.toml", &text, &[]);

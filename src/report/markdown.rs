@@ -93,6 +93,13 @@ pub fn report_md(cfg: &Config, data: &ReportData, image_ext: &str) -> String {
         "{}",
         crate::export::markdown::md(&crate::export::calibration_grid(&data.calibration))
     );
+    if !data.calibration.benchmarks.is_empty() {
+        // Per chip and per source; the per-point table is `accel-cost calibrate`.
+        let _ = writeln!(s, "\n## Serving model against public benchmarks\n");
+        for g in crate::export::benchmark_grids(&data.calibration).iter().skip(1) {
+            let _ = writeln!(s, "{}\n", crate::export::markdown::md(g));
+        }
+    }
     let _ = writeln!(s, "\n## Sources\n");
     for src in cfg.sources() {
         let _ = writeln!(s, "- {src}");

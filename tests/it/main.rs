@@ -8,4 +8,5 @@ mod formulas;
 mod reliability;
 mod report;
 mod schema;
+mod serving;
 mod validation;

@@ -154,7 +154,7 @@ fn unknown_key_in_cloud_table_names_file_line_and_suggests_key() {
     expect_only_error(
         "unknown_key_cloud",
         A,
-        20,
+        21,
         1,
         &[
             "unknown key `on_demand_usd_per_chip_hr` in [accelerator.cloud] of `h100-sxm`",
@@ -194,14 +194,14 @@ fn unknown_key_inside_a_range_names_file_line_and_suggests_base() {
     let err = expect_error(
         "unknown_key_in_range",
         A,
-        26,
+        27,
         27,
         &[
             "unknown key `bse` in range `chip_usd` of [accelerator.owned] of `h100-sxm`",
             "(did you mean `base`?)",
         ],
     );
-    let missing = format!("error: {}: range `chip_usd`", place("unknown_key_in_range", A, 26, 12));
+    let missing = format!("error: {}: range `chip_usd`", place("unknown_key_in_range", A, 27, 12));
     assert!(err.contains(&missing) && err.contains("has no `base`"), "stderr:\n{err}");
     assert_eq!(error_lines(&err).len(), 2, "stderr:\n{err}");
 }
@@ -253,7 +253,7 @@ fn negative_price_is_an_error_at_the_value() {
     expect_only_error(
         "negative_price",
         A,
-        20,
+        21,
         31,
         &["`on_demand_usd_per_chip_hour` in [accelerator.cloud] of `h100-sxm` is -6.88: it must be greater than 0"],
     );
@@ -275,7 +275,7 @@ fn mfu_of_one_and_a_half_is_an_error_at_the_value() {
     expect_only_error(
         "mfu_above_one",
         A,
-        32,
+        33,
         16,
         &["`training_mfu` in [accelerator.efficiency] of `h100-sxm` is 1.5: it must be a fraction above 0 and at most 1"],
     );
@@ -291,7 +291,7 @@ fn zero_utilization_in_a_range_is_an_error_at_the_range() {
     expect_only_error(
         "zero_utilization",
         W,
-        25,
+        27,
         15,
         &["`utilization` in [[inference]] `chat-70b` is 0: it must be a fraction above 0 and at most 1"],
     );
@@ -302,7 +302,7 @@ fn vendor_gross_margin_of_one_is_an_error_at_the_value() {
     expect_only_error(
         "margin_of_one",
         A,
-        27,
+        28,
         23,
         &["`vendor_gross_margin` in [accelerator.owned] of `h100-sxm` is 1: it must be a share from 0 up to (not including) 1"],
     );
@@ -341,7 +341,7 @@ fn negative_inf_is_an_error_at_the_value() {
     expect_only_error(
         "negative_inf",
         A,
-        55,
+        60,
         31,
         &["`on_demand_usd_per_chip_hour` in [accelerator.cloud] of `trn2` is -inf, not a finite number"],
     );
@@ -432,7 +432,7 @@ fn upper_case_id_is_malformed_and_a_well_formed_id_is_suggested() {
 
 #[test]
 fn id_starting_with_a_dash_is_malformed() {
-    expect_only_error("id_starting_with_dash", A, 41, 6, &["accelerator id `-x` is not well formed"]);
+    expect_only_error("id_starting_with_dash", A, 45, 6, &["accelerator id `-x` is not well formed"]);
 }
 
 #[test]
@@ -440,7 +440,7 @@ fn id_of_41_characters_is_malformed() {
     expect_only_error(
         "id_too_long",
         A,
-        41,
+        45,
         6,
         &[
             "accelerator id `trn2-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx` is not well formed",
@@ -451,7 +451,7 @@ fn id_of_41_characters_is_malformed() {
 
 #[test]
 fn hint_for_a_too_long_id_suggests_an_id_of_at_most_40_characters() {
-    let err = expect_only_error("id_too_long", A, 41, 6, &["is not well formed"]);
+    let err = expect_only_error("id_too_long", A, 45, 6, &["is not well formed"]);
     let line = error_lines(&err)[0];
     let suggestion = line
         .rsplit_once("e.g. `")
@@ -467,12 +467,12 @@ fn hint_for_a_too_long_id_suggests_an_id_of_at_most_40_characters() {
 
 #[test]
 fn empty_id_is_malformed() {
-    expect_only_error("empty_id", A, 41, 6, &["accelerator id"]);
+    expect_only_error("empty_id", A, 45, 6, &["accelerator id"]);
 }
 
 #[test]
 fn duplicate_id_across_two_files_names_both_places() {
-    let first = place("duplicate_id", A, 41, 6);
+    let first = place("duplicate_id", A, 45, 6);
     expect_only_error(
         "duplicate_id",
         "more-accelerators.toml",
@@ -522,9 +522,9 @@ fn calibration_entry_naming_an_unknown_accelerator_is_an_error() {
 
 #[test]
 fn dangling_references_in_measured_and_calibration_point_at_the_value() {
-    expect_only_error("measured_unknown_workload", W, 40, 12, &["unknown inference id `chat-7b`"]);
-    expect_only_error("measured_unknown_accelerator", W, 41, 15, &["unknown accelerator id `h100`"]);
-    expect_only_error("calibration_unknown_accelerator", W, 41, 15, &["unknown accelerator id `a100-sxm`"]);
+    expect_only_error("measured_unknown_workload", W, 42, 12, &["unknown inference id `chat-7b`"]);
+    expect_only_error("measured_unknown_accelerator", W, 43, 15, &["unknown accelerator id `h100`"]);
+    expect_only_error("calibration_unknown_accelerator", W, 43, 15, &["unknown accelerator id `a100-sxm`"]);
 }
 
 #[test]
@@ -532,7 +532,7 @@ fn report_reference_naming_an_unknown_accelerator_is_an_error_at_the_value() {
     expect_only_error(
         "report_unknown_reference",
         W,
-        32,
+        34,
         13,
         &["unknown accelerator id `h100-pcie`", "(known accelerator ids: h100-sxm, trn2)"],
     );
@@ -543,7 +543,7 @@ fn report_accelerators_entry_naming_an_unknown_accelerator_is_an_error_at_the_en
     expect_only_error(
         "report_unknown_accelerator",
         W,
-        33,
+        35,
         29,
         &["unknown accelerator id `trn1`", "(did you mean `trn2`?)"],
     );
@@ -554,7 +554,7 @@ fn report_training_workload_naming_an_unknown_workload_is_an_error_at_the_value(
     expect_only_error(
         "report_unknown_training_workload",
         W,
-        33,
+        35,
         21,
         &["unknown training id `dense-405b`", "(did you mean `dense-70b`?)"],
     );
@@ -604,7 +604,7 @@ fn estimates_naming_a_key_the_table_does_not_have_is_an_error_at_the_name() {
     expect_only_error(
         "estimates_names_missing_key",
         A,
-        52,
+        57,
         14,
         &["`estimates` in [[accelerator]] `trn2` names `power_watts`, which this table does not give"],
     );
@@ -621,7 +621,7 @@ fn three_errors_in_two_files_are_all_reported() {
     expect_error(
         case,
         A,
-        44,
+        48,
         1,
         &["unknown key `vednor` in [[accelerator]] `trn2`", "(did you mean `vendor`?)"],
     );
@@ -993,7 +993,7 @@ fn table_without_source_warns_with_file_and_line() {
     assert_eq!(code, 0, "stderr:\n{err}");
     let expected = format!(
         "warning: {}: [accelerator.cloud] of `trn2` has no `source`",
-        place("missing_source", A, 54, 1)
+        place("missing_source", A, 59, 1)
     );
     assert!(
         err.lines().any(|l| l.starts_with(&expected)),
@@ -1022,5 +1022,27 @@ fn single_number_estimate_warning_points_at_the_key() {
     assert!(
         err.lines().any(|l| l.starts_with(&at_key)),
         "expected a warning at line 15; stderr:\n{err}"
+    );
+}
+
+#[test]
+fn batch_below_one_is_an_error_at_the_value() {
+    expect_only_error(
+        "batch_below_one",
+        W,
+        26,
+        9,
+        &["`batch` in [[inference]] `chat-70b` is 0.5: it must be at least 1"],
+    );
+}
+
+#[test]
+fn more_experts_per_token_than_experts_is_an_error() {
+    expect_only_error(
+        "experts_per_token_above_experts",
+        W,
+        25,
+        21,
+        &["experts_per_token (16) is larger than experts (8) in [[inference]] `chat-70b`"],
     );
 }

@@ -50,6 +50,12 @@ pub static ACCELERATOR: TableDecl = TableDecl {
         )
         .alias_of("memory_tb_per_s"),
         num("power_w", Check::Positive, "W", "chip power (TDP)").required(),
+        num(
+            "interconnect_gb_per_s",
+            Check::Positive,
+            "GB/s",
+            "chip-to-chip bandwidth per chip, one direction (NVLink, ICI, NeuronLink): tensor-parallel all-reduces",
+        ),
         Key::new("cloud", Kind::Table(&CLOUD), "", "cloud prices"),
         Key::new("owned", Kind::Table(&OWNED), "", "what owning the chip costs"),
         Key::new("efficiency", Kind::Table(&EFFICIENCY), "", "achieved shares of peak"),
@@ -118,14 +124,52 @@ pub static EFFICIENCY: TableDecl = TableDecl {
             "share of dense peak",
             "model FLOPs utilisation in training; absent: not costed for training",
         ),
-        num("prefill_mfu", Check::Fraction, "share of dense peak", "MFU in prefill").required(),
-        num("decode_mfu", Check::Fraction, "share of dense peak", "MFU in decode").required(),
+        num(
+            "serving_mfu",
+            Check::Fraction,
+            "share of dense peak",
+            "serving step model: share of dense peak in GEMMs and attention",
+        ),
+        num(
+            "weight_bw_eff",
+            Check::Fraction,
+            "share of memory bandwidth",
+            "serving step model: share of bandwidth reached streaming weights",
+        ),
+        num(
+            "kv_bw_eff",
+            Check::Fraction,
+            "share of memory bandwidth",
+            "serving step model: share of bandwidth reached reading the KV cache; default weight_bw_eff",
+        ),
+        num(
+            "step_overhead_us_per_layer",
+            Check::NonNegative,
+            "us per layer",
+            "serving step model: fixed cost per layer per step (kernel launches, sync); default 0",
+        ),
+        num(
+            "tp_overhead_us_per_layer",
+            Check::NonNegative,
+            "us per layer",
+            "serving step model: extra cost per layer per step when a replica spans chips; default 0",
+        ),
+        num(
+            "moe_efficiency",
+            Check::Fraction,
+            "share of dense efficiency",
+            "serving step model: MoE GEMM efficiency relative to dense (routing, small GEMMs); default 1",
+        ),
+        num("prefill_mfu", Check::Fraction, "share of dense peak", "v1 key (roofline), still read with a warning")
+            .alias_of("serving_mfu"),
+        num("decode_mfu", Check::Fraction, "share of dense peak", "v1 key (roofline), read and ignored with a warning")
+            .alias_of("serving_mfu"),
         num(
             "decode_mbu",
             Check::Fraction,
             "share of memory bandwidth",
-            "memory bandwidth utilisation in decode",
+            "v1 key (roofline), still read with a warning",
         )
-        .required(),
+        .alias_of("weight_bw_eff"),
     ],
 };

@@ -57,13 +57,13 @@ pub static REPORT: TableDecl = TableDecl {
             "max_chips_per_replica",
             Kind::Int { min: 1, max: 1_000_000 },
             "chips",
-            "largest replica drawn on inference curves; default 64",
+            "largest tensor-parallel replica the serving model considers; default 64",
         ),
         Key::new(
             "use_measured",
             Kind::Bool,
             "",
-            "use [[measured]] figures in place of the model; default true",
+            "deprecated and ignored (benchmarks check the model in calibrate, never replace it)",
         ),
         Key::new(
             "charts",

@@ -61,12 +61,61 @@ pub static INFERENCE: TableDecl = TableDecl {
         Key::new("head_dim", Kind::Int { min: 1, max: 100_000 }, "", "dimension of one head"),
         num("input_tokens", Check::Positive, "tokens", "prompt tokens per request").required(),
         num("output_tokens", Check::Positive, "tokens", "generated tokens per request").required(),
-        num("batch", Check::Positive, "sequences", "running batch per replica").required(),
+        Key::new("heads", Kind::Int { min: 1, max: 1_000_000 }, "", "query heads: tensor-parallel degrees must divide them"),
+        num(
+            "attention_width",
+            Check::Positive,
+            "query heads x head_dim",
+            "attention FLOPs of the serving step model",
+        ),
+        num(
+            "hidden",
+            Check::Positive,
+            "model width",
+            "tensor-parallel all-reduce width; default attention_width",
+        ),
+        Key::new("experts", Kind::Int { min: 1, max: 1_000_000 }, "", "MoE: routed experts per layer"),
+        Key::new(
+            "experts_per_token",
+            Kind::Int { min: 1, max: 1_000_000 },
+            "",
+            "MoE: routed experts per token (at most experts)",
+        ),
+        num(
+            "shared_params_b",
+            Check::Positive,
+            "billion parameters",
+            "MoE: weights every token reads (attention, shared experts); default derived from active_params_b",
+        ),
+        num(
+            "batch",
+            Check::AtLeastOne,
+            "sequences",
+            "running batch per replica; default derived from the KV cache, max_batch and the per-user target",
+        ),
+        num(
+            "max_batch",
+            Check::AtLeastOne,
+            "sequences",
+            "engine cap on running sequences per replica; default 256",
+        ),
+        num(
+            "min_tokens_per_s_per_user",
+            Check::Positive,
+            "tokens/s per user",
+            "per-user speed target (1 / time per output token)",
+        ),
         Key::new(
             "chips_per_replica",
             Kind::Int { min: 1, max: 1_000_000 },
             "chips",
-            "a fixed replica size",
+            "a fixed replica size; default the cheapest tensor-parallel degree meeting the target",
+        ),
+        Key::new(
+            "benchmark",
+            Kind::Bool,
+            "",
+            "a benchmark's conditions: used by calibrate only, left out of compare and report",
         ),
         num(
             "utilization",
@@ -82,7 +131,7 @@ pub static INFERENCE: TableDecl = TableDecl {
 pub static MEASURED: TableDecl = TableDecl {
     name: "measured",
     list: true,
-    doc: "A public serving measurement of one workload on one accelerator.",
+    doc: "A public serving benchmark of one workload on one accelerator: calibrate checks the model against it (it never replaces the model).",
     keys: &[
         Key::new("workload", Kind::Ref("inference"), "", "the [[inference]] workload measured").required(),
         Key::new("accelerator", Kind::Ref("accelerator"), "", "the accelerator measured").required(),
@@ -93,6 +142,12 @@ pub static MEASURED: TableDecl = TableDecl {
             "output tokens per second over every chip of the system",
         )
         .required(),
+        num(
+            "tokens_per_s_per_user",
+            Check::Positive,
+            "tokens/s per user",
+            "1 / mean time per output token, where the source gives it",
+        ),
     ],
 };
 

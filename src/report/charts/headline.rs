@@ -1,10 +1,9 @@
 //! The headline: each chip's cost relative to the reference, training and inference panels.
 
 use crate::chart::{AxisScale, Bar, BarChart, Chart, Frame, PanelChart, Unit};
-use crate::config::Config;
 use crate::fmt::num;
 use crate::model::calibrate::CalibrationReport;
-use crate::model::compare::{self, WorkloadTable};
+use crate::model::compare::WorkloadTable;
 
 use super::super::ChartFile;
 use super::super::context::Context;
@@ -54,7 +53,7 @@ pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
             frame: frame(
                 format!("{}: cost relative to {ref_label}", cfg.report.title),
                 format!("Lower is cheaper · basis {basis}"),
-                headline_notes(cfg, ttab, itab, &ctx.calibration),
+                headline_notes(ttab, itab, &ctx.calibration),
             ),
             panels: vec![
                 ratio_panel(ttab, format!("Training: {}", ctx.tw.map_or("-".into(), |w| w.name.clone()))),
@@ -66,7 +65,7 @@ pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
 
 /// What a reader of the headline must know: who is missing and why, and which rows use a
 /// benchmark rather than the roofline.
-fn headline_notes(cfg: &Config, ttab: Option<&WorkloadTable>, itab: Option<&WorkloadTable>, cal: &CalibrationReport) -> Vec<String> {
+fn headline_notes(ttab: Option<&WorkloadTable>, itab: Option<&WorkloadTable>, cal: &CalibrationReport) -> Vec<String> {
     let mut notes = Vec::new();
     for (kind, t) in [("training", ttab), ("inference", itab)] {
         if let Some(t) = t
@@ -85,29 +84,14 @@ fn headline_notes(cfg: &Config, ttab: Option<&WorkloadTable>, itab: Option<&Work
             notes.push(format!("Not in {kind}: {}", parts.join("; ")));
         }
     }
-    if let Some(t) = itab {
-        let checks = &cal.measured;
-        for r in &t.rows {
-            if let compare::Figures::Inference(f) = r.figures
-                && f.measured
-            {
-                let roofline = checks
-                    .iter()
-                    .find(|m| m.accelerator == r.accelerator && m.workload == t.id)
-                    .map(|m| {
-                        format!(
-                            "; the roofline used for chips without one gives {}x of it",
-                            num(m.roofline_to_measured, 2)
-                        )
-                    })
-                    .unwrap_or_default();
-                notes.push(format!(
-                    "Inference: {} uses a measured benchmark ({} tokens/s/chip){roofline}",
-                    label_id(cfg, &r.accelerator),
-                    num(f.output_tokens_per_s_per_chip, 4)
-                ));
-            }
-        }
+    if itab.is_some()
+        && let Some(m) = cal.benchmarks_median_abs_error_pct
+    {
+        notes.push(format!(
+            "Inference: every chip is costed by the same step model; {} public benchmarks check it (median error {}%, `accel-cost calibrate`)",
+            cal.benchmarks.len(),
+            num(m, 2)
+        ));
     }
     notes
 }

@@ -35,7 +35,7 @@ pub fn cost_vs_batch(ctx: &Context<'_>) -> Result<ChartFile, String> {
         .any_range
         .then(|| curves::bands(&base, ctx.curve_samples(), |s| curves::inference_vs_batch(cfg, w, accs, s)));
     let mut notes = notes_of(&base.skipped);
-    notes.push("Roofline throughput at every batch; a [[measured]] figure applies only at its own batch (see the tables)".into());
+    notes.push("Step model at every batch, on the replica it chooses for that batch".into());
     if ctx.any_range {
         notes.push(ctx.band_note.clone());
     }
@@ -60,16 +60,15 @@ pub fn cost_vs_interactivity(ctx: &Context<'_>) -> Result<ChartFile, String> {
     let inter = curves::inference_vs_interactivity(cfg, w, accs, v);
     Ok(ChartFile {
         stem: INTERACTIVITY_STEM,
-        caption: format!("Inference cost vs interactivity (tokens/s per user), batch swept ({})", w.name),
+        caption: format!(
+            "Inference cost vs interactivity (tokens/s per user), replica size and batch swept ({})",
+            w.name
+        ),
         chart: line_chart(
             cfg,
             ctx.frame(
                 "Inference cost vs interactivity".into(),
-                format!(
-                    "{sub} · the cheapest batch for each speed, batch {} to {}",
-                    short(cfg.report.inference_sweep_batch.0),
-                    short(cfg.report.inference_sweep_batch.1)
-                ),
+                format!("{sub} · Pareto frontier over replica size and batch (1 to what the KV cache holds)"),
                 notes_of(&inter.skipped),
             ),
             axis(
@@ -101,7 +100,13 @@ pub fn cost_vs_utilization(ctx: &Context<'_>) -> Result<ChartFile, String> {
             cfg,
             ctx.frame(
                 "Inference cost vs utilization".into(),
-                format!("{sub} · batch {}, measured throughput where benchmarked", short(v[w.batch.0])),
+                format!(
+                    "{sub} · {}",
+                    match w.batch {
+                        Some(b) => format!("batch {}", short(v[b.0])),
+                        None => "batch and replica chosen by the step model".to_string(),
+                    }
+                ),
                 notes_of(&util.skipped),
             ),
             axis(

@@ -39,9 +39,9 @@ pub fn by_year(ctx: &Context<'_>) -> Result<ChartFile, String> {
         }
     });
     let mut pp_notes = notes_of(pp_skipped);
-    let fallback: Vec<&str> = pp.iter().filter(|p| p.prefill_mfu_used).map(|p| p.accelerator.as_str()).collect();
+    let fallback: Vec<&str> = pp.iter().filter(|p| p.serving_mfu_used).map(|p| p.accelerator.as_str()).collect();
     if !fallback.is_empty() {
-        pp_notes.push(format!("{}: no training MFU, prefill MFU used", fallback.join(", ")));
+        pp_notes.push(format!("{}: no training MFU, serving MFU used", fallback.join(", ")));
     }
     Ok(ChartFile {
         stem: STEM,
