@@ -160,10 +160,20 @@ pub static EFFICIENCY: TableDecl = TableDecl {
             "share of dense efficiency",
             "serving step model: MoE GEMM efficiency relative to dense (routing, small GEMMs); default 1",
         ),
-        num("prefill_mfu", Check::Fraction, "share of dense peak", "v1 key (roofline), still read with a warning")
-            .alias_of("serving_mfu"),
-        num("decode_mfu", Check::Fraction, "share of dense peak", "v1 key (roofline), read and ignored with a warning")
-            .alias_of("serving_mfu"),
+        num(
+            "prefill_mfu",
+            Check::Fraction,
+            "share of dense peak",
+            "v1 key (roofline), still read with a warning",
+        )
+        .alias_of("serving_mfu"),
+        num(
+            "decode_mfu",
+            Check::Fraction,
+            "share of dense peak",
+            "v1 key (roofline), read and ignored with a warning",
+        )
+        .alias_of("serving_mfu"),
         num(
             "decode_mbu",
             Check::Fraction,

@@ -61,7 +61,12 @@ pub static INFERENCE: TableDecl = TableDecl {
         Key::new("head_dim", Kind::Int { min: 1, max: 100_000 }, "", "dimension of one head"),
         num("input_tokens", Check::Positive, "tokens", "prompt tokens per request").required(),
         num("output_tokens", Check::Positive, "tokens", "generated tokens per request").required(),
-        Key::new("heads", Kind::Int { min: 1, max: 1_000_000 }, "", "query heads: tensor-parallel degrees must divide them"),
+        Key::new(
+            "heads",
+            Kind::Int { min: 1, max: 1_000_000 },
+            "",
+            "query heads: tensor-parallel degrees must divide them",
+        ),
         num(
             "attention_width",
             Check::Positive,
