@@ -85,7 +85,7 @@ pub fn training_vs_params(cfg: &Config, w: &Training, accs: &[&Accelerator], v: 
 }
 
 /// The batch sweep's figures per accelerator: (batch, figures) at each batch of
-/// `report.inference_sweep`, on the replica the step model chooses for that batch. Batches no
+/// `report.inference_sweep`, on the cheapest replica that holds that batch (no per-user target). Batches no
 /// replica up to `report.max_chips_per_replica` can hold are left out and named.
 pub fn inference_batch_sweep(
     cfg: &Config,
@@ -105,9 +105,14 @@ pub fn inference_batch_sweep(
                 let (fit, figs): (Vec<f64>, Vec<InferenceFigures>) = xs
                     .iter()
                     .filter_map(|&b| {
-                        inference::figures(&InferenceInputs { batch: Some(b), ..base }, &mut ())
-                            .ok()
-                            .map(|f| (b, f))
+                        // Cost at this batch on the cheapest replica that holds it: the per-user
+                        // target is the interactivity chart's axis, not a filter here.
+                        let i = InferenceInputs {
+                            batch: Some(b),
+                            min_tokens_per_s_per_user: None,
+                            ..base
+                        };
+                        inference::figures(&i, &mut ()).ok().map(|f| (b, f))
                     })
                     .unzip();
                 if fit.len() < xs.len() {
