@@ -193,3 +193,37 @@ fn explain_shows_the_step_terms_the_candidates_and_the_choice() {
         assert!(text.contains(part), "explain lacks `{part}`:\n{text}");
     }
 }
+
+#[test]
+fn v1_efficiency_keys_still_load_with_a_warning_naming_the_v2_keys() {
+    // tests/fixtures/unusual gives the `huge` chip prefill_mfu, decode_mfu and decode_mbu only.
+    let dir = crate::common::fixture("unusual");
+    let o = run(&["validate", "-c", dir.to_str().unwrap_or_default()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    let w = err
+        .lines()
+        .find(|l| l.starts_with("warning: ") && l.contains("prefill_mfu"))
+        .unwrap_or_else(|| panic!("no v1 warning:\n{err}"));
+    for k in ["serving_mfu", "weight_bw_eff", "kv_bw_eff", "moe_efficiency", "all.toml:"] {
+        assert!(w.contains(k), "`{k}` missing from: {w}");
+    }
+}
+
+#[test]
+fn calibrate_prints_every_benchmark_and_medians_per_chip_and_per_source() {
+    let o = run(&["calibrate"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    for part in [
+        "Serving benchmarks ([[measured]]): step model vs measured",
+        "bench-m41-h100x8-srv",
+        "Serving benchmarks by chip",
+        "Serving benchmarks by source",
+        "MLPerf Inference v5.1 closed",
+        "TensorRT-LLM",
+        "median absolute error (output tokens/s per chip)",
+    ] {
+        assert!(text.contains(part), "calibrate lacks `{part}`");
+    }
+}
