@@ -255,7 +255,7 @@ fn serve(e: &Econ<'_>, w: &Table, acc: &Table, max_chips: u64) -> Option<Served>
     let (pb, lin, lout, util) = (g("params_b")?, g("input_tokens")?, g("output_tokens")?, g("utilization")?);
     let ab = g("active_params_b").unwrap_or(pb);
     let moe = g("experts").zip(g("experts_per_token"));
-    let m = if moe.is_some() || ab < pb {
+    let me = if moe.is_some() || ab < pb {
         ef("moe_efficiency", "", 1.0)
     } else {
         1.0
@@ -281,6 +281,11 @@ fn serve(e: &Econ<'_>, w: &Table, acc: &Table, max_chips: u64) -> Option<Served>
         let read = match moe {
             Some((ne, k)) => (shared * wb + ne * (1.0 - (1.0 - k / ne).powf(tok)) * (pb * 1e9 - shared).max(0.0) * wb / ne).min(big_w),
             None => big_w.min(tok * ab * 1e9 * wb),
+        };
+        // MoE GEMMs: half of moe_efficiency at 128 tokens per expert per step.
+        let m = match moe {
+            Some((ne, k)) => me * (tok * k / ne) / (tok * k / ne + 128.0),
+            None => me,
         };
         let gemm = (2.0 * ab * 1e9 * tok / (n * peak * mfu * m)).max(read / (n * bw * wbe));
         let attn = (4.0 * layers * d * (b * c + p * lin / 2.0) / (n * peak * mfu)).max(b * c * kv / (n * bw * kvbe));

@@ -163,8 +163,8 @@ fn calibrate_checks_every_benchmark_within_the_acceptance_errors() {
         .and_then(|a| a.iter().find(|c| c["predicted"] == "b300" && c["with_fit_of"] == "gb200"))
         .cloned()
         .unwrap_or_default();
-    let e = f(&gb300, "median_abs_error_pct");
-    assert!(e <= 20.0, "b300 from gb200's fit: {e}%");
+    let e = f(&gb300, "max_abs_error_pct");
+    assert!(e <= 20.0, "b300 from gb200's fit: worst point {e}%");
     // The shipped efficiencies are that fit's output: refitting reproduces the in-sample error.
     let refit = f(fit, "median_abs_error_pct");
     assert!((refit - median).abs() < 0.5, "shipped {median}% vs refit {refit}%");

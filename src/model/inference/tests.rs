@@ -203,3 +203,21 @@ fn the_per_user_batch_is_solved_to_the_target_on_every_replica() {
     }
     assert!(inside >= 10, "only {inside} cases inside the bracket");
 }
+
+#[test]
+fn moe_gemms_run_at_half_efficiency_at_128_tokens_per_expert() {
+    let mut i = chat70();
+    i.params = 671e9;
+    i.active_params = 37e9;
+    i.experts = Some((256.0, 8.0));
+    i.eff.moe_efficiency = 0.4;
+    // T = 4096: 4096 * 8 / 256 = 128 tokens per expert -> 0.4 * 128 / 256 = 0.2
+    assert_relative_eq!(moe_factor(&i, 4096.0), 0.2, max_relative = 1e-12);
+    // T = 32: 1 token per expert -> 0.4 / 129 = 0.0031008
+    assert_relative_eq!(moe_factor(&i, 32.0), 0.4 / 129.0, max_relative = 1e-12);
+    // Without expert counts: moe_efficiency as is; dense: 1.
+    i.experts = None;
+    assert_relative_eq!(moe_factor(&i, 32.0), 0.4, max_relative = 1e-12);
+    i.active_params = i.params;
+    assert_relative_eq!(moe_factor(&i, 32.0), 1.0, max_relative = 1e-12);
+}
