@@ -178,20 +178,21 @@ fn is_moe(i: &InferenceInputs) -> bool {
     i.experts.is_some() || i.active_params < i.params
 }
 
-/// Tokens per expert at which a MoE GEMM reaches half of `moe_efficiency` (calibrated on the
-/// shipped benchmarks: a step's experts each see `T * k / E` tokens, and small per-expert GEMMs
-/// run far below peak. Over K = 32 / 128 / 512 the 5-fold cross-validated median error was
-/// 7.3% / 7.1% / 8.4%, against 8.1% with a constant MoE efficiency).
-pub const MOE_HALF_TOKENS_PER_EXPERT: f64 = 128.0;
+/// Rows a touched expert's GEMM costs at least, in tokens (small per-expert GEMMs run padded to
+/// tiles and below peak). Calibrated on the shipped benchmarks: with a step of `T` tokens touching
+/// `E_t` experts per layer, GEMM compute counts `T + 128 * E_t / k` tokens. Over 32 / 128 / 512
+/// the 5-fold cross-validated median error was 7.3% / 7.1% / 8.4%, against 8.1% without it.
+pub const MOE_MIN_TOKENS_PER_EXPERT: f64 = 128.0;
 
 /// m: the MoE GEMM efficiency of a step of `tokens` tokens. With expert counts,
-/// `moe_efficiency * tpe / (tpe + 128)` where `tpe = tokens * experts_per_token / experts`;
-/// without, `moe_efficiency`; 1 for a dense model.
+/// `moe_efficiency * T / (T + 128 * E_t / k)` (each of the `E_t` experts the step touches costs
+/// at least 128 rows; at large batches, where every expert is touched, this is half of
+/// `moe_efficiency` at 128 tokens per expert); without, `moe_efficiency`; 1 for a dense model.
 pub fn moe_factor(i: &InferenceInputs, tokens: f64) -> f64 {
     match i.experts {
         Some((e, k)) => {
-            let tpe = tokens * k / e;
-            i.eff.moe_efficiency * tpe / (tpe + MOE_HALF_TOKENS_PER_EXPERT)
+            let touched = e * (1.0 - (1.0 - k / e).powf(tokens));
+            i.eff.moe_efficiency * tokens / (tokens + MOE_MIN_TOKENS_PER_EXPERT * touched / k)
         }
         None if is_moe(i) => i.eff.moe_efficiency,
         None => 1.0,
@@ -208,7 +209,7 @@ pub fn step(i: &InferenceInputs, n: f64, b: f64, p: f64, t: &mut impl Trace) -> 
         t,
         "m (MoE GEMM efficiency)",
         if i.experts.is_some() {
-            "moe_efficiency * tpe / (tpe + 128), tpe = T * experts_per_token / experts (tokens per expert per step)"
+            "moe_efficiency * T / (T + 128 * E_t / experts_per_token): each touched expert costs at least 128 rows"
         } else if is_moe(i) {
             "moe_efficiency"
         } else {

@@ -282,9 +282,9 @@ fn serve(e: &Econ<'_>, w: &Table, acc: &Table, max_chips: u64) -> Option<Served>
             Some((ne, k)) => (shared * wb + ne * (1.0 - (1.0 - k / ne).powf(tok)) * (pb * 1e9 - shared).max(0.0) * wb / ne).min(big_w),
             None => big_w.min(tok * ab * 1e9 * wb),
         };
-        // MoE GEMMs: half of moe_efficiency at 128 tokens per expert per step.
+        // MoE GEMMs: each of the E_t experts a step touches costs at least 128 rows.
         let m = match moe {
-            Some((ne, k)) => me * (tok * k / ne) / (tok * k / ne + 128.0),
+            Some((ne, k)) => me * tok / (tok + 128.0 * ne * (1.0 - (1.0 - k / ne).powf(tok)) / k),
             None => me,
         };
         let gemm = (2.0 * ab * 1e9 * tok / (n * peak * mfu * m)).max(read / (n * bw * wbe));

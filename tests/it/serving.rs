@@ -42,7 +42,7 @@ fn a_moe_batch_of_18_costs_well_under_half_of_batch_1_per_output_token() {
     let at = |b: u32| row("moe-671b-chat", "h100-sxm", &[format!("inference.moe-671b-chat.batch={b}")]);
     let (one, eighteen) = (at(1), at(18));
     let ratio = f(&eighteen, "usd_per_m_output_tokens") / f(&one, "usd_per_m_output_tokens");
-    assert!(ratio < 0.25, "batch 18 / batch 1 cost per output token = {ratio}");
+    assert!(ratio < 0.4, "batch 18 / batch 1 cost per output token = {ratio}");
 }
 
 #[test]

@@ -205,16 +205,20 @@ fn the_per_user_batch_is_solved_to_the_target_on_every_replica() {
 }
 
 #[test]
-fn moe_gemms_run_at_half_efficiency_at_128_tokens_per_expert() {
+fn moe_gemms_cost_at_least_128_rows_per_touched_expert() {
     let mut i = chat70();
     i.params = 671e9;
     i.active_params = 37e9;
     i.experts = Some((256.0, 8.0));
     i.eff.moe_efficiency = 0.4;
-    // T = 4096: 4096 * 8 / 256 = 128 tokens per expert -> 0.4 * 128 / 256 = 0.2
+    // T = 4096 touches all 256 experts (1 - 0.96875^4096 = 1 - 2.6e-57):
+    // 0.4 * 4096 / (4096 + 128 * 256 / 8) = 0.4 * 4096 / 8192 = 0.2
     assert_relative_eq!(moe_factor(&i, 4096.0), 0.2, max_relative = 1e-12);
-    // T = 32: 1 token per expert -> 0.4 / 129 = 0.0031008
-    assert_relative_eq!(moe_factor(&i, 32.0), 0.4 / 129.0, max_relative = 1e-12);
+    // T = 1 touches 8: 0.4 * 1 / (1 + 128 * 8 / 8) = 0.4 / 129 = 0.0031008
+    assert_relative_eq!(moe_factor(&i, 1.0), 0.4 / 129.0, max_relative = 1e-12);
+    // T = 32 touches 256 * (1 - 0.96875^32) = 163.316: 0.4 * 32 / (32 + 128 * 163.316 / 8)
+    // = 12.8 / 2645.06 = 0.0048392
+    assert_relative_eq!(moe_factor(&i, 32.0), 0.004_839_2, max_relative = 1e-4);
     // Without expert counts: moe_efficiency as is; dense: 1.
     i.experts = None;
     assert_relative_eq!(moe_factor(&i, 32.0), 0.4, max_relative = 1e-12);
