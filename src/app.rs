@@ -198,6 +198,51 @@ fn explain(cfg: &Config, workload: &str, accelerator: &str) -> Result<(), AppErr
             let _ = writeln!(text, "\nNot costed: {}", escape(&format!("{} {s}", acc.id)));
         }
     }
+    let _ = writeln!(
+        text,
+        "\nPrice: basis {}, {} market, fallback {}. Offers of {}:",
+        cfg.economics.basis.name(),
+        config::market_words(cfg.economics.market),
+        if cfg.economics.fallback { "any" } else { "none" },
+        acc.id
+    );
+    let chosen = match acc.price_choice(&cfg.economics) {
+        config::PriceChoice::Offer { offer, note } => {
+            if let Some(n) = note {
+                let _ = writeln!(text, "  note: {}", escape(&n));
+            }
+            Some(offer.id.clone())
+        }
+        config::PriceChoice::Owned { .. } => {
+            let _ = writeln!(text, "  owned basis: total cost of ownership from [accelerator.owned]");
+            if acc.not_sold() {
+                let _ = writeln!(
+                    text,
+                    "  chip_usd is an internal cost estimate: {} does not sell {}",
+                    escape(&acc.vendor),
+                    acc.id
+                );
+            }
+            None
+        }
+        config::PriceChoice::Missing => None,
+    };
+    for o in &acc.offers {
+        let mark = if chosen.as_deref() == Some(o.id.as_str()) { "->" } else { "  " };
+        let state = match &o.superseded_by {
+            Some(n) => format!("  (superseded by {n})"),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            text,
+            "  {mark} {:<28} {:<11} ${}/chip-h  {}{}{state}",
+            o.id,
+            o.class.name(),
+            num(v[o.price.0], 4),
+            escape(&o.label()),
+            if o.estimate { " ESTIMATE" } else { "" }
+        );
+    }
     output::stdout(text.as_bytes())?;
     Ok(())
 }
@@ -347,9 +392,11 @@ fn validate(cfg: &Config) -> Result<(), AppError> {
     let _ = writeln!(s, "Loaded {} file(s): {}", cfg.files.len(), e(&cfg.files.join(", ")));
     let _ = writeln!(
         s,
-        "Basis: {} (set at {})",
+        "Basis: {} (set at {}), market {}, fallback {}",
         cfg.economics.basis.name(),
-        e(&cfg.economics.basis_origin.to_string())
+        e(&cfg.economics.basis_origin.to_string()),
+        cfg.economics.market.name(),
+        if cfg.economics.fallback { "any" } else { "none" }
     );
     let _ = writeln!(
         s,
@@ -372,18 +419,23 @@ fn validate(cfg: &Config) -> Result<(), AppError> {
         let _ = writeln!(s, "  {} ({}):", fam.name(), accs.len());
         for a in accs {
             let price = match crate::model::price::usd_per_chip_hour(&cfg.economics, a, cfg.economics.basis, &v, &mut ()) {
-                Ok(p) => format!("${}", num(p, 4)),
-                Err(e) => format!("no price ({e})"),
+                Ok(p) => format!("{:>12}/chip-h", format!("${}", num(p, 4))),
+                Err(why) => format!("no price: {why}"),
+            };
+            let offer = match crate::model::price::offer_of(cfg, a) {
+                Some((o, note)) => format!("  {}{}", o.short(), if note.is_some() { " †" } else { "" }),
+                None => String::new(),
             };
             let precisions: Vec<&str> = a.dense_tflops.iter().map(|(p, _)| p.name()).collect();
             let _ = writeln!(
                 s,
-                "    {:<10} {:<34} {}  {:>12}/chip-h  [{}]",
+                "    {:<10} {:<34} {}  {}  [{}]{}",
                 e(&a.id),
                 e(&a.name),
                 a.year,
                 price,
-                precisions.join(" ")
+                precisions.join(" "),
+                e(&offer)
             );
         }
     }

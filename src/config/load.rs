@@ -187,7 +187,7 @@ pub fn merged_tree(paths: &[PathBuf], sets: &[String], diags: &mut Diags) -> (Ve
             nodes.push(n);
         }
     }
-    let mut root = tree::merge(nodes);
+    let mut root = tree::merge(nodes, diags);
     if !diags.has_errors() {
         for s in sets {
             if let Err(d) = tree::apply_set(&mut root, s) {

@@ -37,17 +37,14 @@ pub fn load(paths: &[PathBuf], sets: &[String]) -> Result<Config, Vec<Diag>> {
     let parts = validate::validate(&root, &mut ctx);
     if let Some(p) = &parts {
         for a in &p.accelerators {
-            if a.price_param(p.economics.basis).is_none() {
-                let key = match p.economics.basis {
-                    Basis::Owned => "[accelerator.owned] chip_usd".to_string(),
-                    b => format!("cloud.{}_usd_per_chip_hour", b.name()),
-                };
+            // A chip without an offer of the basis is skipped with the reason in every output;
+            // only a chip with no price of any kind is worth a warning.
+            if a.offers.is_empty() && a.owned.is_none() {
                 ctx.diags.warn(
                     &a.prov.origin,
                     format!(
-                        "accelerator `{}` has no {key}: it is left out on basis {}",
-                        a.id,
-                        p.economics.basis.name()
+                        "accelerator `{}` has no [[accelerator.offer]], [accelerator.cloud] or [accelerator.owned] price: it is left out of every cost",
+                        a.id
                     ),
                 );
             }

@@ -336,6 +336,12 @@ impl<'t> Reader<'t> {
         })
     }
 
+    /// Drops the "give it as a range" warnings of this table: a planner's negotiated price is a
+    /// single number by nature.
+    pub fn single_numbers_ok(&mut self) {
+        self.ranged_estimates.clear();
+    }
+
     /// The reader of sub-table `key` (declared as `Kind::Table`).
     pub fn sub(&mut self, key: &'static str, ctx: &mut Ctx) -> Option<Reader<'t>> {
         let Kind::Table(decl) = self.decl_of(key).kind else {
@@ -403,6 +409,14 @@ impl<'t> Reader<'t> {
         if self.numbers > 0 && self.prov.source.is_none() {
             ctx.diags
                 .warn(&self.origin, format!("{} has no `source`: its figures cannot be traced", self.what));
+        } else if self.numbers > 0 && self.prov.as_of.is_none() {
+            ctx.diags.warn(
+                &self.origin,
+                format!(
+                    "{} has a `source` but no `as_of`: its figures cannot be dated (add as_of = \"YYYY-MM\")",
+                    self.what
+                ),
+            );
         }
         std::mem::take(&mut self.prov)
     }
@@ -598,7 +612,7 @@ pub(crate) fn read_id(r: &mut Reader<'_>, list: &str, seen: &mut HashMap<String,
             ctx.diags.err(
                 &origin,
                 format!("duplicate {list} id `{id}`, first defined at {first}"),
-                "ids must be unique in each list; rename one",
+                "ids must be unique in each list; rename one, or to change an entry of an earlier file add `patch = true` to yours",
             );
         } else {
             seen.insert(id.clone(), origin);

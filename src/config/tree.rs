@@ -117,6 +117,14 @@ impl Table {
         }
     }
 
+    /// Removes `key` (keeping the others' order and the index).
+    fn remove(&mut self, key: &str) -> Option<Entry> {
+        let i = self.position(key)?;
+        let e = self.entries.remove(i);
+        self.index = self.entries.iter().enumerate().map(|(k, e)| (e.key.clone(), k)).collect();
+        Some(e)
+    }
+
     /// The `id` string of a table, if it has one.
     pub fn id(&self) -> Option<&str> {
         match self.get("id").map(|n| &n.value) {
@@ -124,6 +132,32 @@ impl Table {
             _ => None,
         }
     }
+}
+
+/// The id `--set` addresses an `[[accelerator.offer]]` by: its `id`, else `<provider>-<term>`
+/// lowercased, every character other than a-z and 0-9 turned into '-' ("AWS", "on_demand" ->
+/// `aws-on-demand`).
+pub fn offer_id(t: &Table) -> Option<String> {
+    if let Some(id) = t.id() {
+        return Some(id.to_string());
+    }
+    let s = |k: &str| match t.get(k).map(|n| &n.value) {
+        Some(Value::Str(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let raw = format!("{}-{}", s("provider")?, s("term")?);
+    let slug: String = raw
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let mut out = String::new();
+    for c in slug.chars() {
+        if !(c == '-' && (out.is_empty() || out.ends_with('-'))) {
+            out.push(c);
+        }
+    }
+    Some(out.trim_end_matches('-').to_string())
 }
 
 /// Maps byte offsets of one file to line and column in O(log n) per lookup, however long a
@@ -270,7 +304,12 @@ pub const MERGED_TABLES: [&str; 2] = ["economics", "report"];
 
 /// Merges file roots in order. Lists concatenate; `[economics]` and `[report]` merge key by key.
 /// Any other root key is kept (the last one wins) so validation can name it as unknown.
-pub fn merge(files: Vec<Node>) -> Table {
+///
+/// A list entry with `patch = true` (CONFIG.md "Layering") changes the entry of an earlier file
+/// with its `id`: it replaces the keys it gives (tables such as `[accelerator.owned]` key by
+/// key) and appends the `[[accelerator.offer]]` entries it lists. A patch of an id no earlier
+/// file defined is an error naming the patch and the id.
+pub fn merge(files: Vec<Node>, diags: &mut Diags) -> Table {
     let mut root = Table::default();
     for file in files {
         let Value::Table(t) = file.value else {
@@ -284,7 +323,13 @@ pub fn merge(files: Vec<Node>) -> Table {
                         value: Value::Array(acc), ..
                     }),
                     Value::Array(items),
-                ) if LIST_KEYS.contains(&key) => acc.extend(items),
+                ) if LIST_KEYS.contains(&key) => {
+                    for item in items {
+                        if let Some(item) = patch_into(acc, item, key, diags) {
+                            acc.push(item);
+                        }
+                    }
+                }
                 (
                     Some(Node {
                         value: Value::Table(acc), ..
@@ -294,6 +339,22 @@ pub fn merge(files: Vec<Node>) -> Table {
                     for inner in t.entries {
                         acc.set(&inner.key, inner.key_origin, inner.node);
                     }
+                }
+                (_, Value::Array(items)) if LIST_KEYS.contains(&key) => {
+                    let mut acc = Vec::new();
+                    for item in items {
+                        if let Some(item) = patch_into(&mut acc, item, key, diags) {
+                            acc.push(item);
+                        }
+                    }
+                    root.set(
+                        &e.key,
+                        e.key_origin,
+                        Node {
+                            value: Value::Array(acc),
+                            origin: e.node.origin,
+                        },
+                    );
                 }
                 (_, value) => root.set(
                     &e.key,
@@ -307,6 +368,92 @@ pub fn merge(files: Vec<Node>) -> Table {
         }
     }
     root
+}
+
+/// Applies `item` to `list` when it says `patch = true` (returns `None`), else gives it back
+/// to be appended. `patch = false` is dropped from the entry.
+fn patch_into(list: &mut [Node], mut item: Node, list_key: &str, diags: &mut Diags) -> Option<Node> {
+    let Value::Table(t) = &mut item.value else {
+        return Some(item);
+    };
+    let Some(flag) = t.remove("patch") else {
+        return Some(item);
+    };
+    match flag.node.value {
+        Value::Bool(true) => {}
+        Value::Bool(false) => return Some(item),
+        v => {
+            diags.err(
+                &flag.node.origin,
+                format!("`patch` in [[{list_key}]] must be true or false, found {}", v.type_name()),
+                "patch = true changes an entry an earlier file defined",
+            );
+            return None;
+        }
+    }
+    let Some(id) = t.id().map(str::to_string) else {
+        diags.err(
+            &flag.key_origin,
+            format!("a [[{list_key}]] patch needs the `id` of the entry it changes"),
+            "e.g. id = \"h100-sxm\" with patch = true",
+        );
+        return None;
+    };
+    let target = list.iter_mut().find_map(|n| match &mut n.value {
+        Value::Table(x) if x.id() == Some(id.as_str()) => Some(x),
+        _ => None,
+    });
+    let Some(target) = target else {
+        let at = t.get("id").map_or(flag.key_origin.clone(), |n| n.origin.clone());
+        diags.err(
+            &at,
+            format!("patch of unknown {list_key} id `{id}`: no earlier file defines it"),
+            "a patch changes an entry of an earlier -c file; drop `patch = true` to add a new entry, or check the id and the order of -c",
+        );
+        return None;
+    };
+    let Value::Table(patch) = item.value else {
+        return None;
+    };
+    patch_table(target, patch);
+    None
+}
+
+/// Key-by-key merge of a patch: sub-tables merge recursively, arrays of tables (offers)
+/// append, anything else replaces.
+fn patch_table(target: &mut Table, patch: Table) {
+    for e in patch.entries {
+        if e.key == "id" {
+            continue;
+        }
+        match (target.get_mut(&e.key), e.node.value) {
+            (
+                Some(Node {
+                    value: Value::Table(dst), ..
+                }),
+                Value::Table(src),
+            ) if !is_range(&src) => patch_table(dst, src),
+            (
+                Some(Node {
+                    value: Value::Array(dst), ..
+                }),
+                Value::Array(src),
+            ) if src.iter().all(|n| matches!(n.value, Value::Table(_))) => dst.extend(src),
+            (_, value) => target.set(
+                &e.key,
+                e.key_origin,
+                Node {
+                    value,
+                    origin: e.node.origin,
+                },
+            ),
+        }
+    }
+}
+
+/// A `{ low, base, high }` range replaces a value as a whole.
+fn is_range(t: &Table) -> bool {
+    t.entries.iter().any(|e| matches!(e.key.as_str(), "low" | "base" | "high"))
 }
 
 /// Parses one `--set KEY=VALUE` and applies it to the merged tree. VALUE is read as a TOML value;
@@ -393,7 +540,53 @@ fn set_in(table: &mut Table, segs: &[&str], value: Value, origin: &Origin, path:
         ));
     };
     let mut cur = table;
-    for seg in parents {
+    let mut segs_iter = parents.iter();
+    while let Some(seg) = segs_iter.next() {
+        if let Some(Node {
+            value: Value::Array(items),
+            ..
+        }) = cur.get(seg)
+        {
+            // A list of tables inside an entry (offers): the next segment is an entry's id.
+            let ids: Vec<String> = items
+                .iter()
+                .filter_map(|n| match &n.value {
+                    Value::Table(t) => offer_id(t),
+                    _ => None,
+                })
+                .collect();
+            let Some(id) = segs_iter.next() else {
+                return Err(Diag::error(
+                    origin.clone(),
+                    format!("`{path}` names the whole `{seg}` list"),
+                    &format!("address one entry by id: ...{seg}.<id>.<key>; ids here: {}", ids.join(", ")),
+                ));
+            };
+            let found = match cur.get_mut(seg) {
+                Some(Node {
+                    value: Value::Array(items),
+                    ..
+                }) => items.iter_mut().find_map(|n| match &mut n.value {
+                    Value::Table(t) if offer_id(t).as_deref() == Some(*id) => Some(t),
+                    _ => None,
+                }),
+                _ => None,
+            };
+            match found {
+                Some(t) => {
+                    cur = t;
+                    continue;
+                }
+                None => {
+                    let hint = super::diag::suggest(id, ids.iter().map(String::as_str), || format!("ids here: {}", ids.join(", ")));
+                    return Err(Diag::error(
+                        origin.clone(),
+                        format!("unknown key path `{path}`: no `{seg}` with id `{id}`"),
+                        &hint,
+                    ));
+                }
+            }
+        }
         if cur.get(seg).is_none() {
             cur.set(
                 seg,
@@ -416,6 +609,19 @@ fn set_in(table: &mut Table, segs: &[&str], value: Value, origin: &Origin, path:
                 ));
             }
         };
+    }
+    if let Some(Node {
+        value: Value::Array(items),
+        ..
+    }) = cur.get(last)
+        && !items.is_empty()
+        && items.iter().all(|n| matches!(n.value, Value::Table(_)))
+    {
+        return Err(Diag::error(
+            origin.clone(),
+            format!("`{path}` names the whole `{last}` list"),
+            &format!("address one entry by id: ...{last}.<id>.<key>"),
+        ));
     }
     match (cur.get_mut(last), value) {
         // A table given to an existing table merges key by key, as files do: `--set
@@ -584,7 +790,7 @@ mod tests {
     fn merge_concatenates_lists_and_merges_tables_key_by_key() {
         let a = parse("a.toml", "[economics]\npue = 1.2\nbasis = \"owned\"\n[[accelerator]]\nid = \"x\"\n");
         let b = parse("b.toml", "[economics]\npue = 1.5\n[[accelerator]]\nid = \"y\"\n");
-        let root = merge(vec![a, b]);
+        let root = merge(vec![a, b], &mut Diags::default());
         let Some(Value::Array(list)) = root.get("accelerator").map(|n| &n.value) else {
             panic!("accelerator list missing")
         };
@@ -598,10 +804,13 @@ mod tests {
 
     #[test]
     fn set_parses_bare_words_as_strings_and_numbers_as_numbers() {
-        let mut root = merge(vec![parse(
-            "a.toml",
-            "[economics]\nbasis = \"on_demand\"\n[[accelerator]]\nid = \"h100-sxm\"\n[accelerator.cloud]\non_demand_usd_per_chip_hour = 6.88\n",
-        )]);
+        let mut root = merge(
+            vec![parse(
+                "a.toml",
+                "[economics]\nbasis = \"on_demand\"\n[[accelerator]]\nid = \"h100-sxm\"\n[accelerator.cloud]\non_demand_usd_per_chip_hour = 6.88\n",
+            )],
+            &mut Diags::default(),
+        );
         apply_set(&mut root, "economics.basis=owned").expect("set basis");
         apply_set(&mut root, "accelerator.h100-sxm.cloud.on_demand_usd_per_chip_hour=2").expect("set price");
         let Some(Value::Table(econ)) = root.get("economics").map(|n| &n.value) else {
@@ -626,10 +835,13 @@ mod tests {
 
     #[test]
     fn set_of_a_table_merges_key_by_key() {
-        let mut root = merge(vec![parse(
-            "a.toml",
-            "[economics]\nbasis = \"on_demand\"\npue = 1.2\n[economics.owned]\nyears = 4\nrate = 0.1\n",
-        )]);
+        let mut root = merge(
+            vec![parse(
+                "a.toml",
+                "[economics]\nbasis = \"on_demand\"\npue = 1.2\n[economics.owned]\nyears = 4\nrate = 0.1\n",
+            )],
+            &mut Diags::default(),
+        );
         apply_set(&mut root, "economics={ basis = \"owned\", owned = { years = 5 } }").expect("set table");
         let Some(Value::Table(econ)) = root.get("economics").map(|n| &n.value) else {
             panic!("economics missing")

@@ -59,28 +59,139 @@ impl ParamTable {
     }
 }
 
+/// Which market prices every chip (MODEL.md "Price of one chip-hour: offers and the basis").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Basis {
     OnDemand,
-    Committed,
+    CapacityBlock,
+    Committed1y,
+    Committed3y,
     Owned,
 }
 
 impl Basis {
-    pub const NAMES: [&'static str; 3] = ["on_demand", "committed", "owned"];
+    pub const NAMES: [&'static str; 5] = ["on_demand", "capacity_block", "committed_1y", "committed_3y", "owned"];
+    /// What a config may write: the names and the v1 alias `committed`.
+    pub const ACCEPTED: [&'static str; 6] = ["on_demand", "capacity_block", "committed_1y", "committed_3y", "owned", "committed"];
+    const ALL: [Basis; 5] = [
+        Basis::OnDemand,
+        Basis::CapacityBlock,
+        Basis::Committed1y,
+        Basis::Committed3y,
+        Basis::Owned,
+    ];
 
+    /// Parses a basis name; `committed` (v1) means `committed_1y`.
     pub fn parse(s: &str) -> Option<Basis> {
-        match s {
-            "on_demand" => Some(Basis::OnDemand),
-            "committed" => Some(Basis::Committed),
-            "owned" => Some(Basis::Owned),
-            _ => None,
+        if s == "committed" {
+            return Some(Basis::Committed1y);
         }
+        Self::NAMES.iter().position(|n| *n == s).map(|i| Self::ALL[i])
     }
 
     pub fn name(self) -> &'static str {
         Self::NAMES[self as usize]
+    }
+
+    /// The offer term a cloud basis reads (`None` for owned).
+    pub fn term(self) -> Option<Term> {
+        match self {
+            Basis::OnDemand => Some(Term::OnDemand),
+            Basis::CapacityBlock => Some(Term::CapacityBlock),
+            Basis::Committed1y => Some(Term::Committed1y),
+            Basis::Committed3y => Some(Term::Committed3y),
+            Basis::Owned => None,
+        }
+    }
+}
+
+/// The contract term of an offer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Term {
+    OnDemand,
+    CapacityBlock,
+    Committed1y,
+    Committed3y,
+    Spot,
+}
+
+impl Term {
+    pub const NAMES: [&'static str; 5] = ["on_demand", "capacity_block", "committed_1y", "committed_3y", "spot"];
+    /// What a config may write: the names and the v1 alias `committed`.
+    pub const ACCEPTED: [&'static str; 6] = ["on_demand", "capacity_block", "committed_1y", "committed_3y", "spot", "committed"];
+    const ALL: [Term; 5] = [
+        Term::OnDemand,
+        Term::CapacityBlock,
+        Term::Committed1y,
+        Term::Committed3y,
+        Term::Spot,
+    ];
+
+    pub fn parse(s: &str) -> Option<Term> {
+        if s == "committed" {
+            return Some(Term::Committed1y);
+        }
+        Self::NAMES.iter().position(|n| *n == s).map(|i| Self::ALL[i])
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+/// Who sells an offer: a hyperscaler (AWS, Google, Azure, Oracle), a neocloud (CoreWeave,
+/// Lambda, Nebius, ...) or the planner's own negotiated price.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderClass {
+    Hyperscaler,
+    Neocloud,
+    Negotiated,
+}
+
+impl ProviderClass {
+    pub const NAMES: [&'static str; 3] = ["hyperscaler", "neocloud", "negotiated"];
+    const ALL: [ProviderClass; 3] = [ProviderClass::Hyperscaler, ProviderClass::Neocloud, ProviderClass::Negotiated];
+
+    pub fn parse(s: &str) -> Option<ProviderClass> {
+        Self::NAMES.iter().position(|n| *n == s).map(|i| Self::ALL[i])
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+/// `economics.provider_class`: which public market a cloud basis reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Market {
+    Hyperscaler,
+    Neocloud,
+    Any,
+}
+
+impl Market {
+    pub const NAMES: [&'static str; 3] = ["hyperscaler", "neocloud", "any"];
+    const ALL: [Market; 3] = [Market::Hyperscaler, Market::Neocloud, Market::Any];
+
+    pub fn parse(s: &str) -> Option<Market> {
+        Self::NAMES.iter().position(|n| *n == s).map(|i| Self::ALL[i])
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    /// Whether a public offer of `class` belongs to this market.
+    pub fn admits(self, class: ProviderClass) -> bool {
+        match self {
+            Market::Any => class != ProviderClass::Negotiated,
+            Market::Hyperscaler => class == ProviderClass::Hyperscaler,
+            Market::Neocloud => class == ProviderClass::Neocloud,
+        }
     }
 }
 
@@ -166,6 +277,11 @@ pub struct Provenance {
 pub struct Economics {
     pub basis: Basis,
     pub basis_origin: Origin,
+    /// `economics.provider_class` (default hyperscaler).
+    pub market: Market,
+    /// `economics.fallback = "any"`: a chip with no offer of the basis is priced from another
+    /// market and marked, instead of being skipped.
+    pub fallback: bool,
     pub electricity_usd_per_kwh: Param,
     pub pue: Param,
     pub hosting_usd_per_kw_month: Param,
@@ -181,12 +297,53 @@ pub struct Economics {
     pub prov: Provenance,
 }
 
+/// One price of one chip: who sells it, on what term, at how much per chip-hour.
 #[derive(Clone, Debug)]
-pub struct Cloud {
-    pub on_demand: Option<Param>,
-    pub committed: Option<Param>,
+pub struct Offer {
+    /// `id`, or `<provider>-<term>` lowercased with '-' (how `--set` addresses it:
+    /// `accelerator.<chip>.offer.<id>.usd_per_chip_hour`).
+    pub id: String,
+    pub provider: String,
+    pub class: ProviderClass,
+    pub term: Term,
     pub instance: Option<String>,
+    pub chips_per_instance: Option<u64>,
+    /// USD per chip-hour (an instance price is stored divided by its chips).
+    pub price: Param,
+    /// The base value of `price`: offers are chosen on base values, so a sampled draw never
+    /// switches a chip to another market.
+    pub base: f64,
+    pub region: Option<String>,
+    /// `estimate = true`, or the price listed in `estimates`.
+    pub estimate: bool,
+    /// A newer offer of the same provider, term, instance and region (its id): this one is
+    /// history and is not chosen.
+    pub superseded_by: Option<String>,
     pub prov: Provenance,
+}
+
+impl Offer {
+    /// The offer as rows and `explain` show it: "AWS on_demand p5.48xlarge us-east-1 (2026-01)".
+    pub fn label(&self) -> String {
+        let mut s = format!("{} {}", self.provider, self.term.name());
+        for x in [&self.instance, &self.region].into_iter().flatten() {
+            s.push(' ');
+            s.push_str(x);
+        }
+        if let Some(a) = &self.prov.as_of {
+            s.push_str(&format!(" ({a})"));
+        }
+        s
+    }
+}
+
+/// The price an accelerator gets on a basis: an offer (with a note when it is not of the
+/// basis's market), or its owned cost; `Missing` when it has none.
+#[derive(Clone, Debug)]
+pub enum PriceChoice<'a> {
+    Offer { offer: &'a Offer, note: Option<String> },
+    Owned { note: Option<String> },
+    Missing,
 }
 
 #[derive(Clone, Debug)]
@@ -262,25 +419,117 @@ pub struct Accelerator {
     pub power_w: Param,
     /// Chip-to-chip bandwidth per chip, one direction, GB/s (NVLink, ICI, NeuronLink).
     pub interconnect_gb_per_s: Option<Param>,
-    pub cloud: Option<Cloud>,
+    /// Every price offer, in config order (`[[accelerator.offer]]` and the v1
+    /// `[accelerator.cloud]` keys, one offer each).
+    pub offers: Vec<Offer>,
     pub owned: Option<Owned>,
     pub efficiency: Efficiency,
     pub prov: Provenance,
 }
 
 impl Accelerator {
-    /// The config number that sets this chip's price on `basis`: the cloud price, or the chip
-    /// price when owned (the rest of an owned price is economics). `None`: no price there.
-    pub fn price_param(&self, basis: Basis) -> Option<Param> {
-        match basis {
-            Basis::OnDemand => self.cloud.as_ref().and_then(|c| c.on_demand),
-            Basis::Committed => self.cloud.as_ref().and_then(|c| c.committed),
-            Basis::Owned => self.owned.as_ref().map(|o| o.chip_usd),
+    /// The price this chip gets under `econ` (MODEL.md "Price of one chip-hour"): a negotiated
+    /// offer of the basis's term wins; else the cheapest current offer of that term in the
+    /// market; else, with `fallback = "any"`, the nearest other market, noted; else `Missing`.
+    pub fn price_choice(&self, econ: &Economics) -> PriceChoice<'_> {
+        self.price_choice_on(econ, econ.basis)
+    }
+
+    /// [`Self::price_choice`] on another basis than the config's.
+    pub fn price_choice_on(&self, econ: &Economics, basis: Basis) -> PriceChoice<'_> {
+        let cheapest = |f: &dyn Fn(&Offer) -> bool| -> Option<&Offer> {
+            self.offers
+                .iter()
+                .filter(|o| o.superseded_by.is_none() && f(o))
+                .min_by(|a, b| a.base.total_cmp(&b.base))
+        };
+        let Some(term) = basis.term() else {
+            if self.owned.is_some() {
+                return PriceChoice::Owned { note: None };
+            }
+            if econ.fallback {
+                let alt = cheapest(&|o| o.term == Term::OnDemand && econ.market.admits(o.class))
+                    .or_else(|| cheapest(&|o| o.term == Term::OnDemand));
+                if let Some(o) = alt {
+                    let note = format!(
+                        "{} has no owned price (chip_usd): priced from {} ({})",
+                        self.id,
+                        o.label(),
+                        o.class.name()
+                    );
+                    return PriceChoice::Offer {
+                        offer: o,
+                        note: Some(note),
+                    };
+                }
+            }
+            return PriceChoice::Missing;
+        };
+        if let Some(o) = cheapest(&|o| o.term == term && o.class == ProviderClass::Negotiated) {
+            let note = format!("negotiated price: {}", o.label());
+            return PriceChoice::Offer {
+                offer: o,
+                note: Some(note),
+            };
         }
+        if let Some(o) = cheapest(&|o| o.term == term && econ.market.admits(o.class)) {
+            return PriceChoice::Offer { offer: o, note: None };
+        }
+        if !econ.fallback {
+            return PriceChoice::Missing;
+        }
+        let terms = [Term::OnDemand, Term::CapacityBlock, Term::Committed1y, Term::Committed3y];
+        let alt = cheapest(&|o| o.term == term && o.class != ProviderClass::Negotiated).or_else(|| {
+            terms.iter().filter(|t| **t != term).find_map(|t| {
+                cheapest(&|o| o.term == *t && econ.market.admits(o.class))
+                    .or_else(|| cheapest(&|o| o.term == *t && o.class != ProviderClass::Negotiated))
+            })
+        });
+        match alt {
+            Some(o) => {
+                let note = format!(
+                    "{} has no {} {} offer: priced from {} ({})",
+                    self.id,
+                    market_words(econ.market),
+                    term.name(),
+                    o.label(),
+                    o.class.name()
+                );
+                PriceChoice::Offer {
+                    offer: o,
+                    note: Some(note),
+                }
+            }
+            None => PriceChoice::Missing,
+        }
+    }
+
+    /// The config number that sets this chip's price under `econ`: the chosen offer's price,
+    /// or the chip price when owned (the rest of an owned price is economics). `None`: no price.
+    pub fn price_param(&self, econ: &Economics) -> Option<Param> {
+        match self.price_choice(econ) {
+            PriceChoice::Offer { offer, .. } => Some(offer.price),
+            PriceChoice::Owned { .. } => self.owned.as_ref().map(|o| o.chip_usd),
+            PriceChoice::Missing => None,
+        }
+    }
+
+    /// True for chips their maker does not sell (TPU, Trainium, Inferentia): an owned
+    /// `chip_usd` of these is an internal cost estimate, and is labelled so.
+    pub fn not_sold(&self) -> bool {
+        matches!(self.family, Family::Tpu | Family::Trainium | Family::Inferentia)
     }
 
     pub fn tflops(&self, p: Precision) -> Option<Param> {
         self.dense_tflops.iter().find(|(q, _)| *q == p).map(|(_, v)| *v)
+    }
+}
+
+/// "hyperscaler", "neocloud" or "" (any), as a reason reads: "has no hyperscaler on_demand offer".
+pub fn market_words(m: Market) -> &'static str {
+    match m {
+        Market::Any => "public",
+        m => m.name(),
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::diag::{did_you_mean, suggest};
-use super::reader::{Ctx, Reader, as_f64, placeholder, read_id, read_number, show, table_of};
+use super::reader::{Ctx, Reader, as_f64, check_id, placeholder, read_id, read_number, show, table_of};
 use super::schema::{self, Check};
 use super::tree::{LIST_KEYS, Node, Origin, Table, Value};
 use super::types::*;
@@ -19,6 +19,13 @@ fn economics(node: Option<&Node>, ctx: &mut Ctx) -> Economics {
     let mut r = Reader::new(table, origin, "economics".into(), &schema::ECONOMICS, ctx);
     let basis_origin = table.get("basis").map_or(Origin::Default, |n| n.origin.clone());
     let basis = r.choice("basis", Basis::parse, ctx).unwrap_or(Basis::OnDemand);
+    let market = r.choice("provider_class", Market::parse, ctx).unwrap_or(Market::Hyperscaler);
+    let fallback_parse = |s: &str| match s {
+        "none" => Some(false),
+        "any" => Some(true),
+        _ => None,
+    };
+    let fallback = r.choice("fallback", fallback_parse, ctx).unwrap_or(false);
     // Every number of [economics] has a built-in default (the CONFIG.md example).
     let mut num = |key: &'static str, ctx: &mut Ctx| -> Param {
         if let Some(v) = r.num_opt(key, ctx) {
@@ -43,6 +50,8 @@ fn economics(node: Option<&Node>, ctx: &mut Ctx) -> Economics {
     let economics = Economics {
         basis,
         basis_origin,
+        market,
+        fallback,
         electricity_usd_per_kwh: num("electricity_usd_per_kwh", ctx),
         pue: num("pue", ctx),
         hosting_usd_per_kw_month: num("hosting_usd_per_kw_month", ctx),
@@ -57,6 +66,17 @@ fn economics(node: Option<&Node>, ctx: &mut Ctx) -> Economics {
         training_bytes_per_param: num("training_bytes_per_param", ctx),
         prov: Provenance::default(),
     };
+    let elec = ctx.params.info(economics.electricity_usd_per_kwh);
+    if elec.high > 1.0 {
+        let (x, o) = (elec.high, elec.origin.clone());
+        ctx.diags.warn(
+            &o,
+            format!(
+                "economics.electricity_usd_per_kwh is {}, above $1/kWh: a price in cents? (0.08 means 8 cents per kWh)",
+                show(x)
+            ),
+        );
+    }
     Economics {
         prov: r.finish(ctx),
         ..economics
@@ -65,6 +85,18 @@ fn economics(node: Option<&Node>, ctx: &mut Ctx) -> Economics {
 
 /// GiB -> GB.
 const GIB: f64 = 1.073_741_824;
+
+/// Memory capacities their vendors state in GiB, by shipped chip id: a `memory_gb` equal to
+/// one of these is a GiB figure entered as GB (7% low).
+const KNOWN_GIB: [(&str, f64, &str); 7] = [
+    ("tpu-v5p", 95.0, "Google Cloud TPU7x doc table: HBM capacity per chip (GiB) 95"),
+    ("tpu-v6e", 32.0, "Google Cloud TPU7x doc table: HBM capacity per chip (GiB) 32"),
+    ("tpu7x", 192.0, "Google Cloud TPU7x doc table: HBM capacity per chip (GiB) 192"),
+    ("tpu-v4", 32.0, "Google Cloud TPU v4 doc: 32 GiB HBM2"),
+    ("trn1", 32.0, "AWS Neuron Trainium doc: 32 GiB"),
+    ("trn2", 96.0, "AWS Neuron Trainium2 doc: 96 GiB"),
+    ("trn3", 144.0, "AWS Neuron Trainium3 doc: 144 GiB"),
+];
 
 fn accelerator(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ctx: &mut Ctx) -> Accelerator {
     let mut r = Reader::new(t, origin.clone(), "accelerator".into(), &schema::ACCELERATOR, ctx);
@@ -85,6 +117,16 @@ fn accelerator(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ct
                     match Precision::parse(&e.key) {
                         Some(p) => {
                             if let Some((low, base, high, ranged)) = read_number(&e.node, &e.key, &what, Check::Positive, ctx) {
+                                if low < 1.0 {
+                                    ctx.diags.warn(
+                                        &e.node.origin,
+                                        format!(
+                                            "dense_tflops.{} of {what} is {}, below 1 TFLOPS: given in PFLOPS? (write TFLOPS: 1.98 PFLOPS = 1979)",
+                                            e.key,
+                                            show(low)
+                                        ),
+                                    );
+                                }
                                 let estimate = r.estimates.iter().any(|(k, _)| k == "dense_tflops");
                                 dense_tflops.push((
                                     p,
@@ -134,25 +176,100 @@ fn accelerator(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ct
         ),
     }
     let memory_gb = r.num_either(("memory_gb", "memory_gib"), GIB, ctx);
+    let mi = ctx.params.info(memory_gb);
+    if let Some((_, gib, src)) = KNOWN_GIB
+        .iter()
+        .find(|(k, g, _)| *k == id && mi.conversion.is_none() && mi.base == *g)
+    {
+        let o = mi.origin.clone();
+        ctx.diags.warn(
+            &o,
+            format!(
+                "memory_gb of `{id}` is {gib}, the GiB figure of this chip ({src}): write memory_gib = {gib} (= {:.1} GB)",
+                gib * GIB
+            ),
+        );
+    }
     let memory_tb_per_s = r.num_either(("memory_tb_per_s", "memory_gib_per_s"), GIB / 1000.0, ctx);
     let power_w = r.num_req("power_w", ctx);
     let interconnect_gb_per_s = r.num_opt("interconnect_gb_per_s", ctx);
 
-    let cloud = r.sub("cloud", ctx).map(|mut c| {
+    let mut offers = Vec::new();
+    if let Some(mut c) = r.sub("cloud", ctx) {
         c.what = format!("[accelerator.cloud] of `{id}`");
+        let class = c
+            .choice("provider_class", ProviderClass::parse, ctx)
+            .unwrap_or(ProviderClass::Hyperscaler);
+        let provider = c.str_opt("provider", ctx).unwrap_or_else(|| "cloud".into());
+        let region = c.str_opt("region", ctx);
         let on_demand = c.num_opt("on_demand_usd_per_chip_hour", ctx);
         let committed = c.num_opt("committed_usd_per_chip_hour", ctx);
         let instance = c.str_opt("instance", ctx);
-        Cloud {
-            on_demand,
-            committed,
-            instance,
-            prov: c.finish(ctx),
+        if class == ProviderClass::Negotiated {
+            c.single_numbers_ok();
         }
-    });
+        let prov = c.finish(ctx);
+        for (p, term, oid) in [
+            (on_demand, Term::OnDemand, "cloud-on-demand"),
+            (committed, Term::Committed1y, "cloud-committed"),
+        ] {
+            if let Some(p) = p {
+                let info = ctx.params.info(p);
+                offers.push(Offer {
+                    id: oid.to_string(),
+                    provider: provider.clone(),
+                    class,
+                    term,
+                    instance: instance.clone(),
+                    chips_per_instance: None,
+                    price: p,
+                    base: info.base,
+                    region: region.clone(),
+                    estimate: info.estimate,
+                    superseded_by: None,
+                    prov: prov.clone(),
+                });
+            }
+        }
+    }
+    if let Some(n) = r.node("offer") {
+        let mut seen_offers: HashMap<String, Origin> = offers.iter().map(|o| (o.id.clone(), o.prov.origin.clone())).collect();
+        match &n.value {
+            Value::Array(items) => {
+                for item in items {
+                    if let Some(t) = table_of(item, "each [[accelerator.offer]]", ctx)
+                        && let Some(o) = offer(t, item.origin.clone(), &id, &mut seen_offers, ctx)
+                    {
+                        offers.push(o);
+                    }
+                }
+            }
+            v => ctx.diags.err(
+                &n.origin,
+                format!(
+                    "`offer` of `{id}` must be a list of [[accelerator.offer]] tables, found {}",
+                    v.type_name()
+                ),
+                "write each offer under its own [[accelerator.offer]] header",
+            ),
+        }
+    }
+    supersede(&mut offers);
+    offer_plausibility(&id, &offers, ctx);
     let owned = r.sub("owned", ctx).map(|mut o| {
         o.what = format!("[accelerator.owned] of `{id}`");
         let chip_usd = o.num_req("chip_usd", ctx);
+        let ci = ctx.params.info(chip_usd);
+        if ci.low < 500.0 && ci.low.is_finite() {
+            let (x, origin) = (ci.low, ci.origin.clone());
+            ctx.diags.warn(
+                &origin,
+                format!(
+                    "chip_usd of `{id}` is {} USD, below $500 for a data-center accelerator: given in thousands? (write 27500, not 27.5)",
+                    show(x)
+                ),
+            );
+        }
         let system_overhead = o.num_opt("system_overhead", ctx);
         let vendor_gross_margin = o.num_opt("vendor_gross_margin", ctx);
         Owned {
@@ -207,7 +324,7 @@ fn accelerator(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ct
         memory_tb_per_s,
         power_w,
         interconnect_gb_per_s,
-        cloud,
+        offers,
         owned,
         efficiency,
         prov,
@@ -286,6 +403,202 @@ fn serving_efficiency(e: &mut Reader<'_>, ctx: &mut Ctx) -> ServingEfficiency {
     }
 }
 
+/// Reads one `[[accelerator.offer]]`.
+fn offer(t: &Table, origin: Origin, acc: &str, seen: &mut HashMap<String, Origin>, ctx: &mut Ctx) -> Option<Offer> {
+    let mut r = Reader::new(t, origin.clone(), format!("accelerator.{acc}.offer"), &schema::OFFER, ctx);
+    r.what = format!("[[accelerator.offer]] of `{acc}`");
+    let provider = r.str_req("provider", "e.g. provider = \"AWS\"", ctx);
+    if t.get("provider_class").is_none() {
+        r.missing("provider_class", "hyperscaler, neocloud or negotiated", ctx);
+    }
+    let class = r.choice("provider_class", ProviderClass::parse, ctx);
+    if t.get("term").is_none() {
+        r.missing("term", "on_demand, capacity_block, committed_1y, committed_3y or spot", ctx);
+    }
+    let term = r.choice("term", Term::parse, ctx);
+    let id_origin = t.get("id").map_or_else(|| origin.clone(), |n| n.origin.clone());
+    let id = match r.str_opt("id", ctx) {
+        Some(s) => s,
+        None => super::tree::offer_id(t).unwrap_or_default(),
+    };
+    if !id.is_empty() {
+        check_id(&id, &id_origin, "offer", ctx);
+        if let Some(first) = seen.get(&id) {
+            ctx.diags.err(
+                &id_origin,
+                format!("two offers of `{acc}` have the id `{id}`; the first is at {first}"),
+                "offers are addressed by id (default: <provider>-<term>); give one an `id`, e.g. id = \"aws-on-demand-2025\"",
+            );
+        } else {
+            seen.insert(id.clone(), id_origin);
+        }
+    }
+    r.path = format!("accelerator.{acc}.offer.{id}");
+    r.what = format!("[[accelerator.offer]] `{id}` of `{acc}`");
+    let instance = r.str_opt("instance", ctx);
+    let region = r.str_opt("region", ctx);
+    let chips = r.int_opt("chips_per_instance", ctx).map(|c| c as u64);
+    let flag = match r.node("estimate") {
+        None => false,
+        Some(Node { value: Value::Bool(b), .. }) => *b,
+        Some(n) => {
+            ctx.diags.err(
+                &n.origin,
+                format!("`estimate` in {} must be true or false, found {}", r.what, n.value.type_name()),
+                "e.g. estimate = true",
+            );
+            false
+        }
+    };
+    let per_chip = r.node("usd_per_chip_hour");
+    let per_inst = r.node("usd_per_instance_hour");
+    let price = match (per_chip, per_inst, chips) {
+        (Some(n), None, _) => Some(r.register("usd_per_chip_hour", n, Check::Positive, "USD/chip-hour", 1.0, None, ctx)),
+        (None, Some(n), Some(k)) => {
+            let note = format!("usd_per_instance_hour / chips_per_instance ({k})");
+            Some(r.register(
+                "usd_per_instance_hour",
+                n,
+                Check::Positive,
+                "USD/chip-hour",
+                1.0 / k as f64,
+                Some(note),
+                ctx,
+            ))
+        }
+        (None, Some(n), None) => {
+            ctx.diags.err(
+                &n.origin,
+                format!("{} gives usd_per_instance_hour but no chips_per_instance", r.what),
+                "add chips_per_instance = <chips in the instance>, or give usd_per_chip_hour",
+            );
+            None
+        }
+        (Some(_), Some(n), _) => {
+            ctx.diags.err(
+                &n.origin,
+                format!("{} gives both usd_per_chip_hour and usd_per_instance_hour", r.what),
+                "keep one of them",
+            );
+            None
+        }
+        (None, None, _) => {
+            r.missing(
+                "usd_per_chip_hour",
+                "add usd_per_chip_hour = <USD> or usd_per_instance_hour with chips_per_instance",
+                ctx,
+            );
+            None
+        }
+    };
+    if let (Some(p), true) = (price, flag) {
+        ctx.params.infos[p.0].estimate = true;
+    }
+    if class == Some(ProviderClass::Negotiated) {
+        // A planner's own price is a single number by nature: no "give a range" warning.
+        r.single_numbers_ok();
+    }
+    let prov = r.finish(ctx);
+    let (class, term, price) = (class?, term?, price?);
+    let info = ctx.params.info(price);
+    Some(Offer {
+        id,
+        provider,
+        class,
+        term,
+        instance,
+        chips_per_instance: chips,
+        price,
+        base: info.base,
+        region,
+        estimate: info.estimate,
+        superseded_by: None,
+        prov,
+    })
+}
+
+/// Marks public offers that a newer one of the same provider, term, instance and region
+/// replaces (old and new prices both stay in the config; only the newest is chosen).
+fn supersede(offers: &mut [Offer]) {
+    let key = |o: &Offer| {
+        (
+            o.provider.to_lowercase(),
+            o.term,
+            o.instance.clone().unwrap_or_default(),
+            o.region.clone().unwrap_or_default(),
+        )
+    };
+    for i in 0..offers.len() {
+        if offers[i].class == ProviderClass::Negotiated {
+            continue;
+        }
+        let date = offers[i].prov.as_of.clone().unwrap_or_else(|| Arc::from(""));
+        let newer = offers
+            .iter()
+            .filter(|o| o.class != ProviderClass::Negotiated && key(o) == key(&offers[i]))
+            .filter(|o| o.prov.as_of.as_deref().unwrap_or("") > &*date)
+            .max_by(|a, b| a.prov.as_of.cmp(&b.prov.as_of))
+            .map(|o| o.id.clone());
+        offers[i].superseded_by = newer;
+    }
+}
+
+/// Plausibility of prices (CONFIG.md "Validation"): warnings, each naming the likely slip.
+fn offer_plausibility(acc: &str, offers: &[Offer], ctx: &mut Ctx) {
+    for o in offers {
+        let info = ctx.params.info(o.price).clone();
+        let key = info.path.rsplit('.').next().unwrap_or("usd_per_chip_hour").to_string();
+        if info.high > 100.0 {
+            ctx.diags.warn(
+                &info.origin,
+                format!(
+                    "`{key}` of offer `{}` of `{acc}` gives {} USD per chip-hour, above $100/h: an instance price typed as a per-chip price? (give usd_per_instance_hour with chips_per_instance)",
+                    o.id,
+                    show(info.high)
+                ),
+            );
+            continue;
+        }
+        if info.conversion.is_some() {
+            continue;
+        }
+        for other in offers.iter().filter(|x| x.id != o.id) {
+            let Some(k) = other.chips_per_instance.filter(|k| *k > 1) else {
+                continue;
+            };
+            let inst = other.base * k as f64;
+            if (o.base - inst).abs() <= 1e-3 * inst {
+                ctx.diags.warn(
+                    &info.origin,
+                    format!(
+                        "`{key}` of offer `{}` of `{acc}` is {}, which is {k} x the per-chip price of offer `{}` (its instance price): an instance price typed as a per-chip price?",
+                        o.id,
+                        show(o.base),
+                        other.id
+                    ),
+                );
+                break;
+            }
+        }
+    }
+}
+
+/// Warns on a `params_b` above 1e5 (billions): parameters typed in units.
+fn params_plausible(r: &Reader<'_>, params_b: Param, ctx: &mut Ctx) {
+    let info = ctx.params.info(params_b);
+    if info.high > 1e5 && info.high.is_finite() {
+        let (x, o) = (info.high, info.origin.clone());
+        ctx.diags.warn(
+            &o,
+            format!(
+                "params_b of {} is {}, above 1e5 (100 trillion parameters): given in units, not billions? (70B is params_b = 70)",
+                r.what,
+                show(x)
+            ),
+        );
+    }
+}
+
 fn read_precision(r: &mut Reader<'_>, key: &'static str, ctx: &mut Ctx) -> Option<Precision> {
     r.choice(key, Precision::parse, ctx)
 }
@@ -328,6 +641,7 @@ fn training(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ctx: 
     let id = read_id(&mut r, "training", seen, ctx);
     let name = r.str_opt("name", ctx).unwrap_or_else(|| id.clone());
     let params_b = r.num_req("params_b", ctx);
+    params_plausible(&r, params_b, ctx);
     let active_params_b = active_params(&mut r, params_b, ctx);
     let tokens_t = r.num_req("tokens_t", ctx);
     let precision = read_precision(&mut r, "precision", ctx).unwrap_or_else(|| {
@@ -356,6 +670,7 @@ fn inference(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ctx:
     let id = read_id(&mut r, "inference", seen, ctx);
     let name = r.str_opt("name", ctx).unwrap_or_else(|| id.clone());
     let params_b = r.num_req("params_b", ctx);
+    params_plausible(&r, params_b, ctx);
     let active_params_b = active_params(&mut r, params_b, ctx);
     let precision = read_precision(&mut r, "precision", ctx).unwrap_or_else(|| {
         if t.get("precision").is_none() {
@@ -506,6 +821,7 @@ fn calibration(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ct
     let accelerator_origin = t.get("accelerator").map_or_else(|| r.origin.clone(), |n| n.origin.clone());
     let accelerator = r.str_req("accelerator", "the id of the [[accelerator]] the run used", ctx);
     let params_b = r.num_req("params_b", ctx);
+    params_plausible(&r, params_b, ctx);
     let active_params_b = active_params(&mut r, params_b, ctx);
     let tokens_t = r.num_req("tokens_t", ctx);
     let precision = read_precision(&mut r, "precision", ctx).unwrap_or(Precision::Bf16);

@@ -91,6 +91,10 @@ const PRICE: Column = Column {
     header: "USD/chip-h",
     cell: |r| num(r.figures.usd_per_chip_hour(), 3),
 };
+const OFFER: Column = Column {
+    header: "offer",
+    cell: offer_cell,
+};
 const RATIO: Column = Column {
     header: "x ref",
     cell: |r| ratio(r.ratio_to_reference),
@@ -109,6 +113,7 @@ pub const TRAINING_COLUMNS: &[Column] = &[
     MARK,
     ACCELERATOR,
     PRICE,
+    OFFER,
     Column {
         header: "chip-hours",
         cell: |r| show(training(r).map(|f| num(f.chip_hours, 3))),
@@ -139,6 +144,7 @@ pub const INFERENCE_COLUMNS: &[Column] = &[
     MARK,
     ACCELERATOR,
     PRICE,
+    OFFER,
     Column {
         header: "chips/replica",
         cell: |r| show(inference(r).map(|f| f.chips_per_replica.to_string())),
@@ -206,8 +212,29 @@ pub fn grid(view: &CompareView<'_>, t: &WorkloadTable) -> Grid {
             t.reference
         ),
         rows: t.rows.iter().map(|r| columns.iter().map(|c| (c.cell)(r)).collect()).collect(),
-        notes: t.skipped.iter().map(|s| format!("skipped: {}", s.reason)).collect(),
+        notes: t
+            .rows
+            .iter()
+            .filter_map(|r| r.price_note.as_ref().map(|n| format!("† {}: {n}", r.accelerator)))
+            .chain(t.skipped.iter().map(|s| format!("skipped: {}", s.reason)))
+            .collect(),
     }
+}
+
+/// "AWS on_demand 2026-01", with † when the row has a `price_note`.
+fn offer_cell(r: &Row) -> String {
+    let mut s = r.offer.as_ref().map_or("–".to_string(), |o| {
+        let mut s = format!("{} {}", o.provider, o.term);
+        if let Some(a) = &o.as_of {
+            s.push(' ');
+            s.push_str(a);
+        }
+        s
+    });
+    if r.price_note.is_some() {
+        s.push_str(" †");
+    }
+    s
 }
 
 /// The calibration runs as a grid (for `calibrate` and report.md).

@@ -20,6 +20,12 @@ pub struct ResultRow<'a> {
     /// (usd_per_m_output_tokens, ...).
     #[serde(flatten)]
     pub figures: &'a Figures,
+    /// The offer the price came from (CLI.md `offer`: provider, provider_class, term, instance,
+    /// region, as_of, estimate, and its id); on the owned basis provider/class/term "owned".
+    pub offer: Option<&'a crate::model::price::OfferInfo>,
+    /// Why the price is not of the basis's market (a fallback, a negotiated price, an owned
+    /// chip price that is an internal cost estimate), else null.
+    pub price_note: Option<&'a str>,
     /// Metric / the reference's metric; absent when the reference is skipped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ratio_to_reference: Option<f64>,
@@ -61,6 +67,8 @@ impl<'a> ResultRow<'a> {
             accelerator: &r.accelerator,
             family: r.family.name(),
             figures: &r.figures,
+            offer: r.offer.as_ref(),
+            price_note: r.price_note.as_deref(),
             ratio_to_reference: r.ratio_to_reference,
             cheapest: r.cheapest,
             break_even_usd_per_chip_hour: r.break_even_usd_per_chip_hour,

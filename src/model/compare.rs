@@ -162,6 +162,10 @@ pub struct Row {
     /// Share of the Monte Carlo draws in which this row costs less than the reference (paired
     /// draws); absent without at least `MIN_DRAWS` draws.
     pub p_cheaper_than_reference: Option<f64>,
+    /// The offer the price came from (CLI.md `offer`).
+    pub offer: Option<super::price::OfferInfo>,
+    /// Why the price is not of the basis's market (fallback, negotiated, internal estimate).
+    pub price_note: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -205,7 +209,13 @@ pub fn table(cfg: &Config, w: Workload<'_>, accelerators: &[&Accelerator], v: &[
                         deps.params.push(*p);
                     }
                 }
+                let (offer, price_note) = match super::price::offer_of(cfg, acc) {
+                    Some((o, n)) => (Some(o), n),
+                    None => (None, None),
+                };
                 rows.push(Row {
+                    offer,
+                    price_note,
                     accelerator: acc.id.clone(),
                     name: acc.name.clone(),
                     family: acc.family,

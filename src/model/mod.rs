@@ -22,12 +22,13 @@ pub mod uncertainty;
 
 use std::fmt;
 
-use crate::config::{Basis, Precision};
+use crate::config::{Basis, Market, Precision, market_words};
 
 /// Why an accelerator is not costed for a workload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Skip {
-    NoPrice(Basis),
+    /// No offer of the basis's term in its market (or no owned chip price), and no fallback.
+    NoPrice(Basis, Market),
     NoPrecision(Precision),
     NoTrainingMfu,
     /// A given `chips_per_replica` cannot hold the weights.
@@ -39,10 +40,10 @@ pub enum Skip {
 impl fmt::Display for Skip {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Skip::NoPrice(Basis::Owned) => {
-                write!(f, "no [accelerator.owned] chip_usd, so no owned price")
+            Skip::NoPrice(Basis::Owned, _) => {
+                write!(f, "has no [accelerator.owned] chip_usd, so no owned price")
             }
-            Skip::NoPrice(b) => write!(f, "no cloud.{}_usd_per_chip_hour", b.name()),
+            Skip::NoPrice(b, m) => write!(f, "has no {} {} offer", market_words(*m), b.name()),
             Skip::NoPrecision(p) => write!(f, "has no dense_tflops.{}", p.name()),
             Skip::NoTrainingMfu => {
                 write!(f, "has no efficiency.training_mfu (inference-only chip)")

@@ -1,6 +1,6 @@
 //! The price of one chip-hour by basis (MODEL.md "Price of one chip-hour, by basis").
 
-use crate::config::{Accelerator, Basis, Economics};
+use crate::config::{Accelerator, Basis, Economics, PriceChoice};
 
 use super::Skip;
 use super::trace::{Trace, d, get};
@@ -43,7 +43,7 @@ pub fn power_kw(econ: &Economics, acc: &Accelerator, v: &[f64], t: &mut impl Tra
 
 /// Total cost of ownership per chip-hour.
 pub fn owned(econ: &Economics, acc: &Accelerator, v: &[f64], t: &mut impl Trace) -> Result<OwnedBreakdown, Skip> {
-    let o = acc.owned.as_ref().ok_or(Skip::NoPrice(Basis::Owned))?;
+    let o = acc.owned.as_ref().ok_or(Skip::NoPrice(Basis::Owned, econ.market))?;
     let chip = get(v, o.chip_usd, "chip price", t);
     let so = get(v, o.system_overhead.unwrap_or(econ.system_overhead), "system overhead", t);
     let margin = match o.vendor_gross_margin {
@@ -109,19 +109,104 @@ pub fn owned(econ: &Economics, acc: &Accelerator, v: &[f64], t: &mut impl Trace)
     Ok(b)
 }
 
-/// USD per chip-hour on `basis`, or why the accelerator has no price there.
+/// USD per chip-hour on `basis` (the chosen offer's price, or the owned cost), or why the
+/// accelerator has no price there.
 pub fn usd_per_chip_hour(econ: &Economics, acc: &Accelerator, basis: Basis, v: &[f64], t: &mut impl Trace) -> Result<f64, Skip> {
-    match basis {
-        Basis::Owned => owned(econ, acc, v, t).map(|b| b.total()),
-        Basis::OnDemand | Basis::Committed => {
-            let p = acc.price_param(basis).ok_or(Skip::NoPrice(basis))?;
-            let label = if basis == Basis::OnDemand {
-                "on-demand price"
-            } else {
-                "committed price"
-            };
-            Ok(get(v, p, label, t))
+    match acc.price_choice_on(econ, basis) {
+        PriceChoice::Owned { .. } => owned(econ, acc, v, t).map(|b| b.total()),
+        PriceChoice::Offer { offer, note } => {
+            if t.enabled() {
+                let why = match &note {
+                    Some(n) => n.clone(),
+                    None => format!(
+                        "cheapest current {} {} offer of {} on basis {}",
+                        crate::config::market_words(econ.market),
+                        offer.term.name(),
+                        acc.id,
+                        basis.name()
+                    ),
+                };
+                t.note(format!("price: {} [{}], {why}", offer.label(), offer.class.name()));
+            }
+            Ok(get(v, offer.price, "price per chip-hour", t))
         }
+        PriceChoice::Missing => Err(Skip::NoPrice(basis, econ.market)),
+    }
+}
+
+/// The offer a row was priced from, as every row of every command carries it (CLI.md shape:
+/// provider, provider_class, term, instance, region, as_of, estimate; plus its id and the USD
+/// per chip-hour of the offer at base). On the owned basis: provider, class and term "owned".
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct OfferInfo {
+    pub id: String,
+    pub provider: String,
+    pub provider_class: String,
+    pub term: String,
+    pub instance: Option<String>,
+    pub region: Option<String>,
+    pub as_of: Option<String>,
+    pub estimate: bool,
+}
+
+impl OfferInfo {
+    /// "AWS on_demand p5.48xlarge (2026-01)", for table cells and chart notes.
+    pub fn short(&self) -> String {
+        let mut s = format!("{} {}", self.provider, self.term);
+        if let Some(i) = &self.instance {
+            s.push(' ');
+            s.push_str(i);
+        }
+        if let Some(a) = &self.as_of {
+            s.push_str(&format!(" ({a})"));
+        }
+        s
+    }
+}
+
+/// The offer `acc` is priced from under `cfg`'s basis, and its `price_note` (why the price is
+/// not of the basis's market: a fallback, a negotiated price, or an owned chip price that is an
+/// internal cost estimate). `None` when the chip has no price there.
+pub fn offer_of(cfg: &crate::config::Config, acc: &Accelerator) -> Option<(OfferInfo, Option<String>)> {
+    match acc.price_choice(&cfg.economics) {
+        PriceChoice::Offer { offer, note } => Some((
+            OfferInfo {
+                id: offer.id.clone(),
+                provider: offer.provider.clone(),
+                provider_class: offer.class.name().to_string(),
+                term: offer.term.name().to_string(),
+                instance: offer.instance.clone(),
+                region: offer.region.clone(),
+                as_of: offer.prov.as_of.as_deref().map(str::to_string),
+                estimate: offer.estimate,
+            },
+            note,
+        )),
+        PriceChoice::Owned { note } => {
+            let o = acc.owned.as_ref()?;
+            let note = note.or_else(|| {
+                acc.not_sold().then(|| {
+                    format!(
+                        "owned: chip_usd of {} is an internal cost estimate ({} does not sell the chip)",
+                        acc.id, acc.vendor
+                    )
+                })
+            });
+            Some((
+                OfferInfo {
+                    id: "owned".into(),
+                    provider: "owned".into(),
+                    provider_class: "owned".into(),
+                    term: "owned".into(),
+                    instance: None,
+                    region: None,
+                    as_of: o.prov.as_of.as_deref().map(str::to_string),
+                    estimate: cfg.params.info(o.chip_usd).estimate,
+                },
+                note,
+            ))
+        }
+        PriceChoice::Missing => None,
     }
 }
 

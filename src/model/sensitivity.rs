@@ -146,7 +146,7 @@ mod tests {
         let w = Workload::find(&cfg, "dense-70b").unwrap_or_else(|| panic!());
         let mut v = cfg.params.base_values();
         let base = ratio(&cfg, w, a, r, &v).unwrap_or(f64::NAN);
-        let price_p = a.price_param(crate::config::Basis::OnDemand).unwrap_or_else(|| panic!());
+        let price_p = a.price_param(&cfg.economics).unwrap_or_else(|| panic!());
         let mfu_p = a.efficiency.training_mfu.unwrap_or_else(|| panic!());
         let (price, mfu) = (v[price_p.0], v[mfu_p.0]);
         // price x1.7, efficiency x0.8: ratio = base * 1.7 / 0.8

@@ -95,6 +95,6 @@ pub fn findings(ctx: &Context<'_>) -> Vec<String> {
 /// True when the accelerator's price on the config's basis is listed as an estimate.
 fn price_is_estimate(cfg: &Config, id: &str) -> bool {
     cfg.accelerator(id)
-        .and_then(|a| a.price_param(cfg.economics.basis))
+        .and_then(|a| a.price_param(&cfg.economics))
         .is_some_and(|p| cfg.params.info(p).estimate)
 }

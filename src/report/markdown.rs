@@ -60,31 +60,49 @@ pub fn report_md(cfg: &Config, data: &ReportData, image_ext: &str) -> String {
     let _ = writeln!(s, "## Prices used (basis {})\n", cfg.economics.basis.name());
     let _ = writeln!(
         s,
-        "Where a price is an estimate or not a hyperscaler list price, it says so here; compare like with like.\n"
+        "Every chip is priced from one market: {} offers of term {} (the cheapest current one; a planner's negotiated offer wins), fallback {}. A note says where a price is not of that market.\n",
+        crate::config::market_words(cfg.economics.market),
+        cfg.economics.basis.name(),
+        if cfg.economics.fallback {
+            "any (borrowed prices are marked)"
+        } else {
+            "none (chips without such an offer are left out)"
+        }
     );
     let _ = writeln!(
         s,
-        "| accelerator | USD per chip-hour | offer | as of | estimate |\n| --- | ---: | --- | --- | --- |"
+        "| accelerator | USD per chip-hour | provider | class | term | instance | region | as of | estimate | note |\n| --- | ---: | --- | --- | --- | --- | --- | --- | --- | --- |"
     );
     let v = cfg.params.base_values();
+    let cell = |x: &str| x.replace('|', "/");
     for id in &cfg.report.accelerators {
         let Some(a) = cfg.accelerator(id) else { continue };
-        let (offer, as_of) = match (cfg.economics.basis, &a.cloud) {
-            (crate::config::Basis::Owned, _) => ("owned (TCO)".to_string(), a.owned.as_ref().and_then(|o| o.prov.as_of.clone())),
-            (_, Some(c)) => (c.instance.clone().unwrap_or_default(), c.prov.as_of.clone()),
-            (_, None) => (String::new(), None),
-        };
         let price = crate::model::price::usd_per_chip_hour(&cfg.economics, a, cfg.economics.basis, &v, &mut ());
-        let est = a.price_param(cfg.economics.basis).is_some_and(|p| cfg.params.info(p).estimate);
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {} | {} |",
-            a.id,
-            price.map_or("–".into(), |p| num(p, 4)),
-            offer.replace('|', "/"),
-            as_of.as_deref().unwrap_or(""),
-            if est { "yes" } else { "" }
-        );
+        match crate::model::price::offer_of(cfg, a) {
+            Some((o, note)) => {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                    a.id,
+                    price.map_or("–".into(), |p| num(p, 4)),
+                    cell(&o.provider),
+                    o.provider_class,
+                    o.term,
+                    cell(o.instance.as_deref().unwrap_or("")),
+                    cell(o.region.as_deref().unwrap_or("")),
+                    o.as_of.as_deref().unwrap_or(""),
+                    if o.estimate { "yes" } else { "" },
+                    cell(note.as_deref().unwrap_or(""))
+                );
+            }
+            None => {
+                let reason = match price {
+                    Err(e) => format!("{} {e}: left out", a.id),
+                    Ok(_) => String::new(),
+                };
+                let _ = writeln!(s, "| {} | – | | | | | | | | {} |", a.id, cell(&reason));
+            }
+        }
     }
     let _ = writeln!(s);
     let _ = writeln!(s, "## Calibration against public training runs\n");

@@ -136,8 +136,18 @@ fn compare_marks_the_cheapest_and_gives_ratios_in_every_format() {
     let csv = stdout(&run(&["compare", "-c", &good(), "--format", "csv"]));
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 1 + 4, "{csv}");
-    let cols = lines[0].split(',').count();
-    assert!(lines.iter().all(|l| l.split(',').count() == cols));
+    // Fields (RFC 4180: a quoted field may hold commas).
+    let fields = |l: &str| {
+        l.chars()
+            .fold((1, false), |(n, q), c| match c {
+                '"' => (n, !q),
+                ',' if !q => (n + 1, q),
+                _ => (n, q),
+            })
+            .0
+    };
+    let cols = fields(lines[0]);
+    assert!(lines.iter().all(|l| fields(l) == cols), "{csv}");
     let v = json(&["compare", "-c", &good(), "--format", "json"]);
     assert_eq!(v["workloads"].as_array().map(Vec::len), Some(2));
     assert_eq!(v["workloads"][0]["results"][1]["cheapest"], true);

@@ -5,6 +5,7 @@ mod commands;
 mod common;
 mod exports;
 mod formulas;
+mod prices;
 mod reliability;
 mod report;
 mod schema;

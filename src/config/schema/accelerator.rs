@@ -1,7 +1,7 @@
 //! `[[accelerator]]` and its sub-tables: specs, cloud prices, owned cost, efficiencies.
 
 use super::{Check, Key, Kind, TableDecl, num, text};
-use crate::config::Family;
+use crate::config::{Family, ProviderClass, Term};
 
 /// One chip: an `[[accelerator]]` entry.
 pub static ACCELERATOR: TableDecl = TableDecl {
@@ -56,17 +56,63 @@ pub static ACCELERATOR: TableDecl = TableDecl {
             "GB/s",
             "chip-to-chip bandwidth per chip, one direction (NVLink, ICI, NeuronLink): tensor-parallel all-reduces",
         ),
-        Key::new("cloud", Kind::Table(&CLOUD), "", "cloud prices"),
+        Key::new("cloud", Kind::Table(&CLOUD), "", "v1 cloud prices: each key becomes one offer"),
+        Key::new(
+            "offer",
+            Kind::Tables(&OFFER),
+            "",
+            "price offers: as many as there are public prices (economics.basis picks one market)",
+        ),
         Key::new("owned", Kind::Table(&OWNED), "", "what owning the chip costs"),
         Key::new("efficiency", Kind::Table(&EFFICIENCY), "", "achieved shares of peak"),
     ],
 };
 
-/// `[accelerator.cloud]`: cloud prices per chip-hour.
+/// `[[accelerator.offer]]`: one price of one chip (MODEL.md "Price of one chip-hour").
+pub static OFFER: TableDecl = TableDecl {
+    name: "accelerator.offer",
+    list: true,
+    doc: "One price offer: who sells the chip-hour, on what term, at how much. `--set` addresses it as accelerator.<chip>.offer.<id>, the id being `id` or else <provider>-<term> lowercased with '-'.",
+    keys: &[
+        text("id", "how --set addresses the offer; default <provider>-<term>, e.g. aws-on-demand"),
+        text("provider", "who sells it, e.g. \"AWS\", \"CoreWeave\"").required(),
+        Key::new(
+            "provider_class",
+            Kind::Choice(&ProviderClass::NAMES),
+            "",
+            "hyperscaler | neocloud | negotiated (a planner's own price: wins for its term, marked)",
+        )
+        .required(),
+        Key::new("term", Kind::Choice(&Term::ACCEPTED), "", "contract term of the price").required(),
+        text("instance", "the instance the price is for, e.g. \"p5.48xlarge\""),
+        Key::new(
+            "chips_per_instance",
+            Kind::Int { min: 1, max: 1_000_000 },
+            "",
+            "chips in the instance (divides usd_per_instance_hour)",
+        ),
+        num(
+            "usd_per_chip_hour",
+            Check::Positive,
+            "USD/chip-hour",
+            "price per chip-hour (or usd_per_instance_hour)",
+        ),
+        num(
+            "usd_per_instance_hour",
+            Check::Positive,
+            "USD/instance-hour",
+            "price per instance-hour; divided by chips_per_instance",
+        ),
+        text("region", "where the price applies"),
+        Key::new("estimate", Kind::Bool, "", "true: the price is an estimate, not a quoted figure"),
+    ],
+};
+
+/// `[accelerator.cloud]`: cloud prices per chip-hour (v1; each becomes one offer).
 pub static CLOUD: TableDecl = TableDecl {
     name: "accelerator.cloud",
     list: false,
-    doc: "Cloud prices of one chip.",
+    doc: "Cloud prices of one chip (v1 keys: each price becomes one [[accelerator.offer]]).",
     keys: &[
         num(
             "on_demand_usd_per_chip_hour",
@@ -81,6 +127,14 @@ pub static CLOUD: TableDecl = TableDecl {
             "committed-use price per chip",
         ),
         text("instance", "the instance the price is for, e.g. \"p5.48xlarge (8 chips)\""),
+        text("provider", "who sells it; default \"cloud\""),
+        Key::new(
+            "provider_class",
+            Kind::Choice(&ProviderClass::NAMES),
+            "",
+            "class of both offers; default hyperscaler",
+        ),
+        text("region", "where the prices apply"),
     ],
 };
 

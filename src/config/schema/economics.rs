@@ -1,7 +1,7 @@
 //! `[economics]`: the market a cloud basis reads, and what owning a fleet costs.
 
 use super::{Check, Key, Kind, TableDecl, num};
-use crate::config::Basis;
+use crate::config::{Basis, Market};
 
 /// `[economics]` (CONFIG.md example values are the built-in defaults).
 pub static ECONOMICS: TableDecl = TableDecl {
@@ -11,9 +11,21 @@ pub static ECONOMICS: TableDecl = TableDecl {
     keys: &[
         Key::new(
             "basis",
-            Kind::Choice(&Basis::NAMES),
+            Kind::Choice(&Basis::ACCEPTED),
             "",
-            "which price every chip is costed at; default on_demand",
+            "the market every chip is priced from; default on_demand (`committed` = committed_1y)",
+        ),
+        Key::new(
+            "provider_class",
+            Kind::Choice(&Market::NAMES),
+            "",
+            "which public offers a cloud basis reads; default hyperscaler",
+        ),
+        Key::new(
+            "fallback",
+            Kind::Choice(&["none", "any"]),
+            "",
+            "any: a chip with no offer of the basis is priced from another market, marked; default none",
         ),
         num("electricity_usd_per_kwh", Check::NonNegative, "USD/kWh", "electricity price").default(0.08),
         num("pue", Check::AtLeastOne, "ratio", "facility power / IT power").default(1.2),

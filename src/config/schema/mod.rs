@@ -15,7 +15,7 @@ mod workload;
 
 use serde_json::{Value as Json, json};
 
-pub use accelerator::{ACCELERATOR, CLOUD, EFFICIENCY, OWNED};
+pub use accelerator::{ACCELERATOR, CLOUD, EFFICIENCY, OFFER, OWNED};
 pub use economics::ECONOMICS;
 pub use report::{MONTE_CARLO, REPORT};
 pub use workload::{CALIBRATION, INFERENCE, MEASURED, TRAINING};
@@ -114,6 +114,8 @@ pub enum Kind {
     Pair,
     /// A sub-table.
     Table(&'static TableDecl),
+    /// A list of sub-tables (`[[accelerator.offer]]`), each addressed by its id.
+    Tables(&'static TableDecl),
 }
 
 /// One config key.
@@ -232,7 +234,7 @@ pub fn all_tables() -> Vec<&'static TableDecl> {
     fn walk(t: &'static TableDecl, out: &mut Vec<&'static TableDecl>) {
         out.push(t);
         for k in t.keys {
-            if let Kind::Table(sub) = k.kind {
+            if let Kind::Table(sub) | Kind::Tables(sub) = k.kind {
                 walk(sub, out);
             }
         }
@@ -298,6 +300,7 @@ fn key_schema(k: &Key) -> Json {
             "type": "array", "items": { "type": "number", "exclusiveMinimum": 0 }, "minItems": 2, "maxItems": 2
         }),
         Kind::Table(t) => table_schema(t),
+        Kind::Tables(t) => json!({ "type": "array", "items": table_schema(t) }),
     };
     if let Json::Object(m) = &mut s {
         m.insert("description".into(), Json::String(describe(k)));
@@ -316,8 +319,19 @@ fn table_schema(t: &TableDecl) -> Json {
     for k in t.keys.iter().chain(COMMON.iter()) {
         props.insert(k.name.to_string(), key_schema(k));
     }
-    // Keys of the layering mechanism (CONFIG.md "Layering") apply to list entries.
-    let required: Vec<&str> = t.keys.iter().filter(|k| k.required).map(|k| k.name).collect();
+    // Keys of the layering mechanism (CONFIG.md "Layering") apply to list entries with an id:
+    // `patch = true` changes an entry an earlier file defined (the merge consumes the key).
+    if t.list && t.keys.iter().any(|k| k.name == "id") && !t.name.contains('.') {
+        props.insert(
+            "patch".into(),
+            json!({ "type": "boolean", "description": "true: change only the keys given (and add offers) of the entry with this id that an earlier file defined" }),
+        );
+    }
+    let mut required: Vec<&str> = t.keys.iter().filter(|k| k.required).map(|k| k.name).collect();
+    if t.list && props.contains_key("patch") {
+        // A patch gives only the keys it changes: requiredness is checked after merging.
+        required.clear();
+    }
     let mut s = json!({
         "type": "object",
         "description": t.doc,
@@ -387,6 +401,7 @@ fn kind_text(k: &Key) -> String {
         ),
         Kind::Pair => "[from, to]".into(),
         Kind::Table(t) => format!("table `{}`", t.header()),
+        Kind::Tables(t) => format!("tables `{}`", t.header()),
     }
 }
 

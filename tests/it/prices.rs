@@ -1,0 +1,255 @@
+//! Prices like for like: offers, the basis, a planner's own file (`patch = true`) and the
+//! plausibility warnings (CONFIG.md "Layering", "Validation"; MODEL.md "Price of one chip-hour").
+
+use serde_json::Value;
+
+use crate::common::{fixture, run, stderr, stdout};
+
+fn p(rel: &str) -> String {
+    fixture(&format!("prices/{rel}")).display().to_string()
+}
+
+fn warnings(err: &str) -> Vec<&str> {
+    err.lines().filter(|l| l.starts_with("warning: ")).collect()
+}
+
+/// `validate -c base.toml -c <slip>`: exit 0 and exactly one warning, which names the file:line
+/// and says `parts`.
+fn one_warning(slip: &str, line: u32, parts: &[&str]) {
+    let o = run(&["validate", "-c", &p("base.toml"), "-c", &p(slip)]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let w = warnings(&err);
+    assert_eq!(w.len(), 1, "{slip}: expected one warning, got:\n{err}");
+    let at = format!("{}:{line}:", p(slip));
+    assert!(w[0].contains(&at), "{slip}: warning does not name {at}: {}", w[0]);
+    for part in parts {
+        assert!(w[0].contains(part), "{slip}: warning lacks `{part}`: {}", w[0]);
+    }
+}
+
+fn compare_json(args: &[&str]) -> Value {
+    let mut a = vec!["compare", "--format", "json"];
+    a.extend_from_slice(args);
+    let o = run(&a);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    serde_json::from_str(&stdout(&o)).expect("compare prints JSON")
+}
+
+fn row<'a>(v: &'a Value, workload: &str, acc: &str) -> Option<&'a Value> {
+    v["workloads"].as_array()?.iter().find(|w| w["workload"] == workload)?["results"]
+        .as_array()?
+        .iter()
+        .find(|r| r["accelerator"] == acc)
+}
+
+#[test]
+fn the_price_fixture_gives_no_warning() {
+    let o = run(&["validate", "-c", &p("base.toml")]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(warnings(&stderr(&o)).is_empty(), "{}", stderr(&o));
+}
+
+#[test]
+fn the_shipped_configs_give_no_warning() {
+    let o = run(&["validate"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(warnings(&stderr(&o)).is_empty(), "{}", stderr(&o));
+}
+
+#[test]
+fn per_chip_price_above_100_is_one_warning() {
+    one_warning(
+        "slip_price_above_100.toml",
+        9,
+        &["usd_per_chip_hour", "above $100/h", "instance price"],
+    );
+}
+
+#[test]
+fn per_chip_price_equal_to_an_instance_price_is_one_warning() {
+    one_warning(
+        "slip_price_equals_instance.toml",
+        10,
+        &["usd_per_chip_hour", "8 x the per-chip price", "aws-on-demand"],
+    );
+}
+
+#[test]
+fn electricity_in_cents_is_one_warning() {
+    one_warning("slip_electricity_cents.toml", 2, &["electricity_usd_per_kwh", "cents"]);
+}
+
+#[test]
+fn params_in_units_is_one_warning() {
+    one_warning("slip_params_in_units.toml", 4, &["params_b", "units, not billions"]);
+}
+
+#[test]
+fn chip_usd_in_thousands_is_one_warning() {
+    one_warning("slip_chip_usd_thousands.toml", 6, &["chip_usd", "thousands"]);
+}
+
+#[test]
+fn tflops_in_pflops_is_one_warning() {
+    one_warning("slip_tflops_in_pflops.toml", 4, &["dense_tflops.bf16", "PFLOPS"]);
+}
+
+#[test]
+fn a_figure_without_as_of_is_one_warning() {
+    one_warning("slip_no_as_of.toml", 5, &["as_of"]);
+}
+
+#[test]
+fn memory_gb_equal_to_the_chips_gib_figure_is_one_warning() {
+    let o = run(&["validate", "-c", &p("slip_memory_gib_as_gb.toml")]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let w = warnings(&err);
+    assert_eq!(w.len(), 1, "{err}");
+    assert!(w[0].contains(&format!("{}:9:", p("slip_memory_gib_as_gb.toml"))), "{}", w[0]);
+    assert!(w[0].contains("memory_gib = 96"), "{}", w[0]);
+}
+
+#[test]
+fn a_negotiated_single_number_draws_no_range_warning_and_wins_its_term() {
+    let o = run(&["validate", "-c", &p("base.toml"), "-c", &p("negotiated.toml")]);
+    assert!(warnings(&stderr(&o)).is_empty(), "{}", stderr(&o));
+    let v = compare_json(&["-c", &p("base.toml"), "-c", &p("negotiated.toml")]);
+    let h = row(&v, "dense-70b", "h100-sxm").expect("h100 row");
+    assert_eq!(h["usd_per_chip_hour"], 2.1);
+    assert_eq!(h["offer"]["provider_class"], "negotiated");
+    assert!(h["price_note"].as_str().is_some_and(|n| n.contains("negotiated")), "{h}");
+    // trn2 has no 3-year offer: with fallback = "any" it borrows its capacity-block price, marked.
+    let t = row(&v, "dense-70b", "trn2").expect("trn2 row (fallback)");
+    assert_eq!(t["offer"]["term"], "capacity_block");
+    assert!(
+        t["price_note"]
+            .as_str()
+            .is_some_and(|n| n.contains("has no hyperscaler committed_3y offer")),
+        "{t}"
+    );
+}
+
+#[test]
+fn a_chip_without_an_offer_of_the_basis_is_skipped_with_the_reason() {
+    let v = compare_json(&["-c", &p("base.toml")]);
+    assert!(row(&v, "dense-70b", "trn2").is_none());
+    let skipped = v["workloads"][0]["skipped"].to_string();
+    assert!(skipped.contains("trn2 has no hyperscaler on_demand offer"), "{skipped}");
+    let h = row(&v, "dense-70b", "h100-sxm").expect("h100 row");
+    assert_eq!(h["offer"]["provider"], "AWS");
+    assert_eq!(h["offer"]["term"], "on_demand");
+    assert_eq!(h["price_note"], Value::Null);
+    assert!((h["usd_per_chip_hour"].as_f64().unwrap_or(0.0) - 6.88).abs() < 1e-9, "{h}");
+}
+
+#[test]
+fn the_newest_offer_of_a_provider_and_term_supersedes_the_older() {
+    // Capacity blocks: 3.933 (2026-03) is replaced by 5.191 (2026-07-22), though cheaper.
+    let v = compare_json(&["-c", &p("base.toml"), "--set", "economics.basis=capacity_block"]);
+    let h = row(&v, "dense-70b", "h100-sxm").expect("h100 row");
+    assert_eq!(h["usd_per_chip_hour"], 5.191);
+    assert_eq!(h["offer"]["as_of"], "2026-07-22");
+    let t = row(&v, "dense-70b", "trn2").expect("trn2 row");
+    assert!(
+        (t["usd_per_chip_hour"].as_f64().unwrap_or(0.0) - 35.7608 / 16.0).abs() < 1e-9,
+        "{t}"
+    );
+}
+
+#[test]
+fn neocloud_market_and_committed_alias() {
+    let v = compare_json(&["-c", &p("base.toml"), "--set", "economics.provider_class=neocloud"]);
+    assert_eq!(
+        row(&v, "dense-70b", "h100-sxm").map(|r| r["offer"]["provider"].clone()),
+        Some("Lambda".into())
+    );
+    let o = run(&["validate", "-c", &p("base.toml"), "--set", "economics.basis=committed"]);
+    assert!(stdout(&o).contains("Basis: committed_1y"), "{}", stdout(&o));
+}
+
+#[test]
+fn set_addresses_an_offer_by_id() {
+    let v = compare_json(&[
+        "-c",
+        &p("base.toml"),
+        "--set",
+        "accelerator.h100-sxm.offer.aws-on-demand.usd_per_instance_hour=40",
+    ]);
+    assert_eq!(
+        row(&v, "dense-70b", "h100-sxm").map(|r| r["usd_per_chip_hour"].clone()),
+        Some(5.0.into())
+    );
+    let o = run(&[
+        "validate",
+        "-c",
+        &p("base.toml"),
+        "--set",
+        "accelerator.h100-sxm.offer.aws-on-demnd.usd_per_chip_hour=1",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("did you mean `aws-on-demand`?"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_patch_of_an_unknown_id_is_an_error_naming_it_and_its_place() {
+    let o = run(&["validate", "-c", &p("base.toml"), "-c", &p("patch_unknown_id.toml")]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "error: {}:2:6: patch of unknown accelerator id `h100-pcie`",
+            p("patch_unknown_id.toml")
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_repeated_id_without_patch_is_an_error_naming_both_places() {
+    let o = run(&["validate", "-c", &p("base.toml"), "-c", &p("repeat_without_patch.toml")]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "error: {}:2:6: duplicate accelerator id `trn2`",
+            p("repeat_without_patch.toml")
+        )),
+        "{err}"
+    );
+    assert!(err.contains(&format!("first defined at {}:", p("base.toml"))), "{err}");
+    assert!(err.contains("patch = true"), "{err}");
+}
+
+#[test]
+fn every_row_of_the_shipped_compare_names_its_offer_from_one_market() {
+    for basis in ["on_demand", "capacity_block", "committed_3y"] {
+        let v = compare_json(&["--set", &format!("economics.basis={basis}")]);
+        for w in v["workloads"].as_array().into_iter().flatten() {
+            for r in w["results"].as_array().into_iter().flatten() {
+                assert_eq!(r["offer"]["term"], basis, "{r}");
+                assert_eq!(r["offer"]["provider_class"], "hyperscaler", "{r}");
+                assert_eq!(r["price_note"], Value::Null, "{r}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_csv_and_table_carry_the_offer_and_the_note() {
+    let args = ["-c", &p("base.toml"), "-c", &p("negotiated.toml")];
+    let o = run(&[&["compare", "--format", "csv"][..], &args[..]].concat());
+    let csv = stdout(&o);
+    assert!(
+        csv.lines()
+            .next()
+            .is_some_and(|h| h.ends_with("offer_as_of,offer_estimate,price_note")),
+        "{csv}"
+    );
+    assert!(csv.contains("negotiated price: our cloud contract committed_3y"), "{csv}");
+    let o = run(&[&["compare"][..], &args[..]].concat());
+    let t = stdout(&o);
+    assert!(t.contains("our cloud contract committed_3y 2026-11 †"), "{t}");
+    assert!(t.contains("† trn2: trn2 has no hyperscaler committed_3y offer"), "{t}");
+}
