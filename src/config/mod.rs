@@ -35,21 +35,6 @@ pub fn load(paths: &[PathBuf], sets: &[String]) -> Result<Config, Vec<Diag>> {
         files: files.clone(),
     };
     let parts = validate::validate(&root, &mut ctx);
-    if let Some(p) = &parts {
-        for a in &p.accelerators {
-            // A chip without an offer of the basis is skipped with the reason in every output;
-            // only a chip with no price of any kind is worth a warning.
-            if a.offers.is_empty() && a.owned.is_none() {
-                ctx.diags.warn(
-                    &a.prov.origin,
-                    format!(
-                        "accelerator `{}` has no [[accelerator.offer]], [accelerator.cloud] or [accelerator.owned] price: it is left out of every cost",
-                        a.id
-                    ),
-                );
-            }
-        }
-    }
     match parts {
         Some(p) => Ok(Config {
             params: ctx.params,

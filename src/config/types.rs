@@ -478,13 +478,21 @@ impl Accelerator {
         if !econ.fallback {
             return PriceChoice::Missing;
         }
+        // Stay in the market on the other terms first (a hyperscaler's capacity block is closer
+        // to its on-demand list than a neocloud's price is), then any public class.
         let terms = [Term::OnDemand, Term::CapacityBlock, Term::Committed1y, Term::Committed3y];
-        let alt = cheapest(&|o| o.term == term && o.class != ProviderClass::Negotiated).or_else(|| {
-            terms.iter().filter(|t| **t != term).find_map(|t| {
-                cheapest(&|o| o.term == *t && econ.market.admits(o.class))
-                    .or_else(|| cheapest(&|o| o.term == *t && o.class != ProviderClass::Negotiated))
-            })
-        });
+        let public = |o: &Offer| o.class != ProviderClass::Negotiated;
+        let alt = terms
+            .iter()
+            .filter(|t| **t != term)
+            .find_map(|t| cheapest(&|o| o.term == *t && econ.market.admits(o.class)))
+            .or_else(|| cheapest(&|o| o.term == term && public(o)))
+            .or_else(|| {
+                terms
+                    .iter()
+                    .filter(|t| **t != term)
+                    .find_map(|t| cheapest(&|o| o.term == *t && public(o)))
+            });
         match alt {
             Some(o) => {
                 let note = format!(

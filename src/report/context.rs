@@ -51,6 +51,14 @@ pub struct Context<'a> {
     pub tornado: Option<Tornado>,
     /// The break-even map and the chip's price today (USD per chip-hour).
     pub break_even: Option<(BreakEvenMap, f64)>,
+    /// Accelerators whose price is not of the basis's market (a `price_note`: fallback or
+    /// negotiated); their labels get a †.
+    pub marked: Vec<String>,
+    /// The note every chart carries naming those prices (empty when none).
+    price_notes: Vec<String>,
+    /// "chip_usd of ... is an internal cost estimate", for the charts that use chip_usd when the
+    /// basis is not owned (on the owned basis every chart carries it).
+    pub internal_note: Option<String>,
 }
 
 impl<'a> Context<'a> {
@@ -126,7 +134,46 @@ impl<'a> Context<'a> {
                 break_even = Some((sensitivity::break_even_map(&w.id, &a.id, &r.id, price, ratio), price));
             }
         }
+        // chip_usd of chips their makers do not sell is an internal cost estimate (MODEL.md).
+        let internal: Vec<&str> = accs
+            .iter()
+            .filter(|a| a.not_sold() && a.owned.is_some())
+            .map(|a| a.id.as_str())
+            .collect();
+        let internal_note = (!internal.is_empty()).then(|| {
+            format!(
+                "chip_usd of {} is an internal cost estimate: their makers do not sell these chips",
+                internal.join(", ")
+            )
+        });
+        let owned_basis = cfg.economics.basis == crate::config::Basis::Owned;
+        let mut marked = Vec::new();
+        let mut borrowed = Vec::new();
+        for a in &accs {
+            if let Some((o, Some(_))) = crate::model::price::offer_of(cfg, a)
+                && o.term != "owned"
+            {
+                marked.push(a.id.clone());
+                borrowed.push(format!("{} {} ({} {})", a.id, o.provider, o.provider_class, o.term));
+            }
+        }
+        let mut price_notes = Vec::new();
+        if !borrowed.is_empty() {
+            price_notes.push(format!(
+                "† price not from the {} {} market: {}",
+                crate::config::market_words(cfg.economics.market),
+                basis,
+                borrowed.join("; ")
+            ));
+        }
+        if owned_basis {
+            price_notes.extend(internal_note.clone());
+        }
+        let internal_note = internal_note.filter(|_| !owned_basis);
         Context {
+            marked,
+            price_notes,
+            internal_note,
             cfg,
             v,
             accs,
@@ -156,7 +203,8 @@ impl<'a> Context<'a> {
     }
 
     /// A chart frame with the report's footer.
-    pub fn frame(&self, title: String, subtitle: String, notes: Vec<String>) -> Frame {
+    pub fn frame(&self, title: String, subtitle: String, mut notes: Vec<String>) -> Frame {
+        notes.extend(self.price_notes.iter().cloned());
         Frame {
             title,
             subtitle,

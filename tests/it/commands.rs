@@ -278,12 +278,12 @@ fn calibrate_json_has_runs_and_a_median() {
 }
 
 #[test]
-fn shipped_configs_validate_with_sixteen_accelerators_and_no_missing_source() {
+fn shipped_configs_validate_with_nineteen_accelerators_and_no_missing_source() {
     let o = run(&["validate"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.contains("Accelerators (16)"), "{out}");
-    for fam in ["gpu (6)", "trainium (3)", "inferentia (2)", "tpu (5)"] {
+    assert!(out.contains("Accelerators (19)"), "{out}");
+    for fam in ["gpu (9)", "trainium (3)", "inferentia (2)", "tpu (5)"] {
         assert!(out.contains(fam), "{fam} missing: {out}");
     }
     assert!(!stderr(&o).contains("no `source`"), "{}", stderr(&o));

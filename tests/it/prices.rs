@@ -253,3 +253,19 @@ fn the_csv_and_table_carry_the_offer_and_the_note() {
     assert!(t.contains("our cloud contract committed_3y 2026-11 †"), "{t}");
     assert!(t.contains("† trn2: trn2 has no hyperscaler committed_3y offer"), "{t}");
 }
+
+#[test]
+fn the_readme_worked_example_is_the_shipped_file_and_prices_our_h100_negotiated() {
+    let readme = std::fs::read_to_string(crate::common::root("README.md")).unwrap_or_default();
+    let ours = std::fs::read_to_string(crate::common::root("docs/examples/ours.toml")).unwrap_or_default();
+    assert!(
+        !ours.is_empty() && readme.contains(&format!("```toml\n{ours}```")),
+        "README's ours.toml differs from docs/examples/ours.toml"
+    );
+    let v = compare_json(&["-c", "configs", "-c", "docs/examples/ours.toml"]);
+    let h = row(&v, "dense-70b", "h100-sxm").expect("h100 row");
+    assert_eq!(h["usd_per_chip_hour"], 2.1);
+    assert_eq!(h["offer"]["provider_class"], "negotiated");
+    let t = row(&v, "dense-70b", "trn2").expect("trn2 priced by fallback");
+    assert!(t["price_note"].as_str().is_some_and(|n| n.contains("capacity_block")), "{t}");
+}

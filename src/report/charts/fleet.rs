@@ -52,7 +52,7 @@ pub fn what_the_budget_buys(ctx: &Context<'_>) -> Result<ChartFile, String> {
                     "Chips at chip price x (1 + system overhead) · effective BF16 PFLOP/s at training MFU · output tokens/day served of {}",
                     ctx.iw.map_or("the inference workload".to_string(), |w| w.id.clone())
                 ),
-                notes_of(fleet_skipped),
+                notes_of(fleet_skipped).into_iter().chain(ctx.internal_note.clone()).collect(),
             ),
             panels: vec![
                 mk_panel(

@@ -7,7 +7,7 @@ use crate::model::compare::WorkloadTable;
 
 use super::super::ChartFile;
 use super::super::context::Context;
-use super::{axis, family, label_id};
+use super::{axis, family, label_id, mark};
 
 pub const STEM: &str = "headline-cost-vs-reference";
 
@@ -23,7 +23,7 @@ pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
                     .filter_map(|r| {
                         let x = r.ratio_to_reference?;
                         Some(Bar {
-                            label: label_id(cfg, &r.accelerator),
+                            label: mark(label_id(cfg, &r.accelerator), &ctx.marked, &r.accelerator),
                             family: family(r.family),
                             value: x,
                             text: format!("{}x", num(x, 2)),

@@ -151,8 +151,10 @@ pub(super) fn notes_of(skipped: &[crate::model::Skipped]) -> Vec<String> {
     vec![format!("Not drawn: {}", list.join("; "))]
 }
 
+/// `marked`: accelerators whose price has a `price_note` (their legend label gets a †).
 pub(super) fn line_chart(
     cfg: &Config,
+    marked: &[String],
     frame: Frame,
     x: Axis,
     y: Axis,
@@ -167,7 +169,7 @@ pub(super) fn line_chart(
         .filter_map(|(k, c)| {
             let acc = accs.iter().find(|a| a.id == c.accelerator)?;
             Some(Series {
-                name: label(acc),
+                name: mark(label(acc), marked, &acc.id),
                 family: family(c.family),
                 style_index: style_index(cfg, &c.accelerator),
                 points: c.points.clone(),
@@ -181,6 +183,15 @@ pub(super) fn line_chart(
 /// 3 significant digits with k / M / B, as the chart axes write them.
 pub(super) fn count(x: f64) -> String {
     crate::chart::format_value(x, &Unit::Count)
+}
+
+/// A label with " †" when its accelerator's price is not of the basis's market.
+pub(super) fn mark(label: String, marked: &[String], id: &str) -> String {
+    if marked.iter().any(|m| m == id) {
+        format!("{label} †")
+    } else {
+        label
+    }
 }
 
 pub(crate) fn label_id(cfg: &Config, id: &str) -> String {

@@ -6,7 +6,7 @@ use crate::fmt::num;
 
 use super::super::ChartFile;
 use super::super::context::Context;
-use super::{axis, family, label_id, notes_of};
+use super::{axis, family, label_id, mark, notes_of};
 
 pub const STEM: &str = "price-performance-by-year";
 
@@ -61,7 +61,7 @@ pub fn by_year(ctx: &Context<'_>) -> Result<ChartFile, String> {
             points: pp
                 .iter()
                 .map(|p| ScatterPoint {
-                    label: label_id(cfg, &p.accelerator),
+                    label: mark(label_id(cfg, &p.accelerator), &ctx.marked, &p.accelerator),
                     family: family(p.family),
                     x: p.year as f64,
                     y: p.usd_per_effective_pflop_hour,

@@ -33,7 +33,7 @@ pub fn owned_tco(ctx: &Context<'_>) -> Result<ChartFile, String> {
                     short(v[cfg.economics.pue.0]),
                     short(v[cfg.economics.electricity_usd_per_kwh.0])
                 ),
-                notes_of(tco_skipped),
+                notes_of(tco_skipped).into_iter().chain(ctx.internal_note.clone()).collect(),
             ),
             value_axis: axis("USD per chip-hour (owned)", AxisScale::Linear, Unit::UsdPerHour),
             categories: tco.iter().map(|t| (label_id(cfg, &t.accelerator), family(t.family))).collect(),
