@@ -856,6 +856,84 @@ mod tests {
     }
 
     #[test]
+    fn patch_changes_only_given_keys_and_appends_offers() {
+        let a = parse(
+            "a.toml",
+            "[[accelerator]]\nid = \"x\"\npower_w = 700\n[accelerator.owned]\nchip_usd = 1\nsource = \"s\"\n[[accelerator.offer]]\nprovider = \"AWS\"\nterm = \"on_demand\"\n",
+        );
+        let b = parse(
+            "b.toml",
+            "[[accelerator]]\nid = \"x\"\npatch = true\n[accelerator.owned]\nchip_usd = { low = 1, base = 2, high = 3 }\n[[accelerator.offer]]\nprovider = \"Us\"\nterm = \"committed_3y\"\n",
+        );
+        let mut d = Diags::default();
+        let root = merge(vec![a, b], &mut d);
+        assert!(d.items.is_empty(), "{:?}", d.items);
+        let Some(Value::Array(list)) = root.get("accelerator").map(|n| &n.value) else {
+            panic!("accelerator list missing")
+        };
+        assert_eq!(list.len(), 1, "a patch adds no entry");
+        let Value::Table(x) = &list[0].value else { panic!() };
+        assert!(x.get("patch").is_none(), "the merge consumes `patch`");
+        assert!(matches!(x.get("power_w").map(|n| &n.value), Some(Value::Int(700))));
+        let Some(Value::Table(owned)) = x.get("owned").map(|n| &n.value) else {
+            panic!()
+        };
+        // The range replaces the number as a whole; the table's other keys stay.
+        assert!(matches!(owned.get("chip_usd").map(|n| &n.value), Some(Value::Table(_))));
+        assert!(owned.get("source").is_some());
+        let Some(Value::Array(offers)) = x.get("offer").map(|n| &n.value) else {
+            panic!()
+        };
+        let ids: Vec<Option<String>> = offers
+            .iter()
+            .map(|n| match &n.value {
+                Value::Table(t) => offer_id(t),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(ids, vec![Some("aws-on-demand".into()), Some("us-committed-3y".into())]);
+    }
+
+    #[test]
+    fn patch_of_an_unknown_id_is_an_error_and_adds_nothing() {
+        let a = parse("a.toml", "[[training]]\nid = \"t\"\n");
+        let b = parse("b.toml", "[[training]]\nid = \"u\"\npatch = true\n");
+        let mut d = Diags::default();
+        let root = merge(vec![a, b], &mut d);
+        assert_eq!(d.items.len(), 1);
+        assert!(
+            d.items[0].message.contains("patch of unknown training id `u`"),
+            "{}",
+            d.items[0].message
+        );
+        assert_eq!(d.items[0].origin.to_string(), "b.toml:2:6");
+        let Some(Value::Array(list)) = root.get("training").map(|n| &n.value) else {
+            panic!()
+        };
+        assert_eq!(list.len(), 1);
+    }
+
+    #[test]
+    fn set_addresses_an_offer_by_its_id() {
+        let mut root = merge(
+            vec![parse(
+                "a.toml",
+                "[[accelerator]]\nid = \"h\"\n[[accelerator.offer]]\nprovider = \"Google Cloud\"\nterm = \"on_demand\"\nusd_per_chip_hour = 1\n",
+            )],
+            &mut Diags::default(),
+        );
+        apply_set(&mut root, "accelerator.h.offer.google-cloud-on-demand.usd_per_chip_hour=2").expect("set offer");
+        let err = apply_set(&mut root, "accelerator.h.offer.google-cloud-on-demnd.usd_per_chip_hour=2").expect_err("unknown");
+        assert_eq!(err.hint.as_deref(), Some("did you mean `google-cloud-on-demand`?"));
+        let err = apply_set(&mut root, "accelerator.h.offer=2").expect_err("whole list");
+        assert!(
+            err.message.contains("names a whole table") || err.message.contains("whole"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
     fn set_value_with_quotes_is_toml() {
         let mut root = Table::default();
         apply_set(&mut root, "report.title=\"A b\"").expect("quoted string");

@@ -215,6 +215,82 @@ mod tests {
     use super::*;
     use approx::assert_relative_eq;
 
+    /// A chip with offers of several markets and dates, loaded through the real loader.
+    fn chip(econ: &str, offers: &str) -> crate::config::Config {
+        let text = format!(
+            "[economics]\n{econ}\n[[accelerator]]\nid = \"c\"\nfamily = \"gpu\"\nyear = 2024\ndense_tflops = {{ bf16 = 100 }}\nmemory_gb = 80\nmemory_tb_per_s = 1\npower_w = 500\nsource = \"s\"\nas_of = \"2026-01\"\n[accelerator.efficiency]\ntraining_mfu = 0.4\nprefill_mfu = 0.5\ndecode_mfu = 0.4\ndecode_mbu = 0.7\nsource = \"s\"\nas_of = \"2026-01\"\n{offers}"
+        );
+        crate::config::load_str("c.toml", &text, &[]).unwrap_or_else(|d| panic!("{d:?}"))
+    }
+
+    fn offer(provider: &str, class: &str, term: &str, price: f64, as_of: &str, id: &str) -> String {
+        format!(
+            "[[accelerator.offer]]\nid = \"{id}\"\nprovider = \"{provider}\"\nprovider_class = \"{class}\"\nterm = \"{term}\"\nusd_per_chip_hour = {price}\nsource = \"s\"\nas_of = \"{as_of}\"\n"
+        )
+    }
+
+    fn price(cfg: &crate::config::Config) -> Result<f64, Skip> {
+        let v = cfg.params.base_values();
+        usd_per_chip_hour(&cfg.economics, &cfg.accelerators[0], cfg.economics.basis, &v, &mut ())
+    }
+
+    #[test]
+    fn the_basis_takes_the_cheapest_current_offer_of_its_market() {
+        let offers = [
+            offer("AWS", "hyperscaler", "on_demand", 6.88, "2026-01", "a"),
+            offer("GCP", "hyperscaler", "on_demand", 11.06, "2026-01", "b"),
+            offer("Lambda", "neocloud", "on_demand", 3.99, "2026-01", "c"),
+            // Older and cheaper, same provider/term/instance/region as "e": superseded.
+            offer("AWS", "hyperscaler", "capacity_block", 3.933, "2026-03", "d"),
+            offer("AWS", "hyperscaler", "capacity_block", 5.191, "2026-07", "e"),
+        ]
+        .concat();
+        // Hyperscaler on-demand: AWS 6.88 beats GCP 11.06; Lambda's 3.99 is another market.
+        assert_eq!(price(&chip("basis = \"on_demand\"", &offers)), Ok(6.88));
+        assert_eq!(
+            price(&chip("basis = \"on_demand\"\nprovider_class = \"neocloud\"", &offers)),
+            Ok(3.99)
+        );
+        assert_eq!(price(&chip("basis = \"on_demand\"\nprovider_class = \"any\"", &offers)), Ok(3.99));
+        assert_eq!(price(&chip("basis = \"capacity_block\"", &offers)), Ok(5.191));
+        // No 3-year offer: skipped with the market in the reason, or borrowed with fallback.
+        let cfg = chip("basis = \"committed_3y\"", &offers);
+        let skip = price(&cfg).expect_err("no 3-year offer");
+        assert_eq!(skip.to_string(), "has no hyperscaler committed_3y offer");
+        let cfg = chip("basis = \"committed_3y\"\nfallback = \"any\"", &offers);
+        // Within the market first, terms in order: on_demand (6.88) before capacity_block.
+        assert_eq!(price(&cfg), Ok(6.88));
+        let note = offer_of(&cfg, &cfg.accelerators[0]).and_then(|(_, n)| n).unwrap_or_default();
+        assert!(
+            note.starts_with("c has no hyperscaler committed_3y offer: priced from AWS on_demand"),
+            "{note}"
+        );
+    }
+
+    #[test]
+    fn a_negotiated_offer_wins_its_term_and_is_noted() {
+        let offers = [
+            offer("AWS", "hyperscaler", "committed_3y", 2.75, "2026-01", "a"),
+            offer("Us", "negotiated", "committed_3y", 3.10, "2026-11", "ours"),
+        ]
+        .concat();
+        let cfg = chip("basis = \"committed_3y\"", &offers);
+        // Dearer than the public offer, and still the one used: it is what the planner pays.
+        assert_eq!(price(&cfg), Ok(3.10));
+        let (o, note) = offer_of(&cfg, &cfg.accelerators[0]).unwrap_or_else(|| panic!());
+        assert_eq!(o.provider_class, "negotiated");
+        assert!(note.is_some_and(|n| n.starts_with("negotiated price")));
+        // Another term: the negotiated offer does not apply.
+        assert_eq!(price(&chip("basis = \"on_demand\"", &offers)).ok(), None);
+    }
+
+    #[test]
+    fn an_instance_price_is_divided_by_its_chips() {
+        let o = "[[accelerator.offer]]\nprovider = \"AWS\"\nprovider_class = \"hyperscaler\"\nterm = \"on_demand\"\nchips_per_instance = 8\nusd_per_instance_hour = 55.04\nsource = \"s\"\nas_of = \"2026-01\"\n";
+        // 55.04 / 8 = 6.88
+        assert_relative_eq!(price(&chip("", o)).unwrap_or(f64::NAN), 6.88, max_relative = 1e-12);
+    }
+
     #[test]
     fn crf_matches_the_annuity_formula() {
         // r = 0.08, L = 5: 0.08 / (1 - 1.08^-5) = 0.08 / (1 - 0.680583) = 0.250456

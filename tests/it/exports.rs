@@ -50,7 +50,16 @@ fn every_scalar_of_a_json_row_is_a_csv_column_with_the_same_value() {
                 k += 1;
                 let cell = |name: &str| header.iter().position(|h| h == name).map(|i| rec[i].to_string());
                 assert_eq!(cell("workload").as_deref(), w["workload"].as_str());
+                // A nested object (the row's `offer`) is flattened into `offer_<key>` columns.
+                let mut pairs: Vec<(String, &serde_json::Value)> = Vec::new();
                 for (key, value) in row.as_object().expect("row") {
+                    match value.as_object() {
+                        Some(inner) => pairs.extend(inner.iter().map(|(k, v)| (format!("{key}_{k}"), v))),
+                        None => pairs.push((key.clone(), value)),
+                    }
+                }
+                for (key, value) in &pairs {
+                    let key = key.as_str();
                     let got = cell(key).unwrap_or_else(|| panic!("JSON key `{key}` has no CSV column"));
                     match value {
                         serde_json::Value::Number(x) => {

@@ -244,7 +244,7 @@ fn the_csv_and_table_carry_the_offer_and_the_note() {
     assert!(
         csv.lines()
             .next()
-            .is_some_and(|h| h.ends_with("offer_as_of,offer_estimate,price_note")),
+            .is_some_and(|h| h.contains(",offer_provider,offer_provider_class,offer_term,") && h.contains(",price_note,")),
         "{csv}"
     );
     assert!(csv.contains("negotiated price: our cloud contract committed_3y"), "{csv}");
