@@ -47,6 +47,8 @@ fn every_shipped_and_fixture_config_file_validates_against_the_schema() {
     toml_files(&fixture("good"), &mut files);
     toml_files(&fixture("unusual"), &mut files);
     toml_files(&root("src/init"), &mut files);
+    toml_files(&fixture("prices"), &mut files);
+    files.push(root("docs/examples/ours.toml"));
     assert!(files.len() >= 10, "found only {} files", files.len());
     for f in files {
         let text = std::fs::read_to_string(&f).expect("read");
@@ -69,6 +71,10 @@ fn schema_rejects_an_unknown_key_and_a_wrong_type() {
         "a range needs low, base and high"
     );
     assert!(check("[report]\nmonte_carlo = { samples = 100, seeds = 1 }\n").is_err());
+    // A patch gives only the keys it changes; an entry without `patch` needs its required keys.
+    assert!(check("[[accelerator]]\nid = \"x\"\npatch = true\npower_w = 350\n").is_ok());
+    assert!(check("[[accelerator]]\nid = \"x\"\npower_w = 350\n").is_err());
+    assert!(check("[[accelerator]]\nid = \"x\"\npatch = true\n[[accelerator.offer]]\nprovider = \"Us\"\nprovider_class = \"owned\"\nterm = \"spot\"\n").is_err());
 }
 
 #[test]

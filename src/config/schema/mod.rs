@@ -327,18 +327,24 @@ fn table_schema(t: &TableDecl) -> Json {
             json!({ "type": "boolean", "description": "true: change only the keys given (and add offers) of the entry with this id that an earlier file defined" }),
         );
     }
-    let mut required: Vec<&str> = t.keys.iter().filter(|k| k.required).map(|k| k.name).collect();
-    if t.list && props.contains_key("patch") {
-        // A patch gives only the keys it changes: requiredness is checked after merging.
-        required.clear();
-    }
+    let patchable = props.contains_key("patch");
+    let required: Vec<&str> = t.keys.iter().filter(|k| k.required).map(|k| k.name).collect();
     let mut s = json!({
         "type": "object",
         "description": t.doc,
         "properties": props,
         "additionalProperties": false,
     });
-    if !required.is_empty() {
+    if !required.is_empty() && patchable {
+        // A patch gives only the keys it changes (with its id): the rest come from the entry it changes.
+        merge(
+            &mut s,
+            json!({ "anyOf": [
+                { "required": required },
+                { "required": ["id", "patch"], "properties": { "patch": { "const": true } } }
+            ] }),
+        );
+    } else if !required.is_empty() {
         merge(&mut s, json!({ "required": required }));
     }
     s
