@@ -434,7 +434,11 @@ fn offer(t: &Table, origin: Origin, acc: &str, seen: &mut HashMap<String, Origin
         }
     }
     r.path = format!("accelerator.{acc}.offer.{id}");
-    r.what = format!("[[accelerator.offer]] `{id}` of `{acc}`");
+    r.what = if id.is_empty() {
+        format!("[[accelerator.offer]] of `{acc}` (provider {provider})")
+    } else {
+        format!("[[accelerator.offer]] `{id}` of `{acc}`")
+    };
     let instance = r.str_opt("instance", ctx);
     let region = r.str_opt("region", ctx);
     let chips = r.int_opt("chips_per_instance", ctx).map(|c| c as u64);

@@ -269,3 +269,25 @@ fn the_readme_worked_example_is_the_shipped_file_and_prices_our_h100_negotiated(
     let t = row(&v, "dense-70b", "trn2").expect("trn2 priced by fallback");
     assert!(t["price_note"].as_str().is_some_and(|n| n.contains("capacity_block")), "{t}");
 }
+
+#[test]
+fn malformed_offers_are_located_errors() {
+    let o = run(&["validate", "-c", &p("base.toml"), "-c", &p("bad_offers.toml")]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let f = p("bad_offers.toml");
+    for want in [
+        format!("error: {f}:7:18: unknown provider_class `neoclod`"),
+        format!("error: {f}:5:1: missing `term` in [[accelerator.offer]] of `h100-sxm`"),
+        format!("error: {f}:8:25: [[accelerator.offer]] of `h100-sxm` (provider X) gives usd_per_instance_hour but no chips_per_instance"),
+        format!(
+            "error: {f}:15:25: [[accelerator.offer]] `y-on-demand` of `h100-sxm` gives both usd_per_chip_hour and usd_per_instance_hour"
+        ),
+        format!(
+            "error: {f}:18:1: two offers of `h100-sxm` have the id `lambda-on-demand`; the first is at {}:",
+            p("base.toml")
+        ),
+    ] {
+        assert!(err.contains(&want), "missing `{want}` in:\n{err}");
+    }
+}
