@@ -47,7 +47,14 @@ fn every_shipped_and_fixture_config_file_validates_against_the_schema() {
     toml_files(&fixture("good"), &mut files);
     toml_files(&fixture("unusual"), &mut files);
     toml_files(&root("src/init"), &mut files);
-    toml_files(&fixture("prices"), &mut files);
+    let mut prices = Vec::new();
+    toml_files(&fixture("prices"), &mut prices);
+    // bad_*.toml are malformed on purpose (the loader's located errors are tested on them).
+    files.extend(
+        prices
+            .into_iter()
+            .filter(|f| !f.file_name().is_some_and(|n| n.to_string_lossy().starts_with("bad_"))),
+    );
     files.push(root("docs/examples/ours.toml"));
     assert!(files.len() >= 10, "found only {} files", files.len());
     for f in files {
