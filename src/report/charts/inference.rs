@@ -44,7 +44,6 @@ pub fn cost_vs_batch(ctx: &Context<'_>) -> Result<ChartFile, String> {
         caption: format!("Inference cost per million output tokens vs batch ({})", w.name),
         chart: line_chart(
             cfg,
-            &ctx.marked,
             ctx.frame("Inference cost vs batch size".into(), sub, notes),
             axis("Batch (concurrent sequences per replica, log scale)", AxisScale::Log, Unit::Count),
             axis("USD per million output tokens (log scale)", AxisScale::Log, Unit::Usd),
@@ -67,7 +66,6 @@ pub fn cost_vs_interactivity(ctx: &Context<'_>) -> Result<ChartFile, String> {
         ),
         chart: line_chart(
             cfg,
-            &ctx.marked,
             ctx.frame(
                 "Inference cost vs interactivity".into(),
                 format!("{sub} · Pareto frontier over replica size and batch (1 to what the KV cache holds)"),
@@ -100,7 +98,6 @@ pub fn cost_vs_utilization(ctx: &Context<'_>) -> Result<ChartFile, String> {
         caption: format!("Inference cost vs utilization ({})", w.name),
         chart: line_chart(
             cfg,
-            &ctx.marked,
             ctx.frame(
                 "Inference cost vs utilization".into(),
                 format!(

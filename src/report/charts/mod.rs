@@ -151,10 +151,10 @@ pub(super) fn notes_of(skipped: &[crate::model::Skipped]) -> Vec<String> {
     vec![format!("Not drawn: {}", list.join("; "))]
 }
 
-/// `marked`: accelerators whose price has a `price_note` (their legend label gets a †).
+/// A curve per accelerator; a chip whose price has a `price_note` (not of the basis's market)
+/// gets a † on its legend label.
 pub(super) fn line_chart(
     cfg: &Config,
-    marked: &[String],
     frame: Frame,
     x: Axis,
     y: Axis,
@@ -169,7 +169,11 @@ pub(super) fn line_chart(
         .filter_map(|(k, c)| {
             let acc = accs.iter().find(|a| a.id == c.accelerator)?;
             Some(Series {
-                name: mark(label(acc), marked, &acc.id),
+                name: if crate::model::price::offer_of(cfg, acc).is_some_and(|(o, n)| n.is_some() && o.term != "owned") {
+                    format!("{} †", label(acc))
+                } else {
+                    label(acc)
+                },
                 family: family(c.family),
                 style_index: style_index(cfg, &c.accelerator),
                 points: c.points.clone(),

@@ -33,7 +33,6 @@ pub fn cost_vs_model_size(ctx: &Context<'_>) -> Result<ChartFile, String> {
         ),
         chart: line_chart(
             cfg,
-            &ctx.marked,
             frame(
                 "Training cost vs model size".into(),
                 format!(
