@@ -23,7 +23,7 @@ fn many_keys() -> String {
 fn load(name: &str, text: &str) -> usize {
     let mut diags = Diags::default();
     let node = parse_text(Arc::from(name), text.as_bytes(), &mut diags);
-    merge(node.into_iter().collect()).entries.len()
+    merge(node.into_iter().collect(), &mut diags).entries.len()
 }
 
 fn parse(c: &mut Criterion) {
