@@ -218,7 +218,7 @@ mod tests {
     /// A chip with offers of several markets and dates, loaded through the real loader.
     fn chip(econ: &str, offers: &str) -> crate::config::Config {
         let text = format!(
-            "[economics]\n{econ}\n[[accelerator]]\nid = \"c\"\nfamily = \"gpu\"\nyear = 2024\ndense_tflops = {{ bf16 = 100 }}\nmemory_gb = 80\nmemory_tb_per_s = 1\npower_w = 500\nsource = \"s\"\nas_of = \"2026-01\"\n[accelerator.efficiency]\ntraining_mfu = 0.4\nprefill_mfu = 0.5\ndecode_mfu = 0.4\ndecode_mbu = 0.7\nsource = \"s\"\nas_of = \"2026-01\"\n{offers}"
+            "[economics]\n{econ}\n[[accelerator]]\nid = \"c\"\nfamily = \"gpu\"\nyear = 2024\ndense_tflops = {{ bf16 = 100 }}\nmemory_gb = 80\nmemory_tb_per_s = 1\npower_w = 500\nsource = \"s\"\nas_of = \"2026-01\"\n[accelerator.efficiency]\ntraining_mfu = 0.4\nserving_mfu = 0.5\nweight_bw_eff = 0.9\nsource = \"s\"\nas_of = \"2026-01\"\n{offers}"
         );
         crate::config::load_str("c.toml", &text, &[]).unwrap_or_else(|d| panic!("{d:?}"))
     }
