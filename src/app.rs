@@ -256,11 +256,15 @@ fn calibrate_cmd(cfg: &Config, json: bool, fit: bool) -> Result<(), AppError> {
         if let (Some(f), Some(m)) = (&serving, val.as_object_mut()) {
             m.insert("serving_fit".into(), serde_json::to_value(f).unwrap_or_default());
         }
+        training_fit_json(cfg, &rep, fit, &mut val);
         let mut b = serde_json::to_vec_pretty(&val).unwrap_or_default();
         b.push(b'\n');
         b
     } else {
         let mut s = export::table::text(&export::calibration_grid(&rep));
+        if fit {
+            s.push_str(&training_fit_text(cfg, &rep));
+        }
         if !rep.benchmarks.is_empty() {
             for g in export::benchmark_grids(&rep) {
                 s.push('\n');
@@ -275,6 +279,40 @@ fn calibrate_cmd(cfg: &Config, json: bool, fit: bool) -> Result<(), AppError> {
     };
     output::stdout(&bytes)?;
     Ok(())
+}
+
+/// `calibrate --fit`, training half: the fitted steady-state MFU and the TOML lines to paste.
+fn training_fit_text(cfg: &Config, rep: &crate::model::calibrate::CalibrationReport) -> String {
+    use crate::model::training_calibration::{today, toml_lines};
+    let mut s = String::from("\nTraining MFU fit (steady state, attention FLOPs counted; geometric mean of the runs' implied MFU):\n");
+    for f in &rep.fit {
+        let _ = writeln!(
+            s,
+            "  {} {}: {:.1}% (range {:.1}-{:.1}%) on {} run(s): {}",
+            escape(&f.accelerator),
+            f.precision,
+            f.mfu * 100.0,
+            f.low * 100.0,
+            f.high * 100.0,
+            f.runs.len(),
+            escape(&f.runs.join(", "))
+        );
+    }
+    let _ = writeln!(s, "\nPaste into each accelerator's [accelerator.efficiency]:\n");
+    s.push_str(&escape(&toml_lines(cfg, &rep.fit, &today())));
+    s
+}
+
+/// `calibrate --json`: the training fit and its TOML lines only with `--fit`.
+fn training_fit_json(cfg: &Config, rep: &crate::model::calibrate::CalibrationReport, fit: bool, v: &mut serde_json::Value) {
+    let Some(m) = v.as_object_mut() else { return };
+    if fit {
+        use crate::model::training_calibration::{today, toml_lines};
+        let lines = toml_lines(cfg, &rep.fit, &today());
+        m.insert("fit_toml".into(), serde_json::Value::String(lines));
+    } else {
+        m.remove("fit");
+    }
 }
 
 /// "YYYY-MM" of today (UTC), for the fit's source line.

@@ -81,7 +81,7 @@ pub enum Command {
     Calibrate {
         #[arg(long)]
         json: bool,
-        /// Fit the efficiencies on the benchmarks; print cross-validated errors and the TOML to paste
+        /// Fit the efficiencies (training MFU on the runs, serving on the benchmarks); print cross-validated errors and the TOML to paste
         #[arg(long)]
         fit: bool,
     },

@@ -150,7 +150,7 @@ impl<'t> Reader<'t> {
     fn number_decl(&mut self, key: &'static str) -> (Check, &'static str) {
         let d = self.decl_of(key);
         match d.kind {
-            Kind::Number { check, .. } | Kind::PrecisionMap { check, .. } => (check, d.unit),
+            Kind::Number { check, .. } | Kind::PrecisionMap { check, .. } | Kind::NumberOrPrecisionMap { check } => (check, d.unit),
             _ => {
                 self.undeclared.push(key);
                 (Check::Positive, d.unit)

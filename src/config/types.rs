@@ -294,6 +294,10 @@ pub struct Economics {
     pub system_power_factor: Param,
     pub usable_memory_fraction: Param,
     pub training_bytes_per_param: Param,
+    /// Share of paid chip-hours that advance training (failures, restarts, checkpoints,
+    /// stragglers): divides training chip-hours (MODEL.md "Training"). Default range
+    /// 0.66 / 0.90 / 0.97.
+    pub training_goodput: Param,
     pub prov: Provenance,
 }
 
@@ -355,10 +359,75 @@ pub struct Owned {
     pub prov: Provenance,
 }
 
+/// Steady-state training MFU (attention FLOPs counted): one figure for every precision, or one
+/// per precision (`{ bf16 = .., fp8 = .. }`, each of the workload precision's own dense peak).
+#[derive(Clone, Debug, PartialEq)]
+pub enum TrainingMfu {
+    /// A plain number or range: that MFU at every precision (the v1 meaning).
+    All(Param),
+    /// Per precision, in config order; a precision not listed has no training MFU.
+    PerPrecision(Vec<(Precision, Param)>),
+}
+
+impl TrainingMfu {
+    /// The MFU at `precision`, if the chip gives one.
+    pub fn get(&self, precision: Precision) -> Option<Param> {
+        match self {
+            TrainingMfu::All(p) => Some(*p),
+            TrainingMfu::PerPrecision(v) => v.iter().find(|(q, _)| *q == precision).map(|(_, p)| *p),
+        }
+    }
+
+    /// The bf16 MFU, else the first one given (for charts drawn at bf16 peak).
+    pub fn bf16_or_first(&self) -> Option<(Precision, Param)> {
+        match self {
+            TrainingMfu::All(p) => Some((Precision::Bf16, *p)),
+            TrainingMfu::PerPrecision(v) => v.iter().find(|(q, _)| *q == Precision::Bf16).or(v.first()).copied(),
+        }
+    }
+}
+
+/// Attention shape of a training run (MODEL.md "Training"): with it, C gains
+/// `12 * layers * attention_width * seq_len * D`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AttentionShape {
+    pub layers: u64,
+    /// Query heads x head dimension.
+    pub attention_width: u64,
+    /// Training sequence length (tokens).
+    pub seq_len: u64,
+}
+
+/// What a calibration run's reported hours cover.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HoursBasis {
+    /// Every chip-hour of the run (failures, restarts, evaluation): goodput applies.
+    AllIn,
+    /// Derived from a steady-state throughput: goodput is 1.
+    SteadyState,
+}
+
+impl HoursBasis {
+    pub const NAMES: [&'static str; 2] = ["all_in", "steady_state"];
+
+    pub fn parse(s: &str) -> Option<HoursBasis> {
+        match s {
+            "all_in" => Some(HoursBasis::AllIn),
+            "steady_state" => Some(HoursBasis::SteadyState),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Efficiency {
     /// Absent for inference-only chips: training pairs are skipped with that reason.
-    pub training_mfu: Option<Param>,
+    pub training_mfu: Option<TrainingMfu>,
     /// The serving step model's efficiencies (MODEL.md "Serving").
     pub serving: ServingEfficiency,
     pub prov: Provenance,
@@ -551,8 +620,10 @@ pub struct Training {
     pub tokens_t: Param,
     pub precision: Precision,
     pub chips: Option<u64>,
-    /// Total training FLOPs, overriding 6·N·D.
+    /// Total training FLOPs, overriding 6·N·D (+ attention).
     pub flops: Option<Param>,
+    /// Layers, attention width and sequence length, when the workload gives all three.
+    pub attention: Option<AttentionShape>,
     pub prov: Provenance,
 }
 
@@ -621,7 +692,9 @@ pub struct Calibration {
     pub tokens_t: Param,
     pub precision: Precision,
     pub flops: Option<Param>,
+    pub attention: Option<AttentionShape>,
     pub reported_chip_hours: Param,
+    pub hours_basis: HoursBasis,
     pub prov: Provenance,
 }
 

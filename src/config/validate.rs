@@ -26,6 +26,7 @@ fn economics(node: Option<&Node>, ctx: &mut Ctx) -> Economics {
         _ => None,
     };
     let fallback = r.choice("fallback", fallback_parse, ctx).unwrap_or(false);
+    let training_goodput = goodput(&mut r, ctx);
     // Every number of [economics] has a built-in default (the CONFIG.md example).
     let mut num = |key: &'static str, ctx: &mut Ctx| -> Param {
         if let Some(v) = r.num_opt(key, ctx) {
@@ -64,6 +65,7 @@ fn economics(node: Option<&Node>, ctx: &mut Ctx) -> Economics {
         system_power_factor: num("system_power_factor", ctx),
         usable_memory_fraction: num("usable_memory_fraction", ctx),
         training_bytes_per_param: num("training_bytes_per_param", ctx),
+        training_goodput,
         prov: Provenance::default(),
     };
     let elec = ctx.params.info(economics.electricity_usd_per_kwh);
@@ -81,6 +83,89 @@ fn economics(node: Option<&Node>, ctx: &mut Ctx) -> Economics {
         prov: r.finish(ctx),
         ..economics
     }
+}
+
+/// `economics.training_goodput`, or its built-in default range 0.66 / 0.90 / 0.97 (MODEL.md
+/// "Training"; a key declaration holds one default, so the range is written here).
+fn goodput(r: &mut Reader<'_>, ctx: &mut Ctx) -> Param {
+    match r.num_opt("training_goodput", ctx) {
+        Some(p) => p,
+        None => ctx.params.push(ParamInfo {
+            path: "economics.training_goodput".into(),
+            unit: "share of paid chip-hours",
+            low: 0.66,
+            base: 0.90,
+            high: 0.97,
+            ranged: true,
+            origin: Origin::Default,
+            source: Some(Arc::from(
+                "built-in default (MODEL.md 'Training'): Llama 3 paper (arXiv 2407.21783) '>90% effective training time'; low 0.66 = PaLM 540B's all-in hours vs its 46.2% steady MFU (arXiv 2204.02311)",
+            )),
+            as_of: None,
+            estimate: true,
+            conversion: None,
+        }),
+    }
+}
+
+/// `training_mfu`: a number or range (every precision), or `{ bf16 = .., fp8 = .. }`.
+fn training_mfu(r: &mut Reader<'_>, ctx: &mut Ctx) -> Option<TrainingMfu> {
+    let n = r.node("training_mfu")?;
+    let (check, unit) = (Check::Fraction, "share of dense peak");
+    let Value::Table(t) = &n.value else {
+        return Some(TrainingMfu::All(r.register("training_mfu", n, check, unit, 1.0, None, ctx)));
+    };
+    if t.entries.is_empty() || t.entries.iter().any(|e| ["low", "base", "high"].contains(&e.key.as_str())) {
+        return Some(TrainingMfu::All(r.register("training_mfu", n, check, unit, 1.0, None, ctx)));
+    }
+    let mut per = Vec::new();
+    for e in &t.entries {
+        match Precision::parse(&e.key) {
+            Some(p) => {
+                let key = format!("training_mfu.{}", e.key);
+                per.push((p, r.register(&key, &e.node, check, unit, 1.0, None, ctx)));
+            }
+            None => {
+                let names = Precision::NAMES.iter().copied().chain(["low", "base", "high"]);
+                let hint = match did_you_mean(&e.key, names) {
+                    Some(m) => format!(
+                        "did you mean `{m}`? a precision ({}) or low, base, high",
+                        Precision::NAMES.join(", ")
+                    ),
+                    None => format!("a precision ({}) or low, base, high", Precision::NAMES.join(", ")),
+                };
+                ctx.diags.err(
+                    &e.key_origin,
+                    format!("unknown key `{}` in training_mfu of {}", e.key, r.what),
+                    &hint,
+                );
+            }
+        }
+    }
+    Some(TrainingMfu::PerPrecision(per))
+}
+
+/// `layers`, `attention_width`, `seq_len`: all three or none.
+fn attention_shape(r: &mut Reader<'_>, ctx: &mut Ctx) -> Option<AttentionShape> {
+    let keys = ["layers", "attention_width", "seq_len"];
+    let given: Vec<&str> = keys.iter().copied().filter(|k| r.table.get(k).is_some()).collect();
+    let layers = r.int_opt("layers", ctx);
+    let width = r.int_opt("attention_width", ctx);
+    let seq = r.int_opt("seq_len", ctx);
+    if !given.is_empty() && given.len() < 3 {
+        let missing: Vec<&str> = keys.iter().copied().filter(|k| !given.contains(k)).collect();
+        let origin = r.table.get(given[0]).map_or_else(|| r.origin.clone(), |n| n.origin.clone());
+        ctx.diags.err(
+            &origin,
+            format!("{} gives {} but not {}", r.what, given.join(", "), missing.join(", ")),
+            "attention FLOPs need all three: layers, attention_width (query heads x head_dim), seq_len",
+        );
+    }
+    Some(AttentionShape {
+        layers: layers? as u64,
+        attention_width: width? as u64,
+        seq_len: seq? as u64,
+    })
 }
 
 /// GiB -> GB.
@@ -282,7 +367,7 @@ fn accelerator(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ct
     let efficiency = match r.sub("efficiency", ctx) {
         Some(mut e) => {
             e.what = format!("[accelerator.efficiency] of `{id}`");
-            let training_mfu = e.num_opt("training_mfu", ctx);
+            let training_mfu = training_mfu(&mut e, ctx);
             let serving = serving_efficiency(&mut e, ctx);
             Efficiency {
                 training_mfu,
@@ -656,6 +741,7 @@ fn training(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ctx: 
     });
     let chips = r.int_opt("chips", ctx).map(|c| c as u64);
     let flops = r.num_opt("flops", ctx);
+    let attention = attention_shape(&mut r, ctx);
     Training {
         id,
         name,
@@ -665,6 +751,7 @@ fn training(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ctx: 
         precision,
         chips,
         flops,
+        attention,
         prov: r.finish(ctx),
     }
 }
@@ -831,6 +918,8 @@ fn calibration(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ct
     let precision = read_precision(&mut r, "precision", ctx).unwrap_or(Precision::Bf16);
     let flops = r.num_opt("flops", ctx);
     let reported_chip_hours = r.num_req("reported_chip_hours", ctx);
+    let attention = attention_shape(&mut r, ctx);
+    let hours_basis = r.choice("hours_basis", HoursBasis::parse, ctx).unwrap_or(HoursBasis::AllIn);
     Calibration {
         id,
         accelerator,
@@ -840,7 +929,9 @@ fn calibration(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ct
         tokens_t,
         precision,
         flops,
+        attention,
         reported_chip_hours,
+        hours_basis,
         prov: r.finish(ctx),
     }
 }

@@ -237,23 +237,46 @@ fn offer_cell(r: &Row) -> String {
     s
 }
 
-/// The calibration runs as a grid (for `calibrate` and report.md).
+/// The calibration runs as a grid (for `calibrate` and report.md): per run the error of today's
+/// model, of the rule of thumb and of the leave-one-out fit, and the three medians.
 pub fn calibration_grid(rep: &crate::model::calibrate::CalibrationReport) -> Grid {
+    let pct = |x: Option<f64>| x.map_or("–".into(), |e| format!("{e:+.1}%"));
+    let med = |x: Option<f64>| x.map_or("–".into(), |m| format!("{m:.1}%"));
+    let mut notes = vec![format!(
+        "median |error|: model {}, rule of thumb (40% MFU of bf16 peak, 6ND, no goodput) {}, leave-one-out fit {}",
+        med(rep.median_abs_error_pct),
+        med(rep.rule_of_thumb_median_abs_error_pct),
+        med(rep.loo_median_abs_error_pct)
+    )];
+    notes.push(
+        "implied MFU: steady-state MFU that reproduces the reported hours (all_in hours divided by goodput); leave-one-out: MFU fitted on the chip's other runs at that precision, else its family's (F)".into(),
+    );
+    if !rep.accelerators_without_runs.is_empty() {
+        notes.push(format!(
+            "no public run for: {} (their training_mfu are estimates)",
+            rep.accelerators_without_runs.join(", ")
+        ));
+    }
+    notes.extend(rep.skipped.iter().map(|k| format!("skipped: {}", k.reason)));
     Grid {
         title: "Calibration: predicted vs reported chip-hours of public training runs".into(),
         headers: [
             "run",
             "chip",
+            "precision",
+            "hours",
             "reported chip-hours",
             "predicted",
             "error",
+            "rule of thumb",
+            "leave-one-out",
             "implied MFU",
             "configured MFU",
         ]
         .into_iter()
         .map(String::from)
         .collect(),
-        left_cols: 2,
+        left_cols: 4,
         rows: rep
             .runs
             .iter()
@@ -261,20 +284,19 @@ pub fn calibration_grid(rep: &crate::model::calibrate::CalibrationReport) -> Gri
                 vec![
                     r.id.clone(),
                     r.accelerator.clone(),
+                    r.precision.to_string(),
+                    r.hours_basis.name().to_string(),
                     num(r.reported_chip_hours, 4),
-                    num(r.predicted_chip_hours, 4),
-                    format!("{:+.1}%", r.error_pct),
+                    r.predicted_chip_hours.map_or("–".into(), |p| num(p, 4)),
+                    pct(r.error_pct),
+                    pct(Some(r.rule_of_thumb_error_pct)),
+                    format!("{}{}", pct(r.loo_error_pct), if r.loo_from == Some("family") { " (F)" } else { "" }),
                     format!("{:.1}%", r.implied_mfu * 100.0),
-                    format!("{:.1}%", r.configured_mfu * 100.0),
+                    r.configured_mfu.map_or("–".into(), |m| format!("{:.1}%", m * 100.0)),
                 ]
             })
             .collect(),
-        notes: rep
-            .median_abs_error_pct
-            .map(|m| format!("median absolute error: {m:.1}%"))
-            .into_iter()
-            .chain(rep.skipped.iter().map(|k| format!("skipped: {}", k.reason)))
-            .collect(),
+        notes,
     }
 }
 

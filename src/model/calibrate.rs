@@ -1,24 +1,12 @@
 //! `calibrate`: predicted vs reported chip-hours of public training runs.
 
-use crate::config::{Calibration, Config};
+use crate::config::Config;
 
-use super::trace::{Trace, d, get};
-use super::training::peak_and_mfu;
-use super::{Skip, Skipped};
+use super::Skipped;
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct CalibrationResult {
-    pub id: String,
-    pub accelerator: String,
-    pub reported_chip_hours: f64,
-    pub predicted_chip_hours: f64,
-    /// (predicted - reported) / reported, in percent.
-    pub error_pct: f64,
-    /// The MFU at which the formula reproduces the reported chip-hours.
-    pub implied_mfu: f64,
-    /// The accelerator's configured training MFU (base value) used for the prediction.
-    pub configured_mfu: f64,
-}
+/// One public training run checked (model, rule of thumb, leave-one-out).
+pub use super::training_calibration::RunCheck as CalibrationResult;
+use super::training_calibration::{MfuFit, calibrate_training};
 
 /// A `[[measured]]` benchmark against the step model at the benchmark's own conditions.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -41,7 +29,16 @@ pub struct BenchmarkCheck {
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct CalibrationReport {
     pub runs: Vec<CalibrationResult>,
+    /// Median |error| of today's model (configured MFU, goodput, attention FLOPs), in percent.
     pub median_abs_error_pct: Option<f64>,
+    /// Median |error| of the rule of thumb (40% MFU of bf16 peak, 6ND, no goodput).
+    pub rule_of_thumb_median_abs_error_pct: Option<f64>,
+    /// Median |error| of the leave-one-out fit (each run predicted from the others).
+    pub loo_median_abs_error_pct: Option<f64>,
+    /// Steady-state MFU fitted on all runs, per accelerator and precision (`calibrate --fit`).
+    pub fit: Vec<MfuFit>,
+    /// Accelerators with a training MFU and no public run to check it.
+    pub accelerators_without_runs: Vec<String>,
     pub benchmarks: Vec<BenchmarkCheck>,
     /// Median |error_pct| of output tokens/s per chip over `benchmarks`.
     pub benchmarks_median_abs_error_pct: Option<f64>,
@@ -104,67 +101,28 @@ pub fn benchmarks(cfg: &Config, v: &[f64]) -> (Vec<BenchmarkCheck>, Vec<Skipped>
     (out, skipped)
 }
 
-/// One run: the training formula's chip-hours on the run's accelerator against the reported ones.
-pub fn run(cfg: &Config, c: &Calibration, v: &[f64], t: &mut impl Trace) -> Result<CalibrationResult, Skip> {
-    let acc = cfg.accelerator(&c.accelerator).ok_or(Skip::NoTrainingMfu)?;
-    let (peak, mfu) = peak_and_mfu(acc, c.precision, v, t)?;
-    let flops = match c.flops {
-        Some(f) => get(v, f, "FLOPs", t),
-        None => {
-            let n = get(v, c.active_params_b, "active parameters", t) * 1e9;
-            let tokens = get(v, c.tokens_t, "tokens", t) * 1e12;
-            d(t, "C (training FLOPs)", "6 * N * D", 6.0 * n * tokens, "FLOP")
-        }
-    };
-    let predicted = d(
-        t,
-        "predicted chip-hours",
-        "C / (dense peak * training_mfu) / 3600",
-        flops / (peak * mfu) / 3600.0,
-        "chip-h",
-    );
-    let reported = get(v, c.reported_chip_hours, "reported chip-hours", t);
-    let implied = d(
-        t,
-        "implied MFU",
-        "C / (reported chip-hours * 3600) / dense peak",
-        flops / (reported * 3600.0) / peak,
-        "",
-    );
-    Ok(CalibrationResult {
-        id: c.id.clone(),
-        accelerator: c.accelerator.clone(),
-        reported_chip_hours: reported,
-        predicted_chip_hours: predicted,
-        error_pct: (predicted - reported) / reported * 100.0,
-        implied_mfu: implied,
-        configured_mfu: mfu,
-    })
-}
-
 /// Every `[[calibration]]` run, and the median absolute error.
 pub fn calibrate(cfg: &Config, v: &[f64]) -> CalibrationReport {
-    let mut runs = Vec::new();
-    let mut skipped = Vec::new();
-    for c in &cfg.calibration {
-        match run(cfg, c, v, &mut ()) {
-            Ok(r) => runs.push(r),
-            Err(s) => {
-                let mut k = Skipped::new(&c.accelerator, s);
-                k.reason = format!("run `{}`: {}", c.id, k.reason);
-                skipped.push(k);
-            }
-        }
-    }
-    let mut errs: Vec<f64> = runs.iter().map(|r| r.error_pct.abs()).collect();
+    let tc = calibrate_training(cfg, v);
+    let med = |f: fn(&CalibrationResult) -> Option<f64>| super::fit::median_abs(&tc.runs.iter().filter_map(f).collect::<Vec<_>>());
+    let (model_med, rot_med, loo_med) = (
+        med(|r| r.error_pct),
+        med(|r| Some(r.rule_of_thumb_error_pct)),
+        med(|r| r.loo_error_pct),
+    );
+    let mut skipped = tc.skipped;
     let (benchmarks, bench_skipped) = benchmarks(cfg, v);
     skipped.extend(bench_skipped);
     let bench_errs: Vec<f64> = benchmarks.iter().map(|b| b.error_pct).collect();
     CalibrationReport {
         benchmarks_median_abs_error_pct: super::fit::median_abs(&bench_errs),
         benchmarks,
-        median_abs_error_pct: median(&mut errs),
-        runs,
+        median_abs_error_pct: model_med,
+        rule_of_thumb_median_abs_error_pct: rot_med,
+        loo_median_abs_error_pct: loo_med,
+        fit: tc.fits,
+        accelerators_without_runs: tc.without_runs,
+        runs: tc.runs,
         skipped,
     }
 }

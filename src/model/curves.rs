@@ -61,6 +61,8 @@ pub fn training_vs_params(cfg: &Config, w: &Training, accs: &[&Accelerator], v: 
     let shape = Shape {
         chips: None,
         flops: None,
+        // The workload's attention shape belongs to its own size, not to the swept ones: 6ND.
+        attention: None,
         ..Shape::from(w)
     };
     for acc in accs {
@@ -243,7 +245,7 @@ pub fn price_performance(cfg: &Config, accs: &[&Accelerator], v: &[f64]) -> (Vec
             skipped.push(skip(acc, "has no dense_tflops.bf16"));
             continue;
         };
-        let (mfu, fallback) = match acc.efficiency.training_mfu {
+        let (mfu, fallback) = match acc.efficiency.training_mfu.as_ref().and_then(|m| m.get(Precision::Bf16)) {
             Some(m) => (v[m.0], false),
             None => (v[acc.efficiency.serving.serving_mfu.0], true),
         };

@@ -65,7 +65,8 @@ pub fn fleet(cfg: &Config, w: Option<&Inference>, accs: &[&Accelerator], v: &[f6
         };
         let capex = v[o.chip_usd.0] * (1.0 + v[o.system_overhead.unwrap_or(e.system_overhead).0]);
         let chips = cfg.report.fleet_budget_usd / capex;
-        let effective_pflops = match (acc.tflops(Precision::Bf16), acc.efficiency.training_mfu) {
+        let bf16_mfu = acc.efficiency.training_mfu.as_ref().and_then(|m| m.get(Precision::Bf16));
+        let effective_pflops = match (acc.tflops(Precision::Bf16), bf16_mfu) {
             (Some(tf), Some(m)) => Some(chips * v[tf.0] * v[m.0] / 1000.0),
             _ => None,
         };

@@ -18,6 +18,7 @@ pub mod sensitivity;
 pub mod serve_fit;
 pub mod trace;
 pub mod training;
+pub mod training_calibration;
 pub mod uncertainty;
 
 use std::fmt;
@@ -35,6 +36,8 @@ pub enum Skip {
     DoesNotFit(u64),
     /// No replica up to `report.max_chips_per_replica` chips holds the weights and a sequence.
     NoReplica(u64),
+    /// The chip gives training MFU per precision, but not this one.
+    NoTrainingMfuAt(Precision),
 }
 
 impl fmt::Display for Skip {
@@ -53,6 +56,7 @@ impl fmt::Display for Skip {
                 f,
                 "has no replica of at most report.max_chips_per_replica = {max} chips (a power of two dividing the heads) that holds the weights and a sequence's KV cache"
             ),
+            Skip::NoTrainingMfuAt(p) => write!(f, "has no efficiency.training_mfu.{}", p.name()),
         }
     }
 }

@@ -147,7 +147,12 @@ mod tests {
         let mut v = cfg.params.base_values();
         let base = ratio(&cfg, w, a, r, &v).unwrap_or(f64::NAN);
         let price_p = a.price_param(&cfg.economics).unwrap_or_else(|| panic!());
-        let mfu_p = a.efficiency.training_mfu.unwrap_or_else(|| panic!());
+        let mfu_p = a
+            .efficiency
+            .training_mfu
+            .as_ref()
+            .and_then(|m| m.get(crate::config::Precision::Bf16))
+            .unwrap_or_else(|| panic!());
         let (price, mfu) = (v[price_p.0], v[mfu_p.0]);
         // price x1.7, efficiency x0.8: ratio = base * 1.7 / 0.8
         v[price_p.0] = price * 1.7;

@@ -1,6 +1,6 @@
 //! Training figures (MODEL.md "Training").
 
-use crate::config::{Accelerator, Config, Param, Precision, Training};
+use crate::config::{Accelerator, AttentionShape, Config, Param, Precision, Training};
 
 use super::Skip;
 use super::price::{power_kw, usd_per_chip_hour};
@@ -15,11 +15,16 @@ pub struct TrainingInputs {
     pub active_params: f64,
     /// Training tokens (count).
     pub tokens: f64,
-    /// Total FLOPs when the workload gives them (else 6·N·D).
+    /// Total FLOPs when the workload gives them (else 6·N·D + attention).
     pub flops_override: Option<f64>,
+    /// Layers, attention width, sequence length, when the workload gives them.
+    pub attention: Option<AttentionShape>,
     /// Dense peak of one chip at the workload's precision (FLOP/s).
     pub peak_flops: f64,
+    /// Steady-state training MFU at the workload's precision (share of `peak_flops`).
     pub mfu: f64,
+    /// Share of paid chip-hours that advance training (1 = none lost).
+    pub goodput: f64,
     pub usd_per_chip_hour: f64,
     pub chips: Option<u64>,
     /// Usable memory of one chip (bytes).
@@ -34,8 +39,13 @@ pub struct TrainingInputs {
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct TrainingFigures {
     pub usd_per_chip_hour: f64,
-    /// Total training compute (FLOP).
+    /// Total training compute (FLOP), attention included.
     pub flops: f64,
+    /// The attention term `12 * layers * attention_width * seq_len * D` (FLOP); `None` when the
+    /// workload gives no shape (C is then 6·N·D) or gives `flops`.
+    pub attention_flops: Option<f64>,
+    /// Share of paid chip-hours that advance training, used to divide chip-hours.
+    pub goodput: f64,
     pub chip_hours: f64,
     pub cost_usd: f64,
     /// Wall-clock days on the workload's `chips` (absent when it gives none).
@@ -48,20 +58,69 @@ pub struct TrainingFigures {
     pub energy_kwh: f64,
 }
 
-/// The formulas, on resolved inputs.
-pub fn figures(i: &TrainingInputs, t: &mut impl Trace) -> TrainingFigures {
-    let flops = match i.flops_override {
-        Some(f) => d(t, "C (training FLOPs)", "given by the workload's `flops`", f, "FLOP"),
-        None => d(t, "C (training FLOPs)", "6 * N * D", 6.0 * i.active_params * i.tokens, "FLOP"),
-    };
+/// Training compute C in FLOP (MODEL.md "Training"): `6 * N * D`, plus
+/// `12 * layers * attention_width * seq_len * D` when the shape is given; `flops` overrides both.
+/// Returns (C, the attention term if it was added).
+pub fn compute(
+    active_params: f64,
+    tokens: f64,
+    attention: Option<AttentionShape>,
+    flops_override: Option<f64>,
+    t: &mut impl Trace,
+) -> (f64, Option<f64>) {
+    if let Some(f) = flops_override {
+        return (d(t, "C (training FLOPs)", "given by the workload's `flops`", f, "FLOP"), None);
+    }
+    let dense = d(t, "6ND (parameter FLOPs)", "6 * N * D", 6.0 * active_params * tokens, "FLOP");
+    match attention {
+        Some(a) => {
+            let (l, w, s) = (a.layers as f64, a.attention_width as f64, a.seq_len as f64);
+            let attn = d(
+                t,
+                "attention FLOPs",
+                &format!(
+                    "12 * layers {} * attention_width {} * seq_len {} * D",
+                    a.layers, a.attention_width, a.seq_len
+                ),
+                12.0 * l * w * s * tokens,
+                "FLOP",
+            );
+            (
+                d(t, "C (training FLOPs)", "6ND + attention FLOPs", dense + attn, "FLOP"),
+                Some(attn),
+            )
+        }
+        None => {
+            if t.enabled() {
+                t.note("no layers / attention_width / seq_len given: C = 6ND, attention FLOPs not counted".into());
+            }
+            (dense, None)
+        }
+    }
+}
+
+/// Paid chip-hours: `C / (peak * mfu) / goodput / 3600`.
+pub fn chip_hours(flops: f64, peak_flops: f64, mfu: f64, goodput: f64, t: &mut impl Trace) -> f64 {
     let per_chip = d(
         t,
         "delivered FLOP/s per chip",
-        "dense peak * training_mfu",
-        i.peak_flops * i.mfu,
+        "dense peak * training_mfu (steady state)",
+        peak_flops * mfu,
         "FLOP/s",
     );
-    let chip_hours = d(t, "chip-hours", "C / delivered FLOP/s / 3600", flops / per_chip / 3600.0, "chip-h");
+    d(
+        t,
+        "chip-hours",
+        "C / delivered FLOP/s / goodput / 3600",
+        flops / per_chip / goodput / 3600.0,
+        "chip-h",
+    )
+}
+
+/// The formulas, on resolved inputs.
+pub fn figures(i: &TrainingInputs, t: &mut impl Trace) -> TrainingFigures {
+    let (flops, attention_flops) = compute(i.active_params, i.tokens, i.attention, i.flops_override, t);
+    let chip_hours = chip_hours(flops, i.peak_flops, i.mfu, i.goodput, t);
     let cost_usd = d(t, "cost", "chip-hours * USD per chip-hour", chip_hours * i.usd_per_chip_hour, "USD");
     let wall_days = i
         .chips
@@ -91,6 +150,8 @@ pub fn figures(i: &TrainingInputs, t: &mut impl Trace) -> TrainingFigures {
     TrainingFigures {
         usd_per_chip_hour: i.usd_per_chip_hour,
         flops,
+        attention_flops,
+        goodput: i.goodput,
         chip_hours,
         cost_usd,
         wall_days,
@@ -109,6 +170,7 @@ pub struct Shape {
     pub precision: Precision,
     pub flops: Option<Param>,
     pub chips: Option<u64>,
+    pub attention: Option<AttentionShape>,
 }
 
 impl From<&Training> for Shape {
@@ -120,17 +182,20 @@ impl From<&Training> for Shape {
             precision: w.precision,
             flops: w.flops,
             chips: w.chips,
+            attention: w.attention,
         }
     }
 }
 
-/// Dense peak at `precision` and achieved training MFU, or why the pair is skipped.
+/// Dense peak at `precision` (FLOP/s) and the chip's steady-state training MFU there, or why
+/// the pair is skipped.
 pub fn peak_and_mfu(acc: &Accelerator, precision: Precision, v: &[f64], t: &mut impl Trace) -> Result<(f64, f64), Skip> {
     let tf = acc.tflops(precision).ok_or(Skip::NoPrecision(precision))?;
-    let mfu = acc.efficiency.training_mfu.ok_or(Skip::NoTrainingMfu)?;
-    let peak = get(v, tf, "dense peak (workload precision)", t);
+    let mfu = acc.efficiency.training_mfu.as_ref().ok_or(Skip::NoTrainingMfu)?;
+    let mfu = mfu.get(precision).ok_or(Skip::NoTrainingMfuAt(precision))?;
+    let peak = get(v, tf, &format!("dense peak ({})", precision.name()), t);
     let peak = d(t, "dense peak", "TFLOPS * 1e12", peak * 1e12, "FLOP/s");
-    Ok((peak, get(v, mfu, "training MFU", t)))
+    Ok((peak, get(v, mfu, &format!("training MFU ({}, steady state)", precision.name()), t)))
 }
 
 /// Resolves a training shape on one accelerator into inputs.
@@ -151,8 +216,10 @@ pub fn inputs(cfg: &Config, s: &Shape, acc: &Accelerator, v: &[f64], t: &mut imp
         active_params: active,
         tokens,
         flops_override,
+        attention: s.attention,
         peak_flops,
         mfu,
+        goodput: get(v, e.training_goodput, "training goodput", t),
         usd_per_chip_hour: usd,
         chips: s.chips,
         usable_memory: mem * frac,
@@ -179,8 +246,10 @@ mod tests {
             active_params: 70e9,
             tokens: 15e12,
             flops_override: None,
+            attention: None,
             peak_flops: 989e12,
             mfu: 0.4,
+            goodput: 1.0,
             usd_per_chip_hour: 6.88,
             chips: Some(8192),
             usable_memory: 80e9 * 0.9,
@@ -208,6 +277,31 @@ mod tests {
         assert!(f.feasible);
         // energy = chip-h * 0.98 kW * 0.8 * 1.2 = 4,423,660.263 * 0.9408 = 4,161,779.58 kWh
         assert_relative_eq!(f.energy_kwh, 4_161_779.58, max_relative = 1e-8);
+    }
+
+    #[test]
+    fn attention_flops_and_goodput_by_hand() {
+        let mut i = h100_70b();
+        i.attention = Some(AttentionShape {
+            layers: 80,
+            attention_width: 8192,
+            seq_len: 8192,
+        });
+        i.goodput = 0.9;
+        let f = figures(&i, &mut ());
+        // attention = 12 * 80 * 8192 * 8192 * 15e12 = 6.442450944e10 * 15e12 = 9.663676416e23 FLOP
+        assert_relative_eq!(f.attention_flops.unwrap_or(0.0), 9.663_676_416e23, max_relative = 1e-12);
+        // C = 6.3e24 + 9.663676416e23 = 7.2663676416e24
+        assert_relative_eq!(f.flops, 7.266_367_641_6e24, max_relative = 1e-12);
+        // chip-hours = 7.2663676416e24 / 3.956e14 / 0.9 / 3600 = 5,669,125.536
+        assert_relative_eq!(f.chip_hours, 5_669_125.536, max_relative = 1e-9);
+        assert_relative_eq!(f.goodput, 0.9);
+        // cost = 5,669,125.536 * 6.88 = 39,003,583.69 USD
+        assert_relative_eq!(f.cost_usd, 39_003_583.69, max_relative = 1e-9);
+        // `flops` overrides both terms; the attention term is then not reported.
+        i.flops_override = Some(1e24);
+        let f = figures(&i, &mut ());
+        assert_eq!((f.flops, f.attention_flops), (1e24, None));
     }
 
     #[test]

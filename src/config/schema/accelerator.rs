@@ -172,11 +172,11 @@ pub static EFFICIENCY: TableDecl = TableDecl {
     list: false,
     doc: "Achieved shares of peak compute and bandwidth.",
     keys: &[
-        num(
+        Key::new(
             "training_mfu",
-            Check::Fraction,
+            Kind::NumberOrPrecisionMap { check: Check::Fraction },
             "share of dense peak",
-            "model FLOPs utilisation in training; absent: not costed for training",
+            "steady-state training MFU, attention FLOPs counted: one for every precision, or per precision { bf16 = .., fp8 = .. }; absent: not costed for training",
         ),
         num(
             "serving_mfu",

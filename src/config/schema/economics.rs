@@ -81,5 +81,12 @@ pub static ECONOMICS: TableDecl = TableDecl {
             "training memory per parameter (weights, grads, optimizer)",
         )
         .default(16.0),
+        num(
+            "training_goodput",
+            Check::Fraction,
+            "share of paid chip-hours",
+            "share of paid chip-hours that advance training (failures, restarts, checkpoints); default range 0.66 / 0.90 / 0.97",
+        )
+        .default(0.90),
     ],
 };

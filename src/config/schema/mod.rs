@@ -110,6 +110,11 @@ pub enum Kind {
         check: Check,
         range: bool,
     },
+    /// A number or range for every precision, or a table from precision to number or range
+    /// (`training_mfu = 0.4` or `training_mfu = { bf16 = 0.4, fp8 = 0.3 }`).
+    NumberOrPrecisionMap {
+        check: Check,
+    },
     /// `[from, to]` with `0 < from < to`.
     Pair,
     /// A sub-table.
@@ -299,6 +304,11 @@ fn key_schema(k: &Key) -> Json {
         Kind::Pair => json!({
             "type": "array", "items": { "type": "number", "exclusiveMinimum": 0 }, "minItems": 2, "maxItems": 2
         }),
+        Kind::NumberOrPrecisionMap { check } => {
+            let number = key_schema(&Key::new(k.name, Kind::Number { check, range: true }, k.unit, k.doc));
+            let map = key_schema(&Key::new(k.name, Kind::PrecisionMap { check, range: true }, k.unit, k.doc));
+            json!({ "anyOf": [number, map] })
+        }
         Kind::Table(t) => table_schema(t),
         Kind::Tables(t) => json!({ "type": "array", "items": table_schema(t) }),
     };
@@ -406,6 +416,9 @@ fn kind_text(k: &Key) -> String {
             if range { ", range ok" } else { "" }
         ),
         Kind::Pair => "[from, to]".into(),
+        Kind::NumberOrPrecisionMap { check } => {
+            format!("number {}, range ok, or table precision -> number", check.short())
+        }
         Kind::Table(t) => format!("table `{}`", t.header()),
         Kind::Tables(t) => format!("tables `{}`", t.header()),
     }

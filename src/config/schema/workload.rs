@@ -2,7 +2,7 @@
 //! training runs (`[[calibration]]`).
 
 use super::{Check, Key, Kind, TableDecl, num, text};
-use crate::config::Precision;
+use crate::config::{HoursBasis, Precision};
 
 const PRECISION: Kind = Kind::Choice(&Precision::NAMES);
 
@@ -30,8 +30,31 @@ pub static TRAINING: TableDecl = TableDecl {
             "cluster size, for wall-clock days",
         ),
         num("flops", Check::Positive, "FLOP", "total training FLOPs; overrides 6ND"),
+        LAYERS,
+        ATTENTION_WIDTH,
+        SEQ_LEN,
     ],
 };
+
+/// With `attention_width` and `seq_len`: C gains 12 * layers * attention_width * seq_len * D.
+const LAYERS: Key = Key::new(
+    "layers",
+    Kind::Int { min: 1, max: 10_000 },
+    "",
+    "transformer layers (attention FLOPs, with attention_width and seq_len)",
+);
+const ATTENTION_WIDTH: Key = Key::new(
+    "attention_width",
+    Kind::Int { min: 1, max: 10_000_000 },
+    "",
+    "query heads x head_dim (attention FLOPs)",
+);
+const SEQ_LEN: Key = Key::new(
+    "seq_len",
+    Kind::Int { min: 1, max: 100_000_000 },
+    "tokens",
+    "training sequence length (attention FLOPs)",
+);
 
 /// An inference (serving) workload.
 pub static INFERENCE: TableDecl = TableDecl {
@@ -175,5 +198,14 @@ pub static CALIBRATION: TableDecl = TableDecl {
         Key::new("precision", PRECISION, "", "number format of the matmuls; default bf16"),
         num("flops", Check::Positive, "FLOP", "total training FLOPs; overrides 6ND"),
         num("reported_chip_hours", Check::Positive, "chip-hours", "chip-hours the run reported").required(),
+        Key::new(
+            "hours_basis",
+            Kind::Choice(&HoursBasis::NAMES),
+            "",
+            "all_in (every chip-hour of the run; goodput applies) or steady_state (from a throughput); default all_in",
+        ),
+        LAYERS,
+        ATTENTION_WIDTH,
+        SEQ_LEN,
     ],
 };

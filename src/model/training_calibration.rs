@@ -1,0 +1,377 @@
+//! `calibrate`, training half: public runs' reported chip-hours against today's model (MODEL.md
+//! "Training"), against the planner's rule of thumb (40% MFU of bf16 peak, 6ND, no goodput), and
+//! against a leave-one-out fit of steady-state MFU per accelerator and precision; `--fit` prints
+//! that fit as TOML lines to paste.
+//!
+//! Every run is reduced to its *implied steady-state MFU*
+//! `C / (reported chip-hours * 3600 * dense peak * g)`, with `g` = goodput for `all_in` hours and 1
+//! for `steady_state` ones. The fit of one multiplicative factor on log error is the geometric mean
+//! of those (`fit::geometric_mean`), so a prediction's error is `implied / fitted - 1`.
+
+use crate::config::{Calibration, Config, Family, HoursBasis, Precision};
+
+use super::fit;
+use super::trace::{Trace, d, get};
+use super::training::{chip_hours, compute, peak_and_mfu};
+use super::{Skip, Skipped};
+
+/// The planner's rule of thumb: 40% MFU of the bf16 peak on every chip, C = 6ND, no goodput.
+pub const RULE_OF_THUMB_MFU: f64 = 0.40;
+
+/// One public run checked three ways.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct RunCheck {
+    pub id: String,
+    pub accelerator: String,
+    pub precision: &'static str,
+    pub hours_basis: HoursBasis,
+    pub reported_chip_hours: f64,
+    /// C of the run (FLOP), attention included where the run gives its shape.
+    pub flops: f64,
+    /// The attention term of C (FLOP); null when the run gives no shape.
+    pub attention_flops: Option<f64>,
+    /// Goodput applied to the run: economics.training_goodput for all_in hours, 1 for steady_state.
+    pub goodput: f64,
+    /// Today's model with the configured MFU; null when the chip has none at this precision.
+    pub predicted_chip_hours: Option<f64>,
+    /// (predicted - reported) / reported, in percent.
+    pub error_pct: Option<f64>,
+    /// Steady-state MFU at which the model reproduces the reported hours.
+    pub implied_mfu: f64,
+    /// The accelerator's configured training MFU at this precision (base value).
+    pub configured_mfu: Option<f64>,
+    pub rule_of_thumb_chip_hours: f64,
+    pub rule_of_thumb_error_pct: f64,
+    /// MFU fitted on the other runs (same chip and precision, else same family and precision).
+    pub loo_mfu: Option<f64>,
+    /// Error of the leave-one-out prediction, in percent; null when no other run qualifies.
+    pub loo_error_pct: Option<f64>,
+    /// Which runs the leave-one-out fit used: "chip" or "family".
+    pub loo_from: Option<&'static str>,
+    #[serde(skip)]
+    pub family: Family,
+    #[serde(skip)]
+    pub precision_enum: Precision,
+}
+
+/// Fitted steady-state MFU of one accelerator at one precision.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct MfuFit {
+    pub accelerator: String,
+    pub precision: &'static str,
+    /// Geometric mean of the runs' implied MFU (least squares on log error).
+    pub mfu: f64,
+    /// Lowest and highest implied MFU of the runs; with one run, the fit +- the median
+    /// leave-one-out error of all runs.
+    pub low: f64,
+    pub high: f64,
+    pub runs: Vec<String>,
+}
+
+/// The training runs of `calibrate`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainingCalibration {
+    pub runs: Vec<RunCheck>,
+    pub skipped: Vec<Skipped>,
+    pub fits: Vec<MfuFit>,
+    /// Accelerators with a training MFU but no public run (their MFU stays an estimate).
+    pub without_runs: Vec<String>,
+}
+
+/// Checks one run against today's model and the rule of thumb (no leave-one-out yet).
+pub fn check_run(cfg: &Config, c: &Calibration, v: &[f64], t: &mut impl Trace) -> Result<RunCheck, Skip> {
+    let acc = cfg.accelerator(&c.accelerator).ok_or(Skip::NoTrainingMfu)?;
+    let tf = acc.tflops(c.precision).ok_or(Skip::NoPrecision(c.precision))?;
+    let configured = peak_and_mfu(acc, c.precision, v, t).ok();
+    let peak = configured.map_or(v[tf.0] * 1e12, |(p, _)| p);
+    let n = get(v, c.active_params_b, "active parameters", t) * 1e9;
+    let tokens = get(v, c.tokens_t, "tokens", t) * 1e12;
+    let over = c.flops.map(|f| get(v, f, "FLOPs", t));
+    let (flops, attention_flops) = compute(n, tokens, c.attention, over, t);
+    let goodput = match c.hours_basis {
+        HoursBasis::AllIn => get(v, cfg.economics.training_goodput, "training goodput", t),
+        HoursBasis::SteadyState => {
+            if t.enabled() {
+                t.note(format!("run `{}` reports steady-state hours: goodput 1", c.id));
+            }
+            1.0
+        }
+    };
+    let reported = get(v, c.reported_chip_hours, "reported chip-hours", t);
+    let predicted = configured.map(|(p, m)| chip_hours(flops, p, m, goodput, t));
+    let implied = d(
+        t,
+        "implied steady-state MFU",
+        "C / (reported chip-hours * 3600 * dense peak * goodput)",
+        flops / (reported * 3600.0 * peak * goodput),
+        "",
+    );
+    // Rule of thumb: 6ND (or the run's own `flops`), 40% of the bf16 peak, every hour productive.
+    let rot_peak = acc.tflops(Precision::Bf16).map_or(peak, |p| v[p.0] * 1e12);
+    let rot_flops = over.unwrap_or(6.0 * n * tokens);
+    let rot = rot_flops / (rot_peak * RULE_OF_THUMB_MFU) / 3600.0;
+    Ok(RunCheck {
+        id: c.id.clone(),
+        accelerator: c.accelerator.clone(),
+        precision: c.precision.name(),
+        hours_basis: c.hours_basis,
+        reported_chip_hours: reported,
+        flops,
+        attention_flops,
+        goodput,
+        predicted_chip_hours: predicted,
+        error_pct: predicted.map(|p| fit::error_pct(p, reported)),
+        implied_mfu: implied,
+        configured_mfu: configured.map(|(_, m)| m),
+        rule_of_thumb_chip_hours: rot,
+        rule_of_thumb_error_pct: fit::error_pct(rot, reported),
+        loo_mfu: None,
+        loo_error_pct: None,
+        loo_from: None,
+        family: acc.family,
+        precision_enum: c.precision,
+    })
+}
+
+/// Geometric mean of the implied MFU of the runs `keep` selects.
+fn fit_on(runs: &[RunCheck], keep: impl Fn(usize, &RunCheck) -> bool) -> Option<f64> {
+    let xs: Vec<f64> = runs
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| keep(*i, r))
+        .map(|(_, r)| r.implied_mfu)
+        .collect();
+    fit::geometric_mean(&xs)
+}
+
+/// Fills each run's leave-one-out prediction: the MFU fitted on the other runs of the same
+/// accelerator and precision, else on the other runs of the same family and precision.
+pub fn leave_one_out(runs: &mut [RunCheck]) {
+    for i in 0..runs.len() {
+        let (acc, prec, fam) = (runs[i].accelerator.clone(), runs[i].precision_enum, runs[i].family);
+        let chip = fit_on(runs, |j, r| j != i && r.accelerator == acc && r.precision_enum == prec);
+        let (mfu, from) = match chip {
+            Some(m) => (Some(m), Some("chip")),
+            None => {
+                let fam = fit_on(runs, |j, r| j != i && r.family == fam && r.precision_enum == prec);
+                (fam, fam.map(|_| "family"))
+            }
+        };
+        let r = &mut runs[i];
+        r.loo_mfu = mfu;
+        r.loo_from = from;
+        // predicted / reported = implied / fitted (same C, peak and goodput).
+        r.loo_error_pct = mfu.map(|m| (r.implied_mfu / m - 1.0) * 100.0);
+    }
+}
+
+/// Steady-state MFU per accelerator and precision, in the order runs first name them.
+pub fn fit_mfu(runs: &[RunCheck]) -> Vec<MfuFit> {
+    let loo = fit::median_abs(&runs.iter().filter_map(|r| r.loo_error_pct).collect::<Vec<_>>()).unwrap_or(0.0) / 100.0;
+    let mut out: Vec<MfuFit> = Vec::new();
+    for r in runs {
+        if out.iter().any(|f| f.accelerator == r.accelerator && f.precision == r.precision) {
+            continue;
+        }
+        let group: Vec<&RunCheck> = runs
+            .iter()
+            .filter(|q| q.accelerator == r.accelerator && q.precision == r.precision)
+            .collect();
+        let xs: Vec<f64> = group.iter().map(|q| q.implied_mfu).collect();
+        let Some(mfu) = fit::geometric_mean(&xs) else { continue };
+        let (low, high) = if xs.len() > 1 {
+            (
+                xs.iter().copied().fold(f64::INFINITY, f64::min),
+                xs.iter().copied().fold(0.0, f64::max),
+            )
+        } else {
+            (mfu / (1.0 + loo), (mfu * (1.0 + loo)).min(1.0))
+        };
+        out.push(MfuFit {
+            accelerator: r.accelerator.clone(),
+            precision: r.precision,
+            mfu,
+            low,
+            high,
+            runs: group.iter().map(|q| q.id.clone()).collect(),
+        });
+    }
+    out
+}
+
+/// Every `[[calibration]]` run, checked, with leave-one-out errors and the fit.
+pub fn calibrate_training(cfg: &Config, v: &[f64]) -> TrainingCalibration {
+    let mut runs = Vec::new();
+    let mut skipped = Vec::new();
+    for c in &cfg.calibration {
+        match check_run(cfg, c, v, &mut ()) {
+            Ok(r) => runs.push(r),
+            Err(s) => {
+                let mut k = Skipped::new(&c.accelerator, s);
+                k.reason = format!("run `{}`: {}", c.id, k.reason);
+                skipped.push(k);
+            }
+        }
+    }
+    leave_one_out(&mut runs);
+    let fits = fit_mfu(&runs);
+    let without_runs = cfg
+        .accelerators
+        .iter()
+        .filter(|a| a.efficiency.training_mfu.is_some() && !runs.iter().any(|r| r.accelerator == a.id))
+        .map(|a| a.id.clone())
+        .collect();
+    TrainingCalibration {
+        runs,
+        skipped,
+        fits,
+        without_runs,
+    }
+}
+
+/// Three significant digits, as TOML.
+fn sig3(x: f64) -> String {
+    crate::fmt::num(x, 3)
+}
+
+/// The `training_mfu` lines to paste into each fitted accelerator's `[accelerator.efficiency]`,
+/// with a source comment. Precisions the runs do not cover keep the configured value.
+pub fn toml_lines(cfg: &Config, all: &[MfuFit], date: &str) -> String {
+    let mut s = String::new();
+    for acc in &cfg.accelerators {
+        let fits: Vec<&MfuFit> = all.iter().filter(|f| f.accelerator == acc.id).collect();
+        if fits.is_empty() {
+            continue;
+        }
+        let n: usize = fits.iter().map(|f| f.runs.len()).sum();
+        let mut parts: Vec<String> = fits
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} = {{ low = {}, base = {}, high = {} }}",
+                    f.precision,
+                    sig3(f.low),
+                    sig3(f.mfu),
+                    sig3(f.high)
+                )
+            })
+            .collect();
+        let mut kept = Vec::new();
+        if let Some(crate::config::TrainingMfu::PerPrecision(per)) = &acc.efficiency.training_mfu {
+            for (p, param) in per {
+                if !fits.iter().any(|f| f.precision == p.name()) {
+                    let i = cfg.params.info(*param);
+                    parts.push(format!(
+                        "{} = {{ low = {}, base = {}, high = {} }}",
+                        p.name(),
+                        sig3(i.low),
+                        sig3(i.base),
+                        sig3(i.high)
+                    ));
+                    kept.push(p.name());
+                }
+            }
+        }
+        s.push_str(&format!("# [accelerator.efficiency] of {}\n", acc.id));
+        s.push_str(&format!("training_mfu = {{ {} }}\n", parts.join(", ")));
+        s.push_str(&format!(
+            "# source = \"fit on {n} public run{} (accel-cost calibrate --fit), {date}: {}\"\n",
+            if n == 1 { "" } else { "s" },
+            fits.iter()
+                .map(|f| format!("{} {}", f.precision, f.runs.join(", ")))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+        if !kept.is_empty() {
+            s.push_str(&format!("# kept from the config (no public run): {}\n", kept.join(", ")));
+        }
+    }
+    s
+}
+
+/// Today's date as YYYY-MM-DD (UTC), for the fit's source line.
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    civil_date((secs / 86_400) as i64)
+}
+
+/// Days since 1970-01-01 -> "YYYY-MM-DD" (proleptic Gregorian; H. Hinnant's algorithm).
+fn civil_date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    fn run(acc: &str, fam: Family, implied: f64) -> RunCheck {
+        RunCheck {
+            id: format!("{acc}-{implied}"),
+            accelerator: acc.into(),
+            precision: "bf16",
+            hours_basis: HoursBasis::AllIn,
+            reported_chip_hours: 1.0,
+            flops: 1.0,
+            attention_flops: None,
+            goodput: 0.9,
+            predicted_chip_hours: None,
+            error_pct: None,
+            implied_mfu: implied,
+            configured_mfu: None,
+            rule_of_thumb_chip_hours: 1.0,
+            rule_of_thumb_error_pct: 0.0,
+            loo_mfu: None,
+            loo_error_pct: None,
+            loo_from: None,
+            family: fam,
+            precision_enum: Precision::Bf16,
+        }
+    }
+
+    #[test]
+    fn leave_one_out_uses_the_other_runs_then_the_family() {
+        let mut runs = vec![
+            run("a", Family::Gpu, 0.2),
+            run("a", Family::Gpu, 0.8),
+            run("a", Family::Gpu, 0.4),
+            run("b", Family::Gpu, 0.5),
+            run("c", Family::Tpu, 0.5),
+        ];
+        leave_one_out(&mut runs);
+        // Run 0: fit on 0.8 and 0.4 = sqrt(0.32) = 0.565685; error = 0.2 / 0.565685 - 1 = -64.6447%.
+        assert_relative_eq!(runs[0].loo_mfu.unwrap_or(0.0), 0.565_685_4, max_relative = 1e-6);
+        assert_relative_eq!(runs[0].loo_error_pct.unwrap_or(0.0), -64.644_66, max_relative = 1e-6);
+        assert_eq!(runs[0].loo_from, Some("chip"));
+        // Run 3 (chip b alone): the family's other runs 0.2, 0.8, 0.4 -> cbrt(0.064) = 0.4;
+        // error = 0.5 / 0.4 - 1 = +25%.
+        assert_relative_eq!(runs[3].loo_error_pct.unwrap_or(0.0), 25.0, max_relative = 1e-9);
+        assert_eq!(runs[3].loo_from, Some("family"));
+        // Run 4: no other TPU run: no leave-one-out figure.
+        assert_eq!(runs[4].loo_error_pct, None);
+        let fits = fit_mfu(&runs);
+        // Chip a: cbrt(0.2 * 0.8 * 0.4) = 0.4, range 0.2-0.8.
+        assert_relative_eq!(fits[0].mfu, 0.4, max_relative = 1e-9);
+        assert_eq!((fits[0].low, fits[0].high), (0.2, 0.8));
+        assert_eq!(fits.len(), 3);
+    }
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_date(0), "1970-01-01");
+        // 2024-02-29 is day 19,782 since the epoch (54 years incl. 13 leap days: 54*365+13 = 19,723,
+        // + 31 (Jan) + 28 = 19,782).
+        assert_eq!(civil_date(19_782), "2024-02-29");
+    }
+}
