@@ -314,7 +314,11 @@ impl<'t> Reader<'t> {
     ) -> Param {
         self.numbers += 1;
         let path = format!("{}.{key}", self.path);
-        let estimate = self.estimates.iter().any(|(k, _)| k == key);
+        // `estimates = ["training_mfu"]` covers every `training_mfu.<precision>`.
+        let estimate = self
+            .estimates
+            .iter()
+            .any(|(k, _)| k == key || key.strip_prefix(k.as_str()).is_some_and(|rest| rest.starts_with('.')));
         let Some((low, base, high, ranged)) = read_number(n, key, &self.what, check, ctx) else {
             return placeholder(ctx);
         };
@@ -384,7 +388,8 @@ impl<'t> Reader<'t> {
             }
         }
         for (k, origin) in &self.estimates {
-            if self.table.get(k).is_none() {
+            // `training_mfu.bf16` names one precision of a per-precision key.
+            if self.table.get(k.split('.').next().unwrap_or(k)).is_none() {
                 let hint = suggest(k, self.table.entries.iter().map(|e| e.key.as_str()), || {
                     "list keys of this table".to_string()
                 });
