@@ -75,6 +75,15 @@ impl Econ<'_> {
     }
 }
 
+/// `training_mfu` at `prec`: a number or range applies to every precision; a table of
+/// precisions gives each its own (CONFIG.md).
+fn training_mfu(eff: &Table, prec: &str) -> Option<f64> {
+    match eff.get("training_mfu")? {
+        Value::Table(t) if !t.contains_key("base") => num(t.get(prec)),
+        v => num(Some(v)),
+    }
+}
+
 /// USD per chip-hour by basis, written out from MODEL.md.
 fn price(e: &Econ<'_>, acc: &Table) -> Option<f64> {
     let basis = e.0.get("basis").and_then(Value::as_str).unwrap_or("on_demand");
@@ -213,8 +222,7 @@ fn check_folder(dir: &Path) -> usize {
         for acc in &accs {
             let aid = acc["id"].as_str().expect("id");
             let eff = acc["efficiency"].as_table().expect("efficiency");
-            let (Some(tf), Some(mfu), Some(usd)) = (num(acc["dense_tflops"].get(prec)), num(eff.get("training_mfu")), price(&e, acc))
-            else {
+            let (Some(tf), Some(mfu), Some(usd)) = (num(acc["dense_tflops"].get(prec)), training_mfu(eff, prec), price(&e, acc)) else {
                 assert!(find(&out["results"], aid).is_none(), "{id}/{aid} should be skipped");
                 continue;
             };
@@ -222,9 +230,20 @@ fn check_folder(dir: &Path) -> usize {
             let p = num(w.get("params_b")).expect("params") * 1e9;
             let n = num(w.get("active_params_b")).map_or(p, |a| a * 1e9);
             let d = num(w.get("tokens_t")).expect("tokens") * 1e12;
-            let c = num(w.get("flops")).unwrap_or(6.0 * n * d);
-            let chip_hours = c / (tf * 1e12 * mfu) / 3600.0;
+            // MODEL.md "Training": C = 6ND + 12 * layers * attention_width * seq_len * D.
+            let attn = match (num(w.get("layers")), num(w.get("attention_width")), num(w.get("seq_len"))) {
+                (Some(l), Some(a), Some(s)) if w.get("flops").is_none() => Some(12.0 * l * a * s * d),
+                _ => None,
+            };
+            let c = num(w.get("flops")).unwrap_or(6.0 * n * d + attn.unwrap_or(0.0));
+            let goodput = e.get("training_goodput", 0.90);
+            let chip_hours = c / (tf * 1e12 * mfu) / goodput / 3600.0;
             close(row["flops"].as_f64().unwrap_or(0.0), c, "flops");
+            close(row["goodput"].as_f64().unwrap_or(0.0), goodput, "goodput");
+            match attn {
+                Some(a) => close(row["attention_flops"].as_f64().unwrap_or(0.0), a, "attention_flops"),
+                None => assert!(row["attention_flops"].is_null(), "{id}/{aid}: attention_flops should be null"),
+            }
             close(row["chip_hours"].as_f64().unwrap_or(0.0), chip_hours, "chip_hours");
             close(row["cost_usd"].as_f64().unwrap_or(0.0), chip_hours * usd, "cost_usd");
             if let Some(chips) = w.get("chips").and_then(Value::as_integer) {
