@@ -10,4 +10,5 @@ mod reliability;
 mod report;
 mod schema;
 mod serving;
+mod training;
 mod validation;
