@@ -202,10 +202,12 @@ pub(crate) fn label_id(cfg: &Config, id: &str) -> String {
     cfg.accelerator(id).map_or_else(|| id.to_string(), label)
 }
 
-/// `accelerator.trn2.efficiency.training_mfu` -> `trn2 training_mfu`.
+/// `accelerator.trn2.efficiency.training_mfu` -> `trn2 training_mfu`; a per-precision key keeps
+/// its parent: `accelerator.trn2.efficiency.training_mfu.bf16` -> `trn2 training_mfu.bf16`.
 pub fn short_path(p: &str) -> String {
     let parts: Vec<&str> = p.split('.').collect();
     match parts.as_slice() {
+        ["accelerator", id, .., parent, key] if crate::config::Precision::parse(key).is_some() => format!("{id} {parent}.{key}"),
         ["accelerator", id, .., key] => format!("{id} {key}"),
         ["economics", key] => format!("economics {key}"),
         [kind, id, .., key] => format!("{kind} {id} {key}"),
