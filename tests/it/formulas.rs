@@ -481,3 +481,97 @@ fn estimate_json_matches_an_independent_computation_on_the_shipped_configs() {
     let n = check_folder(&root("configs"));
     assert!(n >= 70, "only {n} rows checked");
 }
+
+/// `calibrate --json` on the shipped runs against MODEL.md written out again: C with attention,
+/// goodput for all_in hours, implied steady-state MFU, the rule of thumb (40% of bf16 peak,
+/// 6ND, no goodput), and leave-one-out (geometric mean of the other runs' implied MFU of the
+/// same accelerator and precision, else of the same family and precision).
+#[test]
+fn calibrate_json_matches_an_independent_computation_on_the_shipped_configs() {
+    let dir = root("configs");
+    let root_t = merged(&dir);
+    let empty = Table::new();
+    let e = Econ(root_t.get("economics").and_then(Value::as_table).unwrap_or(&empty));
+    let accs = list(&root_t, "accelerator");
+    let acc = |id: &str| *accs.iter().find(|a| a["id"].as_str() == Some(id)).expect("accelerator");
+    let o = run(&["calibrate", "-c", dir.to_str().expect("utf-8"), "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let out: J = serde_json::from_str(&stdout(&o)).expect("json");
+    struct R {
+        acc: String,
+        fam: String,
+        prec: String,
+        implied: f64,
+    }
+    let mut rs = Vec::new();
+    for c in list(&root_t, "calibration") {
+        let id = c["id"].as_str().expect("id");
+        let a = acc(c["accelerator"].as_str().expect("accelerator"));
+        let prec = c["precision"].as_str().unwrap_or("bf16");
+        let peak = num(a["dense_tflops"].get(prec)).expect("peak") * 1e12;
+        let n = num(c.get("active_params_b")).or(num(c.get("params_b"))).expect("params") * 1e9;
+        let d = num(c.get("tokens_t")).expect("tokens") * 1e12;
+        let attn = match (num(c.get("layers")), num(c.get("attention_width")), num(c.get("seq_len"))) {
+            (Some(l), Some(w), Some(s)) if c.get("flops").is_none() => 12.0 * l * w * s * d,
+            _ => 0.0,
+        };
+        let flops = num(c.get("flops")).unwrap_or(6.0 * n * d + attn);
+        let goodput = match c.get("hours_basis").and_then(Value::as_str) {
+            Some("steady_state") => 1.0,
+            _ => e.get("training_goodput", 0.90),
+        };
+        let hours = num(c.get("reported_chip_hours")).expect("hours");
+        let implied = flops / (hours * 3600.0 * peak * goodput);
+        let row = out["runs"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["id"] == id))
+            .expect("run row");
+        close(row["flops"].as_f64().unwrap_or(0.0), flops, "calibration flops");
+        close(row["implied_mfu"].as_f64().unwrap_or(0.0), implied, "implied_mfu");
+        let mfu = training_mfu(a["efficiency"].as_table().expect("efficiency"), prec).expect("mfu");
+        let predicted = flops / (peak * mfu) / goodput / 3600.0;
+        close(row["predicted_chip_hours"].as_f64().unwrap_or(0.0), predicted, "predicted");
+        let bf16 = num(a["dense_tflops"].get("bf16")).expect("bf16") * 1e12;
+        let rot = num(c.get("flops")).unwrap_or(6.0 * n * d) / (bf16 * 0.40) / 3600.0;
+        close(row["rule_of_thumb_chip_hours"].as_f64().unwrap_or(0.0), rot, "rule of thumb");
+        rs.push(R {
+            acc: a["id"].as_str().unwrap_or("").into(),
+            fam: a["family"].as_str().unwrap_or("").into(),
+            prec: prec.into(),
+            implied,
+        });
+    }
+    let geo = |xs: &[f64]| (xs.iter().map(|x| x.ln()).sum::<f64>() / xs.len() as f64).exp();
+    let mut loo_abs = Vec::new();
+    for (i, r) in rs.iter().enumerate() {
+        let chip: Vec<f64> = rs
+            .iter()
+            .enumerate()
+            .filter(|(j, q)| *j != i && q.acc == r.acc && q.prec == r.prec)
+            .map(|(_, q)| q.implied)
+            .collect();
+        let fam: Vec<f64> = rs
+            .iter()
+            .enumerate()
+            .filter(|(j, q)| *j != i && q.fam == r.fam && q.prec == r.prec)
+            .map(|(_, q)| q.implied)
+            .collect();
+        let others = if chip.is_empty() { fam } else { chip };
+        let row = &out["runs"][i];
+        if others.is_empty() {
+            assert!(row["loo_error_pct"].is_null());
+            continue;
+        }
+        let want = (r.implied / geo(&others) - 1.0) * 100.0;
+        close(row["loo_error_pct"].as_f64().unwrap_or(f64::NAN), want, "loo_error_pct");
+        loo_abs.push(want.abs());
+    }
+    loo_abs.sort_by(f64::total_cmp);
+    let m = loo_abs.len();
+    let median = if m % 2 == 1 {
+        loo_abs[m / 2]
+    } else {
+        (loo_abs[m / 2 - 1] + loo_abs[m / 2]) / 2.0
+    };
+    close(out["loo_median_abs_error_pct"].as_f64().unwrap_or(0.0), median, "loo median");
+}
