@@ -257,19 +257,23 @@ pub fn toml_lines(cfg: &Config, all: &[MfuFit], date: &str) -> String {
             })
             .collect();
         let mut kept = Vec::new();
-        if let Some(crate::config::TrainingMfu::PerPrecision(per)) = &acc.efficiency.training_mfu {
-            for (p, param) in per {
-                if !fits.iter().any(|f| f.precision == p.name()) {
-                    let i = cfg.params.info(*param);
-                    parts.push(format!(
-                        "{} = {{ low = {}, base = {}, high = {} }}",
-                        p.name(),
-                        sig3(i.low),
-                        sig3(i.base),
-                        sig3(i.high)
-                    ));
-                    kept.push(p.name());
-                }
+        // A plain number meant every precision: keep it for bf16 when the runs fit another one.
+        let configured: Vec<(Precision, crate::config::Param)> = match &acc.efficiency.training_mfu {
+            Some(crate::config::TrainingMfu::PerPrecision(per)) => per.clone(),
+            Some(crate::config::TrainingMfu::All(p)) if acc.tflops(Precision::Bf16).is_some() => vec![(Precision::Bf16, *p)],
+            _ => Vec::new(),
+        };
+        for (p, param) in &configured {
+            if !fits.iter().any(|f| f.precision == p.name()) {
+                let i = cfg.params.info(*param);
+                parts.push(format!(
+                    "{} = {{ low = {}, base = {}, high = {} }}",
+                    p.name(),
+                    sig3(i.low),
+                    sig3(i.base),
+                    sig3(i.high)
+                ));
+                kept.push(p.name());
             }
         }
         s.push_str(&format!("# [accelerator.efficiency] of {}\n", acc.id));
@@ -365,6 +369,33 @@ mod tests {
         assert_relative_eq!(fits[0].mfu, 0.4, max_relative = 1e-9);
         assert_eq!((fits[0].low, fits[0].high), (0.2, 0.8));
         assert_eq!(fits.len(), 3);
+    }
+
+    #[test]
+    fn toml_lines_keep_the_precisions_the_runs_do_not_cover() {
+        let cfg = crate::init::starter_config();
+        let fit = MfuFit {
+            accelerator: "h100-sxm".into(),
+            precision: "fp8",
+            mfu: 0.4,
+            low: 0.35,
+            high: 0.45,
+            runs: vec!["a".into(), "b".into()],
+        };
+        let s = toml_lines(&cfg, &[fit], "2026-11-30");
+        // The starter's h100 bf16 range (0.195 / 0.29 / 0.416) is kept beside the fitted fp8.
+        assert!(
+            s.contains(
+                "training_mfu = { fp8 = { low = 0.350, base = 0.400, high = 0.450 }, bf16 = { low = 0.195, base = 0.290, high = 0.416 } }"
+            ),
+            "{s}"
+        );
+        assert!(
+            s.contains("fit on 2 public runs (accel-cost calibrate --fit), 2026-11-30: fp8 a, b"),
+            "{s}"
+        );
+        assert!(s.contains("# kept from the config (no public run): bf16"), "{s}");
+        assert!(!s.contains("trn2"), "{s}");
     }
 
     #[test]
