@@ -383,10 +383,10 @@ mod tests {
             runs: vec!["a".into(), "b".into()],
         };
         let s = toml_lines(&cfg, &[fit], "2026-11-30");
-        // The starter's h100 bf16 range (0.195 / 0.29 / 0.416) is kept beside the fitted fp8.
+        // The starter's h100 bf16 range (0.195 / 0.306 / 0.416) is kept beside the fitted fp8.
         assert!(
             s.contains(
-                "training_mfu = { fp8 = { low = 0.350, base = 0.400, high = 0.450 }, bf16 = { low = 0.195, base = 0.290, high = 0.416 } }"
+                "training_mfu = { fp8 = { low = 0.350, base = 0.400, high = 0.450 }, bf16 = { low = 0.195, base = 0.306, high = 0.416 } }"
             ),
             "{s}"
         );
