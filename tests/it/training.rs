@@ -161,3 +161,32 @@ source = "test"
     // One run only: nothing else to fit it on.
     assert!(r["loo_error_pct"].is_null(), "{r}");
 }
+
+/// The shipped `training_mfu` of every chip with public runs is the fit's output (three
+/// significant digits), so `calibrate --fit` on the shipped configs proposes no change.
+#[test]
+fn shipped_training_mfu_is_the_fit_output() {
+    let o = run(&["calibrate", "--json", "--fit"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let mut shipped = toml::Table::new();
+    for f in ["aws.toml", "google.toml", "nvidia.toml"] {
+        let text = std::fs::read_to_string(root(&format!("configs/accelerators/{f}"))).expect("read");
+        let t: toml::Table = toml::from_str(&text).expect("toml");
+        for a in t["accelerator"].as_array().expect("accelerators") {
+            shipped.insert(a["id"].as_str().expect("id").into(), a.clone());
+        }
+    }
+    let sig3 = |x: f64| format!("{:.3}", x);
+    let fits = v["fit"].as_array().expect("fit");
+    assert!(fits.len() >= 10);
+    for f in fits {
+        let (acc, prec) = (f["accelerator"].as_str().expect("acc"), f["precision"].as_str().expect("prec"));
+        let m = &shipped[acc]["efficiency"]["training_mfu"][prec];
+        for (k, j) in [("low", "low"), ("base", "mfu"), ("high", "high")] {
+            let got = m[k].as_float().unwrap_or(f64::NAN);
+            let want = f[j].as_f64().unwrap_or(f64::NAN);
+            assert_eq!(sig3(got), sig3(want), "{acc} {prec} {k}: shipped {got}, fit {want}");
+        }
+    }
+}
