@@ -115,7 +115,26 @@ fn training_mfu(r: &mut Reader<'_>, ctx: &mut Ctx) -> Option<TrainingMfu> {
     let Value::Table(t) = &n.value else {
         return Some(TrainingMfu::All(r.register("training_mfu", n, check, unit, 1.0, None, ctx)));
     };
-    if t.entries.is_empty() || t.entries.iter().any(|e| ["low", "base", "high"].contains(&e.key.as_str())) {
+    let is_range_key = |k: &str| ["low", "base", "high"].contains(&k);
+    let precisions: Vec<&str> = t
+        .entries
+        .iter()
+        .map(|e| e.key.as_str())
+        .filter(|k| Precision::parse(k).is_some())
+        .collect();
+    if t.entries.iter().any(|e| is_range_key(&e.key)) && !precisions.is_empty() {
+        ctx.diags.err(
+            &n.origin,
+            format!(
+                "training_mfu of {} mixes a range (low, base, high) with precisions ({})",
+                r.what,
+                precisions.join(", ")
+            ),
+            "give one form: a number or range for every precision, or one value per precision; `--set` merges into the table, so change the form in a file",
+        );
+        return Some(TrainingMfu::PerPrecision(Vec::new()));
+    }
+    if t.entries.is_empty() || t.entries.iter().any(|e| is_range_key(&e.key)) {
         return Some(TrainingMfu::All(r.register("training_mfu", n, check, unit, 1.0, None, ctx)));
     }
     let mut per = Vec::new();

@@ -10,13 +10,30 @@ use crate::common::*;
 
 /// The good fixture plus `extra.toml` with `text`, in a temp folder; returns the folder.
 fn with_extra(text: &str) -> tempfile::TempDir {
+    with_edit(&[], text)
+}
+
+/// [`with_extra`], with `(old, new)` replacements in the fixture's accelerators.toml (each
+/// `old` must occur).
+fn with_edit(edits: &[(&str, &str)], text: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     for f in ["accelerators.toml", "economics.toml", "workloads.toml"] {
-        std::fs::copy(fixture(&format!("good/{f}")), dir.path().join(f)).expect("copy");
+        let mut body = std::fs::read_to_string(fixture(&format!("good/{f}"))).expect("read");
+        if f == "accelerators.toml" {
+            for (old, new) in edits {
+                assert!(body.contains(old), "fixture lacks {old}");
+                body = body.replacen(old, new, 1);
+            }
+        }
+        std::fs::write(dir.path().join(f), body).expect("write");
     }
     std::fs::write(dir.path().join("zz-extra.toml"), text).expect("write");
     dir
 }
+
+/// The fixture's h100 and trn2 `training_mfu` lines.
+const H100_MFU: &str = "training_mfu = { low = 0.346, base = 0.38, high = 0.43 }";
+const TRN2_MFU: &str = "training_mfu = { low = 0.25, base = 0.35, high = 0.45 }";
 
 fn path(d: &Path) -> &str {
     d.to_str().expect("utf-8 path")
@@ -84,9 +101,13 @@ fn attention_flops_and_goodput_change_chip_hours_as_model_md_says() {
 #[test]
 fn per_precision_mfu_costs_fp8_at_its_own_mfu_and_skips_a_missing_precision() {
     let fp8 = SHAPED.replace("shaped-70b", "fp8-70b").replace("\"bf16\"", "\"fp8\"");
-    let d = with_extra(&fp8);
-    let mfu = "accelerator.h100-sxm.efficiency.training_mfu={ bf16 = 0.4, fp8 = 0.3 }";
-    let o = run(&["estimate", "-c", path(d.path()), "--workload", "fp8-70b", "--json", "--set", mfu]);
+    // trn2 gives training_mfu only for bf16 here: the fp8 workload skips it, with the reason.
+    let edits = [
+        (H100_MFU, "training_mfu = { bf16 = 0.4, fp8 = 0.3 }"),
+        (TRN2_MFU, "training_mfu = { bf16 = 0.3 }"),
+    ];
+    let d = with_edit(&edits, &fp8);
+    let o = run(&["estimate", "-c", path(d.path()), "--workload", "fp8-70b", "--json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v: Value = serde_json::from_str(&stdout(&o)).expect("json");
     let h = v["results"]
@@ -96,29 +117,36 @@ fn per_precision_mfu_costs_fp8_at_its_own_mfu_and_skips_a_missing_precision() {
     // C = 7.2663676416e24; 1979e12 * 0.3 = 5.937e14 FLOP/s; / goodput 0.9 (built-in default) / 3600.
     let want = 7.266_367_641_6e24 / 5.937e14 / 0.9 / 3600.0;
     assert!((h["chip_hours"].as_f64().unwrap_or(0.0) / want - 1.0).abs() < 1e-9, "{h}");
-    // trn2 gives training_mfu only for bf16 here: the fp8 workload skips it, with the reason.
-    let trn2 = "accelerator.trn2.efficiency.training_mfu={ bf16 = 0.3 }";
-    let o = run(&["estimate", "-c", path(d.path()), "--workload", "fp8-70b", "--json", "--set", trn2]);
-    let v: Value = serde_json::from_str(&stdout(&o)).expect("json");
     let skipped = v["skipped"].to_string();
     assert!(skipped.contains("has no efficiency.training_mfu.fp8"), "{v}");
 }
 
 #[test]
 fn an_unknown_precision_in_training_mfu_suggests_the_right_one() {
-    let o = run(&[
-        "validate",
-        "-c",
-        fixture("good").to_str().expect("utf-8"),
-        "--set",
-        "accelerator.h100-sxm.efficiency.training_mfu={ bf16 = 0.4, fb8 = 0.3 }",
-    ]);
+    let d = with_edit(&[(H100_MFU, "training_mfu = { bf16 = 0.4, fb8 = 0.3 }")], "");
+    let o = run(&["validate", "-c", path(d.path())]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(
         err.contains("unknown key `fb8` in training_mfu") && err.contains("did you mean `fp8`?"),
         "{err}"
     );
+}
+
+#[test]
+fn a_range_mixed_with_precisions_is_one_clear_error() {
+    // `--set` merges a table into the fixture's range: the result mixes both forms.
+    let o = run(&[
+        "validate",
+        "-c",
+        fixture("good").to_str().expect("utf-8"),
+        "--set",
+        "accelerator.h100-sxm.efficiency.training_mfu={ bf16 = 0.4, fp8 = 0.3 }",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("mixes a range (low, base, high) with precisions (bf16, fp8)"), "{err}");
+    assert_eq!(err.lines().filter(|l| l.starts_with("error: ")).count(), 1, "{err}");
 }
 
 #[test]
