@@ -309,9 +309,9 @@ fn training_fit_json(cfg: &Config, rep: &crate::model::calibrate::CalibrationRep
     if fit {
         use crate::model::training_calibration::{today, toml_lines};
         let lines = toml_lines(cfg, &rep.fit, &today());
-        m.insert("fit_toml".into(), serde_json::Value::String(lines));
+        m.insert("training_fit_toml".into(), serde_json::Value::String(lines));
     } else {
-        m.remove("fit");
+        m.remove("training_fit");
     }
 }
 

@@ -35,7 +35,9 @@ pub struct CalibrationReport {
     pub rule_of_thumb_median_abs_error_pct: Option<f64>,
     /// Median |error| of the leave-one-out fit (each run predicted from the others).
     pub loo_median_abs_error_pct: Option<f64>,
-    /// Steady-state MFU fitted on all runs, per accelerator and precision (`calibrate --fit`).
+    /// Steady-state MFU fitted on all runs, per accelerator and precision (`calibrate --fit`;
+    /// JSON `training_fit`).
+    #[serde(rename = "training_fit")]
     pub fit: Vec<MfuFit>,
     /// Accelerators with a training MFU and no public run to check it.
     pub accelerators_without_runs: Vec<String>,

@@ -289,7 +289,7 @@ fn calibrate_json_has_runs_and_a_median() {
     assert!(loo <= 12.0, "leave-one-out median {loo}");
     assert!(rot > loo, "rule of thumb {rot} vs leave-one-out {loo}");
     // Without --fit the fit is not in the JSON; DeepSeek-V3 is an fp8, all_in run.
-    assert!(v.get("fit").is_none());
+    assert!(v.get("training_fit").is_none());
     let ds = runs.iter().find(|r| r["id"] == "deepseek-v3").expect("deepseek-v3");
     assert_eq!(
         (ds["precision"].as_str(), ds["hours_basis"].as_str()),
@@ -300,14 +300,14 @@ fn calibrate_json_has_runs_and_a_median() {
 #[test]
 fn calibrate_fit_prints_the_toml_to_paste_and_every_chip_is_checked_by_other_runs() {
     let v = json(&["calibrate", "--json", "--fit"]);
-    let fits = v["fit"].as_array().expect("fit");
+    let fits = v["training_fit"].as_array().expect("training_fit");
     let h100_fp8 = fits
         .iter()
         .find(|f| f["accelerator"] == "h100-sxm" && f["precision"] == "fp8")
         .expect("h100 fp8 fit");
     let mfu = h100_fp8["mfu"].as_f64().unwrap_or(0.0);
     assert!(h100_fp8["low"].as_f64().unwrap_or(1.0) <= mfu && mfu <= h100_fp8["high"].as_f64().unwrap_or(0.0));
-    let toml = v["fit_toml"].as_str().expect("fit_toml");
+    let toml = v["training_fit_toml"].as_str().expect("training_fit_toml");
     assert!(toml.contains("training_mfu = { bf16 = {"), "{toml}");
     assert!(toml.contains("(accel-cost calibrate --fit)"), "{toml}");
     // Every run has a leave-one-out figure: no chip with public runs is left unchecked.

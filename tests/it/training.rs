@@ -206,7 +206,7 @@ fn shipped_training_mfu_is_the_fit_output() {
         }
     }
     let sig3 = |x: f64| format!("{:.3}", x);
-    let fits = v["fit"].as_array().expect("fit");
+    let fits = v["training_fit"].as_array().expect("training_fit");
     assert!(fits.len() >= 10);
     for f in fits {
         let (acc, prec) = (f["accelerator"].as_str().expect("acc"), f["precision"].as_str().expect("prec"));
