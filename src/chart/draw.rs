@@ -428,7 +428,7 @@ pub(super) fn dash_polyline(pts: &[(f64, f64)], pattern: &[f64]) -> Vec<Vec<(f64
 }
 
 /// Liang-Barsky: the part of segment a-b inside `r`.
-fn clip_segment(a: (f64, f64), b: (f64, f64), r: &Region) -> Option<((f64, f64), (f64, f64))> {
+pub(super) fn clip_segment(a: (f64, f64), b: (f64, f64), r: &Region) -> Option<((f64, f64), (f64, f64))> {
     let (dx, dy) = (b.0 - a.0, b.1 - a.1);
     let mut t0 = 0.0f64;
     let mut t1 = 1.0f64;

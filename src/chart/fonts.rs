@@ -9,8 +9,8 @@ use plotters::style::{FontStyle, register_font};
 use super::ChartError;
 use super::style::{FONT_FAMILY, SVG_FONT_STACK};
 
-static REGULAR: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
-static BOLD: &[u8] = include_bytes!("fonts/DejaVuSans-Bold.ttf");
+pub(super) static REGULAR: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
+pub(super) static BOLD: &[u8] = include_bytes!("fonts/DejaVuSans-Bold.ttf");
 
 /// Outcome of the one registration attempt; an error is kept as text so it can be reported on
 /// every later call too.

@@ -15,6 +15,7 @@ pub mod fonts;
 mod heatmap;
 mod layout;
 mod line;
+mod raster;
 mod scatter;
 mod style;
 mod tornado;
@@ -22,8 +23,7 @@ mod tornado;
 use std::fmt;
 use std::path::PathBuf;
 
-use plotters::backend::RGBPixel;
-use plotters::prelude::{BitMapBackend, DrawingBackend, IntoDrawingArea, SVGBackend};
+use plotters::prelude::{DrawingBackend, IntoDrawingArea, SVGBackend};
 
 pub use axis::{format_tick, format_value};
 
@@ -410,21 +410,16 @@ pub fn render_svg_string(chart: &Chart, canvas: Canvas) -> Result<String, ChartE
 pub fn render_rgb(chart: &Chart, canvas: Canvas) -> Result<Vec<u8>, ChartError> {
     canvas.validate()?;
     fonts::ensure_registered()?;
-    let ss = supersample_factor(canvas);
-    let (w, h) = (canvas.width * ss, canvas.height * ss);
+    let (w, h) = (canvas.width, canvas.height);
     let mut buf = vec![255u8; w as usize * h as usize * 3];
     {
-        let backend = BitMapBackend::<RGBPixel>::with_buffer_and_format(&mut buf, (w, h)).map_err(|e| ChartError::Draw(e.to_string()))?;
+        let backend = raster::Raster::new(&mut buf, w, h).ok_or_else(|| ChartError::Draw("bitmap buffer of the wrong size".into()))?;
         let root = backend.into_drawing_area();
-        let painter = Painter::new(&root, canvas.scale_factor() * f64::from(ss), false);
+        let painter = Painter::new(&root, canvas.scale_factor() * f64::from(raster::SUB), false);
         draw_chart(&painter, chart)?;
         root.present().map_err(draw_error)?;
     }
-    Ok(if ss > 1 {
-        downsample(&buf, canvas.width, canvas.height, ss)
-    } else {
-        buf
-    })
+    Ok(buf)
 }
 
 fn draw_chart<DB: DrawingBackend>(p: &Painter<DB>, chart: &Chart) -> Result<(), ChartError> {
@@ -438,43 +433,6 @@ fn draw_chart<DB: DrawingBackend>(p: &Painter<DB>, chart: &Chart) -> Result<(), 
         Chart::Tornado(c) => tornado::draw(p, c),
         Chart::Heatmap(c) => heatmap::draw(p, c),
     }
-}
-
-fn supersample_factor(canvas: Canvas) -> u32 {
-    let ss = u64::from(style::SUPERSAMPLE);
-    let pixels = u64::from(canvas.width) * u64::from(canvas.height) * ss * ss;
-    if pixels <= style::MAX_SUPERSAMPLED_PIXELS {
-        style::SUPERSAMPLE.max(1)
-    } else {
-        1
-    }
-}
-
-/// Box-filters an RGB buffer of `(w * ss) x (h * ss)` down to `w x h`.
-fn downsample(src: &[u8], w: u32, h: u32, ss: u32) -> Vec<u8> {
-    let (w, h, ss) = (w as usize, h as usize, ss as usize);
-    let src_w = w * ss;
-    let n = (ss * ss) as u32;
-    let mut out = vec![0u8; w * h * 3];
-    let mut acc = vec![0u32; w * 3];
-    for y in 0..h {
-        acc.iter_mut().for_each(|a| *a = 0);
-        for sy in 0..ss {
-            let row = &src[(y * ss + sy) * src_w * 3..(y * ss + sy + 1) * src_w * 3];
-            for (x, px) in row.chunks_exact(3 * ss).enumerate() {
-                for sub in px.chunks_exact(3) {
-                    acc[x * 3] += u32::from(sub[0]);
-                    acc[x * 3 + 1] += u32::from(sub[1]);
-                    acc[x * 3 + 2] += u32::from(sub[2]);
-                }
-            }
-        }
-        let dst = &mut out[y * w * 3..(y + 1) * w * 3];
-        for (d, a) in dst.iter_mut().zip(&acc) {
-            *d = ((a + n / 2) / n) as u8;
-        }
-    }
-    out
 }
 
 /// Encodes an RGB buffer as PNG with the settings plotters' file backend uses (the `image`

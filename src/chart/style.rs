@@ -20,11 +20,6 @@ pub const MIN_CANVAS_SIDE: u32 = 200;
 pub const MAX_CANVAS_SIDE: u32 = 20_000;
 /// Largest accepted canvas area, in pixels (keeps the RGB buffer below ~300 MB).
 pub const MAX_CANVAS_PIXELS: u64 = 100_000_000;
-/// Bitmaps are drawn this many times larger and box-filtered down: plotters' raster lines are
-/// not anti-aliased, and this smooths every edge.
-pub const SUPERSAMPLE: u32 = 2;
-/// No supersampling when the supersampled buffer would exceed this many pixels.
-pub const MAX_SUPERSAMPLED_PIXELS: u64 = 26_000_000;
 
 // ---- fonts ----------------------------------------------------------------------------------
 

@@ -60,17 +60,7 @@ pub fn run(cfg: &Config, out: &Path, format: ImageFormat, scale: u32) -> Result<
         });
         Ok(files)
     };
-    let even: Vec<&ChartFile> = data.charts.iter().step_by(2).collect();
-    let odd: Vec<&ChartFile> = data.charts.iter().skip(1).step_by(2).collect();
-    let results: Vec<Result<Vec<OutFile>, AppError>> = std::thread::scope(|s| {
-        let h = s.spawn(|| odd.iter().map(|c| render_one(c)).collect::<Vec<_>>());
-        let mut mine: Vec<_> = even.iter().map(|c| render_one(c)).collect();
-        match h.join() {
-            Ok(theirs) => mine.extend(theirs),
-            Err(_) => mine.push(Err(AppError::Io("a chart-rendering thread failed".into()))),
-        }
-        mine
-    });
+    let results = build::on_both_cores(&data.charts, render_one);
     let mut files = Vec::new();
     for r in results {
         files.extend(r?);
