@@ -369,8 +369,23 @@ pub(super) fn ticks(dom: (f64, f64), scale: AxisScale, unit: &Unit, target: usiz
     }
 }
 
+/// Whether a linear axis reads as calendar years: a plain number between 1900 and 2200.
+fn is_year_axis(lo: f64, hi: f64, unit: &Unit) -> bool {
+    matches!(unit, Unit::Plain(suffix) if suffix.is_empty()) && lo >= 1900.0 && hi <= 2200.0
+}
+
 fn linear_ticks(lo: f64, hi: f64, unit: &Unit, target: usize) -> Vec<Tick> {
-    let step = choose_step(lo, hi, target);
+    let mut step = choose_step(lo, hi, target);
+    if is_year_axis(lo, hi, unit) {
+        // Whole years only: no 2023.5, and 5 instead of 2.5.
+        step = if step <= 1.0 {
+            1.0
+        } else if step.fract() != 0.0 {
+            step.ceil().max(5.0)
+        } else {
+            step
+        };
+    }
     let first = (lo / step - 1e-9).ceil() as i64;
     let last = (hi / step + 1e-9).floor() as i64;
     if last < first || last - first > 1000 {
@@ -574,6 +589,20 @@ mod tests {
             let s = format_tick(10f64.powi(e), &Unit::Count);
             assert!(s.len() <= 4, "{s}");
         }
+    }
+
+    #[test]
+    fn year_axes_get_whole_year_ticks() {
+        // 2023.2..2025.8 at 8 ticks would step by 0.5 (2023.5, 2024.5): years step by 1.
+        let t = ticks((2023.2, 2025.8), AxisScale::Linear, &Unit::Plain(String::new()), 8);
+        let labels: Vec<_> = t.iter().map(|t| t.label.as_str()).collect();
+        assert_eq!(labels, ["2024", "2025"]);
+        // A span that would step by 2.5 steps by 5.
+        let t = ticks((2000.0, 2013.0), AxisScale::Linear, &Unit::Plain(String::new()), 5);
+        assert!(t.iter().all(|t| t.value.fract() == 0.0), "{t:?}");
+        // Not a year: fractions stay.
+        let t = ticks((0.0, 2.0), AxisScale::Linear, &Unit::Plain(String::new()), 8);
+        assert!(t.iter().any(|t| t.value.fract() != 0.0));
     }
 
     #[test]

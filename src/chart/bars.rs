@@ -76,9 +76,12 @@ pub(super) fn hbar_frame<DB: DrawingBackend>(
     let mut r = r;
     if let Some(t) = title.filter(|t| !t.trim().is_empty()) {
         let font = Font::bold(PANEL_TITLE_SIZE, TEXT_DARK);
-        let t = p.fit(t.trim(), &font, r.w())?;
-        p.text(&t, r.x0, r.y0 + p.ascent(&font), &font, Align::Left)?;
-        r.y0 += p.line_height(&font) + p.s(6.0);
+        // Wrapped, not cut: a panel title names the workload.
+        for line in p.wrap(t.trim(), &font, r.w(), 3)? {
+            p.text(&line, r.x0, r.y0 + p.ascent(&font), &font, Align::Left)?;
+            r.y0 += p.line_height(&font);
+        }
+        r.y0 += p.s(6.0);
     }
     let ann = Font::new(ANNOTATION_SIZE, REFERENCE);
     let band_rows = vlines.len().min(2) as f64;
@@ -97,7 +100,17 @@ pub(super) fn hbar_frame<DB: DrawingBackend>(
     let n = rows.len().max(1);
     let plot_h = (r.h() - top_band - axis_band).max(p.s(20.0));
     let pitch = plot_h / n as f64;
-    let label_size = (pitch / p.k * 0.8).clamp(12.0, CATEGORY_SIZE);
+    let mut label_size = (pitch / p.k * 0.92).clamp(12.0, CATEGORY_SIZE);
+    // Labels are shrunk to fit their column (down to 60 % of the category size) before
+    // any is cut.
+    let mut widest: f64 = 0.0;
+    for row in rows {
+        widest = widest.max(p.text_width(&row.label, &Font::new(label_size, TEXT_DARK))?);
+    }
+    let room = r.w() * CATEGORY_MAX_SHARE;
+    if widest > room && widest > 0.0 {
+        label_size = (label_size * room / widest).max((CATEGORY_SIZE * 0.6).min(label_size));
+    }
     let label_font = Font::new(label_size, TEXT_DARK);
     let chip_w = if rows.iter().any(|row| row.chip.is_some()) {
         p.s(label_size * 0.75 + 8.0)
@@ -125,13 +138,10 @@ pub(super) fn hbar_frame<DB: DrawingBackend>(
     layout::draw_x_ticks(p, &x, &ticks, plot.y1, &tick_font)?;
     let title_font = Font::new(AXIS_LABEL_SIZE, TEXT_DARK);
     let axis_title = p.fit(axis_spec.label.trim(), &title_font, r.w())?;
-    p.text(
-        &axis_title,
-        (plot.x0 + plot.x1) / 2.0,
-        plot.y1 + p.s(X_AXIS_BAND - 12.0),
-        &title_font,
-        Align::Center,
-    )?;
+    // Centred under the plot, but kept inside the panel.
+    let half_w = p.text_width(&axis_title, &title_font)? / 2.0;
+    let centre = ((plot.x0 + plot.x1) / 2.0).min(r.x1 - half_w).max(r.x0 + half_w);
+    p.text(&axis_title, centre, plot.y1 + p.s(X_AXIS_BAND - 12.0), &title_font, Align::Center)?;
 
     let centres: Vec<f64> = (0..rows.len()).map(|i| plot.y0 + (i as f64 + 0.5) * pitch).collect();
     for (row, cy) in rows.iter().zip(&centres) {
@@ -344,10 +354,28 @@ pub(super) fn draw_panels<DB: DrawingBackend>(p: &Painter<DB>, c: &PanelChart) -
     let n = c.panels.len() as f64;
     let gap = p.s(PANEL_GAP);
     let w = (content.w() - gap * (n - 1.0)) / n;
-    for (i, panel) in c.panels.iter().enumerate() {
+    // Panel titles wrap (never cut); every panel reserves the tallest title's height so the
+    // panels' rows stay level.
+    let title_font = Font::bold(PANEL_TITLE_SIZE, TEXT_DARK);
+    let titles: Vec<Vec<String>> = c
+        .panels
+        .iter()
+        .map(|panel| p.wrap(panel.frame.title.trim(), &title_font, w, 3))
+        .collect::<Result<_, _>>()?;
+    let lines = titles.iter().map(Vec::len).max().unwrap_or(0);
+    let title_h = if lines > 0 {
+        lines as f64 * p.line_height(&title_font) + p.s(6.0)
+    } else {
+        0.0
+    };
+    for (i, (panel, title)) in c.panels.iter().zip(&titles).enumerate() {
         let x0 = content.x0 + i as f64 * (w + gap);
-        let r = Region::new(x0, content.y0, x0 + w, content.y1);
-        bar_panel(p, r, panel, Some(&panel.frame.title))?;
+        for (j, line) in title.iter().enumerate() {
+            let baseline = content.y0 + p.ascent(&title_font) + j as f64 * p.line_height(&title_font);
+            p.text(line, x0, baseline, &title_font, Align::Left)?;
+        }
+        let r = Region::new(x0, content.y0 + title_h, x0 + w, content.y1);
+        bar_panel(p, r, panel, None)?;
     }
     Ok(())
 }

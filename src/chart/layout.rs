@@ -175,7 +175,7 @@ pub(super) fn draw_legend_column<DB: DrawingBackend>(p: &Painter<DB>, items: &[L
     let mut wrapped: Vec<Vec<String>> = Vec::new();
     for it in items {
         let text_w = r.w() - sample_width(p, &it.swatch) - p.s(LEGEND_TEXT_GAP);
-        let mut lines = p.wrap(&it.label, &font, text_w.max(p.s(40.0)), 3)?;
+        let mut lines = p.wrap(&it.label, &font, text_w.max(p.s(40.0)), 6)?;
         if lines.is_empty() {
             lines.push(String::new());
         }
@@ -355,7 +355,9 @@ pub(super) fn xy_plot<DB: DrawingBackend>(
 
     // Titles: y above the plot, left-aligned with the tick labels; x centred below.
     let y_title = p.fit(&y_axis.label, &title_font, content.x1 - content.x0)?;
-    p.text(&y_title, content.x0, rect.y0 - p.s(16.0), &title_font, Align::Left)?;
+    // Baseline clear of the top tick label, which is centred on the plot's top edge.
+    let y_title_baseline = rect.y0 - p.cap(&tick_font) / 2.0 - p.s(AXIS_LABEL_SIZE * DESCENT + 8.0);
+    p.text(&y_title, content.x0, y_title_baseline, &title_font, Align::Left)?;
     let x_title = p.fit(&x_axis.label, &title_font, rect.w() + right_reserve)?;
     p.text(
         &x_title,

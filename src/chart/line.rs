@@ -107,7 +107,7 @@ pub(super) fn draw<DB: DrawingBackend>(p: &Painter<DB>, c: &LineChart) -> Result
     }
 
     if legend_w > 0.0 {
-        let r = Region::new(content.x1 - legend_w, plot.rect.y0, content.x1, content.y1);
+        let r = Region::new(content.x1 - legend_w, content.y0, content.x1, content.y1);
         layout::draw_legend_column(p, &items, r)?;
     }
     if x_range.is_none() || y_range.is_none() {

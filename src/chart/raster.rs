@@ -163,7 +163,7 @@ impl<'a> Raster<'a> {
             let Some((a, b)) = clip_segment(a, b, &clip) else { continue };
             let (dx, dy) = (b.0 - a.0, b.1 - a.1);
             let len = (dx * dx + dy * dy).sqrt();
-            if !(len > 1e-9) {
+            if len.is_nan() || len <= 1e-9 {
                 continue;
             }
             let ext_a = if i > 0 { half } else { 0.0 };
@@ -427,9 +427,12 @@ struct Glyph {
     cov: Vec<u8>,
 }
 
+/// Rasterised glyphs by (bold, size in 1/64 px, character); `None`: nothing to draw.
+type GlyphCache = HashMap<(bool, u32, char), Option<Rc<Glyph>>>;
+
 thread_local! {
     /// Glyphs drawn so far on this thread, by (bold, size in 1/64 px, character).
-    static GLYPHS: RefCell<HashMap<(bool, u32, char), Option<Rc<Glyph>>>> = RefCell::new(HashMap::new());
+    static GLYPHS: RefCell<GlyphCache> = RefCell::new(HashMap::new());
 }
 
 fn rasterize_glyph(face: &FontRef<'static>, scale: PxScale, ch: char) -> Option<Rc<Glyph>> {

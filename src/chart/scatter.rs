@@ -96,33 +96,61 @@ pub(super) fn draw<DB: DrawingBackend>(p: &Painter<DB>, c: &ScatterChart) -> Res
         .collect();
     let font = Font::new(POINT_LABEL_SIZE, TEXT_DARK);
     let r = p.s(SCATTER_MARKER_SIZE);
-    let centres: Vec<(f64, f64)> = placed.iter().map(|(pt, _)| *pt).collect();
-    let trend_samples = sample_line(&trend_px, p.s(6.0));
-    let texts: Vec<String> = placed
-        .iter()
-        .map(|(_, q)| p.fit(&q.label, &font, clip.w() * 0.4))
-        .collect::<Result<_, _>>()?;
-    let labels = place_labels(p, &texts, &centres, &trend_samples, &clip, &font, r)?;
-
-    // Leader lines first, then markers, then labels on top.
-    for ((pt, _), lab) in placed.iter().zip(&labels) {
-        if let Some(anchor) = lab.leader {
-            p.polyline(&[*pt, anchor], TEXT_LIGHT.to_rgba(), 1.2, &[])?;
+    // Points that would hide each other (two chips at the same year and price) form one
+    // group: their markers sit side by side and share one label naming each of them.
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (i, (pt, _)) in placed.iter().enumerate() {
+        let near = |g: &Vec<usize>| {
+            let c = placed[g[0]].0;
+            (c.0 - pt.0).abs() < r * 1.2 && (c.1 - pt.1).abs() < r * 1.2
+        };
+        match groups.iter_mut().find(|g| near(g)) {
+            Some(g) => g.push(i),
+            None => groups.push(vec![i]),
         }
     }
-    for (pt, q) in &placed {
-        p.marker(family_marker(&q.family), *pt, SCATTER_MARKER_SIZE, family_color(&q.family))?;
+    let step = r * 2.1;
+    let centres: Vec<(f64, f64)> = groups.iter().map(|g| placed[g[0]].0).collect();
+    let half_widths: Vec<f64> = groups.iter().map(|g| r + (g.len() - 1) as f64 * step / 2.0).collect();
+    let trend_samples = sample_line(&trend_px, p.s(6.0));
+    // One line per name of the group.
+    let texts: Vec<Vec<String>> = groups
+        .iter()
+        .map(|g| g.iter().map(|&i| p.fit(&placed[i].1.label, &font, clip.w() * 0.45)).collect())
+        .collect::<Result<_, _>>()?;
+    let labels = place_labels(p, &texts, &centres, &half_widths, &trend_samples, &clip, &font, r)?;
+
+    // Leader lines first, then markers, then labels on top.
+    for (c, lab) in centres.iter().zip(&labels) {
+        if let Some(anchor) = lab.leader {
+            p.polyline(&[*c, anchor], TEXT_LIGHT.to_rgba(), 1.2, &[])?;
+        }
     }
-    for (text, lab) in texts.iter().zip(&labels) {
-        if text.is_empty() {
+    for (g, c) in groups.iter().zip(&centres) {
+        for (k, &i) in g.iter().enumerate() {
+            let dx = (k as f64 - (g.len() - 1) as f64 / 2.0) * step;
+            let q = placed[i].1;
+            p.marker(
+                family_marker(&q.family),
+                (c.0 + dx, c.1),
+                SCATTER_MARKER_SIZE,
+                family_color(&q.family),
+            )?;
+        }
+    }
+    let line_h = group_line_height(p, &font);
+    for (lines, lab) in texts.iter().zip(&labels) {
+        if lines.iter().all(|t| t.is_empty()) {
             continue;
         }
         p.fill_rect(lab.bounds.inflate(p.s(1.0)), BACKGROUND.mix(0.8))?;
-        p.text(text, lab.bounds.x0, lab.baseline, &font, Align::Left)?;
+        for (j, text) in lines.iter().enumerate() {
+            p.text(text, lab.bounds.x0, lab.baseline + j as f64 * line_h, &font, Align::Left)?;
+        }
     }
 
     if legend_w > 0.0 {
-        let r = Region::new(content.x1 - legend_w, plot.rect.y0, content.x1, content.y1);
+        let r = Region::new(content.x1 - legend_w, content.y0, content.x1, content.y1);
         layout::draw_legend_column(p, &items, r)?;
     }
     if placed.is_empty() && trend_px.is_empty() {
@@ -154,10 +182,12 @@ fn sample_line(pts: &[(f64, f64)], step: f64) -> Vec<(f64, f64)> {
     out
 }
 
+#[allow(clippy::too_many_arguments)]
 fn place_labels<DB: DrawingBackend>(
     p: &Painter<DB>,
-    texts: &[String],
+    texts: &[Vec<String>],
     centres: &[(f64, f64)],
+    half_widths: &[f64],
     trend: &[(f64, f64)],
     clip: &Region,
     font: &Font,
@@ -180,28 +210,35 @@ fn place_labels<DB: DrawingBackend>(
     order.sort_by_key(|&i| std::cmp::Reverse(crowd(i)));
 
     let mut taken: Vec<Region> = Vec::new();
+    // Leader lines placed so far: a new one must not cross them.
+    let mut leaders: Vec<((f64, f64), (f64, f64))> = Vec::new();
     let mut result: Vec<Option<Label>> = (0..centres.len()).map(|_| None).collect();
     for &i in &order {
         let (x, y) = centres[i];
-        let w = p.text_width(&texts[i], font)?;
-        let h = cap;
+        let mut w: f64 = 0.0;
+        for t in &texts[i] {
+            w = w.max(p.text_width(t, font)?);
+        }
+        let h = cap + texts[i].len().saturating_sub(1) as f64 * group_line_height(p, font);
+        // Left/right of a group of markers side by side, the gap starts at its outer marker.
+        let gx = gap + half_widths.get(i).copied().unwrap_or(r) - r;
         // (dx of left edge, dy of cap centre, uses leader)
         let mut candidates: Vec<(f64, f64, bool)> = vec![
-            (gap, 0.0, false),
-            (-gap - w, 0.0, false),
-            (gap * 0.7, -gap - h / 2.0, false),
-            (gap * 0.7, gap + h / 2.0, false),
-            (-gap * 0.7 - w, -gap - h / 2.0, false),
-            (-gap * 0.7 - w, gap + h / 2.0, false),
+            (gx, 0.0, false),
+            (-gx - w, 0.0, false),
+            (gx * 0.7, -gap - h / 2.0, false),
+            (gx * 0.7, gap + h / 2.0, false),
+            (-gx * 0.7 - w, -gap - h / 2.0, false),
+            (-gx * 0.7 - w, gap + h / 2.0, false),
             (-w / 2.0, -gap - h, false),
             (-w / 2.0, gap + h, false),
         ];
-        for f in [2.4, 3.6] {
+        for f in [2.4, 3.6, 5.0, 6.5] {
             for (dx, dy) in [(1.0, -1.0), (1.0, 1.0), (-1.0, -1.0), (-1.0, 1.0), (0.0, -1.4), (0.0, 1.4)] {
                 let left = if dx > 0.0 {
-                    gap * f * 0.8
+                    gx * f * 0.8
                 } else if dx < 0.0 {
-                    -gap * f * 0.8 - w
+                    -gx * f * 0.8 - w
                 } else {
                     -w / 2.0
                 };
@@ -215,34 +252,44 @@ fn place_labels<DB: DrawingBackend>(
             let mut score = k as f64 * 0.5 + if *leader { 40.0 } else { 0.0 };
             score += taken.iter().map(|t| t.overlap(&b)).sum::<f64>() * 10.0;
             for (j, c) in centres.iter().enumerate() {
-                let m = Region::new(c.0 - r, c.1 - r, c.0 + r, c.1 + r);
-                let weight = if j == i { 40.0 } else { 6.0 };
+                let hw = half_widths.get(j).copied().unwrap_or(r);
+                let m = Region::new(c.0 - hw, c.1 - r, c.0 + hw, c.1 + r);
+                let weight = if j == i { 40.0 } else { 30.0 };
                 score += m.overlap(&b) * weight;
             }
             score += trend.iter().filter(|t| b.contains(t.0, t.1)).count() as f64 * 20.0;
             let inside = b.overlap(clip);
             let area = b.w() * b.h();
             score += (area - inside) * 30.0;
+            let anchor = if *leader {
+                // Leader from the point to the nearest edge of the label.
+                let lx = (x).clamp(b.x0, b.x1);
+                let ly = (y).clamp(b.y0, b.y1);
+                Some((lx, ly))
+            } else {
+                None
+            };
+            if let Some(a) = anchor {
+                let crossings = leaders.iter().filter(|(p0, p1)| segments_cross((x, y), a, *p0, *p1)).count();
+                score += crossings as f64 * 20_000.0;
+                // Nor run through another point's label.
+                score += taken.iter().filter(|t| segment_hits_box((x, y), a, t)).count() as f64 * 20_000.0;
+            }
             if best.as_ref().is_none_or(|(s, _)| score < *s) {
-                let anchor = if *leader {
-                    // Leader from the point to the nearest edge of the label.
-                    let lx = (x).clamp(b.x0, b.x1);
-                    let ly = (y).clamp(b.y0, b.y1);
-                    Some((lx, ly))
-                } else {
-                    None
-                };
                 best = Some((
                     score,
                     Label {
                         bounds: Region::new(b.x0 + pad, b.y0 + pad, b.x1 - pad, b.y1 - pad),
-                        baseline: cy + h / 2.0,
+                        baseline: cy - h / 2.0 + cap,
                         leader: anchor,
                     },
                 ));
             }
         }
         if let Some((_, label)) = best {
+            if let Some(a) = label.leader {
+                leaders.push(((x, y), a));
+            }
             taken.push(label.bounds.inflate(pad));
             result[i] = Some(label);
         }
@@ -257,4 +304,29 @@ fn place_labels<DB: DrawingBackend>(
             })
         })
         .collect())
+}
+
+/// Whether segments a-b and c-d cross (touching ends do not count).
+fn segments_cross(a: (f64, f64), b: (f64, f64), c: (f64, f64), d: (f64, f64)) -> bool {
+    let side = |p: (f64, f64), q: (f64, f64), r: (f64, f64)| (q.0 - p.0) * (r.1 - p.1) - (q.1 - p.1) * (r.0 - p.0);
+    let (d1, d2) = (side(c, d, a), side(c, d, b));
+    let (d3, d4) = (side(a, b, c), side(a, b, d));
+    d1 * d2 < 0.0 && d3 * d4 < 0.0
+}
+
+/// Whether segment a-b passes through the box `r` (sampled every few pixels).
+fn segment_hits_box(a: (f64, f64), b: (f64, f64), r: &Region) -> bool {
+    let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
+    let n = (len / 3.0).ceil().clamp(1.0, 2000.0) as usize;
+    // Ends excluded: the leader starts at its own point and ends on its own label.
+    (1..n).any(|i| {
+        let t = i as f64 / n as f64;
+        r.contains(a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t)
+    })
+}
+
+/// Line pitch inside one label naming several points: tighter than body text, so the names
+/// read as one label.
+fn group_line_height<DB: DrawingBackend>(p: &Painter<DB>, font: &Font) -> f64 {
+    p.s(font.size) * 1.08
 }

@@ -28,19 +28,19 @@ pub const FONT_FAMILY: &str = "sans-serif";
 /// The same fonts, registered under a CSS font list: SVG text names it, so a viewer with
 /// DejaVu Sans draws exactly what the PNG shows and others fall back to a similar sans.
 pub const SVG_FONT_STACK: &str = "DejaVu Sans, Verdana, Arial, Helvetica, sans-serif";
-pub const TITLE_SIZE: f64 = 40.0;
-pub const SUBTITLE_SIZE: f64 = 26.0;
-pub const AXIS_LABEL_SIZE: f64 = 24.0;
-pub const PANEL_TITLE_SIZE: f64 = 26.0;
-pub const TICK_SIZE: f64 = 20.0;
-pub const LEGEND_SIZE: f64 = 20.0;
-pub const CATEGORY_SIZE: f64 = 20.0;
-pub const VALUE_LABEL_SIZE: f64 = 19.0;
-pub const POINT_LABEL_SIZE: f64 = 18.0;
-pub const ANNOTATION_SIZE: f64 = 19.0;
-pub const NOTE_SIZE: f64 = 18.0;
-pub const FOOTER_SIZE: f64 = 17.0;
-pub const MESSAGE_SIZE: f64 = 26.0;
+pub const TITLE_SIZE: f64 = 48.0;
+pub const SUBTITLE_SIZE: f64 = 34.0;
+pub const AXIS_LABEL_SIZE: f64 = 35.0;
+pub const PANEL_TITLE_SIZE: f64 = 32.0;
+pub const TICK_SIZE: f64 = 35.0;
+pub const LEGEND_SIZE: f64 = 35.0;
+pub const CATEGORY_SIZE: f64 = 35.0;
+pub const VALUE_LABEL_SIZE: f64 = 33.0;
+pub const POINT_LABEL_SIZE: f64 = 31.0;
+pub const ANNOTATION_SIZE: f64 = 29.0;
+pub const NOTE_SIZE: f64 = 27.0;
+pub const FOOTER_SIZE: f64 = 25.0;
+pub const MESSAGE_SIZE: f64 = 38.0;
 
 /// DejaVu Sans metrics as fractions of the plotters font size (ab_glyph pixel scale).
 pub const CAP_HEIGHT: f64 = 0.626;
@@ -65,40 +65,40 @@ pub const MARGIN_RIGHT: f64 = 44.0;
 pub const MARGIN_TOP: f64 = 26.0;
 pub const MARGIN_BOTTOM: f64 = 20.0;
 /// Gap between the subtitle and whatever comes below the header.
-pub const HEADER_GAP: f64 = 22.0;
+pub const HEADER_GAP: f64 = 18.0;
 /// Gap between the plot block and the notes / footer.
-pub const FOOTER_GAP: f64 = 18.0;
+pub const FOOTER_GAP: f64 = 14.0;
 /// Vertical band above the plot for the horizontal y-axis title.
-pub const Y_TITLE_BAND: f64 = 42.0;
+pub const Y_TITLE_BAND: f64 = 58.0;
 /// Gap between a tick label and the plot edge.
 pub const TICK_LABEL_GAP: f64 = 12.0;
 /// Tick mark length on the x axis.
 pub const TICK_LENGTH: f64 = 6.0;
 /// Room below the plot for x tick labels and the x-axis title.
-pub const X_AXIS_BAND: f64 = 84.0;
+pub const X_AXIS_BAND: f64 = 100.0;
 /// Target spacing between ticks, x and y.
-pub const X_TICK_SPACING: f64 = 140.0;
-pub const Y_TICK_SPACING: f64 = 80.0;
+pub const X_TICK_SPACING: f64 = 170.0;
+pub const Y_TICK_SPACING: f64 = 100.0;
 /// Closest spacing of decade ticks on log axes, x and y.
-pub const LOG_X_TICK_SPACING: f64 = 95.0;
-pub const LOG_Y_TICK_SPACING: f64 = 46.0;
+pub const LOG_X_TICK_SPACING: f64 = 130.0;
+pub const LOG_Y_TICK_SPACING: f64 = 64.0;
 /// Gap between the plot and the legend column.
-pub const LEGEND_GAP: f64 = 36.0;
+pub const LEGEND_GAP: f64 = 32.0;
 /// Widest legend column, text included; longer entries wrap.
-pub const LEGEND_MAX_WIDTH: f64 = 360.0;
+pub const LEGEND_MAX_WIDTH: f64 = 430.0;
 /// Width of a legend line sample.
-pub const LEGEND_SAMPLE: f64 = 52.0;
+pub const LEGEND_SAMPLE: f64 = 60.0;
 /// Gap between sample and label, and between row-legend entries.
 pub const LEGEND_TEXT_GAP: f64 = 12.0;
 pub const LEGEND_ENTRY_GAP: f64 = 30.0;
 /// Vertical pitch of legend column entries.
-pub const LEGEND_ROW: f64 = 31.0;
+pub const LEGEND_ROW: f64 = 46.0;
 /// Minimum pitch when many entries must fit.
-pub const LEGEND_ROW_MIN: f64 = 24.0;
+pub const LEGEND_ROW_MIN: f64 = 38.0;
 /// Gap between panels of a panel chart.
 pub const PANEL_GAP: f64 = 56.0;
 /// Category label column: widest share of the panel width.
-pub const CATEGORY_MAX_SHARE: f64 = 0.36;
+pub const CATEGORY_MAX_SHARE: f64 = 0.42;
 /// Bar thickness as a share of the row pitch, and its cap.
 pub const BAR_FILL: f64 = 0.66;
 pub const BAR_MAX_THICKNESS: f64 = 46.0;
@@ -116,8 +116,8 @@ pub const GRID_WIDTH: f64 = 1.0;
 pub const AXIS_WIDTH: f64 = 1.6;
 pub const REFERENCE_WIDTH: f64 = 2.2;
 pub const CONTOUR_WIDTH: f64 = 3.6;
-pub const MARKER_SIZE: f64 = 7.0;
-pub const SCATTER_MARKER_SIZE: f64 = 9.5;
+pub const MARKER_SIZE: f64 = 8.5;
+pub const SCATTER_MARKER_SIZE: f64 = 12.0;
 /// White outline around markers so they stand out on lines and fills.
 pub const MARKER_HALO: f64 = 2.0;
 /// Most markers drawn along one line series; fewer when a chart has many series.

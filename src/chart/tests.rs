@@ -382,3 +382,32 @@ fn errors_display_and_chain() {
     let e = ChartError::InvalidCanvas { width: 1, height: 2 };
     assert!(e.to_string().contains("1x2"));
 }
+
+#[test]
+fn points_at_the_same_place_both_show() {
+    // Two chips at the same year and price (as B200 and Trainium3 once were): before, the
+    // later marker covered the earlier; now they sit side by side, so both colours show.
+    let pt = |label: &str, family| ScatterPoint {
+        label: label.to_string(),
+        family,
+        x: 2025.0,
+        y: 16.66,
+    };
+    let chart = Chart::Scatter(ScatterChart {
+        frame: frame("Scatter"),
+        x: axis("Year", AxisScale::Linear, Unit::Plain(String::new())),
+        y: axis("USD", AxisScale::Log, Unit::Usd),
+        points: vec![
+            pt("GPU chip", Family::Gpu),
+            pt("Trainium chip", Family::Trainium),
+            pt("Other", Family::Tpu),
+        ],
+        trend: None,
+    });
+    let rgb = render_rgb(&chart, Canvas::default()).unwrap_or_default();
+    let count = |c: plotters::style::RGBColor| rgb.chunks_exact(3).filter(|p| p == &[c.0, c.1, c.2]).count();
+    // A marker of radius ~12 px has a few hundred fully covered pixels; the legend swatch
+    // alone has far fewer.
+    let (gpu, trn) = (count(style::GPU_GREEN), count(style::TRAINIUM_ORANGE));
+    assert!(gpu > 250 && trn > 250, "gpu {gpu} px, trainium {trn} px");
+}
