@@ -25,6 +25,13 @@ pub struct ReportData {
 }
 
 pub fn build(cfg: &Config) -> ReportData {
+    build_and(cfg, |_| ()).0
+}
+
+/// [`build`], running `each` on every drawn chart as soon as it is built, on the core that
+/// built it (the report renders there, so building and rendering overlap). Returns `each`'s
+/// results in the order of `ReportData::charts`.
+pub fn build_and<R: Send>(cfg: &Config, each: impl Fn(&ChartFile) -> R + Sync) -> (ReportData, Vec<R>) {
     let ctx = Context::new(cfg);
     let mut charts = Vec::new();
     let mut not_drawn = Vec::new();
@@ -32,16 +39,29 @@ pub fn build(cfg: &Config) -> ReportData {
         .iter()
         .filter(|def| cfg.report.charts.is_empty() || cfg.report.charts.iter().any(|c| c == def.name))
         .collect();
-    // Charts are independent: build them on both cores, in report order.
-    for (def, built) in selected.iter().zip(on_both_cores(&selected, |def| (def.build)(&ctx))) {
-        match built {
-            Ok(c) => charts.push(c),
-            Err(why) => not_drawn.push((def.name, why)),
+    // Charts are independent: build (and render) them on both cores, in report order.
+    let mut done = Vec::new();
+    let built = on_both_cores(&selected, |def| {
+        let chart = (def.build)(&ctx);
+        let result = chart.as_ref().ok().map(&each);
+        (chart, result)
+    });
+    for (def, (chart, result)) in selected.iter().zip(built) {
+        match (chart, result) {
+            (Ok(c), Some(r)) => {
+                charts.push(c);
+                done.push(r);
+            }
+            (Ok(c), None) => {
+                done.push(each(&c));
+                charts.push(c);
+            }
+            (Err(why), _) => not_drawn.push((def.name, why)),
         }
     }
     let findings = super::findings::findings(&ctx);
     let summary = super::summary::summary(&ctx);
-    ReportData {
+    let data = ReportData {
         charts,
         not_drawn,
         tables: ctx.tables,
@@ -50,7 +70,8 @@ pub fn build(cfg: &Config) -> ReportData {
         break_even: ctx.break_even.map(|(m, _)| m),
         findings,
         summary,
-    }
+    };
+    (data, done)
 }
 
 /// `f` of every item, in order, computed on two threads that each take the next item not yet

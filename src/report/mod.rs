@@ -33,10 +33,6 @@ pub struct ChartFile {
 pub fn run(cfg: &Config, out: &Path, format: ImageFormat, scale: u32) -> Result<(), AppError> {
     let run_dir = RunDir::open(out).map_err(|e| AppError::Io(e.0))?;
 
-    let data = build(cfg);
-    for (name, why) in &data.not_drawn {
-        crate::msg::warn(format_args!("warning: chart `{name}` not drawn: {why}"));
-    }
     let canvas = Canvas {
         width: 1600 * scale,
         height: 1000 * scale,
@@ -46,7 +42,7 @@ pub fn run(cfg: &Config, out: &Path, format: ImageFormat, scale: u32) -> Result<
         ImageFormat::Svg => &[(Format::Svg, "svg")],
         ImageFormat::Both => &[(Format::Png, "png"), (Format::Svg, "svg")],
     };
-    // Charts are independent: render them on both cores.
+    // Each chart is rendered as soon as it is built, on the core that built it.
     let render_one = |c: &ChartFile| -> Result<Vec<OutFile>, AppError> {
         let mut files = Vec::new();
         for (f, ext) in formats {
@@ -60,7 +56,10 @@ pub fn run(cfg: &Config, out: &Path, format: ImageFormat, scale: u32) -> Result<
         });
         Ok(files)
     };
-    let results = build::on_both_cores(&data.charts, render_one);
+    let (data, results) = build::build_and(cfg, render_one);
+    for (name, why) in &data.not_drawn {
+        crate::msg::warn(format_args!("warning: chart `{name}` not drawn: {why}"));
+    }
     let mut files = Vec::new();
     for r in results {
         files.extend(r?);
