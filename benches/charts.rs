@@ -36,7 +36,11 @@ fn charts(c: &mut Criterion) {
                 .collect::<Vec<_>>()
         })
     });
-    for f in data.charts.iter().filter(|f| f.stem == "inference-cost-vs-batch" || f.stem == "headline-cost-vs-reference") {
+    for f in data
+        .charts
+        .iter()
+        .filter(|f| f.stem == "inference-cost-vs-batch" || f.stem == "headline-cost-vs-reference")
+    {
         g.bench_function(format!("{} to PNG bytes", f.stem), |b| {
             b.iter(|| chart::render_bytes(black_box(&f.chart), canvas, Format::Png))
         });

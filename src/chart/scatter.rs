@@ -233,8 +233,21 @@ fn place_labels<DB: DrawingBackend>(
             (-w / 2.0, -gap - h, false),
             (-w / 2.0, gap + h, false),
         ];
-        for f in [2.4, 3.6, 5.0, 6.5] {
-            for (dx, dy) in [(1.0, -1.0), (1.0, 1.0), (-1.0, -1.0), (-1.0, 1.0), (0.0, -1.4), (0.0, 1.4)] {
+        for f in [2.4, 3.6, 5.0, 6.5, 8.0, 10.0, 12.5] {
+            for (dx, dy) in [
+                (1.0, -1.0),
+                (1.0, 1.0),
+                (-1.0, -1.0),
+                (-1.0, 1.0),
+                (0.0, -1.4),
+                (0.0, 1.4),
+                (1.0, 0.0),
+                (-1.0, 0.0),
+                (1.0, -0.5),
+                (1.0, 0.5),
+                (-1.0, -0.5),
+                (-1.0, 0.5),
+            ] {
                 let left = if dx > 0.0 {
                     gx * f * 0.8
                 } else if dx < 0.0 {
@@ -250,17 +263,17 @@ fn place_labels<DB: DrawingBackend>(
             let cy = y + dy;
             let b = Region::new(x + dx - pad, cy - h / 2.0 - pad, x + dx + w + pad, cy + h / 2.0 + pad);
             let mut score = k as f64 * 0.5 + if *leader { 40.0 } else { 0.0 };
-            score += taken.iter().map(|t| t.overlap(&b)).sum::<f64>() * 10.0;
+            score += taken.iter().map(|t| t.overlap(&b)).sum::<f64>() * 100.0;
             for (j, c) in centres.iter().enumerate() {
                 let hw = half_widths.get(j).copied().unwrap_or(r);
                 let m = Region::new(c.0 - hw, c.1 - r, c.0 + hw, c.1 + r);
-                let weight = if j == i { 40.0 } else { 30.0 };
+                let weight = if j == i { 40.0 } else { 200.0 };
                 score += m.overlap(&b) * weight;
             }
             score += trend.iter().filter(|t| b.contains(t.0, t.1)).count() as f64 * 20.0;
             let inside = b.overlap(clip);
             let area = b.w() * b.h();
-            score += (area - inside) * 30.0;
+            score += (area - inside) * 1000.0;
             let anchor = if *leader {
                 // Leader from the point to the nearest edge of the label.
                 let lx = (x).clamp(b.x0, b.x1);
