@@ -6,7 +6,7 @@ use crate::config::{Accelerator, Config, Family, Inference, Param, Training};
 use super::inference::{self, InferenceFigures};
 use super::trace::Trace;
 use super::training::{self, TrainingFigures};
-use super::uncertainty::{Band, Deps, MIN_DRAWS, band};
+use super::uncertainty::{Band, Deps, MIN_DRAWS, band, on_both_cores};
 use super::{Skip, Skipped};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -256,63 +256,90 @@ pub fn table(cfg: &Config, w: Workload<'_>, accelerators: &[&Accelerator], v: &[
 /// Adds P10/P50/P90 bands to every row that depends on a ranged number, from value vectors
 /// drawn by [`super::uncertainty::sample_values`].
 pub fn add_bands(cfg: &Config, t: &mut WorkloadTable, samples: &[Vec<f64>]) {
-    let Some(w) = Workload::find(cfg, &t.id) else {
-        return;
-    };
-    let reference = cfg.accelerator(&t.reference);
-    let ref_metrics: Vec<Option<f64>> = samples
-        .iter()
-        .map(|v| reference.and_then(|r| w.estimate(cfg, r, v, &mut ()).ok()).map(|f| f.metric()))
-        .collect();
-    for row in &mut t.rows {
-        if row.ranged_inputs.is_empty() {
-            continue;
-        }
-        let Some(acc) = cfg.accelerator(&row.accelerator) else {
-            continue;
-        };
-        let names = row.figures.named();
-        let mut cols: Vec<Vec<f64>> = vec![Vec::with_capacity(samples.len()); names.len()];
-        let mut ratios = Vec::with_capacity(samples.len());
-        for (v, rm) in samples.iter().zip(&ref_metrics) {
-            if let Ok(f) = w.estimate(cfg, acc, v, &mut ()) {
-                let (arr, n) = f.named_array();
-                for (k, (_, x)) in arr[..n].iter().enumerate() {
-                    if let Some(c) = cols.get_mut(k) {
-                        c.push(*x);
-                    }
-                }
-                if let Some(r) = rm {
-                    ratios.push(f.metric() / r);
-                }
-            }
-        }
-        row.bands = names
-            .iter()
-            .zip(cols.iter_mut())
-            .filter_map(|((name, _), c)| Some((*name, band(c)?)))
-            .collect();
-        // Paired draws: the share in which this row costs less than the reference.
-        row.p_cheaper_than_reference =
-            (ratios.len() >= MIN_DRAWS).then(|| ratios.iter().filter(|r| **r < 1.0).count() as f64 / ratios.len() as f64);
-        row.ratio_band = band(&mut ratios);
-    }
+    add_bands_all(cfg, std::slice::from_mut(t), samples);
 }
 
-/// [`add_bands`] on every table, the rows shared over two threads (the machine has two cores).
-pub fn add_bands_all(cfg: &Config, tables: &mut [WorkloadTable], samples: &[Vec<f64>]) {
-    let (mut even, mut odd): (Vec<&mut WorkloadTable>, Vec<&mut WorkloadTable>) = (Vec::new(), Vec::new());
-    for (k, t) in tables.iter_mut().enumerate() {
-        if k % 2 == 0 { even.push(t) } else { odd.push(t) }
-    }
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            for t in odd {
-                add_bands(cfg, t, samples);
+/// What the draws give one row: its bands, ratio band and share of draws cheaper than the
+/// reference.
+struct RowBands {
+    bands: Vec<(&'static str, Band)>,
+    ratio_band: Option<Band>,
+    p_cheaper: Option<f64>,
+}
+
+/// The reference's metric in every draw (`None` where it cannot be costed).
+fn reference_metrics(cfg: &Config, t: &WorkloadTable, samples: &[Vec<f64>]) -> Option<Vec<Option<f64>>> {
+    let w = Workload::find(cfg, &t.id)?;
+    let reference = cfg.accelerator(&t.reference);
+    Some(
+        samples
+            .iter()
+            .map(|v| reference.and_then(|r| w.estimate(cfg, r, v, &mut ()).ok()).map(|f| f.metric()))
+            .collect(),
+    )
+}
+
+fn row_bands(cfg: &Config, t: &WorkloadTable, row: &Row, samples: &[Vec<f64>], ref_metrics: &[Option<f64>]) -> Option<RowBands> {
+    let w = Workload::find(cfg, &t.id)?;
+    let acc = cfg.accelerator(&row.accelerator)?;
+    let names = row.figures.named();
+    let mut cols: Vec<Vec<f64>> = vec![Vec::with_capacity(samples.len()); names.len()];
+    let mut ratios = Vec::with_capacity(samples.len());
+    for (v, rm) in samples.iter().zip(ref_metrics) {
+        if let Ok(f) = w.estimate(cfg, acc, v, &mut ()) {
+            let (arr, n) = f.named_array();
+            for (k, (_, x)) in arr[..n].iter().enumerate() {
+                if let Some(c) = cols.get_mut(k) {
+                    c.push(*x);
+                }
             }
-        });
-        for t in even {
-            add_bands(cfg, t, samples);
+            if let Some(r) = rm {
+                ratios.push(f.metric() / r);
+            }
         }
+    }
+    let bands = names
+        .iter()
+        .zip(cols.iter_mut())
+        .filter_map(|((name, _), c)| Some((*name, band(c)?)))
+        .collect();
+    // Paired draws: the share in which this row costs less than the reference.
+    let p_cheaper = (ratios.len() >= MIN_DRAWS).then(|| ratios.iter().filter(|r| **r < 1.0).count() as f64 / ratios.len() as f64);
+    Some(RowBands {
+        bands,
+        ratio_band: band(&mut ratios),
+        p_cheaper,
+    })
+}
+
+/// [`add_bands`] on every table. The work (each table's reference, then each ranged row) is
+/// shared over two threads from one queue, so both cores stay busy however uneven the tables
+/// are (a serving row costs far more per draw than a training row).
+pub fn add_bands_all(cfg: &Config, tables: &mut [WorkloadTable], samples: &[Vec<f64>]) {
+    let shared: &[WorkloadTable] = tables;
+    let refs = on_both_cores(shared, |t| reference_metrics(cfg, t, samples));
+    let items: Vec<(usize, usize)> = shared
+        .iter()
+        .enumerate()
+        .flat_map(|(ti, t)| {
+            t.rows
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| !r.ranged_inputs.is_empty())
+                .map(move |(ri, _)| (ti, ri))
+        })
+        .collect();
+    let done = on_both_cores(&items, |&(ti, ri)| {
+        let rm = refs.get(ti)?.as_ref()?;
+        row_bands(cfg, &shared[ti], &shared[ti].rows[ri], samples, rm)
     });
+    for ((ti, ri), b) in items.into_iter().zip(done) {
+        if let Some(b) = b
+            && let Some(row) = tables.get_mut(ti).and_then(|t| t.rows.get_mut(ri))
+        {
+            row.bands = b.bands;
+            row.ratio_band = b.ratio_band;
+            row.p_cheaper_than_reference = b.p_cheaper;
+        }
+    }
 }
