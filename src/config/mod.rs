@@ -57,7 +57,11 @@ pub fn load(paths: &[PathBuf], sets: &[String]) -> Result<Config, Vec<Diag>> {
 
 /// Loads config text given in memory (through a temporary file, so origins name a file).
 pub fn load_str(name: &str, text: &str, sets: &[String]) -> Result<Config, Vec<Diag>> {
-    let dir = std::env::temp_dir().join(format!("accel-cost-{}-{}", std::process::id(), tree::fnv1a(text)));
+    // A folder per call: two threads loading the same text at once (parallel tests) must not
+    // share one, or the first to finish removes the other's file.
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("accel-cost-{}-{}-{call}", std::process::id(), tree::fnv1a(text)));
     if std::fs::create_dir_all(&dir).is_err() {
         return Err(vec![Diag::error(Origin::Default, "cannot create a temporary folder".into(), "")]);
     }
