@@ -51,7 +51,7 @@ pub(super) fn draw_frame<DB: DrawingBackend>(p: &Painter<DB>, frame: &Frame, ext
     for note in frame.notes.iter().chain(extra_notes).filter(|n| !n.trim().is_empty()) {
         note_lines.extend(p.wrap(note.trim(), &note_font, width, 3)?);
     }
-    const MAX_NOTE_LINES: usize = 5;
+    const MAX_NOTE_LINES: usize = 7;
     if note_lines.len() > MAX_NOTE_LINES {
         let more = note_lines.len() - (MAX_NOTE_LINES - 1);
         note_lines.truncate(MAX_NOTE_LINES - 1);

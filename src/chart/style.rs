@@ -38,7 +38,7 @@ pub const CATEGORY_SIZE: f64 = 35.0;
 pub const VALUE_LABEL_SIZE: f64 = 33.0;
 pub const POINT_LABEL_SIZE: f64 = 28.0;
 pub const ANNOTATION_SIZE: f64 = 29.0;
-pub const NOTE_SIZE: f64 = 27.0;
+pub const NOTE_SIZE: f64 = 25.0;
 pub const FOOTER_SIZE: f64 = 25.0;
 pub const MESSAGE_SIZE: f64 = 38.0;
 
