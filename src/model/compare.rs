@@ -267,26 +267,34 @@ struct RowBands {
     p_cheaper: Option<f64>,
 }
 
-/// The reference's metric in every draw (`None` where it cannot be costed).
-fn reference_metrics(cfg: &Config, t: &WorkloadTable, samples: &[Vec<f64>]) -> Option<Vec<Option<f64>>> {
+/// The reference's figures in every draw (`None` where it cannot be costed).
+fn reference_figures(cfg: &Config, t: &WorkloadTable, samples: &[Vec<f64>]) -> Option<Vec<Option<Figures>>> {
     let w = Workload::find(cfg, &t.id)?;
     let reference = cfg.accelerator(&t.reference);
     Some(
         samples
             .iter()
-            .map(|v| reference.and_then(|r| w.estimate(cfg, r, v, &mut ()).ok()).map(|f| f.metric()))
+            .map(|v| reference.and_then(|r| w.estimate(cfg, r, v, &mut ()).ok()))
             .collect(),
     )
 }
 
-fn row_bands(cfg: &Config, t: &WorkloadTable, row: &Row, samples: &[Vec<f64>], ref_metrics: &[Option<f64>]) -> Option<RowBands> {
+fn row_bands(cfg: &Config, t: &WorkloadTable, row: &Row, samples: &[Vec<f64>], refs: &[Option<Figures>]) -> Option<RowBands> {
     let w = Workload::find(cfg, &t.id)?;
     let acc = cfg.accelerator(&row.accelerator)?;
+    // The reference's own row reuses its draws instead of costing them again.
+    let is_reference = row.accelerator == t.reference;
     let names = row.figures.named();
     let mut cols: Vec<Vec<f64>> = vec![Vec::with_capacity(samples.len()); names.len()];
     let mut ratios = Vec::with_capacity(samples.len());
-    for (v, rm) in samples.iter().zip(ref_metrics) {
-        if let Ok(f) = w.estimate(cfg, acc, v, &mut ()) {
+    for (v, rf) in samples.iter().zip(refs) {
+        let rm = rf.map(|f| f.metric());
+        let figures = if is_reference {
+            rf.ok_or(())
+        } else {
+            w.estimate(cfg, acc, v, &mut ()).map_err(|_| ())
+        };
+        if let Ok(f) = figures {
             let (arr, n) = f.named_array();
             for (k, (_, x)) in arr[..n].iter().enumerate() {
                 if let Some(c) = cols.get_mut(k) {
@@ -317,7 +325,7 @@ fn row_bands(cfg: &Config, t: &WorkloadTable, row: &Row, samples: &[Vec<f64>], r
 /// are (a serving row costs far more per draw than a training row).
 pub fn add_bands_all(cfg: &Config, tables: &mut [WorkloadTable], samples: &[Vec<f64>]) {
     let shared: &[WorkloadTable] = tables;
-    let refs = on_both_cores(shared, |t| reference_metrics(cfg, t, samples));
+    let refs = on_both_cores(shared, |t| reference_figures(cfg, t, samples));
     let items: Vec<(usize, usize)> = shared
         .iter()
         .enumerate()
