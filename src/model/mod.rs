@@ -8,9 +8,6 @@ pub mod calibrate;
 pub mod compare;
 pub mod curves;
 pub mod fleet;
-/// The old name of [`compare`] (renamed for what it holds), kept while open branches merge.
-#[doc(hidden)]
-pub use compare as evaluate;
 pub mod fit;
 pub mod inference;
 pub mod price;
