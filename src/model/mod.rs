@@ -7,8 +7,8 @@
 pub mod calibrate;
 pub mod compare;
 pub mod curves;
-pub mod fleet;
 pub mod fit;
+pub mod fleet;
 pub mod inference;
 pub mod price;
 pub mod sensitivity;
