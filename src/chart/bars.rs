@@ -387,6 +387,8 @@ fn bar_panel<DB: DrawingBackend>(p: &Painter<DB>, r: Region, c: &BarChart, title
     for b in &c.bars {
         let w = p.text_width(&b.text, &font)?;
         let v = b.value;
+        // A whisker reaching past the bar end pushes the text (and the domain) out with it.
+        let v = b.whisker.map_or(v, |(_, h)| if axis::valid(h, scale) { v.max(h) } else { v });
         let (lo, hi, lt, rt) = if !axis::valid(v, scale) {
             (f64::NAN, f64::NAN, 0.0, 0.0)
         } else if scale == AxisScale::Log {
@@ -431,6 +433,23 @@ fn bar_panel<DB: DrawingBackend>(p: &Painter<DB>, r: Region, c: &BarChart, title
                 let (a, z) = (hb.base_px.min(end), hb.base_px.max(end));
                 let bar = Region::new(a, cy - half, z.max(a + 1.0), cy + half);
                 p.fill_rect(bar, family_color(&b.family).to_rgba())?;
+                let mut end = end;
+                if let Some((lo, hi)) = b.whisker
+                    && let (Some(x0), Some(x1)) = (
+                        hb.px(lo).filter(|_| axis::valid(lo, scale)),
+                        hb.px(hi).filter(|_| axis::valid(hi, scale)),
+                    )
+                {
+                    let (t, cap) = (p.s(2.0).max(1.0), half * 0.55);
+                    let ink = TEXT_DARK.to_rgba();
+                    p.fill_rect(Region::new(x0, cy - t / 2.0, x1.max(x0 + 1.0), cy + t / 2.0), ink)?;
+                    for x in [x0, x1] {
+                        p.fill_rect(Region::new(x - t / 2.0, cy - cap, x + t / 2.0, cy + cap), ink)?;
+                    }
+                    if end >= hb.base_px {
+                        end = end.max(x1);
+                    }
+                }
                 if end >= hb.base_px {
                     texts.push((b.text.clone(), end + gap, *cy, vf, Align::Left));
                 } else {

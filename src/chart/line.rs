@@ -6,7 +6,7 @@ use plotters::prelude::DrawingBackend;
 use plotters::style::Color;
 
 use super::axis::{self, Scale};
-use super::draw::{Painter, Region, clip_polygon};
+use super::draw::{Align, Font, Painter, Region, clip_polygon};
 use super::layout::{self, AxisData, DomainRule, LegendItem, Swatch};
 use super::style::*;
 use super::{AxisScale, ChartError, LineChart, Series};
@@ -106,6 +106,32 @@ pub(super) fn draw<DB: DrawingBackend>(p: &Painter<DB>, c: &LineChart) -> Result
         }
     }
 
+    draw_point_labels(p, c, &plot.x, &plot.y, &clip)?;
+    for (v, label) in &c.vlines {
+        let Some(px) = plot.x.px(*v).filter(|_| axis::valid(*v, xs)) else {
+            continue;
+        };
+        if !(clip.x0..=clip.x1).contains(&px) {
+            continue;
+        }
+        p.polyline_clipped(
+            &[(px, clip.y0), (px, clip.y1)],
+            &clip,
+            TEXT_DARK.to_rgba(),
+            SERIES_WIDTH * 0.6,
+            &[8.0, 6.0],
+        )?;
+        let font = Font::new(ANNOTATION_SIZE, TEXT_DARK);
+        let w = p.text_width(label, &font)?;
+        // Right of the line, unless that leaves the plot.
+        let (x, align) = if px + p.s(6.0) + w <= clip.x1 {
+            (px + p.s(6.0), Align::Left)
+        } else {
+            (px - p.s(6.0), Align::Right)
+        };
+        p.text(label, x, clip.y0 + p.ascent(&font) + p.s(4.0), &font, align)?;
+    }
+
     if legend_w > 0.0 {
         let r = Region::new(content.x1 - legend_w, content.y0, content.x1, content.y1);
         layout::draw_legend_column(p, &items, r)?;
@@ -195,4 +221,23 @@ fn marker_positions(runs: &[Vec<(f64, f64)>], series_idx: usize, n: usize) -> Ve
         }
     }
     out
+}
+
+/// Each series' point labels: a dot on the line and the text above-left of it, in the
+/// series colour (points outside the plot are skipped).
+fn draw_point_labels<DB: DrawingBackend>(p: &Painter<DB>, c: &LineChart, x: &Scale, y: &Scale, clip: &Region) -> Result<(), ChartError> {
+    for s in &c.series {
+        let color = series_color(&s.family, s.style_index);
+        let font = Font::new(POINT_LABEL_SIZE, color);
+        for (vx, vy, text) in &s.point_labels {
+            let (Some(px), Some(py)) = (x.px(*vx), y.px(*vy)) else { continue };
+            if !clip.contains(px, py) {
+                continue;
+            }
+            let r = p.s(4.5);
+            p.fill_rect(Region::new(px - r, py - r, px + r, py + r), color.to_rgba())?;
+            p.text(text, px - p.s(6.0), py - p.s(8.0), &font, Align::Right)?;
+        }
+    }
+    Ok(())
 }

@@ -172,6 +172,9 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
     /// Optional (x, p10, p90) band, shaded in the series colour.
     pub band: Option<Vec<(f64, f64, f64)>>,
+    /// Short texts at given points of the line, e.g. `(12.0, 3.1, "8 chips")` where the
+    /// replica size changes; drawn with a dot, in the series colour.
+    pub point_labels: Vec<(f64, f64, String)>,
 }
 
 /// Lines over a shared x axis, legend in a column right of the plot.
@@ -181,6 +184,8 @@ pub struct LineChart {
     pub x: Axis,
     pub y: Axis,
     pub series: Vec<Series>,
+    /// Labelled dashed vertical lines, e.g. `(20.0, "target: 20 tokens/s per user")`.
+    pub vlines: Vec<(f64, String)>,
 }
 
 /// One labelled point of a scatter chart.
@@ -217,6 +222,8 @@ pub struct Bar {
     pub value: f64,
     /// Drawn at the bar end, e.g. "0.42x" or "$1.2M".
     pub text: String,
+    /// Optional (low, high) whisker across the bar end, e.g. the P10-P90 of the value.
+    pub whisker: Option<(f64, f64)>,
 }
 
 /// Horizontal bars, top to bottom in the order given (callers sort).

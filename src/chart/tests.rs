@@ -35,8 +35,10 @@ fn line_chart(points: Vec<(f64, f64)>) -> Chart {
             family: Family::Gpu,
             style_index: 0,
             band: Some(points.iter().map(|&(x, y)| (x, y * 0.8, y * 1.2)).collect()),
+            point_labels: vec![(10.0, 1e5, "8 chips".into())],
             points,
         }],
+        vlines: vec![(20.0, "target".into())],
     })
 }
 
@@ -50,12 +52,14 @@ fn all_charts() -> Vec<Chart> {
                 family: Family::Trainium,
                 value: 0.42,
                 text: "0.42x".into(),
+                whisker: Some((0.3, 0.6)),
             },
             Bar {
                 label: "H100 SXM".into(),
                 family: Family::Gpu,
                 value: 1.0,
                 text: "1.00x".into(),
+                whisker: None,
             },
         ],
         reference_line: Some((1.0, "H100 = 1.0x".into())),
@@ -193,6 +197,7 @@ fn empty_charts() -> Vec<Chart> {
             x: log.clone(),
             y: log.clone(),
             series: vec![],
+            vlines: vec![],
         }),
         Chart::Scatter(ScatterChart {
             frame: f.clone(),

@@ -293,6 +293,8 @@ pub struct Economics {
     pub system_overhead: Param,
     pub system_power_factor: Param,
     pub usable_memory_fraction: Param,
+    /// USD to build a datacenter per MW of facility power (absent: not configured).
+    pub datacenter_capex_usd_per_mw: Option<Param>,
     pub training_bytes_per_param: Param,
     /// Share of paid chip-hours that advance training (failures, restarts, checkpoints,
     /// stragglers): divides training chip-hours (MODEL.md "Training"). Default range
@@ -710,6 +712,8 @@ pub struct Report {
     pub inference_workload: Option<String>,
     pub training_workload: Option<String>,
     pub fleet_budget_usd: f64,
+    /// Facility power of the fleet chart's "what this much power holds" (MW).
+    pub fleet_power_mw: f64,
     pub samples: u32,
     pub seed: u64,
     pub tornado_accelerator: Option<String>,

@@ -27,6 +27,7 @@ fn economics(node: Option<&Node>, ctx: &mut Ctx) -> Economics {
     };
     let fallback = r.choice("fallback", fallback_parse, ctx).unwrap_or(false);
     let training_goodput = goodput(&mut r, ctx);
+    let datacenter_capex_usd_per_mw = r.num_opt("datacenter_capex_usd_per_mw", ctx);
     // Every number of [economics] has a built-in default (the CONFIG.md example).
     let mut num = |key: &'static str, ctx: &mut Ctx| -> Param {
         if let Some(v) = r.num_opt(key, ctx) {
@@ -64,6 +65,7 @@ fn economics(node: Option<&Node>, ctx: &mut Ctx) -> Economics {
         system_overhead: num("system_overhead", ctx),
         system_power_factor: num("system_power_factor", ctx),
         usable_memory_fraction: num("usable_memory_fraction", ctx),
+        datacenter_capex_usd_per_mw,
         training_bytes_per_param: num("training_bytes_per_param", ctx),
         training_goodput,
         prov: Provenance::default(),
@@ -1035,6 +1037,7 @@ fn report(node: Option<&Node>, ctx: &mut Ctx) -> (Report, Vec<(String, Origin)>)
     let training_workload = ref_str(&mut r, "training_workload", "training", ctx);
     let tornado_accelerator = ref_str(&mut r, "tornado_accelerator", "accelerator", ctx);
     let fleet_budget_usd = plain(&mut r, "fleet_budget_usd", ctx);
+    let fleet_power_mw = plain(&mut r, "fleet_power_mw", ctx);
     // Epoch AI, "Trends in GPU price-performance": ML GPUs double every 2.07 years.
     let doubling = plain(&mut r, "price_performance_doubling_years", ctx);
     let max_chips_per_replica = r.int_opt("max_chips_per_replica", ctx).unwrap_or(64) as u64;
@@ -1052,6 +1055,10 @@ fn report(node: Option<&Node>, ctx: &mut Ctx) -> (Report, Vec<(String, Origin)>)
                 for i in items {
                     match &i.value {
                         Value::Str(s) if known.contains(&s.as_str()) => charts.push(s.clone()),
+                        Value::Str(s) if crate::report::charts::RETIRED.iter().any(|(n, _)| n == s) => {
+                            let why = crate::report::charts::RETIRED.iter().find(|(n, _)| n == s).map_or("", |r| r.1);
+                            ctx.diags.warn(&i.origin, format!("chart `{s}` is retired and not drawn: {why}"));
+                        }
                         Value::Str(s) => {
                             let hint = suggest(s, known.iter().copied(), || format!("charts: {}", known.join(", ")));
                             ctx.diags.err(&i.origin, format!("unknown chart `{s}` in report.charts"), &hint);
@@ -1097,6 +1104,7 @@ fn report(node: Option<&Node>, ctx: &mut Ctx) -> (Report, Vec<(String, Origin)>)
             inference_workload,
             training_workload,
             fleet_budget_usd,
+            fleet_power_mw,
             samples,
             seed,
             tornado_accelerator,

@@ -144,10 +144,18 @@ pub fn inference_vs_batch(cfg: &Config, w: &Inference, accs: &[&Accelerator], v:
 /// The cost-interactivity frontier: of all (speed, cost) points, those no other point beats on
 /// both (at least as fast and cheaper), sorted by speed. A larger batch that needs more chips can
 /// be both faster per user and dearer than a smaller one; only the frontier is a real choice.
-pub fn pareto(mut pts: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
-    pts.retain(|(x, y)| x.is_finite() && y.is_finite());
+pub fn pareto(pts: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+    pareto_tagged(pts.into_iter().map(|(x, y)| (x, y, ())).collect())
+        .into_iter()
+        .map(|(x, y, ())| (x, y))
+        .collect()
+}
+
+/// [`pareto`] of points that carry a tag (e.g. the replica size that gives them).
+pub fn pareto_tagged<T>(mut pts: Vec<(f64, f64, T)>) -> Vec<(f64, f64, T)> {
+    pts.retain(|(x, y, _)| x.is_finite() && y.is_finite());
     pts.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.total_cmp(&b.1)));
-    let mut out: Vec<(f64, f64)> = Vec::new();
+    let mut out: Vec<(f64, f64, T)> = Vec::new();
     for p in pts {
         if out.last().is_none_or(|last| p.1 < last.1) {
             out.push(p);
@@ -161,7 +169,13 @@ pub fn pareto(mut pts: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
 /// frontier over every replica candidate and every batch from 1 to what its KV cache holds
 /// (MODEL.md "Interactivity frontier"), so wider replicas appear where they buy speed.
 pub fn inference_vs_interactivity(cfg: &Config, w: &Inference, accs: &[&Accelerator], v: &[f64]) -> Curves {
+    interactivity_frontier(cfg, w, accs, v).0
+}
+
+/// [`inference_vs_interactivity`] with, per curve, the chips per replica of each point.
+pub fn interactivity_frontier(cfg: &Config, w: &Inference, accs: &[&Accelerator], v: &[f64]) -> (Curves, Vec<Vec<u64>>) {
     let mut out = Curves::default();
+    let mut sizes = Vec::new();
     for acc in accs {
         let base = match inference::inputs(cfg, w, acc, v, &mut ()) {
             Ok(i) => InferenceInputs {
@@ -189,15 +203,16 @@ pub fn inference_vs_interactivity(cfg: &Config, w: &Inference, accs: &[&Accelera
             }
             for b in log_space(1.0, top.max(1.0), SWEEP_POINTS) {
                 let f = inference::figures_at(&base, n, b, &mut ());
-                pts.push((f.tokens_per_s_per_user, f.usd_per_m_output_tokens));
+                pts.push((f.tokens_per_s_per_user, f.usd_per_m_output_tokens, n));
             }
         }
-        let frontier = pareto(pts);
+        let frontier = pareto_tagged(pts);
         if !frontier.is_empty() {
-            out.curves.push(curve(acc, frontier));
+            sizes.push(frontier.iter().map(|p| p.2).collect());
+            out.curves.push(curve(acc, frontier.into_iter().map(|(x, y, _)| (x, y)).collect()));
         }
     }
-    out
+    (out, sizes)
 }
 
 /// USD per million output tokens vs utilization (0.05..1), on the replica and batch the step

@@ -52,6 +52,17 @@ pub struct Fleet {
     pub effective_pflops: Option<f64>,
     /// chips x output tokens/s per chip x 86400 x utilization, for the inference workload.
     pub output_tokens_per_day: Option<f64>,
+    /// Facility power per chip, W: power_w x system_power_factor x pue.
+    pub facility_w_per_chip: f64,
+    /// True when `chips` also pays for the datacenter (`economics.datacenter_capex_usd_per_mw`
+    /// is set): chips = budget / (capex per chip + facility MW per chip x USD per MW).
+    pub with_datacenter: bool,
+    /// Facility power the budget's chips draw, MW.
+    pub facility_mw: f64,
+    /// Chips that `report.fleet_power_mw` of facility power holds.
+    pub chips_in_power: f64,
+    /// Output tokens per day of those chips (as `output_tokens_per_day`).
+    pub output_tokens_per_day_in_power: Option<f64>,
 }
 
 pub fn fleet(cfg: &Config, w: Option<&Inference>, accs: &[&Accelerator], v: &[f64]) -> (Vec<Fleet>, Vec<Skipped>) {
@@ -64,7 +75,14 @@ pub fn fleet(cfg: &Config, w: Option<&Inference>, accs: &[&Accelerator], v: &[f6
             continue;
         };
         let capex = v[o.chip_usd.0] * (1.0 + v[o.system_overhead.unwrap_or(e.system_overhead).0]);
-        let chips = cfg.report.fleet_budget_usd / capex;
+        let facility_w = v[acc.power_w.0] * v[e.system_power_factor.0] * v[e.pue.0];
+        let dc_per_chip = e.datacenter_capex_usd_per_mw.map(|d| v[d.0] * facility_w / 1e6);
+        let chips = cfg.report.fleet_budget_usd / (capex + dc_per_chip.unwrap_or(0.0));
+        let chips_in_power = if facility_w > 0.0 {
+            cfg.report.fleet_power_mw * 1e6 / facility_w
+        } else {
+            0.0
+        };
         let bf16_mfu = acc.efficiency.training_mfu.as_ref().and_then(|m| m.get(Precision::Bf16));
         let effective_pflops = match (acc.tflops(Precision::Bf16), bf16_mfu) {
             (Some(tf), Some(m)) => Some(chips * v[tf.0] * v[m.0] / 1000.0),
@@ -74,8 +92,10 @@ pub fn fleet(cfg: &Config, w: Option<&Inference>, accs: &[&Accelerator], v: &[f6
             inference::inputs(cfg, w, acc, v, &mut ())
                 .ok()
                 .and_then(|i| inference::figures(&i, &mut ()).ok().map(|f| (i, f)))
-                .map(|(i, f)| chips * f.output_tokens_per_s_per_chip * 86_400.0 * i.utilization)
+                .map(|(i, f)| f.output_tokens_per_s_per_chip * 86_400.0 * i.utilization)
         });
+        let output_tokens_per_day_in_power = output_tokens_per_day.map(|t| t * chips_in_power);
+        let output_tokens_per_day = output_tokens_per_day.map(|t| t * chips);
         out.push(Fleet {
             accelerator: acc.id.clone(),
             name: acc.name.clone(),
@@ -84,6 +104,11 @@ pub fn fleet(cfg: &Config, w: Option<&Inference>, accs: &[&Accelerator], v: &[f6
             chips,
             effective_pflops,
             output_tokens_per_day,
+            facility_w_per_chip: facility_w,
+            with_datacenter: dc_per_chip.is_some(),
+            facility_mw: chips * facility_w / 1e6,
+            chips_in_power,
+            output_tokens_per_day_in_power,
         });
     }
     (out, skipped)

@@ -85,9 +85,12 @@ pub fn chart_csv(chart: &Chart) -> String {
 
 fn bars(s: &mut String, panel: &str, b: &crate::chart::BarChart) {
     if s.is_empty() {
-        let _ = writeln!(s, "panel,label,value");
+        let _ = writeln!(s, "panel,label,value,p10,p90");
     }
     for bar in &b.bars {
-        let _ = writeln!(s, "{},{},{}", q(panel), q(&bar.label), bar.value);
+        let (lo, hi) = bar
+            .whisker
+            .map_or((String::new(), String::new()), |(l, h)| (l.to_string(), h.to_string()));
+        let _ = writeln!(s, "{},{},{},{lo},{hi}", q(panel), q(&bar.label), bar.value);
     }
 }

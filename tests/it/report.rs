@@ -5,11 +5,9 @@ use std::path::Path;
 
 use crate::common::{fixture, run, stderr, stdout};
 
-const CHARTS: [&str; 10] = [
-    "training-cost-vs-model-size",
+const CHARTS: [&str; 8] = [
     "inference-cost-vs-batch",
     "inference-cost-vs-interactivity",
-    "inference-cost-vs-utilization",
     "price-performance-by-year",
     "owned-tco-per-chip-hour",
     "fleet-what-the-budget-buys",
@@ -105,8 +103,8 @@ fn same_seed_gives_byte_identical_report_files() {
     for f in [
         "summary.json",
         "report.md",
-        "training-cost-vs-model-size.csv",
-        "training-cost-vs-model-size.png",
+        "inference-cost-vs-batch.csv",
+        "inference-cost-vs-batch.png",
     ] {
         assert_eq!(
             std::fs::read(a.path().join(f)).ok(),
@@ -168,24 +166,24 @@ fn an_unknown_chart_name_is_a_located_error_with_a_hint() {
 
 #[test]
 fn a_chart_that_cannot_be_drawn_is_named_with_the_reason() {
-    // Accelerators and economics only: no training workload, so `model-size` cannot be drawn.
+    // Accelerators and economics only: no inference workload, so `batch` cannot be drawn.
     let cfg = tempfile::tempdir().expect("tempdir");
     for f in ["accelerators.toml", "economics.toml"] {
         std::fs::copy(fixture("good").join(f), cfg.path().join(f)).expect("copy");
     }
     let out = tempfile::tempdir().expect("tempdir");
     let c = cfg.path().to_string_lossy().into_owned();
-    let o = report_into(out.path(), &["-c", &c, "--set", "report.charts=[\"model-size\", \"tco\"]"]);
+    let o = report_into(out.path(), &["-c", &c, "--set", "report.charts=[\"batch\", \"tco\"]"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let e = stderr(&o);
     assert!(
-        e.contains("warning: chart `model-size` not drawn: no training workload is loaded"),
+        e.contains("warning: chart `batch` not drawn: no inference workload is loaded"),
         "{e}"
     );
     let md = std::fs::read_to_string(out.path().join("report.md")).expect("report.md");
-    assert!(md.contains("- `model-size`: no training workload is loaded"), "{md}");
+    assert!(md.contains("- `batch`: no inference workload is loaded"), "{md}");
     assert!(out.path().join("owned-tco-per-chip-hour.png").exists());
-    assert!(!out.path().join("training-cost-vs-model-size.png").exists());
+    assert!(!out.path().join("inference-cost-vs-batch.png").exists());
 }
 
 #[test]
@@ -211,4 +209,86 @@ fn a_subset_report_styles_each_chip_as_the_full_report_does() {
     unique.sort();
     unique.dedup();
     assert_eq!(unique.len(), looks.len());
+}
+
+#[test]
+fn a_retired_chart_name_warns_and_draws_nothing() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let o = report_into(
+        out.path(),
+        &[
+            "--set",
+            "report.charts=[\"model-size\", \"tco\"]",
+            "--set",
+            "report.monte_carlo.samples=1",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("chart `model-size` is retired and not drawn"), "{}", stderr(&o));
+    assert!(out.path().join("owned-tco-per-chip-hour.png").exists());
+    assert!(!out.path().join("training-cost-vs-model-size.png").exists());
+}
+
+/// The headline's CSV rows: (panel, label, value, p10, p90 as written).
+fn headline_rows(extra: &[&str]) -> Vec<Vec<String>> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut args = vec!["--set", "report.charts=[\"headline\"]"];
+    args.extend_from_slice(extra);
+    let o = report_into(dir.path(), &args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(dir.path().join("headline-cost-vs-reference.csv")).expect("csv");
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("panel,label,value,p10,p90"));
+    lines
+        .map(|l| {
+            // Labels hold no commas; panel titles may: split from the right.
+            let mut f: Vec<String> = l.rsplitn(4, ',').map(str::to_string).collect();
+            f.reverse();
+            f
+        })
+        .collect()
+}
+
+#[test]
+fn headline_whiskers_are_the_draws_percentiles_and_one_draw_draws_none() {
+    let with = headline_rows(&["--set", "report.monte_carlo.samples=200"]);
+    let whiskered: Vec<&Vec<String>> = with.iter().filter(|r| !r[2].is_empty()).collect();
+    assert!(!whiskered.is_empty(), "{with:?}");
+    for r in &whiskered {
+        let (p10, p90): (f64, f64) = (r[2].parse().expect("p10"), r[3].parse().expect("p90"));
+        assert!(p10 <= p90 && p10 > 0.0, "{r:?}");
+    }
+    let one = headline_rows(&["--set", "report.monte_carlo.samples=1"]);
+    assert!(one.iter().all(|r| r[2].is_empty() && r[3].is_empty()), "{one:?}");
+}
+
+#[test]
+fn fleet_power_and_datacenter_keys_change_the_fleet_chart() {
+    let rows = |extra: &[&str]| -> String {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut args = vec!["--set", "report.charts=[\"fleet\"]", "--set", "report.monte_carlo.samples=1"];
+        args.extend_from_slice(extra);
+        let o = report_into(dir.path(), &args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        std::fs::read_to_string(dir.path().join("fleet-what-the-budget-buys.csv")).expect("csv")
+    };
+    let value = |csv: &str, panel_starts: &str, label: &str| -> f64 {
+        csv.lines()
+            .find(|l| l.starts_with(panel_starts) && l.contains(&format!(",{label},")))
+            .and_then(|l| l.split(',').nth(2))
+            .and_then(|x| x.parse().ok())
+            .unwrap_or_else(|| panic!("{panel_starts} {label} in {csv}"))
+    };
+    let base = rows(&[]);
+    let gw2 = rows(&["--set", "report.fleet_power_mw=2000"]);
+    let dc = rows(&["--set", "economics.datacenter_capex_usd_per_mw=10000000"]);
+    // Twice the power holds twice the tokens per day.
+    let (t1, t2) = (
+        value(&base, "Output tokens/day in 1 GW", "H100 SXM 80GB"),
+        value(&gw2, "Output tokens/day in 2 GW", "H100 SXM 80GB"),
+    );
+    assert!((t2 / t1 - 2.0).abs() < 1e-9, "{t1} {t2}");
+    // Paying for the buildings buys fewer chips for the same budget.
+    let (c0, c1) = (value(&base, "Chips for", "H100 SXM 80GB"), value(&dc, "Chips for", "H100 SXM 80GB"));
+    assert!(c1 < c0, "{c0} {c1}");
 }

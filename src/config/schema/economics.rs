@@ -68,6 +68,12 @@ pub static ECONOMICS: TableDecl = TableDecl {
         )
         .default(1.4),
         num(
+            "datacenter_capex_usd_per_mw",
+            Check::Positive,
+            "USD/MW",
+            "building a datacenter per MW of facility power (fleet chart); no default: without it the fleet chart counts servers only",
+        ),
+        num(
             "usable_memory_fraction",
             Check::Fraction,
             "share of memory",

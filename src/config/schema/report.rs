@@ -47,6 +47,7 @@ pub static REPORT: TableDecl = TableDecl {
             "chip of the tornado chart; default the cheapest non-GPU",
         ),
         plain("fleet_budget_usd", "USD", "budget of the fleet chart").default(1e9),
+        plain("fleet_power_mw", "MW", "facility power of the fleet chart's second question").default(1000.0),
         plain(
             "price_performance_doubling_years",
             "years",
@@ -69,7 +70,7 @@ pub static REPORT: TableDecl = TableDecl {
             "charts",
             Kind::StrList,
             "",
-            "charts to draw, by name: model-size, batch, interactivity, utilization, price-performance, tco, fleet, headline, tornado, break-even; default all",
+            "charts to draw, by name: batch, interactivity, price-performance, tco, fleet, headline, tornado, break-even; default all",
         ),
         Key::new(
             "training_sweep",

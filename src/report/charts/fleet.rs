@@ -1,5 +1,6 @@
-//! What `report.fleet_budget_usd` of capex buys per accelerator: chips, effective PFLOP/s and
-//! output tokens per day.
+//! What `report.fleet_budget_usd` of capex buys per accelerator (servers, and the datacenter
+//! when `economics.datacenter_capex_usd_per_mw` is set) and the facility power those chips
+//! draw; what `report.fleet_power_mw` of facility power holds (chips, output tokens per day).
 
 use crate::chart::{AxisScale, Bar, BarChart, Chart, Frame, PanelChart, Unit};
 use crate::config::Family;
@@ -16,7 +17,6 @@ pub fn what_the_budget_buys(ctx: &Context<'_>) -> Result<ChartFile, String> {
     let (v, basis) = (&ctx.v, ctx.basis);
     let frame = |title: String, subtitle: String, notes: Vec<String>| ctx.frame(title, subtitle, notes);
     let (fleet, fleet_skipped) = (&ctx.fleet.0, &ctx.fleet.1);
-    let _ = (v, basis);
     let mk_panel = |title: &str, unit: Unit, vals: Vec<(String, Family, f64)>, fmt: fn(f64) -> String| {
         let mut bars: Vec<Bar> = vals
             .into_iter()
@@ -26,6 +26,7 @@ pub fn what_the_budget_buys(ctx: &Context<'_>) -> Result<ChartFile, String> {
                 family: family(f),
                 value: x,
                 text: fmt(x),
+                whisker: None,
             })
             .collect();
         bars.sort_by(|a, b| b.value.total_cmp(&a.value));
@@ -42,41 +43,58 @@ pub fn what_the_budget_buys(ctx: &Context<'_>) -> Result<ChartFile, String> {
         }
     };
     let budget = usd(cfg.report.fleet_budget_usd);
+    let mw = cfg.report.fleet_power_mw;
+    let power = if mw >= 1000.0 {
+        format!("{} GW", count(mw / 1000.0))
+    } else {
+        format!("{} MW", count(mw))
+    };
+    let with_dc = fleet.iter().any(|f| f.with_datacenter);
+    let per = |f: fn(&crate::model::fleet::Fleet) -> Option<f64>| -> Vec<(String, Family, f64)> {
+        fleet
+            .iter()
+            .filter_map(|x| f(x).map(|p| (label_id(cfg, &x.accelerator), x.family, p)))
+            .collect()
+    };
+    let mut notes: Vec<String> = notes_of(fleet_skipped).into_iter().chain(ctx.internal_note.clone()).collect();
+    notes.push(format!(
+        "Facility power per chip = power_w x system_power_factor ({}) x PUE ({})",
+        crate::fmt::short(v[cfg.economics.system_power_factor.0]),
+        crate::fmt::short(v[cfg.economics.pue.0])
+    ));
+    if !with_dc {
+        notes.push(
+            "The budget buys servers only: economics.datacenter_capex_usd_per_mw is not set, so the buildings to hold them are not paid for"
+                .into(),
+        );
+    }
+    let _ = basis;
     Ok(ChartFile {
         stem: STEM,
-        caption: format!("What {budget} of capex buys per accelerator"),
+        caption: format!("What {budget} of capex and {power} of facility power hold per accelerator"),
         chart: Chart::Panels(PanelChart {
             frame: frame(
-                format!("What {budget} of capex buys"),
-                format!(
-                    "Chips at chip price x (1 + system overhead) · effective BF16 PFLOP/s at training MFU · output tokens/day served of {}",
-                    ctx.iw.map_or("the inference workload".to_string(), |w| w.id.clone())
-                ),
-                notes_of(fleet_skipped).into_iter().chain(ctx.internal_note.clone()).collect(),
+                format!("What {budget} buys, and what {power} holds"),
+                if with_dc {
+                    format!(
+                        "{budget} pays for chips x (1 + system overhead) and the datacenter at ${}M per MW of facility power",
+                        crate::fmt::short(cfg.economics.datacenter_capex_usd_per_mw.map_or(0.0, |d| v[d.0]) / 1e6)
+                    )
+                } else {
+                    format!(
+                        "{budget} pays for chips x (1 + system overhead) · output tokens/day of {}",
+                        ctx.iw.map_or("the inference workload".to_string(), |w| w.id.clone())
+                    )
+                },
+                notes,
             ),
             panels: vec![
+                mk_panel(&format!("Chips for {budget}"), Unit::Count, per(|f| Some(f.chips)), count),
+                mk_panel("Facility GW they draw", Unit::Count, per(|f| Some(f.facility_mw / 1000.0)), count),
                 mk_panel(
-                    "Chips",
+                    &format!("Output tokens/day in {power}"),
                     Unit::Count,
-                    fleet.iter().map(|f| (label_id(cfg, &f.accelerator), f.family, f.chips)).collect(),
-                    count,
-                ),
-                mk_panel(
-                    "Effective BF16 PFLOP/s",
-                    Unit::Count,
-                    fleet
-                        .iter()
-                        .filter_map(|f| f.effective_pflops.map(|p| (label_id(cfg, &f.accelerator), f.family, p)))
-                        .collect(),
-                    count,
-                ),
-                mk_panel(
-                    "Output tokens per day",
-                    Unit::Count,
-                    fleet
-                        .iter()
-                        .filter_map(|f| f.output_tokens_per_day.map(|t| (label_id(cfg, &f.accelerator), f.family, t)))
-                        .collect(),
+                    per(|f| f.output_tokens_per_day_in_power),
                     count,
                 ),
             ],

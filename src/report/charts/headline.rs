@@ -22,11 +22,16 @@ pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
                     .iter()
                     .filter_map(|r| {
                         let x = r.ratio_to_reference?;
+                        let mut label = mark(label_id(cfg, &r.accelerator), &ctx.marked, &r.accelerator);
+                        if r.offer.as_ref().is_some_and(|o| o.estimate) {
+                            label.push_str(" *");
+                        }
                         Some(Bar {
-                            label: mark(label_id(cfg, &r.accelerator), &ctx.marked, &r.accelerator),
+                            label,
                             family: family(r.family),
                             value: x,
-                            text: format!("{}x", num(x, 2)),
+                            text: bar_text(x, r.p_cheaper_than_reference, r.accelerator == cfg.report.reference),
+                            whisker: r.ratio_band.map(|b| (b.p10, b.p90)),
                         })
                     })
                     .collect()
@@ -46,6 +51,27 @@ pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
         }
     };
     let (ttab, itab) = (ctx.training_table(), ctx.inference_table());
+    let mut notes = headline_notes(ttab, itab, &ctx.calibration);
+    let drawn = |t: Option<&WorkloadTable>| t.is_some_and(|t| t.rows.iter().any(|r| r.accelerator == cfg.report.reference));
+    if !drawn(ttab) || !drawn(itab) {
+        notes.push(format!(
+            "{ref_label} (the reference, 1.0x) is not drawn as a bar: it is not among report.accelerators or cannot be costed there"
+        ));
+    }
+    let estimated = [ttab, itab]
+        .iter()
+        .flatten()
+        .flat_map(|t| &t.rows)
+        .any(|r| r.offer.as_ref().is_some_and(|o| o.estimate));
+    if estimated {
+        notes.push("* price is an estimate (marked in the config's `estimates`)".into());
+    }
+    if ctx.any_range {
+        notes.push(format!(
+            "Whiskers: P10–P90 of the ratio over every ranged input; % = share of the {} paired Monte Carlo draws in which the chip is cheaper than {ref_label}",
+            ctx.samples.len()
+        ));
+    }
     Ok(ChartFile {
         stem: STEM,
         caption: format!("Each accelerator's cost relative to {ref_label}"),
@@ -53,7 +79,7 @@ pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
             frame: frame(
                 format!("{}: cost relative to {ref_label}", cfg.report.title),
                 format!("Lower is cheaper · basis {basis}"),
-                headline_notes(ttab, itab, &ctx.calibration),
+                notes,
             ),
             panels: vec![
                 ratio_panel(ttab, format!("Training: {}", ctx.tw.map_or("-".into(), |w| w.name.clone()))),
@@ -61,6 +87,15 @@ pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
             ],
         }),
     })
+}
+
+/// The text at a bar's end: the ratio, and the chance of being cheaper than the reference
+/// when there are draws ("0.36x · 98% cheaper"); the reference itself gets only its ratio.
+fn bar_text(ratio: f64, p_cheaper: Option<f64>, is_reference: bool) -> String {
+    match p_cheaper.filter(|_| !is_reference) {
+        Some(p) => format!("{}x · {} likely cheaper", num(ratio, 2), pct(p)),
+        None => format!("{}x", num(ratio, 2)),
+    }
 }
 
 /// What a reader of the headline must know: who is missing and why, and which rows use a
@@ -94,4 +129,28 @@ fn headline_notes(ttab: Option<&WorkloadTable>, itab: Option<&WorkloadTable>, ca
         ));
     }
     notes
+}
+
+/// A share as the bar text writes it: ">99%", "45%", "<1%" (a few thousand draws never prove
+/// 0 or 100).
+fn pct(p: f64) -> String {
+    if p > 0.99 {
+        ">99%".into()
+    } else if p < 0.01 {
+        "<1%".into()
+    } else {
+        format!("{}%", (p * 100.0).round())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bar_text_gives_the_chance_of_being_cheaper_except_on_the_reference() {
+        assert_eq!(super::bar_text(0.36, Some(1.0), false), "0.36x · >99% likely cheaper");
+        assert_eq!(super::bar_text(0.99, Some(0.454), false), "0.99x · 45% likely cheaper");
+        assert_eq!(super::bar_text(1.5, Some(0.0), false), "1.5x · <1% likely cheaper");
+        assert_eq!(super::bar_text(1.0, Some(0.5), true), "1.0x");
+        assert_eq!(super::bar_text(0.5, None, false), "0.50x");
+    }
 }

@@ -1,7 +1,7 @@
 //! The inference curves of the report's inference workload: cost per million output tokens
-//! against batch, against interactivity (tokens/s per user) and against utilization.
+//! against batch and against interactivity (tokens/s per user).
 
-use crate::chart::{AxisScale, Unit};
+use crate::chart::{AxisScale, Chart, Unit};
 use crate::config::Inference;
 use crate::fmt::short;
 use crate::model::curves;
@@ -12,9 +12,8 @@ use super::{axis, line_chart, notes_of};
 
 pub const BATCH_STEM: &str = "inference-cost-vs-batch";
 pub const INTERACTIVITY_STEM: &str = "inference-cost-vs-interactivity";
-pub const UTILIZATION_STEM: &str = "inference-cost-vs-utilization";
 
-/// The workload and the subtitle the three charts share.
+/// The workload and the subtitle the two charts share.
 fn workload<'a>(ctx: &Context<'a>) -> Result<(&'a Inference, String), String> {
     let w = ctx.iw.ok_or("no inference workload is loaded")?;
     let sub = format!(
@@ -57,67 +56,82 @@ pub fn cost_vs_batch(ctx: &Context<'_>) -> Result<ChartFile, String> {
 pub fn cost_vs_interactivity(ctx: &Context<'_>) -> Result<ChartFile, String> {
     let (cfg, v, accs) = (ctx.cfg, &ctx.v, &ctx.accs);
     let (w, sub) = workload(ctx)?;
-    let inter = curves::inference_vs_interactivity(cfg, w, accs, v);
+    let (inter, sizes) = curves::interactivity_frontier(cfg, w, accs, v);
+    let mut chart = line_chart(
+        cfg,
+        ctx.frame(
+            "Inference cost vs interactivity".into(),
+            format!("{sub} · each chip's cheapest cost at each speed, over replica size and batch"),
+            notes_of(&inter.skipped)
+                .into_iter()
+                .chain(["Labels: chips per replica from where each replica size takes over the frontier".to_string()])
+                .collect(),
+        ),
+        axis(
+            "Output tokens per second per user (log scale)",
+            AxisScale::Log,
+            Unit::Plain(String::new()),
+        ),
+        axis("USD per million output tokens (log scale)", AxisScale::Log, Unit::Usd),
+        accs,
+        &inter,
+        None,
+    );
+    if let Chart::Line(lc) = &mut chart {
+        for (s, (c, ns)) in lc.series.iter_mut().zip(inter.curves.iter().zip(&sizes)) {
+            s.point_labels = replica_labels(&c.points, ns);
+        }
+        if let Some(t) = w.min_tokens_per_s_per_user {
+            lc.vlines.push((v[t.0], format!("target {} tokens/s per user", short(v[t.0]))));
+        }
+    }
     Ok(ChartFile {
         stem: INTERACTIVITY_STEM,
         caption: format!(
             "Inference cost vs interactivity (tokens/s per user), replica size and batch swept ({})",
             w.name
         ),
-        chart: line_chart(
-            cfg,
-            ctx.frame(
-                "Inference cost vs interactivity".into(),
-                format!("{sub} · Pareto frontier over replica size and batch (1 to what the KV cache holds)"),
-                notes_of(&inter.skipped),
-            ),
-            axis(
-                "Output tokens per second per user (log scale)",
-                AxisScale::Log,
-                Unit::Plain(String::new()),
-            ),
-            axis("USD per million output tokens (log scale)", AxisScale::Log, Unit::Usd),
-            accs,
-            &inter,
-            None,
-        ),
+        chart,
     })
 }
 
-pub fn cost_vs_utilization(ctx: &Context<'_>) -> Result<ChartFile, String> {
-    let (cfg, v, accs) = (ctx.cfg, &ctx.v, &ctx.accs);
-    let (w, sub) = workload(ctx)?;
-    let mut util = curves::inference_vs_utilization(cfg, w, accs, v);
-    for c in &mut util.curves {
-        for p in &mut c.points {
-            p.0 *= 100.0;
+/// A label ("8 chips") per replica size on a frontier, at the start of that size's longest
+/// run of at least [`MIN_RUN`] points: the frontier may flip between sizes point by point near
+/// its ends, and a label at every flip would be unreadable.
+fn replica_labels(points: &[(f64, f64)], sizes: &[u64]) -> Vec<(f64, f64, String)> {
+    // (size, start, length) of each run
+    let mut runs: Vec<(u64, usize, usize)> = Vec::new();
+    for (k, &n) in sizes.iter().enumerate().take(points.len()) {
+        match runs.last_mut() {
+            Some(r) if r.0 == n => r.2 += 1,
+            _ => runs.push((n, k, 1)),
         }
     }
-    Ok(ChartFile {
-        stem: UTILIZATION_STEM,
-        caption: format!("Inference cost vs utilization ({})", w.name),
-        chart: line_chart(
-            cfg,
-            ctx.frame(
-                "Inference cost vs utilization".into(),
-                format!(
-                    "{sub} · {}",
-                    match w.batch {
-                        Some(b) => format!("batch {}", short(v[b.0])),
-                        None => "batch and replica chosen by the step model".to_string(),
-                    }
-                ),
-                notes_of(&util.skipped),
-            ),
-            axis(
-                "Utilization (% of paid chip-hours serving traffic)",
-                AxisScale::Linear,
-                Unit::Plain("%".into()),
-            ),
-            axis("USD per million output tokens (log scale)", AxisScale::Log, Unit::Usd),
-            accs,
-            &util,
-            None,
-        ),
-    })
+    let mut best: Vec<(u64, usize, usize)> = Vec::new();
+    for r in runs.into_iter().filter(|r| r.2 >= MIN_RUN) {
+        match best.iter_mut().find(|b| b.0 == r.0) {
+            Some(b) if b.2 < r.2 => *b = r,
+            Some(_) => {}
+            None => best.push(r),
+        }
+    }
+    best.sort_by_key(|b| b.1);
+    best.iter()
+        .map(|&(n, k, _)| (points[k].0, points[k].1, format!("{n} chip{}", if n == 1 { "" } else { "s" })))
+        .collect()
+}
+
+/// Shortest run of one replica size along a frontier that gets a label.
+const MIN_RUN: usize = 3;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_label_per_replica_size_at_its_longest_run() {
+        // Sizes 1,1,1,2,2,2,2,8,2,8: 1 from point 0, 2 from point 3 (its run of 4), 8 never
+        // holds 3 points in a row, so it gets no label.
+        let pts: Vec<(f64, f64)> = (0..10).map(|k| (k as f64, k as f64)).collect();
+        let l = super::replica_labels(&pts, &[1, 1, 1, 2, 2, 2, 2, 8, 2, 8]);
+        assert_eq!(l, vec![(0.0, 0.0, "1 chip".to_string()), (3.0, 3.0, "2 chips".into())]);
+    }
 }

@@ -10,7 +10,6 @@ mod inference;
 mod price_performance;
 mod tco;
 mod tornado;
-mod training;
 
 use crate::chart::{Axis, AxisScale, Chart, Family as CFamily, Frame, LineChart, Series, Unit};
 use crate::config::{Accelerator, Config, Family};
@@ -32,11 +31,6 @@ pub struct ChartDef {
 /// Every chart, in report order.
 pub const CHARTS: &[ChartDef] = &[
     ChartDef {
-        name: "model-size",
-        stem: training::STEM,
-        build: training::cost_vs_model_size,
-    },
-    ChartDef {
         name: "batch",
         stem: inference::BATCH_STEM,
         build: inference::cost_vs_batch,
@@ -45,11 +39,6 @@ pub const CHARTS: &[ChartDef] = &[
         name: "interactivity",
         stem: inference::INTERACTIVITY_STEM,
         build: inference::cost_vs_interactivity,
-    },
-    ChartDef {
-        name: "utilization",
-        stem: inference::UTILIZATION_STEM,
-        build: inference::cost_vs_utilization,
     },
     ChartDef {
         name: "price-performance",
@@ -81,6 +70,16 @@ pub const CHARTS: &[ChartDef] = &[
         stem: break_even::STEM,
         build: break_even::map,
     },
+];
+
+/// Charts of earlier versions that said nothing a sentence doesn't, with that sentence:
+/// `report.charts` still accepts their names, with a warning, and draws nothing for them.
+pub const RETIRED: &[(&str, &str)] = &[
+    (
+        "model-size",
+        "training cost scales with model size alike on every chip (the ratios are the headline's)",
+    ),
+    ("utilization", "cost per token scales as 1 / utilization alike on every chip"),
 ];
 
 /// The names `report.charts` accepts.
@@ -178,10 +177,17 @@ pub(super) fn line_chart(
                 style_index: style_index(cfg, &c.accelerator),
                 points: c.points.clone(),
                 band: bands.as_ref().and_then(|b| b.get(k).cloned().flatten()),
+                point_labels: Vec::new(),
             })
         })
         .collect();
-    Chart::Line(LineChart { frame, x, y, series })
+    Chart::Line(LineChart {
+        frame,
+        x,
+        y,
+        series,
+        vlines: Vec::new(),
+    })
 }
 
 /// 3 significant digits with k / M / B, as the chart axes write them.
