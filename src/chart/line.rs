@@ -26,6 +26,10 @@ pub(super) fn draw<DB: DrawingBackend>(p: &Painter<DB>, c: &LineChart) -> Result
             x_vals.push(x);
             y_vals.push(y);
         }
+        for &(x, y, _) in s.point_labels.iter().filter(|(x, y, _)| ok(*x, *y)) {
+            x_vals.push(x);
+            y_vals.push(y);
+        }
         for &(x, lo, hi) in s.band.iter().flatten() {
             if ok(x, lo) && ok(x, hi) {
                 x_vals.push(x);
@@ -236,7 +240,17 @@ fn draw_point_labels<DB: DrawingBackend>(p: &Painter<DB>, c: &LineChart, x: &Sca
             }
             let r = p.s(4.5);
             p.fill_rect(Region::new(px - r, py - r, px + r, py + r), color.to_rgba())?;
-            p.text(text, px - p.s(6.0), py - p.s(8.0), &font, Align::Right)?;
+            if text.is_empty() {
+                continue;
+            }
+            // Left of the point, unless that leaves the plot.
+            let w = p.text_width(text, &font)?;
+            let (x, align) = if px - p.s(6.0) - w >= clip.x0 {
+                (px - p.s(6.0), Align::Right)
+            } else {
+                (px + p.s(6.0), Align::Left)
+            };
+            p.text(text, x, py - p.s(8.0), &font, align)?;
         }
     }
     Ok(())

@@ -9,7 +9,9 @@ pub fn chart_csv(chart: &Chart) -> String {
     let mut s = String::new();
     match chart {
         Chart::Line(c) => {
-            let _ = writeln!(s, "series,x,y,p10,p90");
+            // Line points first (label empty), then the labelled points (replica sizes, dated
+            // prices), which carry no band.
+            let _ = writeln!(s, "series,x,y,p10,p90,label");
             for se in &c.series {
                 for (k, (x, y)) in se.points.iter().enumerate() {
                     let band = se
@@ -17,7 +19,10 @@ pub fn chart_csv(chart: &Chart) -> String {
                         .as_ref()
                         .and_then(|b| b.get(k))
                         .map_or(String::from(","), |(_, lo, hi)| format!("{lo},{hi}"));
-                    let _ = writeln!(s, "{},{x},{y},{band}", q(&se.name));
+                    let _ = writeln!(s, "{},{x},{y},{band},", q(&se.name));
+                }
+                for (x, y, label) in &se.point_labels {
+                    let _ = writeln!(s, "{},{x},{y},,,{}", q(&se.name), q(label));
                 }
             }
         }

@@ -5,10 +5,11 @@ use std::path::Path;
 
 use crate::common::{fixture, run, stderr, stdout};
 
-const CHARTS: [&str; 8] = [
+const CHARTS: [&str; 9] = [
     "inference-cost-vs-batch",
     "inference-cost-vs-interactivity",
-    "price-performance-by-year",
+    "cost-over-time-training",
+    "cost-over-time-inference",
     "owned-tco-per-chip-hour",
     "fleet-what-the-budget-buys",
     "headline-cost-vs-reference",
@@ -291,4 +292,62 @@ fn fleet_power_and_datacenter_keys_change_the_fleet_chart() {
     // Paying for the buildings buys fewer chips for the same budget.
     let (c0, c1) = (value(&base, "Chips for", "H100 SXM 80GB"), value(&dc, "Chips for", "H100 SXM 80GB"));
     assert!(c1 < c0, "{c0} {c1}");
+}
+
+/// Rows of a line chart's CSV as (series, x, y, label); labels hold no commas in these tests.
+fn line_rows(chart: &str, stem: &str, extra: &[&str]) -> Vec<(String, f64, f64, String)> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let names = format!("report.charts=[\"{chart}\"]");
+    let mut args = vec!["--set", names.as_str(), "--set", "report.monte_carlo.samples=1"];
+    args.extend_from_slice(extra);
+    let o = report_into(dir.path(), &args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(dir.path().join(format!("{stem}.csv"))).expect("csv");
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("series,x,y,p10,p90,label"));
+    lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            let n = f.len();
+            (
+                f[..n - 5].join(","),
+                f[n - 5].parse().expect("x"),
+                f[n - 4].parse().expect("y"),
+                f[n - 1].to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn cost_over_time_plots_the_pre_cut_h100_price_at_its_date() {
+    let rows = line_rows("cost-over-time-training", "cost-over-time-training", &[]);
+    let h100: Vec<&(String, f64, f64, String)> = rows.iter().filter(|r| r.3 == "H100 SXM 80GB").collect();
+    // AWS p5 before the June 2025 cut ($98.32/h, as_of 2025-05) and after it ($55.04/h,
+    // 2026-11-09): the same run costs 98.32 / 55.04 times more at the earlier date.
+    let at = |y: f64| h100.iter().find(|r| (r.1 - y).abs() < 1e-9).map(|r| r.2);
+    let (pre, post) = (at(2025.0 + 4.0 / 12.0 + 14.5 / 365.0), at(2026.0 + 10.0 / 12.0 + 8.0 / 365.0));
+    let (pre, post) = (pre.expect("pre-cut point"), post.expect("post-cut point"));
+    assert!((pre / post - 98.32 / 55.04).abs() < 1e-9, "{pre} {post}");
+    // Every family is "(no fit)": the configs' dated prices span less than three years.
+    assert!(rows.iter().all(|r| r.0.ends_with("(no fit)")), "{rows:?}");
+}
+
+#[test]
+fn interactivity_labels_replica_sizes_on_the_frontier() {
+    let rows = line_rows("interactivity", "inference-cost-vs-interactivity", &[]);
+    let labels: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.0.starts_with("H100"))
+        .map(|r| r.3.as_str())
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert!(labels.iter().any(|l| l.ends_with("chips")), "{labels:?}");
+    // Each labelled point lies on its frontier.
+    for r in rows.iter().filter(|r| !r.3.is_empty()) {
+        assert!(
+            rows.iter().any(|p| p.3.is_empty() && p.0 == r.0 && p.1 == r.1 && p.2 == r.2),
+            "{r:?}"
+        );
+    }
 }

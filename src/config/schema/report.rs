@@ -51,7 +51,7 @@ pub static REPORT: TableDecl = TableDecl {
         plain(
             "price_performance_doubling_years",
             "years",
-            "trend line of the price-performance chart (Epoch AI, 2.07 years)",
+            "GPU price-performance doubling time (Epoch AI, 2.07 years); kept for configs that set it, no chart draws it since price-performance was retired",
         )
         .default(2.07),
         Key::new(
@@ -70,7 +70,7 @@ pub static REPORT: TableDecl = TableDecl {
             "charts",
             Kind::StrList,
             "",
-            "charts to draw, by name: batch, interactivity, price-performance, tco, fleet, headline, tornado, break-even; default all",
+            "charts to draw, by name: batch, interactivity, cost-over-time-training, cost-over-time-inference, tco, fleet, headline, tornado, break-even; default all",
         ),
         Key::new(
             "training_sweep",

@@ -7,7 +7,7 @@ mod break_even;
 mod fleet;
 mod headline;
 mod inference;
-mod price_performance;
+mod revolution;
 mod tco;
 mod tornado;
 
@@ -41,9 +41,14 @@ pub const CHARTS: &[ChartDef] = &[
         build: inference::cost_vs_interactivity,
     },
     ChartDef {
-        name: "price-performance",
-        stem: price_performance::STEM,
-        build: price_performance::by_year,
+        name: "cost-over-time-training",
+        stem: revolution::TRAINING_STEM,
+        build: revolution::training,
+    },
+    ChartDef {
+        name: "cost-over-time-inference",
+        stem: revolution::INFERENCE_STEM,
+        build: revolution::inference,
     },
     ChartDef {
         name: "tco",
