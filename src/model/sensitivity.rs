@@ -99,8 +99,12 @@ pub struct BreakEvenMap {
 pub fn break_even_map(workload: &str, accelerator: &str, reference: &str, price: f64, base_ratio: f64) -> BreakEvenMap {
     let n = 48;
     let break_even = price / base_ratio;
-    let top = (price.max(break_even) * 1.6).max(price * 0.5);
-    let prices: Vec<f64> = (0..n).map(|i| top * (i as f64 + 0.5) / n as f64).collect();
+    // Prices from half the lower of today's and the break-even price to 1.6 times the higher:
+    // both in view, and the ratios drawn stay within about 0.1x-10x (at 0.4-1.6x efficiency),
+    // so the colour scale (fitted to them) resolves the region that matters, not free chips
+    // near $0.
+    let (lo, hi) = (price.min(break_even) / 2.0, price.max(break_even) * 1.6);
+    let prices: Vec<f64> = (0..n).map(|i| lo + (hi - lo) * (i as f64 + 0.5) / n as f64).collect();
     let efficiencies: Vec<f64> = (0..n).map(|j| 0.4 + 1.2 * (j as f64 + 0.5) / n as f64).collect();
     let ratios = efficiencies
         .iter()
@@ -134,6 +138,13 @@ mod tests {
         // half the efficiency doubles the ratio
         assert_relative_eq!(r(2.0, 0.5), 1.0);
         assert_eq!(m.ratios.len(), m.efficiencies.len());
+        // Prices within 2 / 2 = 1 .. 4 * 1.6 = 6.4, so the ratios drawn lie within
+        // 0.5 * (1 / 2) / 1.6 = 0.156x .. 0.5 * (6.4 / 2) / 0.4 = 4x, instead of reaching
+        // towards 0 at a free chip.
+        let (lo, hi) = (m.prices[0], m.prices[m.prices.len() - 1]);
+        assert!(lo > 1.0 && hi < 6.4 && lo < 2.0 && 4.0 < hi, "{lo} {hi}");
+        let all: Vec<f64> = m.ratios.iter().flatten().copied().collect();
+        assert!(all.iter().all(|&r| r > 0.156 && r < 4.0), "{all:?}");
     }
 
     #[test]
