@@ -201,7 +201,7 @@ fn concurrent_runs_into_one_folder_publish_one_consistent_set() {
             );
         }
     }
-    assert_eq!(charts, 9);
+    assert_eq!(charts, 10);
     let summary = String::from_utf8_lossy(&files["summary.json"]).into_owned();
     assert!(summary.contains(hash), "summary.json is from another run than report.md");
 }

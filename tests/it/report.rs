@@ -5,9 +5,10 @@ use std::path::Path;
 
 use crate::common::{fixture, run, stderr, stdout};
 
-const CHARTS: [&str; 9] = [
+const CHARTS: [&str; 10] = [
     "inference-cost-vs-batch",
     "inference-cost-vs-interactivity",
+    "inference-input-vs-output",
     "cost-over-time-training",
     "cost-over-time-inference",
     "owned-tco-per-chip-hour",
@@ -350,4 +351,40 @@ fn interactivity_labels_replica_sizes_on_the_frontier() {
             "{r:?}"
         );
     }
+}
+
+#[test]
+fn input_vs_output_splits_each_request_by_the_rows_token_prices() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = report_into(
+        dir.path(),
+        &[
+            "--set",
+            "report.charts=[\"input-output\"]",
+            "--set",
+            "report.monte_carlo.samples=1",
+            "--format",
+            "svg",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(dir.path().join("inference-input-vs-output.csv")).expect("csv");
+    // chat-70b: 1,000 input and 300 output tokens per request; the input share of any chip
+    // lies strictly between 0 and 1.
+    assert!(
+        csv.starts_with("category,Input tokens (prefill),Output tokens (decode),total"),
+        "{csv}"
+    );
+    let h100: Vec<f64> = csv
+        .lines()
+        .find(|l| l.starts_with("H100 SXM 80GB,"))
+        .map(|l| l.split(',').skip(1).filter_map(|x| x.parse().ok()).collect())
+        .unwrap_or_default();
+    assert!(h100.len() == 3 && h100[0] > 0.0 && h100[1] > 0.0, "{csv}");
+    assert!((h100[0] + h100[1] - h100[2]).abs() < 1e-9 * h100[2], "{csv}");
+    let svg = std::fs::read_to_string(dir.path().join("inference-input-vs-output.svg")).expect("svg");
+    assert!(
+        svg.contains("of a request&apos;s cost") || svg.contains("of a request's cost"),
+        "{svg}"
+    );
 }

@@ -70,7 +70,7 @@ pub static REPORT: TableDecl = TableDecl {
             "charts",
             Kind::StrList,
             "",
-            "charts to draw, by name: batch, interactivity, cost-over-time-training, cost-over-time-inference, tco, fleet, headline, tornado, break-even; default all",
+            "charts to draw, by name: batch, interactivity, input-output, cost-over-time-training, cost-over-time-inference, tco, fleet, headline, tornado, break-even; default all",
         ),
         Key::new(
             "training_sweep",

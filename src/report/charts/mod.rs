@@ -7,6 +7,7 @@ mod break_even;
 mod fleet;
 mod headline;
 mod inference;
+mod input_output;
 mod revolution;
 mod tco;
 mod tornado;
@@ -39,6 +40,11 @@ pub const CHARTS: &[ChartDef] = &[
         name: "interactivity",
         stem: inference::INTERACTIVITY_STEM,
         build: inference::cost_vs_interactivity,
+    },
+    ChartDef {
+        name: "input-output",
+        stem: input_output::STEM,
+        build: input_output::input_vs_output,
     },
     ChartDef {
         name: "cost-over-time-training",

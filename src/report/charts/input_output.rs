@@ -1,0 +1,100 @@
+//! What one request of the report's inference workload costs per chip, split into its input
+//! (prefill) and output (decode) tokens: where a workload is input-heavy, the input share
+//! shows, which a per-output-token figure hides.
+
+use crate::chart::{AxisScale, Chart, StackSegment, StackedBarChart, Unit};
+use crate::fmt::{num, short};
+use crate::model::compare::Figures;
+
+use super::super::ChartFile;
+use super::super::context::Context;
+use super::{axis, family, label_id, mark};
+
+pub const STEM: &str = "inference-input-vs-output";
+
+/// Requests per bar value: costs are per 1,000 requests.
+const REQUESTS: f64 = 1000.0;
+
+/// (input, output) USD of `REQUESTS` requests of `input_tokens` in and `output_tokens` out, at
+/// the row's USD per million input and output tokens.
+pub fn split(usd_per_m_in: f64, usd_per_m_out: f64, input_tokens: f64, output_tokens: f64) -> (f64, f64) {
+    (
+        REQUESTS * input_tokens * usd_per_m_in / 1e6,
+        REQUESTS * output_tokens * usd_per_m_out / 1e6,
+    )
+}
+
+pub fn input_vs_output(ctx: &Context<'_>) -> Result<ChartFile, String> {
+    let cfg = ctx.cfg;
+    let w = ctx.iw.ok_or("no inference workload is loaded")?;
+    let t = ctx.inference_table().ok_or("no inference workload is loaded")?;
+    let (tin, tout) = (ctx.v[w.input_tokens.0], ctx.v[w.output_tokens.0]);
+    let mut rows: Vec<(String, crate::chart::Family, f64, f64)> = t
+        .rows
+        .iter()
+        .filter_map(|r| match &r.figures {
+            Figures::Inference(f) => {
+                let (i, o) = split(f.usd_per_m_input_tokens, f.usd_per_m_output_tokens, tin, tout);
+                let label = mark(label_id(cfg, &r.accelerator), &ctx.marked, &r.accelerator);
+                (i + o > 0.0 && (i + o).is_finite()).then_some((label, family(r.family), i, o))
+            }
+            Figures::Training(_) => None,
+        })
+        .collect();
+    rows.sort_by(|a, b| (a.2 + a.3).total_cmp(&(b.2 + b.3)));
+    let shares: Vec<f64> = rows.iter().map(|r| r.2 / (r.2 + r.3)).collect();
+    let (lo, hi) = shares
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), s| (a.min(*s), b.max(*s)));
+    let mut notes = Vec::new();
+    if !shares.is_empty() {
+        notes.push(format!(
+            "Input (prefill) is {}–{}% of a request's cost across these chips",
+            num(lo * 100.0, 2),
+            num(hi * 100.0, 2)
+        ));
+    }
+    Ok(ChartFile {
+        stem: STEM,
+        caption: format!("What 1,000 requests cost, input vs output tokens ({})", w.name),
+        chart: Chart::Stacked(StackedBarChart {
+            frame: ctx.frame(
+                "What a request costs: input vs output tokens".into(),
+                format!(
+                    "{} · {} in / {} out tokens per request · basis {}",
+                    w.name,
+                    short(tin),
+                    short(tout),
+                    ctx.basis
+                ),
+                notes,
+            ),
+            value_axis: axis("USD per 1,000 requests", AxisScale::Linear, Unit::Usd),
+            categories: rows.iter().map(|r| (r.0.clone(), r.1)).collect(),
+            segments: vec![
+                StackSegment {
+                    name: "Input tokens (prefill)".into(),
+                    values: rows.iter().map(|r| r.2).collect(),
+                },
+                StackSegment {
+                    name: "Output tokens (decode)".into(),
+                    values: rows.iter().map(|r| r.3).collect(),
+                },
+            ],
+        }),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use approx::assert_relative_eq;
+
+    #[test]
+    fn a_request_splits_into_its_input_and_output_tokens() {
+        // 1,000 requests of 8,000 in at $0.5/M and 200 out at $4/M:
+        // input 1000 * 8000 * 0.5 / 1e6 = $4, output 1000 * 200 * 4 / 1e6 = $0.8
+        let (i, o) = super::split(0.5, 4.0, 8000.0, 200.0);
+        assert_relative_eq!(i, 4.0);
+        assert_relative_eq!(o, 0.8);
+    }
+}
