@@ -230,6 +230,7 @@ fn marker_positions(runs: &[Vec<(f64, f64)>], series_idx: usize, n: usize) -> Ve
 /// Each series' point labels: a dot on the line and the text above-left of it, in the
 /// series colour (points outside the plot are skipped).
 fn draw_point_labels<DB: DrawingBackend>(p: &Painter<DB>, c: &LineChart, x: &Scale, y: &Scale, clip: &Region) -> Result<(), ChartError> {
+    let mut placed: Vec<Region> = Vec::new();
     for s in &c.series {
         let color = series_color(&s.family, s.style_index);
         let font = Font::new(POINT_LABEL_SIZE, color);
@@ -243,14 +244,27 @@ fn draw_point_labels<DB: DrawingBackend>(p: &Painter<DB>, c: &LineChart, x: &Sca
             if text.is_empty() {
                 continue;
             }
-            // Left of the point, unless that leaves the plot.
-            let w = p.text_width(text, &font)?;
-            let (x, align) = if px - p.s(6.0) - w >= clip.x0 {
-                (px - p.s(6.0), Align::Right)
-            } else {
-                (px + p.s(6.0), Align::Left)
+            // Above-left of the point, else the first of above-right, below-left, below-right
+            // that stays in the plot and clear of the labels already placed.
+            let (w, h, gap) = (p.text_width(text, &font)?, p.cap(&font), p.s(6.0));
+            let spots = [(true, true), (false, true), (true, false), (false, false)].map(|(left, above)| {
+                let x0 = if left { px - gap - w } else { px + gap };
+                let base = if above { py - p.s(8.0) } else { py + p.s(8.0) + h };
+                Region::new(x0, base - h, x0 + w, base)
+            });
+            let fits = |r: &Region| r.x0 >= clip.x0 && r.x1 <= clip.x1 && r.y0 >= clip.y0 && r.y1 <= clip.y1;
+            let clear = |r: &Region| {
+                !placed
+                    .iter()
+                    .any(|q: &Region| r.x0 < q.x1 && q.x0 < r.x1 && r.y0 < q.y1 && q.y0 < r.y1)
             };
-            p.text(text, x, py - p.s(8.0), &font, align)?;
+            let spot = spots
+                .iter()
+                .find(|r| fits(r) && clear(r))
+                .or_else(|| spots.iter().find(|r| fits(r)))
+                .unwrap_or(&spots[0]);
+            p.text(text, spot.x0, spot.y1, &font, Align::Left)?;
+            placed.push(*spot);
         }
     }
     Ok(())

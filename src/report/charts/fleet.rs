@@ -8,7 +8,7 @@ use crate::fmt::usd;
 
 use super::super::ChartFile;
 use super::super::context::Context;
-use super::{axis, count, family, label_id, notes_of};
+use super::{axis, count, family, notes_of};
 
 pub const STEM: &str = "fleet-what-the-budget-buys";
 
@@ -53,10 +53,13 @@ pub fn what_the_budget_buys(ctx: &Context<'_>) -> Result<ChartFile, String> {
     let per = |f: fn(&crate::model::fleet::Fleet) -> Option<f64>| -> Vec<(String, Family, f64)> {
         fleet
             .iter()
-            .filter_map(|x| f(x).map(|p| (label_id(cfg, &x.accelerator), x.family, p)))
+            .filter_map(|x| f(x).map(|p| (super::estimate_label(cfg, &x.accelerator), x.family, p)))
             .collect()
     };
-    let mut notes: Vec<String> = notes_of(fleet_skipped).into_iter().chain(ctx.internal_note.clone()).collect();
+    let mut notes: Vec<String> = notes_of(fleet_skipped)
+        .into_iter()
+        .chain(super::estimate_note(cfg, fleet.iter().map(|f| f.accelerator.as_str())))
+        .collect();
     notes.push(format!(
         "Facility power per chip = power_w x system_power_factor ({}) x PUE ({})",
         crate::fmt::short(v[cfg.economics.system_power_factor.0]),

@@ -68,7 +68,7 @@ pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
     }
     if ctx.any_range {
         notes.push(format!(
-            "Whiskers: P10–P90 of the ratio over every ranged input; % = share of the {} paired Monte Carlo draws in which the chip is cheaper than {ref_label}",
+            "Whiskers: P10–P90 of the ratio over every ranged input (skewed ranges can leave the base-case bar outside it); % = share of the {} paired Monte Carlo draws in which the chip is cheaper than {ref_label}",
             ctx.samples.len()
         ));
     }

@@ -64,7 +64,10 @@ pub fn cost_vs_interactivity(ctx: &Context<'_>) -> Result<ChartFile, String> {
             format!("{sub} · each chip's cheapest cost at each speed, over replica size and batch"),
             notes_of(&inter.skipped)
                 .into_iter()
-                .chain(["Labels: chips per replica from where each replica size takes over the frontier".to_string()])
+                .chain([
+                    "Labels: chips per replica from where each replica size takes over the frontier (up to 10x each chip's lowest cost)"
+                        .to_string(),
+                ])
                 .collect(),
         ),
         axis(
@@ -79,7 +82,13 @@ pub fn cost_vs_interactivity(ctx: &Context<'_>) -> Result<ChartFile, String> {
     );
     if let Chart::Line(lc) = &mut chart {
         for (s, (c, ns)) in lc.series.iter_mut().zip(inter.curves.iter().zip(&sizes)) {
-            s.point_labels = replica_labels(&c.points, ns);
+            // Only where the cost is within 10x of the chip's cheapest: the steep tails (wide
+            // replicas buying the last tokens/s at any price) would bury the chart in labels.
+            let floor = c.points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+            s.point_labels = replica_labels(&c.points, ns)
+                .into_iter()
+                .filter(|l| l.1 <= floor * TAIL_FACTOR)
+                .collect();
         }
         if let Some(t) = w.min_tokens_per_s_per_user {
             lc.vlines.push((v[t.0], format!("target {} tokens/s per user", short(v[t.0]))));
@@ -120,6 +129,9 @@ fn replica_labels(points: &[(f64, f64)], sizes: &[u64]) -> Vec<(f64, f64, String
         .map(|&(n, k, _)| (points[k].0, points[k].1, format!("{n} chip{}", if n == 1 { "" } else { "s" })))
         .collect()
 }
+
+/// Replica-size labels stop where a frontier costs this many times its cheapest point.
+const TAIL_FACTOR: f64 = 10.0;
 
 /// Shortest run of one replica size along a frontier that gets a label.
 const MIN_RUN: usize = 3;

@@ -231,3 +231,20 @@ pub fn short_path(p: &str) -> String {
         _ => p.to_string(),
     }
 }
+
+/// A chip's label, with " *" when its owned cost (chip_usd) is an internal cost estimate: its
+/// maker does not sell it (the owned TCO and fleet charts).
+pub(super) fn estimate_label(cfg: &Config, id: &str) -> String {
+    let l = label_id(cfg, id);
+    if cfg.accelerator(id).is_some_and(|a| a.not_sold()) {
+        format!("{l} *")
+    } else {
+        l
+    }
+}
+
+/// The note for [`estimate_label`]'s star, when some chip drawn has one.
+pub(super) fn estimate_note<'a>(cfg: &Config, mut ids: impl Iterator<Item = &'a str>) -> Option<String> {
+    ids.any(|id| cfg.accelerator(id).is_some_and(|a| a.not_sold()))
+        .then(|| "* internal cost estimate: the maker does not sell the chip, so its chip_usd is estimated".to_string())
+}

@@ -162,13 +162,9 @@ fn chart(ctx: &Context<'_>, t: Option<&WorkloadTable>, inference: bool) -> Resul
     };
     Ok(ChartFile {
         stem,
-        caption: format!("The compute cost revolution: cost of {what} ({w}) by the date of each price"),
+        caption: format!("Cost over time (the compute cost revolution): {what} ({w}) by the date of each price"),
         chart: Chart::Line(LineChart {
-            frame: ctx.frame(
-                format!("The compute cost revolution: {what}"),
-                format!("{w} · basis {}", ctx.basis),
-                notes,
-            ),
+            frame: ctx.frame(format!("Cost over time: {what}"), format!("{w} · basis {}", ctx.basis), notes),
             x: axis("Date of the price (offer as_of)", AxisScale::Linear, Unit::Plain(String::new())),
             y: axis(unit_label, AxisScale::Log, Unit::Usd),
             series,

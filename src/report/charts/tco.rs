@@ -6,7 +6,7 @@ use crate::fmt::short;
 
 use super::super::ChartFile;
 use super::super::context::Context;
-use super::{axis, family, label_id, notes_of};
+use super::{axis, family, notes_of};
 
 pub const STEM: &str = "owned-tco-per-chip-hour";
 
@@ -33,10 +33,16 @@ pub fn owned_tco(ctx: &Context<'_>) -> Result<ChartFile, String> {
                     short(v[cfg.economics.pue.0]),
                     short(v[cfg.economics.electricity_usd_per_kwh.0])
                 ),
-                notes_of(tco_skipped).into_iter().chain(ctx.internal_note.clone()).collect(),
+                notes_of(tco_skipped)
+                    .into_iter()
+                    .chain(super::estimate_note(cfg, tco.iter().map(|t| t.accelerator.as_str())))
+                    .collect(),
             ),
             value_axis: axis("USD per chip-hour (owned)", AxisScale::Linear, Unit::UsdPerHour),
-            categories: tco.iter().map(|t| (label_id(cfg, &t.accelerator), family(t.family))).collect(),
+            categories: tco
+                .iter()
+                .map(|t| (super::estimate_label(cfg, &t.accelerator), family(t.family)))
+                .collect(),
             segments: vec![
                 seg("Capital (ex vendor margin)", |b| b.capital),
                 seg("Vendor gross margin", |b| b.vendor_margin),
