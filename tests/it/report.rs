@@ -388,3 +388,23 @@ fn input_vs_output_splits_each_request_by_the_rows_token_prices() {
         "{svg}"
     );
 }
+
+#[test]
+fn a_subset_headline_draws_each_chip_as_the_full_one() {
+    let full = headline_rows(&["--set", "report.monte_carlo.samples=200"]);
+    let subset = headline_rows(&[
+        "--set",
+        "report.monte_carlo.samples=200",
+        "--set",
+        "report.accelerators=[\"h100-sxm\", \"tpu-v6e\", \"trn1\"]",
+    ]);
+    // Three chips in both panels; the reference (H100) has no whisker.
+    assert_eq!(subset.len(), 6, "{subset:?}");
+    assert!(
+        subset.iter().filter(|r| r[0].ends_with("H100 SXM 80GB")).all(|r| r[2].is_empty()),
+        "{subset:?}"
+    );
+    for r in &subset {
+        assert!(full.contains(r), "{r:?} differs from the full report: {full:?}");
+    }
+}

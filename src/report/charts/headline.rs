@@ -31,7 +31,10 @@ pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
                             family: family(r.family),
                             value: x,
                             text: bar_text(x, r.p_cheaper_than_reference, r.accelerator == cfg.report.reference),
-                            whisker: r.ratio_band.map(|b| (b.p10, b.p90)),
+                            whisker: r
+                                .ratio_band
+                                .filter(|_| r.accelerator != cfg.report.reference)
+                                .map(|b| (b.p10, b.p90)),
                         })
                     })
                     .collect()
