@@ -408,3 +408,21 @@ fn a_subset_headline_draws_each_chip_as_the_full_one() {
         assert!(full.contains(r), "{r:?} differs from the full report: {full:?}");
     }
 }
+
+#[test]
+fn fleet_power_and_datacenter_capex_must_be_positive() {
+    for (set, key) in [
+        (
+            "report.fleet_power_mw=0",
+            "`fleet_power_mw` in [report] is 0: it must be greater than 0",
+        ),
+        (
+            "economics.datacenter_capex_usd_per_mw=-5",
+            "`datacenter_capex_usd_per_mw` in [economics] is -5: it must be greater than 0",
+        ),
+    ] {
+        let o = run(&["validate", "--set", set]);
+        assert_eq!(o.status.code(), Some(2), "{set}");
+        assert!(stderr(&o).contains(key), "{}", stderr(&o));
+    }
+}
