@@ -323,7 +323,7 @@ fn line_rows(chart: &str, stem: &str, extra: &[&str]) -> Vec<(String, f64, f64, 
 #[test]
 fn cost_over_time_plots_the_pre_cut_h100_price_at_its_date() {
     let rows = line_rows("cost-over-time-training", "cost-over-time-training", &[]);
-    let h100: Vec<&(String, f64, f64, String)> = rows.iter().filter(|r| r.3 == "H100 SXM 80GB").collect();
+    let h100: Vec<&(String, f64, f64, String)> = rows.iter().filter(|r| r.3 == "H100 SXM 80GB · AWS").collect();
     // AWS p5 before the June 2025 cut ($98.32/h, as_of 2025-05) and after it ($55.04/h,
     // 2026-11-09): the same run costs 98.32 / 55.04 times more at the earlier date.
     let at = |y: f64| h100.iter().find(|r| (r.1 - y).abs() < 1e-9).map(|r| r.2);

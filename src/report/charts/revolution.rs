@@ -20,8 +20,8 @@ pub const INFERENCE_STEM: &str = "cost-over-time-inference";
 /// read dates, not the trend).
 pub const MIN_FIT_SPAN_YEARS: f64 = 3.0;
 
-/// One chip at one dated price: (family, accelerator id, date in years, cost).
-type Point = (Family, String, f64, f64);
+/// One chip at one dated price: (family, accelerator id, date in years, cost, provider).
+type Point = (Family, String, f64, f64, String);
 
 /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD` as a fractional year (a month without a day is taken at
 /// its middle); `None` for anything else.
@@ -70,7 +70,7 @@ fn points(ctx: &Context<'_>, t: &WorkloadTable) -> Vec<Point> {
         }
         for o in acc.offers.iter().filter(|o| o.term == term && cfg.economics.market.admits(o.class)) {
             if let Some(d) = o.prov.as_of.as_deref().and_then(year_of) {
-                out.push((acc.family, acc.id.clone(), d, metric * o.base / price));
+                out.push((acc.family, acc.id.clone(), d, metric * o.base / price, o.provider.clone()));
             }
         }
     }
@@ -130,8 +130,11 @@ fn chart(ctx: &Context<'_>, t: Option<&WorkloadTable>, inference: bool) -> Resul
             style_index: 0,
             points: line,
             band: None,
-            // A dot per price, named by its chip.
-            point_labels: mine.iter().map(|p| (p.2, p.3, label_id(cfg, &p.1))).collect(),
+            // A dot per price, named by its chip and provider.
+            point_labels: mine
+                .iter()
+                .map(|p| (p.2, p.3, format!("{} · {}", label_id(cfg, &p.1), p.4)))
+                .collect(),
         });
     }
     let mut notes = vec![format!(
