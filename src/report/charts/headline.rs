@@ -67,11 +67,11 @@ pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
         .flat_map(|t| &t.rows)
         .any(|r| r.offer.as_ref().is_some_and(|o| o.estimate));
     if estimated {
-        notes.push("* price is an estimate (marked in the config's `estimates`)".into());
+        notes.push("* estimated price".into());
     }
     if ctx.any_range {
         notes.push(format!(
-            "Whiskers: P10–P90 of the ratio over every ranged input (skewed ranges can leave the base-case bar outside it); % = share of the {} paired Monte Carlo draws in which the chip is cheaper than {ref_label}",
+            "Whiskers: P10–P90 over every ranged input (a skewed range can leave the base bar outside); %: chance of costing less than {ref_label} ({} draws)",
             ctx.samples.len()
         ));
     }
@@ -93,10 +93,10 @@ pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
 }
 
 /// The text at a bar's end: the ratio, and the chance of being cheaper than the reference
-/// when there are draws ("0.36x · 98% cheaper"); the reference itself gets only its ratio.
+/// when there are draws ("0.36x · 98%"); the reference itself gets only its ratio.
 fn bar_text(ratio: f64, p_cheaper: Option<f64>, is_reference: bool) -> String {
     match p_cheaper.filter(|_| !is_reference) {
-        Some(p) => format!("{}x · {} likely cheaper", num(ratio, 2), pct(p)),
+        Some(p) => format!("{}x · {}", num(ratio, 2), pct(p)),
         None => format!("{}x", num(ratio, 2)),
     }
 }
@@ -105,22 +105,31 @@ fn bar_text(ratio: f64, p_cheaper: Option<f64>, is_reference: bool) -> String {
 /// benchmark rather than the roofline.
 fn headline_notes(ttab: Option<&WorkloadTable>, itab: Option<&WorkloadTable>, cal: &CalibrationReport) -> Vec<String> {
     let mut notes = Vec::new();
+    // Group the ids left out by why, over both panels; an id missing from one panel only says
+    // which.
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    let in_both = |id: &str, why: &str| {
+        [ttab, itab]
+            .iter()
+            .all(|t| t.is_some_and(|t| t.skipped.iter().any(|s| s.accelerator == id && s.why == why)))
+    };
     for (kind, t) in [("training", ttab), ("inference", itab)] {
-        if let Some(t) = t
-            && !t.skipped.is_empty()
-        {
-            // Group the ids by why they are left out.
-            let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
-            for sk in &t.skipped {
-                let why = sk.why.clone();
-                match groups.iter_mut().find(|(w, _)| *w == why) {
-                    Some((_, ids)) => ids.push(&sk.accelerator),
-                    None => groups.push((why, vec![&sk.accelerator])),
-                }
+        for sk in t.iter().flat_map(|t| &t.skipped) {
+            let why = if in_both(&sk.accelerator, &sk.why) {
+                sk.why.clone()
+            } else {
+                format!("{} in {kind}", sk.why)
+            };
+            match groups.iter_mut().find(|(w, _)| *w == why) {
+                Some((_, ids)) if ids.contains(&sk.accelerator) => {}
+                Some((_, ids)) => ids.push(sk.accelerator.clone()),
+                None => groups.push((why, vec![sk.accelerator.clone()])),
             }
-            let parts: Vec<String> = groups.iter().map(|(why, ids)| format!("{} ({why})", ids.join(", "))).collect();
-            notes.push(format!("Not in {kind}: {}", parts.join("; ")));
         }
+    }
+    if !groups.is_empty() {
+        let parts: Vec<String> = groups.iter().map(|(why, ids)| format!("{} ({why})", ids.join(", "))).collect();
+        notes.push(format!("Not drawn: {}", parts.join("; ")));
     }
     if itab.is_some()
         && let Some(m) = cal.benchmarks_median_abs_error_pct
@@ -150,9 +159,9 @@ fn pct(p: f64) -> String {
 mod tests {
     #[test]
     fn bar_text_gives_the_chance_of_being_cheaper_except_on_the_reference() {
-        assert_eq!(super::bar_text(0.36, Some(1.0), false), "0.36x · >99% likely cheaper");
-        assert_eq!(super::bar_text(0.99, Some(0.454), false), "0.99x · 45% likely cheaper");
-        assert_eq!(super::bar_text(1.5, Some(0.0), false), "1.5x · <1% likely cheaper");
+        assert_eq!(super::bar_text(0.36, Some(1.0), false), "0.36x · >99%");
+        assert_eq!(super::bar_text(0.99, Some(0.454), false), "0.99x · 45%");
+        assert_eq!(super::bar_text(1.5, Some(0.0), false), "1.5x · <1%");
         assert_eq!(super::bar_text(1.0, Some(0.5), true), "1.0x");
         assert_eq!(super::bar_text(0.5, None, false), "0.50x");
     }
