@@ -56,7 +56,17 @@ pub fn cost_vs_batch(ctx: &Context<'_>) -> Result<ChartFile, String> {
 pub fn cost_vs_interactivity(ctx: &Context<'_>) -> Result<ChartFile, String> {
     let (cfg, v, accs) = (ctx.cfg, &ctx.v, &ctx.accs);
     let (w, sub) = workload(ctx)?;
-    let (inter, sizes) = curves::interactivity_frontier(cfg, w, accs, v);
+    let (mut inter, mut sizes) = curves::interactivity_frontier(cfg, w, accs, v);
+    // Each frontier up to TAIL_FACTOR x its lowest cost: beyond, the last tokens/s cost any
+    // price, and the near-vertical tails would squeeze the region a planner reads.
+    for (c, ns) in inter.curves.iter_mut().zip(sizes.iter_mut()) {
+        let floor = c.points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+        let keep: Vec<bool> = c.points.iter().map(|p| p.1 <= floor * TAIL_FACTOR).collect();
+        let mut k = keep.iter();
+        c.points.retain(|_| k.next().copied().unwrap_or(false));
+        let mut k = keep.iter();
+        ns.retain(|_| k.next().copied().unwrap_or(false));
+    }
     let mut chart = line_chart(
         cfg,
         ctx.frame(
@@ -65,7 +75,7 @@ pub fn cost_vs_interactivity(ctx: &Context<'_>) -> Result<ChartFile, String> {
             notes_of(&inter.skipped)
                 .into_iter()
                 .chain([
-                    "Labels: chips per replica from where each replica size takes over the frontier (up to 10x each chip's lowest cost)"
+                    "Labels: chips per replica from where each size takes over the frontier · each frontier drawn up to 20x its lowest cost"
                         .to_string(),
                 ])
                 .collect(),
@@ -82,13 +92,7 @@ pub fn cost_vs_interactivity(ctx: &Context<'_>) -> Result<ChartFile, String> {
     );
     if let Chart::Line(lc) = &mut chart {
         for (s, (c, ns)) in lc.series.iter_mut().zip(inter.curves.iter().zip(&sizes)) {
-            // Only where the cost is within 10x of the chip's cheapest: the steep tails (wide
-            // replicas buying the last tokens/s at any price) would bury the chart in labels.
-            let floor = c.points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
-            s.point_labels = replica_labels(&c.points, ns)
-                .into_iter()
-                .filter(|l| l.1 <= floor * TAIL_FACTOR)
-                .collect();
+            s.point_labels = replica_labels(&c.points, ns);
         }
         if let Some(t) = w.min_tokens_per_s_per_user {
             lc.vlines.push((v[t.0], format!("target {} tokens/s per user", short(v[t.0]))));
@@ -130,8 +134,8 @@ fn replica_labels(points: &[(f64, f64)], sizes: &[u64]) -> Vec<(f64, f64, String
         .collect()
 }
 
-/// Replica-size labels stop where a frontier costs this many times its cheapest point.
-const TAIL_FACTOR: f64 = 10.0;
+/// Frontiers are drawn up to this many times their lowest cost.
+const TAIL_FACTOR: f64 = 20.0;
 
 /// Shortest run of one replica size along a frontier that gets a label.
 const MIN_RUN: usize = 3;

@@ -157,8 +157,16 @@ pub(super) fn notes_of(skipped: &[crate::model::Skipped]) -> Vec<String> {
     if skipped.is_empty() {
         return Vec::new();
     }
-    let list: Vec<&str> = skipped.iter().map(|s| s.reason.as_str()).collect();
-    vec![format!("Not drawn: {}", list.join("; "))]
+    // Grouped by why: "a, b (has no fp8); c (has no offer)".
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for s in skipped {
+        match groups.iter_mut().find(|(w, _)| *w == s.why) {
+            Some((_, ids)) => ids.push(&s.accelerator),
+            None => groups.push((&s.why, vec![&s.accelerator])),
+        }
+    }
+    let parts: Vec<String> = groups.iter().map(|(why, ids)| format!("{} ({why})", ids.join(", "))).collect();
+    vec![format!("Not drawn: {}", parts.join("; "))]
 }
 
 /// A curve per accelerator; a chip whose price has a `price_note` (not of the basis's market)
