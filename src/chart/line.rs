@@ -258,11 +258,10 @@ fn draw_point_labels<DB: DrawingBackend>(p: &Painter<DB>, c: &LineChart, x: &Sca
                     .iter()
                     .any(|q: &Region| r.x0 < q.x1 && q.x0 < r.x1 && r.y0 < q.y1 && q.y0 < r.y1)
             };
-            let spot = spots
-                .iter()
-                .find(|r| fits(r) && clear(r))
-                .or_else(|| spots.iter().find(|r| fits(r)))
-                .unwrap_or(&spots[0]);
+            // No clear spot: the dot stays unlabelled (the CSV names it) rather than overprint.
+            let Some(spot) = spots.iter().find(|r| fits(r) && clear(r)) else {
+                continue;
+            };
             p.text(text, spot.x0, spot.y1, &font, Align::Left)?;
             placed.push(*spot);
         }
