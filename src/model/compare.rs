@@ -73,6 +73,21 @@ impl<'a> Workload<'a> {
             Workload::Inference(w) => inference::estimate(cfg, w, acc, v, t).map(Figures::Inference),
         }
     }
+
+    /// [`Self::estimate`] in one Monte Carlo draw, on the deployment of the point estimate
+    /// `at`: a serving row keeps the replica size chosen at base values (the planner deploys
+    /// one configuration; the draw varies its inputs, it does not re-plan it), so the band
+    /// shows what uncertain inputs do to that deployment. Training is unchanged.
+    pub fn estimate_at(&self, cfg: &Config, acc: &Accelerator, v: &[f64], at: &Figures) -> Result<Figures, Skip> {
+        match (self, at) {
+            (Workload::Inference(w), Figures::Inference(p)) => {
+                let mut i = inference::inputs(cfg, w, acc, v, &mut ())?;
+                i.chips_per_replica = Some(p.chips_per_replica);
+                inference::figures(&i, &mut ()).map(Figures::Inference)
+            }
+            _ => self.estimate(cfg, acc, v, &mut ()),
+        }
+    }
 }
 
 /// The figures of one workload x accelerator; serialized flat (untagged) into a result row.
@@ -271,10 +286,17 @@ struct RowBands {
 fn reference_figures(cfg: &Config, t: &WorkloadTable, samples: &[Vec<f64>]) -> Option<Vec<Option<Figures>>> {
     let w = Workload::find(cfg, &t.id)?;
     let reference = cfg.accelerator(&t.reference);
+    let point = t.rows.iter().find(|r| r.accelerator == t.reference).map(|r| r.figures);
     Some(
         samples
             .iter()
-            .map(|v| reference.and_then(|r| w.estimate(cfg, r, v, &mut ()).ok()))
+            .map(|v| {
+                let r = reference?;
+                match &point {
+                    Some(p) => w.estimate_at(cfg, r, v, p).ok(),
+                    None => w.estimate(cfg, r, v, &mut ()).ok(),
+                }
+            })
             .collect(),
     )
 }
@@ -292,7 +314,7 @@ fn row_bands(cfg: &Config, t: &WorkloadTable, row: &Row, samples: &[Vec<f64>], r
         let figures = if is_reference {
             rf.ok_or(())
         } else {
-            w.estimate(cfg, acc, v, &mut ()).map_err(|_| ())
+            w.estimate_at(cfg, acc, v, &row.figures).map_err(|_| ())
         };
         if let Ok(f) = figures {
             let (arr, n) = f.named_array();
