@@ -317,19 +317,7 @@ fn training_fit_json(cfg: &Config, rep: &crate::model::calibrate::CalibrationRep
 
 /// "YYYY-MM" of today (UTC), for the fit's source line.
 fn this_month() -> String {
-    let days = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 86_400) as i64;
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}")
+    crate::model::training_calibration::today().chars().take(7).collect()
 }
 
 /// The serving half of `calibrate --fit` as text.
