@@ -213,6 +213,16 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// The training workload and the chip the tornado and break-even charts analyse, or why
+    /// there are none.
+    pub fn tornado_subject(&self) -> Result<(&'a Training, &'a Accelerator), String> {
+        let w = self.tw.ok_or("no training workload is loaded")?;
+        let a = self
+            .tornado_accelerator
+            .ok_or("no accelerator to analyse (set report.tornado_accelerator)")?;
+        Ok((w, a))
+    }
+
     /// The table of the training workload of the report.
     pub fn training_table(&self) -> Option<&WorkloadTable> {
         self.tw.and_then(|w| self.tables.iter().find(|t| t.id == w.id))

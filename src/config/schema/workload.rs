@@ -6,21 +6,27 @@ use crate::config::{HoursBasis, Precision};
 
 const PRECISION: Kind = Kind::Choice(&Precision::NAMES);
 
+// Keys several lists share, declared once.
+const ID: Key = text("id", "lower-case letters, digits and '-'").required();
+const NAME: Key = text("name", "display name; default the id");
+const PARAMS_B: Key = num("params_b", Check::Positive, "billion parameters", "total parameters").required();
+const ACTIVE_PARAMS_B: Key = num(
+    "active_params_b",
+    Check::Positive,
+    "billion parameters",
+    "parameters a token uses (MoE); default params_b",
+);
+
 /// A training workload.
 pub static TRAINING: TableDecl = TableDecl {
     name: "training",
     list: true,
     doc: "A training run to cost.",
     keys: &[
-        text("id", "lower-case letters, digits and '-'").required(),
-        text("name", "display name; default the id"),
-        num("params_b", Check::Positive, "billion parameters", "total parameters").required(),
-        num(
-            "active_params_b",
-            Check::Positive,
-            "billion parameters",
-            "parameters a token uses (MoE); default params_b",
-        ),
+        ID,
+        NAME,
+        PARAMS_B,
+        ACTIVE_PARAMS_B,
         num("tokens_t", Check::Positive, "trillion tokens", "training tokens").required(),
         Key::new("precision", PRECISION, "", "number format of the matmuls").required(),
         Key::new(
@@ -62,15 +68,10 @@ pub static INFERENCE: TableDecl = TableDecl {
     list: true,
     doc: "A serving workload to cost.",
     keys: &[
-        text("id", "lower-case letters, digits and '-'").required(),
-        text("name", "display name; default the id"),
-        num("params_b", Check::Positive, "billion parameters", "total parameters").required(),
-        num(
-            "active_params_b",
-            Check::Positive,
-            "billion parameters",
-            "parameters a token uses (MoE); default params_b",
-        ),
+        ID,
+        NAME,
+        PARAMS_B,
+        ACTIVE_PARAMS_B,
         Key::new("precision", PRECISION, "", "number format of the weights").required(),
         Key::new("kv_precision", PRECISION, "", "number format of the KV cache; default precision"),
         num(
@@ -185,15 +186,10 @@ pub static CALIBRATION: TableDecl = TableDecl {
     list: true,
     doc: "A public training run, for `accel-cost calibrate`.",
     keys: &[
-        text("id", "lower-case letters, digits and '-'").required(),
+        ID,
         Key::new("accelerator", Kind::Ref("accelerator"), "", "the accelerator the run used").required(),
-        num("params_b", Check::Positive, "billion parameters", "total parameters").required(),
-        num(
-            "active_params_b",
-            Check::Positive,
-            "billion parameters",
-            "parameters a token uses (MoE); default params_b",
-        ),
+        PARAMS_B,
+        ACTIVE_PARAMS_B,
         num("tokens_t", Check::Positive, "trillion tokens", "training tokens").required(),
         Key::new("precision", PRECISION, "", "number format of the matmuls; default bf16"),
         num("flops", Check::Positive, "FLOP", "total training FLOPs; overrides 6ND"),

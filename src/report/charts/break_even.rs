@@ -13,10 +13,7 @@ pub const STEM: &str = "break-even-map";
 pub fn map(ctx: &Context<'_>) -> Result<ChartFile, String> {
     let (basis, ref_label) = (ctx.basis, &ctx.ref_label);
     let frame = |title: String, subtitle: String, notes: Vec<String>| ctx.frame(title, subtitle, notes);
-    let w = ctx.tw.ok_or("no training workload is loaded")?;
-    let a = ctx
-        .tornado_accelerator
-        .ok_or("no accelerator to analyse (set report.tornado_accelerator)")?;
+    let (w, a) = ctx.tornado_subject()?;
     let (m, price) = ctx
         .break_even
         .as_ref()
