@@ -107,6 +107,9 @@ pub fn tables(cfg: &Config, workloads: &[Workload<'_>], accs: &[&config::Acceler
 
 fn warn_skips(cfg: &Config, tables: &[WorkloadTable]) {
     for t in tables {
+        if let Some(m) = compare::reference_missing(t) {
+            crate::msg::warn(format_args!("warning: {m}"));
+        }
         if !t.skipped.is_empty() {
             let list: Vec<&str> = t.skipped.iter().map(|s| s.reason.as_str()).collect();
             crate::msg::warn(format_args!("warning: {}: skipped {}", t.id, list.join("; ")));

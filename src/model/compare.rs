@@ -268,6 +268,23 @@ pub fn table(cfg: &Config, w: Workload<'_>, accelerators: &[&Accelerator], v: &[
     }
 }
 
+/// Why a table has no ratios or break-even figures: its reference is not among the rows (left
+/// out for a missing price or precision, or not drawn). `None` when the reference is costed.
+pub fn reference_missing(t: &WorkloadTable) -> Option<String> {
+    if t.rows.iter().any(|r| r.accelerator == t.reference) {
+        return None;
+    }
+    let why = t
+        .skipped
+        .iter()
+        .find(|s| s.accelerator == t.reference)
+        .map_or_else(|| "it is not among the accelerators drawn".to_string(), |s| s.why.clone());
+    Some(format!(
+        "{}: the reference `{}` is not costed ({why}), so there are no ratios or break-even figures; set report.reference to a costed chip or change economics.basis",
+        t.id, t.reference
+    ))
+}
+
 /// Adds P10/P50/P90 bands to every row that depends on a ranged number, from value vectors
 /// drawn by [`super::uncertainty::sample_values`].
 pub fn add_bands(cfg: &Config, t: &mut WorkloadTable, samples: &[Vec<f64>]) {

@@ -57,6 +57,11 @@ pub fn run(cfg: &Config, out: &Path, format: ImageFormat, scale: u32) -> Result<
         Ok(files)
     };
     let (data, results) = build::build_and(cfg, render_one);
+    for t in &data.tables {
+        if let Some(m) = crate::model::compare::reference_missing(t) {
+            crate::msg::warn(format_args!("warning: {m}"));
+        }
+    }
     for (name, why) in &data.not_drawn {
         crate::msg::warn(format_args!("warning: chart `{name}` not drawn: {why}"));
     }
@@ -76,10 +81,11 @@ pub fn run(cfg: &Config, out: &Path, format: ImageFormat, scale: u32) -> Result<
         bytes: markdown::report_md(cfg, &data, image_ext).into_bytes(),
     });
     let n = run_dir.publish(&files).map_err(|e| AppError::Io(e.0))?;
+    let charts = data.charts.len();
     let msg = format!(
-        "Wrote {n} files to {}/ ({} charts, CSVs, summary.json, report.md)\n",
+        "Wrote {n} files to {}/ ({charts} chart{}, CSVs, summary.json, report.md)\n",
         out.display(),
-        data.charts.len()
+        if charts == 1 { "" } else { "s" }
     );
     crate::output::stdout(msg.as_bytes())?;
     Ok(())

@@ -422,3 +422,17 @@ fn use_measured_is_deprecated_and_benchmarks_never_replace_the_model() {
     assert_eq!(a["results"][0]["measured"], false);
     assert_eq!(a["results"][0], b["results"][0], "the key changes nothing");
 }
+
+#[test]
+fn an_unpriced_reference_is_a_warning_naming_why_ratios_are_blank() {
+    // trn2 has no hyperscaler on-demand offer: as the reference it leaves every ratio blank.
+    let o = run(&["compare", "--workload", "dense-70b", "--set", "report.reference=trn2"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("warning: dense-70b: the reference `trn2` is not costed (has no hyperscaler on_demand offer)"),
+        "{e}"
+    );
+    let ok = run(&["compare", "--workload", "dense-70b"]);
+    assert!(!stderr(&ok).contains("is not costed"), "{}", stderr(&ok));
+}
