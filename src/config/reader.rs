@@ -278,8 +278,7 @@ impl<'t> Reader<'t> {
     /// A number given in one of two units (e.g. `memory_gb` or `memory_gib`), stored in the first.
     pub fn num_either(&mut self, keys: (&'static str, &'static str), factor: f64, ctx: &mut Ctx) -> Param {
         let (check, unit) = self.number_decl(keys.0);
-        let a = self.node(keys.0);
-        let b = self.node(keys.1);
+        let (a, b) = super::validate::set_wins(self.node(keys.0), self.node(keys.1));
         match (a, b) {
             (Some(n), None) => self.register(keys.0, n, check, unit, 1.0, None, ctx),
             (None, Some(n)) => {

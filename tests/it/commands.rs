@@ -436,3 +436,30 @@ fn an_unpriced_reference_is_a_warning_naming_why_ratios_are_blank() {
     let ok = run(&["compare", "--workload", "dense-70b"]);
     assert!(!stderr(&ok).contains("is not costed"), "{}", stderr(&ok));
 }
+
+#[test]
+fn a_set_of_one_price_form_replaces_the_files_other_form() {
+    // The shipped AWS H100 offer is priced per instance; a planner's per-chip --set replaces it.
+    let v = json(&[
+        "estimate",
+        "--workload",
+        "dense-70b",
+        "--accelerator",
+        "h100-sxm",
+        "--json",
+        "--set",
+        "accelerator.h100-sxm.offer.aws-on-demand.usd_per_chip_hour=4",
+    ]);
+    assert_eq!(v["results"][0]["usd_per_chip_hour"].as_f64(), Some(4.0), "{v}");
+    // Both forms in one file stay an error asking to keep one.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = dir.path().join("a.toml");
+    std::fs::write(
+        &f,
+        "[[accelerator]]\nid = \"x\"\nfamily = \"gpu\"\nyear = 2024\ndense_tflops = { bf16 = 100 }\nmemory_gb = 80\nmemory_gib = 75\npower_w = 700\nsource = \"t\"\nas_of = \"2025-01\"\n",
+    )
+    .expect("write");
+    let o = run(&["validate", "-c", f.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("keep one of them"), "{}", stderr(&o));
+}
