@@ -286,7 +286,8 @@ fn calibrate_cmd(cfg: &Config, json: bool, fit: bool) -> Result<(), AppError> {
 
 /// `calibrate --fit`, training half: the fitted steady-state MFU and the TOML lines to paste.
 fn training_fit_text(cfg: &Config, rep: &crate::model::calibrate::CalibrationReport) -> String {
-    use crate::model::training_calibration::{today, toml_lines};
+    use crate::fmt::today;
+    use crate::model::training_calibration::toml_lines;
     let mut s = String::from("\nTraining MFU fit (steady state, attention FLOPs counted; geometric mean of the runs' implied MFU):\n");
     for f in &rep.fit {
         let _ = writeln!(
@@ -310,7 +311,8 @@ fn training_fit_text(cfg: &Config, rep: &crate::model::calibrate::CalibrationRep
 fn training_fit_json(cfg: &Config, rep: &crate::model::calibrate::CalibrationReport, fit: bool, v: &mut serde_json::Value) {
     let Some(m) = v.as_object_mut() else { return };
     if fit {
-        use crate::model::training_calibration::{today, toml_lines};
+        use crate::fmt::today;
+        use crate::model::training_calibration::toml_lines;
         let lines = toml_lines(cfg, &rep.fit, &today());
         m.insert("training_fit_toml".into(), serde_json::Value::String(lines));
     } else {
@@ -320,7 +322,7 @@ fn training_fit_json(cfg: &Config, rep: &crate::model::calibrate::CalibrationRep
 
 /// "YYYY-MM" of today (UTC), for the fit's source line.
 fn this_month() -> String {
-    crate::model::training_calibration::today().chars().take(7).collect()
+    crate::fmt::today().chars().take(7).collect()
 }
 
 /// The serving half of `calibrate --fit` as text.

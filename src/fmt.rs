@@ -1,4 +1,4 @@
-//! Number formatting for people: significant digits, thousands separators, money.
+//! Number and date formatting for people: significant digits, thousands separators, money, today's date.
 
 /// `x` with `sig` significant digits; scientific notation outside 1e-3..1e9.
 pub fn num(x: f64, sig: usize) -> String {
@@ -76,6 +76,28 @@ pub fn usd(x: f64) -> String {
     format!("${}{suffix}", num(v, 3))
 }
 
+/// Today's date as YYYY-MM-DD (UTC), for the fit's source line.
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    civil_date((secs / 86_400) as i64)
+}
+
+/// Days since 1970-01-01 -> "YYYY-MM-DD" (proleptic Gregorian; H. Hinnant's algorithm).
+fn civil_date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,5 +114,13 @@ mod tests {
         assert_eq!(short(300.0), "300");
         assert_eq!(short(0.30), "0.3");
         assert_eq!(short(7e10), "7e10");
+    }
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_date(0), "1970-01-01");
+        // 2024-02-29 is day 19,782 since the epoch (54 years incl. 13 leap days: 54*365+13 = 19,723,
+        // + 31 (Jan) + 28 = 19,782).
+        assert_eq!(civil_date(19_782), "2024-02-29");
     }
 }

@@ -293,28 +293,6 @@ pub fn toml_lines(cfg: &Config, all: &[MfuFit], date: &str) -> String {
     s
 }
 
-/// Today's date as YYYY-MM-DD (UTC), for the fit's source line.
-pub fn today() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    civil_date((secs / 86_400) as i64)
-}
-
-/// Days since 1970-01-01 -> "YYYY-MM-DD" (proleptic Gregorian; H. Hinnant's algorithm).
-fn civil_date(days: i64) -> String {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -396,13 +374,5 @@ mod tests {
         );
         assert!(s.contains("# kept from the config (no public run): bf16"), "{s}");
         assert!(!s.contains("trn2"), "{s}");
-    }
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil_date(0), "1970-01-01");
-        // 2024-02-29 is day 19,782 since the epoch (54 years incl. 13 leap days: 54*365+13 = 19,723,
-        // + 31 (Jan) + 28 = 19,782).
-        assert_eq!(civil_date(19_782), "2024-02-29");
     }
 }
