@@ -10,7 +10,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use accel_cost::config::{self, Config};
 use accel_cost::model::compare::{self, Workload};
 use accel_cost::model::training;
-use accel_cost::model::uncertainty::sample_values;
+use accel_cost::model::uncertainty::Draws;
 
 fn shipped() -> Config {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("configs");
@@ -39,7 +39,7 @@ fn model(c: &mut Criterion) {
         b.iter(|| compare::compare(&cfg, black_box(&accs), &v))
     });
     c.bench_function("Monte Carlo: draw 2000 samples of every ranged input", |b| {
-        b.iter(|| sample_values(&cfg.params, 2000, 42))
+        b.iter(|| Draws::all(&cfg.params, 2000, 42))
     });
     let mut one = cfg.clone();
     one.report.samples = 1;
@@ -51,11 +51,15 @@ fn model(c: &mut Criterion) {
     });
     c.bench_function("Monte Carlo 2000 samples: draw + bands on all tables", |b| {
         b.iter(|| {
-            let samples = sample_values(&cfg.params, 2000, 42);
             let mut tables: Vec<_> = Workload::all(&cfg)
                 .into_iter()
                 .map(|w| compare::table(&cfg, w, &accs, &v))
                 .collect();
+            // As `compare` and `report` do: only the inputs the rows read are drawn.
+            let used = tables
+                .iter()
+                .flat_map(|t| t.rows.iter().flat_map(|r| r.ranged_inputs.iter().copied()));
+            let samples = Draws::new(&cfg.params, used, 2000, 42);
             for t in &mut tables {
                 compare::add_bands(&cfg, t, &samples);
             }

@@ -11,7 +11,7 @@ use crate::export::{self, CompareView};
 use crate::fmt::num;
 use crate::model::calibrate::calibrate;
 use crate::model::compare::{self, Figures, Workload, WorkloadTable};
-use crate::model::uncertainty::sample_values;
+use crate::model::uncertainty::Draws;
 use crate::output;
 
 pub use crate::error::AppError;
@@ -99,7 +99,10 @@ pub fn tables(cfg: &Config, workloads: &[Workload<'_>], accs: &[&config::Acceler
     let mut out: Vec<WorkloadTable> = workloads.iter().map(|w| compare::table(cfg, *w, accs, &base)).collect();
     let enough = cfg.report.samples as usize >= crate::model::uncertainty::MIN_DRAWS;
     if enough && out.iter().any(|t| t.rows.iter().any(|r| !r.ranged_inputs.is_empty())) {
-        let samples = sample_values(&cfg.params, cfg.report.samples as usize, cfg.report.seed);
+        // Only the ranged inputs these rows read are drawn (each input's draws do not depend on
+        // which others are drawn).
+        let used = out.iter().flat_map(|t| t.rows.iter().flat_map(|r| r.ranged_inputs.iter().copied()));
+        let samples = Draws::new(&cfg.params, used, cfg.report.samples as usize, cfg.report.seed);
         compare::add_bands_all(cfg, &mut out, &samples);
     }
     out

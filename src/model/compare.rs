@@ -6,7 +6,7 @@ use crate::config::{Accelerator, Config, Family, Inference, Param, Training};
 use super::inference::{self, InferenceFigures};
 use super::trace::Trace;
 use super::training::{self, TrainingFigures};
-use super::uncertainty::{Band, Deps, MIN_DRAWS, band, on_both_cores};
+use super::uncertainty::{Band, Deps, Draws, MIN_DRAWS, band, on_both_cores};
 use super::{Skip, Skipped};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -286,8 +286,8 @@ pub fn reference_missing(t: &WorkloadTable) -> Option<String> {
 }
 
 /// Adds P10/P50/P90 bands to every row that depends on a ranged number, from value vectors
-/// drawn by [`super::uncertainty::sample_values`].
-pub fn add_bands(cfg: &Config, t: &mut WorkloadTable, samples: &[Vec<f64>]) {
+/// drawn by [`Draws`].
+pub fn add_bands(cfg: &Config, t: &mut WorkloadTable, samples: &Draws) {
     add_bands_all(cfg, std::slice::from_mut(t), samples);
 }
 
@@ -300,25 +300,27 @@ struct RowBands {
 }
 
 /// The reference's figures in every draw (`None` where it cannot be costed).
-fn reference_figures(cfg: &Config, t: &WorkloadTable, samples: &[Vec<f64>]) -> Option<Vec<Option<Figures>>> {
+fn reference_figures(cfg: &Config, t: &WorkloadTable, samples: &Draws) -> Option<Vec<Option<Figures>>> {
     let w = Workload::find(cfg, &t.id)?;
     let reference = cfg.accelerator(&t.reference);
-    let point = t.rows.iter().find(|r| r.accelerator == t.reference).map(|r| r.figures);
-    Some(
-        samples
-            .iter()
-            .map(|v| {
-                let r = reference?;
-                match &point {
-                    Some(p) => w.estimate_at(cfg, r, v, p).ok(),
-                    None => w.estimate(cfg, r, v, &mut ()).ok(),
-                }
-            })
-            .collect(),
-    )
+    let row = t.rows.iter().find(|r| r.accelerator == t.reference);
+    let point = row.map(|r| r.figures);
+    let mut out = Vec::with_capacity(samples.len());
+    let mut each = |_, v: &[f64]| {
+        out.push(reference.and_then(|r| match &point {
+            Some(p) => w.estimate_at(cfg, r, v, p).ok(),
+            None => w.estimate(cfg, r, v, &mut ()).ok(),
+        }))
+    };
+    // Only the reference's own ranged inputs vary, when its row traced them.
+    match row {
+        Some(row) => samples.each_of(&row.ranged_inputs, 0..samples.len(), &mut each),
+        None => samples.each(0..samples.len(), &mut each),
+    }
+    Some(out)
 }
 
-fn row_bands(cfg: &Config, t: &WorkloadTable, row: &Row, samples: &[Vec<f64>], refs: &[Option<Figures>]) -> Option<RowBands> {
+fn row_bands(cfg: &Config, t: &WorkloadTable, row: &Row, samples: &Draws, refs: &[Option<Figures>]) -> Option<RowBands> {
     let w = Workload::find(cfg, &t.id)?;
     let acc = cfg.accelerator(&row.accelerator)?;
     // The reference's own row reuses its draws instead of costing them again.
@@ -326,7 +328,9 @@ fn row_bands(cfg: &Config, t: &WorkloadTable, row: &Row, samples: &[Vec<f64>], r
     let names = row.figures.named();
     let mut cols: Vec<Vec<f64>> = vec![Vec::with_capacity(samples.len()); names.len()];
     let mut ratios = Vec::with_capacity(samples.len());
-    for (v, rf) in samples.iter().zip(refs) {
+    // Only the row's own ranged inputs (its and the reference's traced dependencies) vary.
+    samples.each_of(&row.ranged_inputs, 0..refs.len(), |i, v| {
+        let rf = refs[i];
         let rm = rf.map(|f| f.metric());
         let figures = if is_reference {
             rf.ok_or(())
@@ -344,7 +348,7 @@ fn row_bands(cfg: &Config, t: &WorkloadTable, row: &Row, samples: &[Vec<f64>], r
                 ratios.push(f.metric() / r);
             }
         }
-    }
+    });
     let bands = names
         .iter()
         .zip(cols.iter_mut())
@@ -362,7 +366,7 @@ fn row_bands(cfg: &Config, t: &WorkloadTable, row: &Row, samples: &[Vec<f64>], r
 /// [`add_bands`] on every table. The work (each table's reference, then each ranged row) is
 /// shared over two threads from one queue, so both cores stay busy however uneven the tables
 /// are (a serving row costs far more per draw than a training row).
-pub fn add_bands_all(cfg: &Config, tables: &mut [WorkloadTable], samples: &[Vec<f64>]) {
+pub fn add_bands_all(cfg: &Config, tables: &mut [WorkloadTable], samples: &Draws) {
     let shared: &[WorkloadTable] = tables;
     let refs = on_both_cores(shared, |t| reference_figures(cfg, t, samples));
     let items: Vec<(usize, usize)> = shared

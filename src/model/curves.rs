@@ -5,6 +5,7 @@ use crate::config::{Accelerator, Config, Family, Inference, Precision, Training}
 use super::inference::{self, InferenceFigures, InferenceInputs};
 use super::price::usd_per_chip_hour;
 use super::training::{self, Shape};
+use super::uncertainty::Draws;
 use super::{Skipped, log_space};
 
 /// One accelerator's curve.
@@ -290,17 +291,17 @@ pub type BandPoints = Vec<(f64, f64, f64)>;
 /// P10/P90 bands of a family of curves: `f` draws the curves at one value vector; bands are
 /// taken point by point over `samples` (on the x of the base curve). Rows whose curve depends
 /// on no ranged number get no band.
-pub fn bands(base: &Curves, samples: &[Vec<f64>], f: impl Fn(&[f64]) -> Curves + Sync) -> Vec<Option<BandPoints>> {
+pub fn bands(base: &Curves, samples: &Draws, f: impl Fn(&[f64]) -> Curves + Sync) -> Vec<Option<BandPoints>> {
     use super::uncertainty::band;
     // ys[c][k]: the samples of point k of curve c, gathered as each sample is drawn (streaming:
     // holding every sample's curves at once costs more in allocation than the model itself).
-    let gather = |chunk: &[Vec<f64>]| {
+    let gather = |chunk: std::ops::Range<usize>| {
         let mut ys: Vec<Vec<Vec<f64>>> = base
             .curves
             .iter()
             .map(|c| vec![Vec::with_capacity(chunk.len()); c.points.len()])
             .collect();
-        for v in chunk {
+        samples.each(chunk, |_, v| {
             let cs = f(v);
             for (c, curve) in base.curves.iter().enumerate() {
                 if let Some(sc) = cs.curves.iter().find(|x| x.accelerator == curve.accelerator) {
@@ -312,10 +313,11 @@ pub fn bands(base: &Curves, samples: &[Vec<f64>], f: impl Fn(&[f64]) -> Curves +
                     }
                 }
             }
-        }
+        });
         ys
     };
-    let (a, b) = samples.split_at(samples.len() / 2);
+    let half = samples.len() / 2;
+    let (a, b) = (0..half, half..samples.len());
     let mut ys = std::thread::scope(|s| {
         let h = s.spawn(|| gather(a));
         let mut mine = gather(b);

@@ -254,13 +254,13 @@ proptest! {
 #[test]
 fn bands_are_ordered_percentiles_and_collapse_without_ranges() {
     use super::curves;
-    use super::uncertainty::sample_values;
+    use super::uncertainty::Draws;
     let cfg = starter();
     let v = cfg.params.base_values();
     let accs: Vec<_> = cfg.accelerators.iter().collect();
     let w = &cfg.training[0];
     let base = curves::training_vs_params(&cfg, w, &accs, &v);
-    let samples = sample_values(&cfg.params, 300, 9);
+    let samples = Draws::all(&cfg.params, 300, 9);
     let bands = curves::bands(&base, &samples, |s| curves::training_vs_params(&cfg, w, &accs, s));
     for (c, b) in base.curves.iter().zip(&bands) {
         let b = b
@@ -275,11 +275,11 @@ fn bands_are_ordered_percentiles_and_collapse_without_ranges() {
         }
     }
     // Every draw at base values: no spread, so no band is drawn.
-    let flat = vec![v.clone(); 120];
+    let flat = Draws::constant(v.clone(), 120);
     let none = curves::bands(&base, &flat, |s| curves::training_vs_params(&cfg, w, &accs, s));
     assert!(none.iter().all(Option::is_none));
     // Fewer than 100 draws: no band at all.
-    let few = curves::bands(&base, &samples[..99], |s| curves::training_vs_params(&cfg, w, &accs, s));
+    let few = curves::bands(&base, &samples.first(99), |s| curves::training_vs_params(&cfg, w, &accs, s));
     assert!(few.iter().all(Option::is_none));
     // And table bands are P10 = P50 = P90 = the point figure.
     let mut t = super::compare::table(&cfg, super::compare::Workload::Training(w), &accs, &v);

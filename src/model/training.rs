@@ -75,16 +75,16 @@ pub fn compute(
     match attention {
         Some(a) => {
             let (l, w, s) = (a.layers as f64, a.attention_width as f64, a.seq_len as f64);
-            let attn = d(
-                t,
-                "attention FLOPs",
-                &format!(
+            // Labels are built only for a tracer that keeps them (not in Monte Carlo draws).
+            let formula = if t.enabled() {
+                format!(
                     "12 * layers {} * attention_width {} * seq_len {} * D",
                     a.layers, a.attention_width, a.seq_len
-                ),
-                12.0 * l * w * s * tokens,
-                "FLOP",
-            );
+                )
+            } else {
+                String::new()
+            };
+            let attn = d(t, "attention FLOPs", &formula, 12.0 * l * w * s * tokens, "FLOP");
             (
                 d(t, "C (training FLOPs)", "6ND + attention FLOPs", dense + attn, "FLOP"),
                 Some(attn),
@@ -193,9 +193,18 @@ pub fn peak_and_mfu(acc: &Accelerator, precision: Precision, v: &[f64], t: &mut 
     let tf = acc.tflops(precision).ok_or(Skip::NoPrecision(precision))?;
     let mfu = acc.efficiency.training_mfu.as_ref().ok_or(Skip::NoTrainingMfu)?;
     let mfu = mfu.get(precision).ok_or(Skip::NoTrainingMfuAt(precision))?;
-    let peak = get(v, tf, &format!("dense peak ({})", precision.name()), t);
+    // Labels are built only for a tracer that keeps them (not in Monte Carlo draws).
+    let (peak_label, mfu_label) = if t.enabled() {
+        (
+            format!("dense peak ({})", precision.name()),
+            format!("training MFU ({}, steady state)", precision.name()),
+        )
+    } else {
+        (String::new(), String::new())
+    };
+    let peak = get(v, tf, &peak_label, t);
     let peak = d(t, "dense peak", "TFLOPS * 1e12", peak * 1e12, "FLOP/s");
-    Ok((peak, get(v, mfu, &format!("training MFU ({}, steady state)", precision.name()), t)))
+    Ok((peak, get(v, mfu, &mfu_label, t)))
 }
 
 /// Resolves a training shape on one accelerator into inputs.

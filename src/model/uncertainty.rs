@@ -24,38 +24,140 @@ impl Band {
     }
 }
 
-/// `n` value vectors: ranged params drawn from PERT, the rest at base. The same seed gives the
-/// same vectors (ChaCha8 is portable and stable across platforms and versions).
-pub fn sample_values(params: &ParamTable, n: usize, seed: u64) -> Vec<Vec<f64>> {
-    let base = params.base_values();
-    let ranged: Vec<(usize, Option<Pert<f64>>)> = params
-        .ranged()
-        .map(|p| {
-            let i = params.info(p);
-            let dist = (i.high > i.low).then(|| Pert::new(i.low, i.high).with_mode(i.base).ok()).flatten();
-            (p.0, dist)
-        })
-        .collect();
-    // One ChaCha stream per sample: the draws do not depend on how samples are split over
-    // threads, so the same seed gives the same vectors however the work is scheduled.
-    let draw = |i: usize| {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        rng.set_stream(i as u64);
-        let mut v = base.clone();
-        for (k, dist) in &ranged {
-            if let Some(d) = dist {
-                v[*k] = d.sample(&mut rng);
-            }
+/// Monte Carlo draws of the ranged inputs a command uses (MODEL.md "Uncertainty"): `n` draws,
+/// each a value vector (indexed by [`Param`]) with the drawn inputs from their PERT
+/// distribution and every other number at its base value.
+///
+/// Stored by column: one `n`-long column per drawn input, so a draw costs only the inputs in
+/// use and memory is `n` x (inputs drawn) values, not `n` x (every config number). Each
+/// input's column comes from its own ChaCha8 stream, keyed by the seed and the input's key
+/// path: the draws of one input do not depend on which other inputs are drawn, so a subset
+/// report (fewer chips, fewer workloads) draws each chip exactly as the full one does, and the
+/// same seed gives the same draws on every platform.
+#[derive(Clone, Debug)]
+pub struct Draws {
+    base: Vec<f64>,
+    /// (param index, its `n` draws).
+    cols: Vec<(usize, Vec<f64>)>,
+    n: usize,
+}
+
+impl Draws {
+    /// `n` draws of the ranged inputs among `used` (duplicates and unranged ones are ignored;
+    /// a range with `low == high` stays at its base).
+    pub fn new(params: &ParamTable, used: impl IntoIterator<Item = Param>, n: usize, seed: u64) -> Draws {
+        let mut idx: Vec<usize> = used.into_iter().filter(|p| params.info(*p).ranged).map(|p| p.0).collect();
+        idx.sort_unstable();
+        idx.dedup();
+        let column = |k: &usize| {
+            let i = &params.infos[*k];
+            let dist = (i.high > i.low)
+                .then(|| Pert::new(i.low, i.high).with_mode(i.base).ok())
+                .flatten()?;
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            rng.set_stream(stream_of(&i.path));
+            Some((*k, (0..n).map(|_| dist.sample(&mut rng)).collect::<Vec<f64>>()))
+        };
+        let cols = on_both_cores(&idx, column).into_iter().flatten().collect();
+        Draws {
+            base: params.base_values(),
+            cols,
+            n,
+        }
+    }
+
+    /// `n` draws of every ranged input of the config.
+    pub fn all(params: &ParamTable, n: usize, seed: u64) -> Draws {
+        Draws::new(params, params.ranged(), n, seed)
+    }
+
+    /// `n` draws that are all the base vector `base` (no input varies).
+    pub fn constant(base: Vec<f64>, n: usize) -> Draws {
+        Draws { base, cols: Vec::new(), n }
+    }
+
+    /// Number of draws.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// The first `k` draws (all of them when `k >= len`).
+    pub fn first(&self, k: usize) -> Draws {
+        let n = k.min(self.n);
+        Draws {
+            base: self.base.clone(),
+            cols: self.cols.iter().map(|(p, c)| (*p, c[..n].to_vec())).collect(),
+            n,
+        }
+    }
+
+    /// The inputs that vary, in param order.
+    pub fn drawn(&self) -> impl Iterator<Item = Param> + '_ {
+        self.cols.iter().map(|(p, _)| Param(*p))
+    }
+
+    /// The draws of one input (`None` when it is not drawn).
+    pub fn column(&self, p: Param) -> Option<&[f64]> {
+        self.cols.iter().find(|(k, _)| *k == p.0).map(|(_, c)| c.as_slice())
+    }
+
+    /// Draw `i` as a whole value vector.
+    pub fn vector(&self, i: usize) -> Vec<f64> {
+        let mut v = self.base.clone();
+        for (k, c) in &self.cols {
+            v[*k] = c[i];
         }
         v
-    };
-    let half = n / 2;
-    std::thread::scope(|s| {
-        let h = s.spawn(|| (0..half).map(draw).collect::<Vec<_>>());
-        let second: Vec<Vec<f64>> = (half..n).map(draw).collect();
-        let mut first = h.join().unwrap_or_else(|_| (0..half).map(draw).collect());
-        first.extend(second);
-        first
+    }
+
+    /// `f(i, v)` for each draw `i` in `range` (clipped to the draws), in order, with `v` the
+    /// draw's value vector. One buffer is reused: a draw costs the inputs drawn, not a copy of
+    /// every number.
+    pub fn each(&self, range: std::ops::Range<usize>, f: impl FnMut(usize, &[f64])) {
+        let cols: Vec<(usize, &[f64])> = self.cols.iter().map(|(k, c)| (*k, c.as_slice())).collect();
+        self.each_with(&cols, range, f);
+    }
+
+    /// [`Draws::each`] where only `inputs` vary (the others stay at base): for a figure that
+    /// reads no other ranged input (its traced dependencies) the vectors are equivalent, and a
+    /// draw costs its own inputs instead of every input drawn.
+    pub fn each_of(&self, inputs: &[Param], range: std::ops::Range<usize>, f: impl FnMut(usize, &[f64])) {
+        let cols: Vec<(usize, &[f64])> = self
+            .cols
+            .iter()
+            .filter(|(k, _)| inputs.contains(&Param(*k)))
+            .map(|(k, c)| (*k, c.as_slice()))
+            .collect();
+        self.each_with(&cols, range, f);
+    }
+
+    fn each_with(&self, cols: &[(usize, &[f64])], range: std::ops::Range<usize>, mut f: impl FnMut(usize, &[f64])) {
+        let mut v = self.base.clone();
+        for i in range.start..range.end.min(self.n) {
+            for (k, c) in cols {
+                v[*k] = c[i];
+            }
+            f(i, &v);
+        }
+    }
+
+    /// `f` of every draw, in order.
+    pub fn map<R>(&self, mut f: impl FnMut(&[f64]) -> R) -> Vec<R> {
+        let mut out = Vec::with_capacity(self.n);
+        self.each(0..self.n, |_, v| out.push(f(v)));
+        out
+    }
+}
+
+/// The ChaCha stream of one input: FNV-1a of its key path (stable across runs, platforms and
+/// config edits that add or remove other inputs).
+fn stream_of(path: &str) -> u64 {
+    path.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
 }
 
@@ -135,11 +237,31 @@ pub fn band(samples: &mut Vec<f64>) -> Option<Band> {
     if samples.len() < MIN_DRAWS {
         return None;
     }
-    Some(Band {
-        p10: select_quantile(samples, 0.1),
-        p50: select_quantile(samples, 0.5),
-        p90: select_quantile(samples, 0.9),
-    })
+    // The median first; P10 then lies in the part below it and P90 in the part above (same
+    // order statistics as three selections over the whole column, at about half the work).
+    let n = samples.len();
+    let mid = (0.5 * (n - 1) as f64).floor() as usize;
+    let p50 = select_quantile(samples, 0.5);
+    let (low, high) = samples.split_at_mut(mid + 1);
+    let p10 = quantile_in(low, 0, n, 0.1);
+    let p90 = quantile_in(high, mid + 1, n, 0.9);
+    Some(Band { p10, p50, p90 })
+}
+
+/// The `q`-quantile of `n` values of which `part` holds the order statistics from `offset` on
+/// (as left by a selection at `offset - 1` or before `part.len()`), for a `q` whose order
+/// statistics fall inside `part`.
+fn quantile_in(part: &mut [f64], offset: usize, n: usize, q: f64) -> f64 {
+    let pos = q * (n - 1) as f64;
+    let lo = pos.floor() as usize - offset;
+    let w = pos - pos.floor();
+    let (_, a, right) = part.select_nth_unstable_by(lo, f64::total_cmp);
+    let a = *a;
+    if w == 0.0 || right.is_empty() {
+        return a;
+    }
+    let b = right.iter().copied().fold(f64::INFINITY, f64::min);
+    a + (b - a) * w
 }
 
 /// A tracer that records which config numbers a figure reads.
@@ -191,8 +313,8 @@ mod tests {
         // PERT(a=1, m=2, c=5): mean = (a + 4m + c) / 6 = 14/6 = 2.3333;
         // alpha = 1 + 4 (m - a)/(c - a) = 2, beta = 1 + 4 (c - m)/(c - a) = 4;
         // var = (mean - a)(c - mean) / 7 = 1.3333 * 2.6667 / 7 = 0.50794, sd = 0.71270
-        let v = sample_values(&table(1.0, 2.0, 5.0), 40_000, 7);
-        let xs: Vec<f64> = v.iter().map(|s| s[0]).collect();
+        let d = Draws::all(&table(1.0, 2.0, 5.0), 40_000, 7);
+        let xs = d.column(Param(0)).expect("the ranged input is drawn").to_vec();
         let mean = xs.iter().sum::<f64>() / xs.len() as f64;
         let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / xs.len() as f64;
         assert!((mean - 2.3333).abs() < 0.02, "mean {mean}");
@@ -203,8 +325,42 @@ mod tests {
     #[test]
     fn same_seed_same_samples_other_seed_other_samples() {
         let t = table(1.0, 2.0, 5.0);
-        assert_eq!(sample_values(&t, 10, 42), sample_values(&t, 10, 42));
-        assert_ne!(sample_values(&t, 10, 42), sample_values(&t, 10, 43));
+        let col = |seed| Draws::all(&t, 10, seed).column(Param(0)).map(<[f64]>::to_vec);
+        assert_eq!(col(42), col(42));
+        assert_ne!(col(42), col(43));
+    }
+
+    #[test]
+    fn an_input_draws_the_same_whatever_else_is_drawn() {
+        // Three ranged inputs; drawing only the last must give it the very values it gets when
+        // all three are drawn (its stream is keyed by its path, not its position).
+        let mut t = table(1.0, 2.0, 5.0);
+        for path in ["y", "z"] {
+            let mut info = t.infos[0].clone();
+            info.path = path.into();
+            t.push(info);
+        }
+        let all = Draws::all(&t, 50, 3);
+        let only_z = Draws::new(&t, [Param(2)], 50, 3);
+        assert_eq!(all.column(Param(2)), only_z.column(Param(2)));
+        assert_eq!(only_z.column(Param(0)), None);
+        // Different inputs with the same range are not the same stream.
+        assert_ne!(all.column(Param(0)), all.column(Param(1)));
+        // A draw's vector: the drawn value where drawn, base elsewhere.
+        let v = only_z.vector(7);
+        assert_eq!((v[0], v[1]), (2.0, 2.0));
+        assert_eq!(v[2], only_z.column(Param(2)).unwrap()[7]);
+        // `each` hands out the same vectors, and `first` keeps the first draws.
+        let mut seen = Vec::new();
+        only_z.each(5..9, |i, v| seen.push((i, v[2])));
+        // `each_of` varies only the inputs asked for.
+        let mut none = Vec::new();
+        all.each_of(&[Param(1)], 0..3, |_, v| none.push((v[0], v[2])));
+        assert_eq!(none, vec![(2.0, 2.0); 3]);
+        let col = only_z.column(Param(2)).unwrap();
+        assert_eq!(seen, (5..9).map(|i| (i, col[i])).collect::<Vec<_>>());
+        assert_eq!(only_z.first(10).column(Param(2)), Some(&col[..10]));
+        assert_eq!(only_z.first(500).len(), 50);
     }
 
     #[test]
@@ -233,6 +389,18 @@ mod tests {
         sorted.sort_by(f64::total_cmp);
         for q in [0.0, 0.1, 0.333, 0.5, 0.9, 1.0] {
             assert_eq!(select_quantile(&mut scrambled, q), quantile(&sorted, q));
+        }
+        // the split selection gives the percentiles a full sort gives, at every size
+        for n in [100usize, 101, 102, 103, 999, 1000, 2000, 2001] {
+            let mut xs: Vec<f64> = (0..n).map(|k| ((k * 7919 + 13) % n) as f64 * 0.37).collect();
+            let mut sorted = xs.clone();
+            sorted.sort_by(f64::total_cmp);
+            let b = band(&mut xs).expect("enough draws");
+            assert_eq!(
+                (b.p10, b.p50, b.p90),
+                (quantile(&sorted, 0.1), quantile(&sorted, 0.5), quantile(&sorted, 0.9)),
+                "n = {n}"
+            );
         }
         // no ranged input: every sample equals the point
         let mut flat = vec![3.0; 200];

@@ -10,7 +10,7 @@ use crate::model::compare::{self, Workload, WorkloadTable};
 use crate::model::curves::{self, PricePerf};
 use crate::model::fleet::{self, Fleet, Tco};
 use crate::model::sensitivity::{self, BreakEvenMap, Tornado};
-use crate::model::uncertainty::{MIN_DRAWS, sample_values};
+use crate::model::uncertainty::{Draws, MIN_DRAWS};
 
 use super::charts::label;
 
@@ -30,8 +30,10 @@ pub struct Context<'a> {
     /// True when some config number is a range and `report.monte_carlo.samples` is at least
     /// `MIN_DRAWS` (then there are draws and bands).
     pub any_range: bool,
-    /// Monte Carlo draws: one value vector per draw.
-    pub samples: Vec<Vec<f64>>,
+    /// Monte Carlo draws of the ranged inputs the tables read (none without ranges).
+    pub samples: Draws,
+    /// The draws behind curve bands: the first [`CURVE_BAND_SAMPLES`] of `samples`.
+    pub curve_samples: Draws,
     /// The note under a chart with bands.
     pub band_note: String,
     /// Every workload x drawn accelerator, with bands.
@@ -75,20 +77,23 @@ impl<'a> Context<'a> {
         );
         // Bands need ranged inputs and enough draws for a percentile to mean something.
         let any_range = cfg.params.infos.iter().any(|i| i.ranged) && cfg.report.samples as usize >= MIN_DRAWS;
-        let samples = if any_range {
-            sample_values(&cfg.params, cfg.report.samples as usize, cfg.report.seed)
-        } else {
-            Vec::new()
-        };
+        let mut tables: Vec<WorkloadTable> = Workload::all(cfg).into_iter().map(|w| compare::table(cfg, w, &accs, &v)).collect();
+        // Only the ranged inputs the drawn rows read are drawn: an input's draws do not depend
+        // on which others are drawn, so this changes no band, only the work.
+        let n = if any_range { cfg.report.samples as usize } else { 0 };
+        let used = tables
+            .iter()
+            .flat_map(|t| t.rows.iter().flat_map(|r| r.ranged_inputs.iter().copied()));
+        let samples = Draws::new(&cfg.params, used, n, cfg.report.seed);
         // Curve bands use the first CURVE_BAND_SAMPLES draws: a P10/P90 from 500 draws is within a
         // few percent of one from 2000, invisible on a log axis, at a quarter of the cost. Tables and
         // summary.json use every draw.
-        let curve_draws = samples.len().min(CURVE_BAND_SAMPLES);
+        let curve_samples = samples.first(CURVE_BAND_SAMPLES);
         let band_note = if any_range {
-            if curve_draws < samples.len() {
+            if curve_samples.len() < samples.len() {
                 format!(
                     "Shaded: P10–P90 over every ranged input ({} of the {} Monte Carlo draws; tables use all)",
-                    curve_draws,
+                    curve_samples.len(),
                     samples.len()
                 )
             } else {
@@ -97,7 +102,6 @@ impl<'a> Context<'a> {
         } else {
             String::new()
         };
-        let mut tables: Vec<WorkloadTable> = Workload::all(cfg).into_iter().map(|w| compare::table(cfg, w, &accs, &v)).collect();
         if any_range {
             compare::add_bands_all(cfg, &mut tables, &samples);
         }
@@ -181,6 +185,7 @@ impl<'a> Context<'a> {
             footer,
             any_range,
             samples,
+            curve_samples,
             band_note,
             tables,
             calibration,
@@ -195,11 +200,6 @@ impl<'a> Context<'a> {
             tornado,
             break_even,
         }
-    }
-
-    /// The draws behind curve bands (the first [`CURVE_BAND_SAMPLES`]).
-    pub fn curve_samples(&self) -> &[Vec<f64>] {
-        &self.samples[..self.samples.len().min(CURVE_BAND_SAMPLES)]
     }
 
     /// A chart frame with the report's footer.

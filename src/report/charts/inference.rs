@@ -32,7 +32,7 @@ pub fn cost_vs_batch(ctx: &Context<'_>) -> Result<ChartFile, String> {
     let base = curves::inference_vs_batch(cfg, w, accs, v);
     let bands = ctx
         .any_range
-        .then(|| curves::bands(&base, ctx.curve_samples(), |s| curves::inference_vs_batch(cfg, w, accs, s)));
+        .then(|| curves::bands(&base, &ctx.curve_samples, |s| curves::inference_vs_batch(cfg, w, accs, s)));
     let mut notes = notes_of(&base.skipped);
     notes.push("Step model at every batch, on the cheapest replica that holds it (no per-user target)".into());
     if ctx.any_range {
