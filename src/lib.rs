@@ -15,4 +15,5 @@ pub mod init;
 pub mod model;
 pub mod msg;
 pub mod output;
+pub mod par;
 pub mod report;

@@ -181,11 +181,17 @@ fn syntax_hint(msg: &str) -> &'static str {
 /// Reads every file, merges them and applies the `--set` overrides.
 pub fn merged_tree(paths: &[PathBuf], sets: &[String], diags: &mut Diags) -> (Vec<String>, Table) {
     let files = discover(paths, diags);
+    // Files are read and parsed on both cores (each with its own diagnostics, kept in file
+    // order): parsing is most of the time a command spends loading.
+    let read = crate::par::on_both_cores(&files, |f| {
+        let mut d = Diags::default();
+        let n = read_file(f, &mut d);
+        (n, d)
+    });
     let mut nodes = Vec::new();
-    for f in &files {
-        if let Some(n) = read_file(f, diags) {
-            nodes.push(n);
-        }
+    for (n, d) in read {
+        diags.items.extend(d.items);
+        nodes.extend(n);
     }
     let mut root = tree::merge(nodes, diags);
     if !diags.has_errors() {

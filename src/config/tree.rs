@@ -211,7 +211,13 @@ impl<'a> LineIndex<'a> {
         }
         let line = self.starts.partition_point(|&s| s <= offset).max(1);
         let start = self.starts[line - 1];
-        let col = self.chars_before(offset) - self.chars_before(start) + 1;
+        // Short distances (every line of a normal config) are counted directly; the
+        // checkpoints keep a long single line linear.
+        let col = if offset - start <= CHECKPOINT {
+            self.text.get(start..offset).map_or(offset - start, |s| s.chars().count()) + 1
+        } else {
+            self.chars_before(offset) - self.chars_before(start) + 1
+        };
         Origin::File {
             file: self.file.clone(),
             line: u32::try_from(line).unwrap_or(u32::MAX),
