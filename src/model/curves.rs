@@ -2,7 +2,7 @@
 
 use crate::config::{Accelerator, Config, Family, Inference, Precision, Training};
 
-use super::inference::{self, InferenceFigures, InferenceInputs};
+use super::inference::{self, InferenceInputs};
 use super::price::usd_per_chip_hour;
 use super::training::{self, Shape};
 use super::uncertainty::Draws;
@@ -87,59 +87,36 @@ pub fn training_vs_params(cfg: &Config, w: &Training, accs: &[&Accelerator], v: 
     out
 }
 
-/// The batch sweep's figures per accelerator: (batch, figures) at each batch of
-/// `report.inference_sweep`, on the cheapest replica that holds that batch (no per-user target). Batches no
-/// replica up to `report.max_chips_per_replica` can hold are left out and named.
-pub fn inference_batch_sweep(
-    cfg: &Config,
-    w: &Inference,
-    accs: &[&Accelerator],
-    v: &[f64],
-) -> (Vec<(Curve, Vec<InferenceFigures>)>, Vec<Skipped>) {
+/// USD per million output tokens vs batch: at each batch of the sweep, the cost on the
+/// cheapest replica that holds it (the per-user target is the interactivity chart's axis, not
+/// a filter here). A chip whose replica would need more than `report.max_chips_per_replica`
+/// chips from some batch on is listed in `skipped` with that batch.
+pub fn inference_vs_batch(cfg: &Config, w: &Inference, accs: &[&Accelerator], v: &[f64]) -> Curves {
     let (lo, hi) = cfg.report.inference_sweep_batch;
     let mut xs: Vec<f64> = log_space(lo, hi, SWEEP_POINTS).into_iter().map(f64::round).collect();
     xs.dedup();
-    let mut out = Vec::new();
+    let mut curves = Vec::new();
     let mut skipped = Vec::new();
     for acc in accs {
         match inference::inputs(cfg, w, acc, v, &mut ()) {
             Ok(base) => {
                 let max = cfg.report.max_chips_per_replica;
-                let (fit, figs): (Vec<f64>, Vec<InferenceFigures>) = xs
+                let pts: Vec<(f64, f64)> = xs
                     .iter()
-                    .filter_map(|&b| {
-                        // Cost at this batch on the cheapest replica that holds it: the per-user
-                        // target is the interactivity chart's axis, not a filter here.
-                        let i = InferenceInputs {
-                            batch: Some(b),
-                            min_tokens_per_s_per_user: None,
-                            ..base
-                        };
-                        inference::figures(&i, &mut ()).ok().map(|f| (b, f))
-                    })
-                    .unzip();
-                if fit.len() < xs.len() {
-                    let first = xs.iter().find(|x| !fit.contains(x)).copied().unwrap_or(hi);
+                    .filter_map(|&b| inference::usd_per_m_output_tokens(&base, b).ok().map(|y| (b, y)))
+                    .collect();
+                if pts.len() < xs.len() {
+                    let first = xs.iter().find(|x| !pts.iter().any(|(b, _)| b == *x)).copied().unwrap_or(hi);
                     skipped.push(skip(acc, format!("from batch {first}: a replica would need more than {max} chips")));
                 }
-                if !fit.is_empty() {
-                    let pts = fit.iter().zip(&figs).map(|(b, f)| (*b, f.usd_per_m_output_tokens)).collect();
-                    out.push((curve(acc, pts), figs));
+                if !pts.is_empty() {
+                    curves.push(curve(acc, pts));
                 }
             }
             Err(s) => skipped.push(skip(acc, s)),
         }
     }
-    (out, skipped)
-}
-
-/// USD per million output tokens vs batch.
-pub fn inference_vs_batch(cfg: &Config, w: &Inference, accs: &[&Accelerator], v: &[f64]) -> Curves {
-    let (sweeps, skipped) = inference_batch_sweep(cfg, w, accs, v);
-    Curves {
-        curves: sweeps.into_iter().map(|(c, _)| c).collect(),
-        skipped,
-    }
+    Curves { curves, skipped }
 }
 
 /// The cost-interactivity frontier: of all (speed, cost) points, those no other point beats on

@@ -418,7 +418,7 @@ pub fn figures_at(i: &InferenceInputs, n: u64, b: f64, t: &mut impl Trace) -> In
         t,
         "USD per million output tokens",
         "usd_per_s * (1 - share_in) / (B / t_step) * 1e6",
-        usd_per_s * (1.0 - share_in) / (b / s.total) * 1e6,
+        usd_out_of(usd_per_s, share_in, b, s.total),
         "USD/M tokens",
     );
     let usd_all = d(
@@ -445,6 +445,34 @@ pub fn figures_at(i: &InferenceInputs, n: u64, b: f64, t: &mut impl Trace) -> In
         memory_bound: s.memory_bound,
         meets_target: i.min_tokens_per_s_per_user.is_none_or(|x| per_user >= x * (1.0 - 1e-9)),
     }
+}
+
+/// USD per million output tokens from the replica's USD per second, the input share of the
+/// step, the batch and the step time (one expression for [`figures_at`] and
+/// [`usd_per_m_output_tokens`]).
+fn usd_out_of(usd_per_s: f64, share_in: f64, b: f64, step_s: f64) -> f64 {
+    usd_per_s * (1.0 - share_in) / (b / step_s) * 1e6
+}
+
+/// USD per million output tokens at a given running batch `b` (> 0), on the replica
+/// [`figures`] chooses for it: the first candidate that holds `b` sequences (the cheapest one:
+/// see [`figures`]). Equal to `figures(i with batch b).usd_per_m_output_tokens`, at two step
+/// times instead of three (no TTFT): the batch curves and their Monte Carlo bands need no
+/// other figure. Errors as [`candidates`].
+pub fn usd_per_m_output_tokens(i: &InferenceInputs, b: f64) -> Result<f64, Skip> {
+    let i = InferenceInputs {
+        batch: Some(b),
+        min_tokens_per_s_per_user: None,
+        ..*i
+    };
+    let n = candidates(&i)?.first().copied().ok_or(Skip::NoReplica(i.max_chips_per_replica))?;
+    let nf = n as f64;
+    let p = prefill_per_step(&i, b);
+    let total = step(&i, nf, b, p, &mut ()).total;
+    let decode_only = step(&i, nf, b, 0.0, &mut ()).total;
+    let usd_per_s = nf * i.usd_per_chip_hour / 3600.0 / i.utilization;
+    let share_in = ((total - decode_only) / total).clamp(0.0, 1.0);
+    Ok(usd_out_of(usd_per_s, share_in, b, total))
 }
 
 /// The replica sizes to consider: the given one, else powers of two from the smallest that

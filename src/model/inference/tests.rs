@@ -225,3 +225,38 @@ fn moe_gemms_cost_at_least_128_rows_per_touched_expert() {
     i.active_params = i.params;
     assert_relative_eq!(moe_factor(&i, 32.0), 1.0, max_relative = 1e-12);
 }
+
+#[test]
+fn the_lean_output_cost_is_the_full_figure() {
+    // `usd_per_m_output_tokens` (two steps, for the batch curves and their bands) must give
+    // exactly what `figures` gives at that batch, on a given and on a chosen replica, dense and
+    // MoE, with or without a per-user target on the workload (the curve ignores the target).
+    let mut moe = chat70();
+    moe.experts = Some((256.0, 8.0));
+    moe.active_params = 37e9;
+    moe.params = 671e9;
+    moe.shared_params = 17e9;
+    for (mut i, given) in [(chat70(), true), (chat70(), false), (moe, false)] {
+        if !given {
+            i.chips_per_replica = None;
+        }
+        i.min_tokens_per_s_per_user = Some(30.0);
+        for b in [1.0, 7.0, 64.0, 200.0] {
+            let full = figures(
+                &InferenceInputs {
+                    batch: Some(b),
+                    min_tokens_per_s_per_user: None,
+                    ..i
+                },
+                &mut (),
+            )
+            .map(|f| f.usd_per_m_output_tokens);
+            let lean = usd_per_m_output_tokens(&i, b);
+            match (full, lean) {
+                (Ok(f), Ok(l)) => assert_eq!(f.to_bits(), l.to_bits(), "batch {b}"),
+                (Err(_), Err(_)) => {}
+                (f, l) => panic!("batch {b}: full {f:?}, lean {l:?}"),
+            }
+        }
+    }
+}
