@@ -82,8 +82,13 @@ impl<'a> Raster<'a> {
         for y in y0..y1 {
             let row = &mut self.buf[(y * w + x0) as usize * 3..(y * w + x1) as usize * 3];
             if a >= 1.0 {
-                for px in row.chunks_exact_mut(3) {
-                    px.copy_from_slice(&rgb);
+                if rgb[0] == rgb[1] && rgb[1] == rgb[2] {
+                    // White, black and greys (the background, grid, text boxes): one memset.
+                    row.fill(rgb[0]);
+                } else {
+                    for px in row.chunks_exact_mut(3) {
+                        px.copy_from_slice(&rgb);
+                    }
                 }
             } else {
                 for px in row.chunks_exact_mut(3) {
