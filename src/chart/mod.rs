@@ -427,12 +427,12 @@ pub fn render_rgb(chart: &Chart, canvas: Canvas) -> Result<Vec<u8>, ChartError> 
     Ok(buf)
 }
 
-/// Draws `chart` into `buf`, resized to `width * height * 3` bytes and cleared to white first.
+/// Draws `chart` into `buf`, resized to `width * height * 3` bytes (every chart starts by
+/// filling the whole canvas with the background, so earlier contents need no clearing here).
 fn draw_rgb(chart: &Chart, canvas: Canvas, buf: &mut Vec<u8>) -> Result<(), ChartError> {
     canvas.validate()?;
     fonts::ensure_registered()?;
     let (w, h) = (canvas.width, canvas.height);
-    buf.clear();
     buf.resize(w as usize * h as usize * 3, 255);
     let backend = raster::Raster::new(buf, w, h).ok_or_else(|| ChartError::Draw("bitmap buffer of the wrong size".into()))?;
     let root = backend.into_drawing_area();
