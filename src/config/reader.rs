@@ -40,6 +40,9 @@ pub(crate) struct Reader<'t> {
     pub estimates: Vec<(String, Origin)>,
     pub numbers: usize,
     ranged_estimates: Vec<(String, bool, Origin)>,
+    /// Where the table's `source` was written: a `--set` value keeps the table's source only
+    /// when the same `--set` wrote it.
+    source_origin: Option<Origin>,
 }
 
 pub(crate) fn table_of<'t>(node: &'t Node, what: &str, ctx: &mut Ctx) -> Option<&'t Table> {
@@ -72,6 +75,7 @@ impl<'t> Reader<'t> {
             estimates: Vec::new(),
             numbers: 0,
             ranged_estimates: Vec::new(),
+            source_origin: table.get("source").map(|n| n.origin.clone()),
         };
         r.prov.source = r.str_opt("source", ctx).map(Arc::from);
         r.prov.notes = r.str_opt("notes", ctx);
@@ -116,6 +120,19 @@ impl<'t> Reader<'t> {
             }
         }
         r
+    }
+
+    /// Source and date of a number written at `origin`: the table's, except for a value from
+    /// `--set`, whose source is the command line and which has no date (the file's source
+    /// describes the value the `--set` replaced). A `--set` that gives the table's `source`
+    /// itself (`--set 'accelerator.x.owned={ chip_usd = 1, source = "quote" }'`) keeps it.
+    pub fn provenance_for(&self, origin: &Origin) -> (Option<Arc<str>>, Option<Arc<str>>) {
+        match origin {
+            Origin::Set(arg) if self.source_origin.as_ref() != Some(origin) => {
+                (Some(Arc::from(format!("command line: --set {arg}"))), None)
+            }
+            _ => (self.prov.source.clone(), self.prov.as_of.clone()),
+        }
     }
 
     /// The node of `key`, marking it asked for.
@@ -324,6 +341,7 @@ impl<'t> Reader<'t> {
         if estimate {
             self.ranged_estimates.push((key.to_string(), ranged, n.origin.clone()));
         }
+        let (source, as_of) = self.provenance_for(&n.origin);
         ctx.params.push(ParamInfo {
             path,
             unit,
@@ -332,8 +350,8 @@ impl<'t> Reader<'t> {
             high: high * factor,
             ranged,
             origin: n.origin.clone(),
-            source: self.prov.source.clone(),
-            as_of: self.prov.as_of.clone(),
+            source,
+            as_of,
             estimate,
             conversion,
         })

@@ -631,14 +631,15 @@ fn set_in(table: &mut Table, segs: &[&str], value: Value, origin: &Origin, path:
     }
     match (cur.get_mut(last), value) {
         // A table given to an existing table merges key by key, as files do: `--set
-        // 'economics={ basis = "owned" }'` changes `basis` and keeps every other key.
+        // 'economics={ basis = "owned" }'` changes `basis` and keeps every other key. A range
+        // replaces the value as a whole, so its origin is the `--set`.
         (
             Some(Node {
                 value: Value::Table(existing),
                 ..
             }),
             Value::Table(new),
-        ) => merge_set_table(existing, new),
+        ) if !is_range(&new) => merge_set_table(existing, new),
         (_, value) => cur.set(
             last,
             origin.clone(),
@@ -661,7 +662,7 @@ fn merge_set_table(existing: &mut Table, new: Table) {
                     ..
                 }),
                 Value::Table(t),
-            ) => merge_set_table(inner, t),
+            ) if !is_range(&t) => merge_set_table(inner, t),
             (_, value) => existing.set(
                 &e.key,
                 e.key_origin,

@@ -234,6 +234,7 @@ fn accelerator(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ct
                                     );
                                 }
                                 let estimate = r.estimates.iter().any(|(k, _)| k == "dense_tflops");
+                                let (source, as_of) = r.provenance_for(&e.node.origin);
                                 dense_tflops.push((
                                     p,
                                     ctx.params.push(ParamInfo {
@@ -244,8 +245,8 @@ fn accelerator(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ct
                                         high,
                                         ranged,
                                         origin: e.node.origin.clone(),
-                                        source: r.prov.source.clone(),
-                                        as_of: r.prov.as_of.clone(),
+                                        source,
+                                        as_of,
                                         estimate,
                                         conversion: None,
                                     }),

@@ -223,6 +223,58 @@ fn explain_shows_an_override_as_its_origin() {
     );
 }
 
+/// The lines of one input of `explain` (its `[k] label = ...` line and the lines below it).
+fn explain_input<'a>(text: &'a str, label: &str) -> Vec<&'a str> {
+    let mut lines = text.lines().skip_while(|l| !(l.trim_start().starts_with('[') && l.contains(label)));
+    let first: Vec<&str> = lines.next().into_iter().collect();
+    first.into_iter().chain(lines.take_while(|l| l.starts_with("       "))).collect()
+}
+
+#[test]
+fn explain_says_a_set_value_came_from_the_command_line_not_the_file_it_replaced() {
+    // A plain number and a range over the file's range: both must name the --set, and the
+    // source must be the command line, not economics.toml's `source`.
+    for (set, shown) in [
+        ("economics.pue=1.25", "PUE = 1.25"),
+        ("economics.pue={ low = 1.2, base = 1.25, high = 1.3 }", "range 1.2 / 1.25 / 1.3"),
+    ] {
+        let o = run(&[
+            "explain",
+            "-c",
+            &good(),
+            "--workload",
+            "dense-70b",
+            "--accelerator",
+            "trn2",
+            "--set",
+            "economics.basis=owned",
+            "--set",
+            set,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let t = stdout(&o);
+        let input = explain_input(&t, "PUE = ");
+        assert!(input.first().is_some_and(|l| l.contains(shown)), "{input:?}\n{t}");
+        let joined = input.join("\n");
+        assert!(joined.contains(&format!("economics.pue at --set {set}")), "{joined}");
+        assert!(!joined.contains("economics.toml"), "{joined}");
+        assert!(!joined.contains("as of"), "a --set has no date: {joined}");
+        let s = joined
+            .split("source [")
+            .nth(1)
+            .and_then(|r| r.split(']').next())
+            .unwrap_or_default();
+        let listed = t
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("[{s}] ")))
+            .unwrap_or_default();
+        assert!(
+            !s.is_empty() && listed.contains("command line") && !listed.contains("EIA"),
+            "source [{s}] of the --set value: {listed}\n{t}"
+        );
+    }
+}
+
 #[test]
 fn unknown_workload_or_accelerator_is_a_usage_error_with_a_hint() {
     let o = run(&["explain", "-c", &good(), "--workload", "dense70b", "--accelerator", "trn2"]);
