@@ -321,6 +321,8 @@ pub fn merge(files: Vec<Node>, diags: &mut Diags) -> Table {
         let Value::Table(t) = file.value else {
             continue;
         };
+        // Ids this file patched: a second patch of one id in one file is a slip.
+        let mut patched = HashMap::new();
         for e in t.entries {
             let key = e.key.as_str();
             match (root.get_mut(key), e.node.value) {
@@ -331,7 +333,7 @@ pub fn merge(files: Vec<Node>, diags: &mut Diags) -> Table {
                     Value::Array(items),
                 ) if LIST_KEYS.contains(&key) => {
                     for item in items {
-                        if let Some(item) = patch_into(acc, item, key, diags) {
+                        if let Some(item) = patch_into(acc, item, key, &mut patched, diags) {
                             acc.push(item);
                         }
                     }
@@ -349,7 +351,7 @@ pub fn merge(files: Vec<Node>, diags: &mut Diags) -> Table {
                 (_, Value::Array(items)) if LIST_KEYS.contains(&key) => {
                     let mut acc = Vec::new();
                     for item in items {
-                        if let Some(item) = patch_into(&mut acc, item, key, diags) {
+                        if let Some(item) = patch_into(&mut acc, item, key, &mut patched, diags) {
                             acc.push(item);
                         }
                     }
@@ -377,8 +379,10 @@ pub fn merge(files: Vec<Node>, diags: &mut Diags) -> Table {
 }
 
 /// Applies `item` to `list` when it says `patch = true` (returns `None`), else gives it back
-/// to be appended. `patch = false` is dropped from the entry.
-fn patch_into(list: &mut [Node], mut item: Node, list_key: &str, diags: &mut Diags) -> Option<Node> {
+/// to be appended. `patch = false` is dropped from the entry. `patched` holds the ids this
+/// file patched so far (`"<list>:<id>"` and the place of the id): a second patch of one id in
+/// one file is an error naming the first (patches of one id in several files stay allowed).
+fn patch_into(list: &mut [Node], mut item: Node, list_key: &str, patched: &mut HashMap<String, Origin>, diags: &mut Diags) -> Option<Node> {
     let Value::Table(t) = &mut item.value else {
         return Some(item);
     };
@@ -405,12 +409,21 @@ fn patch_into(list: &mut [Node], mut item: Node, list_key: &str, diags: &mut Dia
         );
         return None;
     };
+    let at = t.get("id").map_or(flag.key_origin.clone(), |n| n.origin.clone());
+    if let Some(first) = patched.get(&format!("{list_key}:{id}")) {
+        diags.err(
+            &at,
+            format!("{list_key} `{id}` is patched twice in one file; the first patch is at {first}"),
+            "give all changes of one entry in one patch (patch = true changes only the keys it gives), or check the id",
+        );
+        return None;
+    }
+    patched.insert(format!("{list_key}:{id}"), at.clone());
     let target = list.iter_mut().find_map(|n| match &mut n.value {
         Value::Table(x) if x.id() == Some(id.as_str()) => Some(x),
         _ => None,
     });
     let Some(target) = target else {
-        let at = t.get("id").map_or(flag.key_origin.clone(), |n| n.origin.clone());
         diags.err(
             &at,
             format!("patch of unknown {list_key} id `{id}`: no earlier file defines it"),

@@ -207,6 +207,33 @@ fn a_patch_of_an_unknown_id_is_an_error_naming_it_and_its_place() {
 }
 
 #[test]
+fn the_same_id_patched_twice_in_one_file_is_an_error_at_the_second_naming_the_first() {
+    let f = p("patch_twice.toml");
+    let o = run(&["validate", "-c", &p("base.toml"), "-c", &f]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(errors.len(), 1, "{err}");
+    assert!(
+        errors[0].starts_with(&format!(
+            "error: {f}:8:6: accelerator `h100-sxm` is patched twice in one file; the first patch is at {f}:3:6"
+        )),
+        "{err}"
+    );
+    // Patches of one id in two files (layers) stay allowed.
+    let o = run(&[
+        "validate",
+        "-c",
+        &p("base.toml"),
+        "-c",
+        &p("negotiated.toml"),
+        "-c",
+        &p("slip_price_equals_instance.toml"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
 fn a_repeated_id_without_patch_is_an_error_naming_both_places() {
     let o = run(&["validate", "-c", &p("base.toml"), "-c", &p("repeat_without_patch.toml")]);
     let err = stderr(&o);
