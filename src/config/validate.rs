@@ -1140,6 +1140,27 @@ fn list_items<'t>(root: &'t Table, key: &str, ctx: &mut Ctx) -> Vec<(&'t Table, 
     }
 }
 
+/// Reads one list entry with `read`. An entry whose id an earlier one has shows only the
+/// duplicate error: its other problems (a missing key, say) would change with the fix (rename
+/// it, or make it a patch), so listing them is noise.
+fn entry<T>(
+    t: &Table,
+    origin: Origin,
+    seen: &mut HashMap<String, Origin>,
+    ctx: &mut Ctx,
+    read: fn(&Table, Origin, &mut HashMap<String, Origin>, &mut Ctx) -> T,
+) -> T {
+    let start = ctx.diags.items.len();
+    let repeated = t.id().is_some_and(|id| seen.contains_key(id));
+    let value = read(t, origin, seen, ctx);
+    if repeated {
+        let mut own = ctx.diags.items.split_off(start);
+        own.retain(|d| d.message.starts_with("duplicate "));
+        ctx.diags.items.extend(own);
+    }
+    value
+}
+
 /// Validates the merged tree. Returns the config, or every error found.
 pub(super) fn validate(root: &Table, ctx: &mut Ctx) -> Option<ConfigParts> {
     let known: Vec<&str> = schema::ROOT.iter().map(|t| t.name).collect();
@@ -1158,17 +1179,17 @@ pub(super) fn validate(root: &Table, ctx: &mut Ctx) -> Option<ConfigParts> {
     let mut seen = HashMap::new();
     let accelerators: Vec<Accelerator> = list_items(root, "accelerator", ctx)
         .into_iter()
-        .map(|(t, o)| accelerator(t, o, &mut seen, ctx))
+        .map(|(t, o)| entry(t, o, &mut seen, ctx, accelerator))
         .collect();
     let mut seen = HashMap::new();
     let training: Vec<Training> = list_items(root, "training", ctx)
         .into_iter()
-        .map(|(t, o)| training(t, o, &mut seen, ctx))
+        .map(|(t, o)| entry(t, o, &mut seen, ctx, training))
         .collect();
     let mut seen = HashMap::new();
     let inference: Vec<Inference> = list_items(root, "inference", ctx)
         .into_iter()
-        .map(|(t, o)| inference(t, o, &mut seen, ctx))
+        .map(|(t, o)| entry(t, o, &mut seen, ctx, inference))
         .collect();
     let measured: Vec<Measured> = list_items(root, "measured", ctx)
         .into_iter()
@@ -1177,7 +1198,7 @@ pub(super) fn validate(root: &Table, ctx: &mut Ctx) -> Option<ConfigParts> {
     let mut seen = HashMap::new();
     let calibration: Vec<Calibration> = list_items(root, "calibration", ctx)
         .into_iter()
-        .map(|(t, o)| calibration(t, o, &mut seen, ctx))
+        .map(|(t, o)| entry(t, o, &mut seen, ctx, calibration))
         .collect();
     let (report, refs) = report(root.get("report"), ctx);
 

@@ -250,6 +250,21 @@ fn a_repeated_id_without_patch_is_an_error_naming_both_places() {
 }
 
 #[test]
+fn a_repeated_id_is_the_only_error_of_its_entry() {
+    // The repeated trn2 lacks [accelerator.efficiency]: no "missing" error on top of the
+    // duplicate, whose fix (rename it or patch) changes what it must give.
+    let o = run(&["validate", "-c", &p("base.toml"), "-c", &p("repeat_without_patch.toml")]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("error: ") || l.starts_with("warning: "))
+        .collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(lines[0].contains("duplicate accelerator id `trn2`"), "{err}");
+}
+
+#[test]
 fn every_row_of_the_shipped_compare_names_its_offer_from_one_market() {
     for basis in ["on_demand", "capacity_block", "committed_3y"] {
         let v = compare_json(&["--set", &format!("economics.basis={basis}")]);
