@@ -1049,35 +1049,7 @@ fn report(node: Option<&Node>, ctx: &mut Ctx) -> (Report, Vec<(String, Origin)>)
             "report.use_measured is deprecated and ignored: benchmarks ([[measured]]) check the model in `calibrate`, they never replace it (MODEL.md v2)".to_string(),
         );
     }
-    let mut charts = Vec::new();
-    if let Some(n) = r.node("charts") {
-        let known = crate::report::charts::names();
-        match &n.value {
-            Value::Array(items) => {
-                for i in items {
-                    match &i.value {
-                        Value::Str(s) if known.contains(&s.as_str()) => charts.push(s.clone()),
-                        Value::Str(s) if crate::report::charts::RETIRED.iter().any(|(n, _)| n == s) => {
-                            let why = crate::report::charts::RETIRED.iter().find(|(n, _)| n == s).map_or("", |r| r.1);
-                            ctx.diags.warn(&i.origin, format!("chart `{s}` is retired and not drawn: {why}"));
-                        }
-                        Value::Str(s) => {
-                            let hint = suggest(s, known.iter().copied(), || format!("charts: {}", known.join(", ")));
-                            ctx.diags.err(&i.origin, format!("unknown chart `{s}` in report.charts"), &hint);
-                        }
-                        v => ctx
-                            .diags
-                            .err(&i.origin, format!("report.charts lists chart names, found {}", v.type_name()), ""),
-                    }
-                }
-            }
-            v => ctx.diags.err(
-                &n.origin,
-                format!("report.charts must be an array of chart names, found {}", v.type_name()),
-                "e.g. charts = [\"headline\", \"tco\"]",
-            ),
-        }
-    }
+    let charts = r.node("charts").map(|n| report_charts(n, ctx)).unwrap_or_default();
     let (mut params_range, mut tpp, mut batch_range) = ((1.0, 2000.0), 20.0, (1.0, 512.0));
     if let Some(mut s) = r.sub("training_sweep", ctx) {
         params_range = pair(&mut s, "params_b", params_range, ctx);
@@ -1116,6 +1088,90 @@ fn report(node: Option<&Node>, ctx: &mut Ctx) -> (Report, Vec<(String, Origin)>)
         },
         refs,
     )
+}
+
+/// The chart each retired chart's figures moved to, if any (a name of `CHARTS`).
+const RETIRED_REPLACEMENTS: [(&str, &str); 1] = [("model-size", "headline")];
+
+/// `report.charts`: chart names, each once. An unknown name is an error with the nearest one;
+/// `[]` is an error (leave the key out to draw every chart); a retired name is a warning naming
+/// the chart that shows its figures, if one does, and a list of retired names only is an error
+/// (it would draw every chart); a name given twice is a warning at the second.
+fn report_charts(n: &Node, ctx: &mut Ctx) -> Vec<String> {
+    let known = crate::report::charts::names();
+    let retired = crate::report::charts::RETIRED;
+    let replacement = |name: &str| {
+        RETIRED_REPLACEMENTS
+            .iter()
+            .find(|(r, with)| *r == name && known.contains(with))
+            .map(|(_, with)| *with)
+    };
+    let items = match &n.value {
+        Value::Array(items) => items,
+        v => {
+            ctx.diags.err(
+                &n.origin,
+                format!("report.charts must be an array of chart names, found {}", v.type_name()),
+                "e.g. charts = [\"headline\", \"tco\"]",
+            );
+            return Vec::new();
+        }
+    };
+    if items.is_empty() {
+        ctx.diags.err(
+            &n.origin,
+            "report.charts is empty: no chart to draw".into(),
+            &format!("remove `charts` to draw every chart, or name some: {}", known.join(", ")),
+        );
+        return Vec::new();
+    }
+    let mut charts: Vec<(String, Origin)> = Vec::new();
+    let mut retired_named = Vec::new();
+    for i in items {
+        match &i.value {
+            Value::Str(s) if known.contains(&s.as_str()) => match charts.iter().find(|(c, _)| c == s) {
+                Some((_, first)) => ctx.diags.warn(
+                    &i.origin,
+                    format!("chart `{s}` is named twice in report.charts; the first is at {first} (it is drawn once)"),
+                ),
+                None => charts.push((s.clone(), i.origin.clone())),
+            },
+            Value::Str(s) if retired.iter().any(|(r, _)| r == s) => {
+                let why = retired.iter().find(|(r, _)| r == s).map_or("", |r| r.1);
+                let instead = replacement(s).map(|w| format!("; see `{w}`")).unwrap_or_default();
+                ctx.diags
+                    .warn(&i.origin, format!("chart `{s}` is retired and not drawn: {why}{instead}"));
+                retired_named.push(s.as_str());
+            }
+            Value::Str(s) => {
+                let hint = suggest(s, known.iter().copied(), || format!("charts: {}", known.join(", ")));
+                ctx.diags.err(&i.origin, format!("unknown chart `{s}` in report.charts"), &hint);
+            }
+            v => ctx
+                .diags
+                .err(&i.origin, format!("report.charts lists chart names, found {}", v.type_name()), ""),
+        }
+    }
+    if charts.is_empty() && !retired_named.is_empty() && !ctx.diags.has_errors() {
+        let instead: Vec<&str> = retired_named.iter().filter_map(|r| replacement(r)).collect();
+        let hint = if instead.is_empty() {
+            format!("name charts to draw ({}), or remove `charts` to draw every chart", known.join(", "))
+        } else {
+            format!(
+                "e.g. charts = [{}]; or remove `charts` to draw every chart",
+                instead.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(", ")
+            )
+        };
+        ctx.diags.err(
+            &n.origin,
+            format!(
+                "report.charts names only retired charts ({}): nothing to draw",
+                retired_named.join(", ")
+            ),
+            &hint,
+        );
+    }
+    charts.into_iter().map(|(c, _)| c).collect()
 }
 
 /// Items of one root list, each a table with its origin.

@@ -1046,3 +1046,83 @@ fn more_experts_per_token_than_experts_is_an_error() {
         &["experts_per_token (16) is larger than experts (8) in [[inference]] `chat-70b`"],
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// report.charts edge cases
+
+/// `validate -c <good fixture> -c <temp>/report.toml` with `[report]` holding `charts_line`:
+/// (exit code, stderr, the report file's path).
+fn validate_charts(charts_line: &str) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("report.toml");
+    std::fs::write(&file, format!("[report]\n{charts_line}\n")).expect("write report.toml");
+    let good = fixture("good");
+    let o = run_os(&[
+        OsStr::new("validate"),
+        OsStr::new("-c"),
+        good.as_os_str(),
+        OsStr::new("-c"),
+        file.as_os_str(),
+    ]);
+    let err = stderr(&o);
+    assert_no_panic(o.status.code(), &err);
+    (o.status.code(), err, file.display().to_string())
+}
+
+#[test]
+fn empty_report_charts_is_a_located_error_with_a_hint() {
+    let (code, err, f) = validate_charts("charts = []");
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(error_lines(&err).len(), 1, "{err}");
+    let l = error_lines(&err)[0];
+    assert!(l.starts_with(&format!("error: {f}:2:10: report.charts is empty")), "{l}");
+    assert!(l.contains("remove `charts` to draw every chart"), "{l}");
+}
+
+#[test]
+fn a_retired_chart_warns_naming_its_replacement_and_only_retired_ones_are_an_error() {
+    let (code, err, f) = validate_charts("charts = [\"model-size\", \"tco\"]");
+    assert_eq!(code, Some(0), "{err}");
+    let w = warning_lines(&err);
+    assert_eq!(w.len(), 1, "{err}");
+    assert!(
+        w[0].starts_with(&format!("warning: {f}:2:11: chart `model-size` is retired and not drawn")) && w[0].contains("see `headline`"),
+        "{err}"
+    );
+    // Nothing left to draw: an error, not "every chart" in silence.
+    let (code, err, f) = validate_charts("charts = [\"utilization\"]");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        error_lines(&err)
+            .iter()
+            .any(|l| l.starts_with(&format!("error: {f}:2:10: report.charts names only retired charts")) && l.contains("headline")),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_chart_named_twice_is_a_warning_at_the_second() {
+    let (code, err, f) = validate_charts("charts = [\"tco\", \"headline\", \"tco\"]");
+    assert_eq!(code, Some(0), "{err}");
+    let w = warning_lines(&err);
+    assert_eq!(w.len(), 1, "{err}");
+    assert!(
+        w[0].starts_with(&format!(
+            "warning: {f}:2:30: chart `tco` is named twice in report.charts; the first is at {f}:2:11"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unknown_chart_in_a_file_stays_a_located_error_with_a_hint() {
+    let (code, err, f) = validate_charts("charts = [\"tco\", \"headlin\"]");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        error_lines(&err).iter().any(
+            |l| l.starts_with(&format!("error: {f}:2:18: unknown chart `headlin` in report.charts"))
+                && l.contains("did you mean `headline`?")
+        ),
+        "{err}"
+    );
+}
