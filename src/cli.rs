@@ -86,8 +86,14 @@ pub enum Command {
         fit: bool,
     },
     /// Load and check the configs; print what was loaded
-    #[command(after_help = "Example:\n  accel-cost validate -c configs --set accelerator.h100-sxm.cloud.on_demand_usd_per_chip_hour=2")]
-    Validate,
+    #[command(
+        after_help = "Examples:\n  accel-cost validate -c configs --set accelerator.h100-sxm.cloud.on_demand_usd_per_chip_hour=2\n  accel-cost validate --defaults"
+    )]
+    Validate {
+        /// List every built-in default the configs leave in place, one per line with its value (without: a summary by key)
+        #[arg(long)]
+        defaults: bool,
+    },
     /// The JSON Schema of the config files (for taplo / Even Better TOML), or the key reference
     #[command(
         after_help = "Examples:\n  accel-cost schema > accel-cost.schema.json\n  accel-cost schema --format markdown > docs/config-keys.md"

@@ -515,3 +515,30 @@ fn a_set_of_one_price_form_replaces_the_files_other_form() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("keep one of them"), "{}", stderr(&o));
 }
+
+#[test]
+fn validate_summarizes_repeated_defaults_by_key_and_lists_them_with_defaults() {
+    // The shipped configs leave max_batch to its default in every inference workload: one line
+    // per key, not one entry per workload.
+    let o = run(&["validate"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let t = stdout(&o);
+    let line = t.lines().find(|l| l.contains("max_batch")).unwrap_or_default();
+    assert!(
+        line.trim_start().starts_with("max_batch: default 256 in ")
+            && line.contains(" inference workloads (")
+            && line.contains(" benchmarks)"),
+        "{t}"
+    );
+    assert_eq!(t.matches("max_batch").count(), 1, "{t}");
+    assert!(t.contains("--defaults"), "the summary says how to see every default:\n{t}");
+    // `--defaults` lists each one with its value.
+    let o = run(&["validate", "-c", &good(), "--defaults"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let t = stdout(&o);
+    assert!(t.contains("  inference.chat-70b.max_batch = 256"), "{t}");
+    assert!(
+        t.contains("  economics.training_goodput = 0.66 / 0.9 / 0.97 (low / base / high)"),
+        "{t}"
+    );
+}
