@@ -656,10 +656,68 @@ fn supersede(offers: &mut [Offer]) {
 }
 
 /// Plausibility of prices (CONFIG.md "Validation"): warnings, each naming the likely slip.
+///
+/// Besides the fixed bounds, a price is weighed against the chip's other offers (their
+/// per-chip base prices, `lo` to `hi`):
+/// - a negotiated per-chip price whose hundredth lies in `[lo / 2, 2 hi]` while the price
+///   itself is above `2 hi`: a price in cents;
+/// - an instance price (`chips_per_instance` k >= 4) whose per-chip price is under `lo / 2`
+///   while the instance price as typed lies in `[lo / 2, 2 hi]`: the per-chip price typed as
+///   the instance price. With k >= 4 the two readings differ at least 4x; the shipped offers
+///   (spot at a third of on-demand, k = 2 instances) stay clear of both rules.
 fn offer_plausibility(acc: &str, offers: &[Offer], ctx: &mut Ctx) {
-    for o in offers {
+    for (n, o) in offers.iter().enumerate() {
         let info = ctx.params.info(o.price).clone();
         let key = info.path.rsplit('.').next().unwrap_or("usd_per_chip_hour").to_string();
+        let others = offers
+            .iter()
+            .enumerate()
+            .filter(|(m, x)| *m != n && x.base.is_finite() && x.base > 0.0)
+            .map(|(_, x)| x);
+        let cheapest = others.clone().min_by(|a, b| a.base.total_cmp(&b.base));
+        let hi = others.map(|x| x.base).fold(f64::NAN, f64::max);
+        let within = |x: f64, lo: f64| x >= lo / 2.0 && x <= 2.0 * hi;
+        if let Some(c) = cheapest
+            && o.class == ProviderClass::Negotiated
+            && info.conversion.is_none()
+            && o.base > 2.0 * hi
+            && within(o.base / 100.0, c.base)
+        {
+            ctx.diags.warn(
+                &info.origin,
+                format!(
+                    "`{key}` of negotiated offer `{}` of `{acc}` is {}, about 100 x the chip's other offers ({} to {} USD per chip-hour): a price in cents? (write {key} = {})",
+                    o.id,
+                    show(o.base),
+                    show(c.base),
+                    show(hi),
+                    show(o.base / 100.0)
+                ),
+            );
+            continue;
+        }
+        if let (Some(c), Some(k)) = (cheapest, o.chips_per_instance)
+            && info.conversion.is_some()
+            && k >= 4
+            && o.base < c.base / 2.0
+            && within(o.base * k as f64, c.base)
+        {
+            let typed = o.base * k as f64;
+            ctx.diags.warn(
+                &info.origin,
+                format!(
+                    "`{key}` of offer `{}` of `{acc}` is {} for {k} chips: {} USD per chip-hour, under half the cheapest other offer of this chip (`{}`, {}): the per-chip price typed as the instance price? (write usd_per_chip_hour = {}, or usd_per_instance_hour = {})",
+                    o.id,
+                    show(typed),
+                    show(o.base),
+                    c.id,
+                    show(c.base),
+                    show(typed),
+                    show(typed * k as f64)
+                ),
+            );
+            continue;
+        }
         if info.high > 100.0 {
             ctx.diags.warn(
                 &info.origin,

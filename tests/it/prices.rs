@@ -76,6 +76,34 @@ fn per_chip_price_equal_to_an_instance_price_is_one_warning() {
 }
 
 #[test]
+fn a_per_chip_price_typed_as_the_instance_price_is_one_warning() {
+    one_warning(
+        "slip_per_chip_as_instance.toml",
+        11,
+        &[
+            "`usd_per_instance_hour` of offer `google-cloud-on-demand` of `h100-sxm` is 11.06 for 8 chips",
+            "1.3825 USD per chip-hour",
+            "under half the cheapest other offer",
+            "usd_per_chip_hour = 11.06",
+            "usd_per_instance_hour = 88.48",
+        ],
+    );
+}
+
+#[test]
+fn a_negotiated_price_in_cents_is_one_warning() {
+    one_warning(
+        "slip_negotiated_cents.toml",
+        9,
+        &[
+            "`usd_per_chip_hour` of negotiated offer `our-cloud-contract-committed-3y` of `h100-sxm` is 210",
+            "in cents?",
+            "usd_per_chip_hour = 2.1",
+        ],
+    );
+}
+
+#[test]
 fn electricity_in_cents_is_one_warning() {
     one_warning("slip_electricity_cents.toml", 2, &["electricity_usd_per_kwh", "cents"]);
 }
