@@ -135,6 +135,16 @@ impl<'t> Reader<'t> {
         }
     }
 
+    /// Whether `estimates` marks `key` (`["training_mfu"]` covers every `training_mfu.<precision>`)
+    /// for a value written at `origin`. A `--set` value is the planner's own figure: the file's
+    /// mark described the value it replaced, so only a mark from the same `--set` counts.
+    pub fn marks_estimate(&self, key: &str, origin: &Origin) -> bool {
+        let from_set = matches!(origin, Origin::Set(_));
+        self.estimates.iter().any(|(k, o)| {
+            (k == key || key.strip_prefix(k.as_str()).is_some_and(|rest| rest.starts_with('.'))) && (!from_set || o == origin)
+        })
+    }
+
     /// The node of `key`, marking it asked for.
     pub fn node(&mut self, key: &'static str) -> Option<&'t Node> {
         self.asked.push(key);
@@ -331,10 +341,7 @@ impl<'t> Reader<'t> {
         self.numbers += 1;
         let path = format!("{}.{key}", self.path);
         // `estimates = ["training_mfu"]` covers every `training_mfu.<precision>`.
-        let estimate = self
-            .estimates
-            .iter()
-            .any(|(k, _)| k == key || key.strip_prefix(k.as_str()).is_some_and(|rest| rest.starts_with('.')));
+        let estimate = self.marks_estimate(key, &n.origin);
         let Some((low, base, high, ranged)) = read_number(n, key, &self.what, check, ctx) else {
             return placeholder(ctx);
         };

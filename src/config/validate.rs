@@ -233,7 +233,7 @@ fn accelerator(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ct
                                         ),
                                     );
                                 }
-                                let estimate = r.estimates.iter().any(|(k, _)| k == "dense_tflops");
+                                let estimate = r.marks_estimate("dense_tflops", &e.node.origin);
                                 let (source, as_of) = r.provenance_for(&e.node.origin);
                                 dense_tflops.push((
                                     p,
@@ -549,6 +549,7 @@ fn offer(t: &Table, origin: Origin, acc: &str, seen: &mut HashMap<String, Origin
     let instance = r.str_opt("instance", ctx);
     let region = r.str_opt("region", ctx);
     let chips = r.int_opt("chips_per_instance", ctx).map(|c| c as u64);
+    let flag_origin = t.get("estimate").map(|n| n.origin.clone());
     let flag = match r.node("estimate") {
         None => false,
         Some(Node { value: Value::Bool(b), .. }) => *b,
@@ -604,7 +605,12 @@ fn offer(t: &Table, origin: Origin, acc: &str, seen: &mut HashMap<String, Origin
         }
     };
     if let (Some(p), true) = (price, flag) {
-        ctx.params.infos[p.0].estimate = true;
+        // A price from `--set` is the planner's own: the file's `estimate = true` described
+        // the price it replaced.
+        let at = &ctx.params.infos[p.0].origin;
+        if !matches!(at, Origin::Set(_)) || flag_origin.as_ref() == Some(at) {
+            ctx.params.infos[p.0].estimate = true;
+        }
     }
     if class == Some(ProviderClass::Negotiated) {
         // A planner's own price is a single number by nature: no "give a range" warning.

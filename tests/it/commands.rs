@@ -276,6 +276,34 @@ fn explain_says_a_set_value_came_from_the_command_line_not_the_file_it_replaced(
 }
 
 #[test]
+fn a_set_value_is_not_marked_by_the_files_estimates() {
+    // economics.toml lists cost_of_capital in `estimates`: that mark is about the file's
+    // range, not about a planner's own --set figure (no ESTIMATE, no "give a range" warning).
+    let set = "economics.cost_of_capital=0.07";
+    let o = run(&[
+        "explain",
+        "-c",
+        &good(),
+        "--workload",
+        "dense-70b",
+        "--accelerator",
+        "trn2",
+        "--set",
+        "economics.basis=owned",
+        "--set",
+        set,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let t = stdout(&o);
+    let input = explain_input(&t, "cost of capital = ");
+    assert!(
+        input.first().is_some_and(|l| l.contains("0.07") && !l.contains("ESTIMATE")),
+        "{input:?}\n{t}"
+    );
+    assert!(!stderr(&o).contains("warning: "), "{}", stderr(&o));
+}
+
+#[test]
 fn unknown_workload_or_accelerator_is_a_usage_error_with_a_hint() {
     let o = run(&["explain", "-c", &good(), "--workload", "dense70b", "--accelerator", "trn2"]);
     assert_eq!(o.status.code(), Some(2));
