@@ -293,7 +293,7 @@ pub struct Economics {
     pub system_overhead: Param,
     pub system_power_factor: Param,
     pub usable_memory_fraction: Param,
-    /// USD to build a datacenter per MW of facility power (absent: not configured).
+    /// USD to build a datacenter per MW of critical IT load (absent: not configured).
     pub datacenter_capex_usd_per_mw: Option<Param>,
     pub training_bytes_per_param: Param,
     /// Share of paid chip-hours that advance training (failures, restarts, checkpoints,

@@ -55,7 +55,9 @@ pub struct Fleet {
     /// Facility power per chip, W: power_w x system_power_factor x pue.
     pub facility_w_per_chip: f64,
     /// True when `chips` also pays for the datacenter (`economics.datacenter_capex_usd_per_mw`
-    /// is set): chips = budget / (capex per chip + facility MW per chip x USD per MW).
+    /// is set): chips = budget / (capex per chip + IT MW per chip x USD per MW), with IT power
+    /// per chip = power_w x system_power_factor (the critical load construction costs are quoted
+    /// per; PUE's cooling and losses are part of the building).
     pub with_datacenter: bool,
     /// Facility power the budget's chips draw, MW.
     pub facility_mw: f64,
@@ -76,7 +78,9 @@ pub fn fleet(cfg: &Config, w: Option<&Inference>, accs: &[&Accelerator], v: &[f6
         };
         let capex = v[o.chip_usd.0] * (1.0 + v[o.system_overhead.unwrap_or(e.system_overhead).0]);
         let facility_w = v[acc.power_w.0] * v[e.system_power_factor.0] * v[e.pue.0];
-        let dc_per_chip = e.datacenter_capex_usd_per_mw.map(|d| v[d.0] * facility_w / 1e6);
+        // Construction cost guides quote USD per MW of critical (IT) load.
+        let it_w = v[acc.power_w.0] * v[e.system_power_factor.0];
+        let dc_per_chip = e.datacenter_capex_usd_per_mw.map(|d| v[d.0] * it_w / 1e6);
         let chips = cfg.report.fleet_budget_usd / (capex + dc_per_chip.unwrap_or(0.0));
         let chips_in_power = if facility_w > 0.0 {
             cfg.report.fleet_power_mw * 1e6 / facility_w

@@ -283,16 +283,25 @@ fn fleet_power_and_datacenter_keys_change_the_fleet_chart() {
     };
     let base = rows(&[]);
     let gw2 = rows(&["--set", "report.fleet_power_mw=2000"]);
-    let dc = rows(&["--set", "economics.datacenter_capex_usd_per_mw=10000000"]);
+    let dc10 = rows(&["--set", "economics.datacenter_capex_usd_per_mw=10000000"]);
+    let dc20 = rows(&["--set", "economics.datacenter_capex_usd_per_mw=20000000"]);
     // Twice the power holds twice the tokens per day.
     let (t1, t2) = (
         value(&base, "Output tokens/day in 1 GW", "H100 SXM 80GB"),
         value(&gw2, "Output tokens/day in 2 GW", "H100 SXM 80GB"),
     );
     assert!((t2 / t1 - 2.0).abs() < 1e-9, "{t1} {t2}");
-    // Paying for the buildings buys fewer chips for the same budget.
-    let (c0, c1) = (value(&base, "Chips for", "H100 SXM 80GB"), value(&dc, "Chips for", "H100 SXM 80GB"));
-    assert!(c1 < c0, "{c0} {c1}");
+    // Dearer buildings buy fewer chips for the same budget: chips = budget / (capex + IT MW x
+    // USD per MW). H100: IT power 700 W x system_power_factor 1.39 = 973 W = 0.000973 MW, so
+    // the buildings add $9,730 per chip at $10M/MW and $19,460 at $20M/MW.
+    let (c10, c20) = (
+        value(&dc10, "Chips for", "H100 SXM 80GB"),
+        value(&dc20, "Chips for", "H100 SXM 80GB"),
+    );
+    let budget = 200e9;
+    let capex = budget / c10 - 9_730.0;
+    assert!((budget / c20 - capex - 19_460.0).abs() < 1.0, "{c10} {c20}");
+    assert!(c20 < c10 && value(&base, "Chips for", "H100 SXM 80GB") > c20);
 }
 
 /// Rows of a line chart's CSV as (series, x, y, label); labels hold no commas in these tests.

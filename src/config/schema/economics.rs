@@ -71,7 +71,7 @@ pub static ECONOMICS: TableDecl = TableDecl {
             "datacenter_capex_usd_per_mw",
             Check::Positive,
             "USD/MW",
-            "building a datacenter per MW of facility power (fleet chart); no default: without it the fleet chart counts servers only",
+            "building a datacenter per MW of critical IT load (servers' draw before PUE, as construction cost guides quote it; fleet chart); no default: without it the fleet chart counts servers only",
         ),
         num(
             "usable_memory_fraction",

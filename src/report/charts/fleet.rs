@@ -80,7 +80,7 @@ pub fn what_the_budget_buys(ctx: &Context<'_>) -> Result<ChartFile, String> {
                 format!("What {budget} buys, and what {power} holds"),
                 if with_dc {
                     format!(
-                        "{budget} pays for chips x (1 + system overhead) and the datacenter at ${}M per MW of facility power",
+                        "{budget} pays for chips x (1 + system overhead) and the datacenter at ${}M per MW of IT load",
                         crate::fmt::short(cfg.economics.datacenter_capex_usd_per_mw.map_or(0.0, |d| v[d.0]) / 1e6)
                     )
                 } else {
