@@ -368,12 +368,22 @@ fn row_bands(cfg: &Config, t: &WorkloadTable, row: &Row, samples: &Draws, refs: 
 /// are (a serving row costs far more per draw than a training row).
 pub fn add_bands_all(cfg: &Config, tables: &mut [WorkloadTable], samples: &Draws) {
     let shared: &[WorkloadTable] = tables;
-    let refs = on_both_cores(shared, |t| reference_figures(cfg, t, samples));
-    let items: Vec<(usize, usize)> = shared
+    // Serving tables first: the queue's last items are then the cheap training ones, so the
+    // two threads finish together instead of one waiting on a long serving item.
+    let mut order: Vec<usize> = (0..shared.len()).collect();
+    order.sort_by_key(|&ti| shared[ti].kind != Kind::Inference);
+    let mut refs: Vec<Option<Vec<Option<Figures>>>> = vec![None; shared.len()];
+    for (ti, r) in order
         .iter()
-        .enumerate()
-        .flat_map(|(ti, t)| {
-            t.rows
+        .zip(on_both_cores(&order, |&ti| reference_figures(cfg, &shared[ti], samples)))
+    {
+        refs[*ti] = r;
+    }
+    let items: Vec<(usize, usize)> = order
+        .iter()
+        .flat_map(|&ti| {
+            shared[ti]
+                .rows
                 .iter()
                 .enumerate()
                 .filter(|(_, r)| !r.ranged_inputs.is_empty())
