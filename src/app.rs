@@ -35,8 +35,34 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
         } => estimate(&load(&cli.config)?, &workload, accelerator.as_deref(), json),
         Command::Explain { workload, accelerator } => explain(&load(&cli.config)?, &workload, &accelerator),
         Command::Calibrate { json, fit } => calibrate_cmd(&load(&cli.config)?, json, fit),
-        Command::Report { out, format, scale } => crate::report::run(&load(&cli.config)?, &out, format, scale),
+        Command::Report { out, format, scale } => {
+            let cfg = load(&cli.config)?;
+            refuse_config_folder(&cfg, &out)?;
+            crate::report::run(&cfg, &out, format, scale)
+        }
     }
+}
+
+/// A report's output folder must not be a folder the configs were read from: charts and CSVs
+/// among the planner's inputs are a slip (e.g. `-o configs`), and would be read as configs next
+/// time if they were TOML.
+fn refuse_config_folder(cfg: &Config, out: &std::path::Path) -> Result<(), AppError> {
+    let Ok(out_dir) = out.canonicalize() else {
+        return Ok(()); // not there yet: created by the report, so no config is in it
+    };
+    let holds_config = cfg.files.iter().any(|f| {
+        std::path::Path::new(f)
+            .parent()
+            .and_then(|p| p.canonicalize().ok())
+            .is_some_and(|p| p == out_dir)
+    });
+    if holds_config {
+        return Err(AppError::usage(
+            format!("the output folder {} holds config files this run read", out.display()),
+            "write the report elsewhere, e.g. -o output",
+        ));
+    }
+    Ok(())
 }
 
 /// Loads configs (default `configs/`) and prints warnings.

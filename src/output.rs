@@ -202,6 +202,13 @@ impl RunDir {
             }
         }
         let previous = read_manifest(&self.dir);
+        // A file of that name that no earlier run wrote is the planner's own: never replaced.
+        let written: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+        let foreign = not_ours(&self.dir, &written);
+        if !foreign.is_empty() {
+            let (what, hint) = foreign_message(&self.dir, &foreign);
+            return Err(OutputError(format!("{what} ({hint})")));
+        }
         {
             // Signals wait while the set is being swapped in.
             let mut list = staging_list();
@@ -254,6 +261,32 @@ fn write_new(path: &Path, bytes: &[u8], shown: &Path) -> Result<(), OutputError>
             shown.display()
         ))
     })
+}
+
+/// Of `names`, those present in `dir` that no earlier report run wrote (not in its manifest):
+/// the planner's own files, which a run must never replace.
+pub fn not_ours(dir: &Path, names: &[&str]) -> Vec<String> {
+    let previous = read_manifest(dir);
+    names
+        .iter()
+        .filter(|n| !previous.iter().any(|p| p.as_str() == **n) && fs::symlink_metadata(dir.join(n)).is_ok())
+        .map(|n| (*n).to_string())
+        .collect()
+}
+
+/// What to say when [`not_ours`] finds files: (what, hint).
+pub fn foreign_message(dir: &Path, foreign: &[String]) -> (String, String) {
+    (
+        format!(
+            "{} already holds {}, which no earlier accel-cost report wrote; nothing was changed",
+            dir.display(),
+            foreign.join(", ")
+        ),
+        format!(
+            "move {} away, or write the report elsewhere with -o DIR: a report replaces only the files an earlier report wrote",
+            if foreign.len() == 1 { "it" } else { "them" }
+        ),
+    )
 }
 
 /// A name a run may write or remove: a plain file name with an output extension.
@@ -331,6 +364,26 @@ mod tests {
         run.publish(&[file("a.png", b"3")]).expect("second");
         assert_eq!(listing(dir.path()), [MANIFEST, "README.md", "a.png"]);
         assert_eq!(fs::read(dir.path().join("a.png")).expect("a"), b"3");
+    }
+
+    #[test]
+    fn a_file_no_run_wrote_is_never_replaced() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::write(dir.path().join("report.md"), "MY NOTES").expect("mine");
+        let run = RunDir::open(dir.path()).expect("open");
+        let e = run
+            .publish(&[file("a.png", b"1"), file("report.md", b"new")])
+            .expect_err("the planner's report.md must not be replaced");
+        assert!(e.0.contains("report.md") && e.0.contains("nothing was changed"), "{}", e.0);
+        // Nothing was written: not a.png, not the manifest; the planner's file is as it was.
+        assert_eq!(listing(dir.path()), ["report.md"]);
+        assert_eq!(fs::read(dir.path().join("report.md")).expect("mine"), b"MY NOTES");
+        // A file an earlier run wrote (listed in its manifest) is replaced as usual.
+        let run = RunDir::open(dir.path()).expect("open");
+        run.publish(&[file("a.png", b"1")]).expect("first");
+        let run = RunDir::open(dir.path()).expect("open");
+        run.publish(&[file("a.png", b"2")]).expect("second");
+        assert_eq!(fs::read(dir.path().join("a.png")).expect("a"), b"2");
     }
 
     #[test]

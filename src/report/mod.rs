@@ -31,6 +31,20 @@ pub struct ChartFile {
 /// `report.md`, and hands the set to [`crate::output::RunDir`], which publishes it whole or
 /// not at all.
 pub fn run(cfg: &Config, out: &Path, format: ImageFormat, scale: u32) -> Result<(), AppError> {
+    // Every name this run may write: a planner's own file of such a name stops the run before
+    // any work (publish checks again, for the names actually written).
+    let mut names: Vec<String> = vec!["summary.json".into(), "report.md".into()];
+    for def in charts::CHARTS {
+        for ext in ["png", "svg", "csv"] {
+            names.push(format!("{}.{ext}", def.stem));
+        }
+    }
+    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let foreign = crate::output::not_ours(out, &name_refs);
+    if !foreign.is_empty() {
+        let (what, hint) = crate::output::foreign_message(out, &foreign);
+        return Err(AppError::usage(what, hint));
+    }
     let run_dir = RunDir::open(out).map_err(|e| AppError::Io(e.0))?;
 
     let canvas = Canvas {

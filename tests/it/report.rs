@@ -435,3 +435,48 @@ fn fleet_power_and_datacenter_capex_must_be_positive() {
         assert!(stderr(&o).contains(key), "{}", stderr(&o));
     }
 }
+
+#[test]
+fn a_report_never_replaces_a_file_it_did_not_write() {
+    // A planner's own report.md in the output folder: the run stops before writing anything
+    // (exit 2, naming the file), and the file is as it was.
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("report.md"), "MY NOTES").expect("mine");
+    let o = report_into(
+        dir.path(),
+        &["--set", "report.charts=[\"tco\"]", "--set", "report.monte_carlo.samples=1"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("report.md") && stderr(&o).contains("no earlier accel-cost report wrote"),
+        "{}",
+        stderr(&o)
+    );
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("ls")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["report.md"]);
+    assert_eq!(std::fs::read_to_string(dir.path().join("report.md")).expect("mine"), "MY NOTES");
+    // Into an empty folder, then again into the same one: the second run replaces the first's.
+    let fresh = tempfile::tempdir().expect("tempdir");
+    for _ in 0..2 {
+        let o = report_into(
+            fresh.path(),
+            &["--set", "report.charts=[\"tco\"]", "--set", "report.monte_carlo.samples=1"],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn a_report_into_a_config_folder_is_refused() {
+    // `-o configs` would drop charts among the planner's inputs.
+    for out in ["configs", "configs/accelerators"] {
+        let o = run(&["report", "-q", "-o", out]);
+        assert_eq!(o.status.code(), Some(2), "{out}: {}", stderr(&o));
+        assert!(stderr(&o).contains("holds config files"), "{}", stderr(&o));
+    }
+    assert!(!std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/report.md").exists());
+}
