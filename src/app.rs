@@ -143,6 +143,36 @@ fn warn_skips(cfg: &Config, tables: &[WorkloadTable]) {
             let list: Vec<&str> = t.skipped.iter().map(|s| s.reason.as_str()).collect();
             crate::msg::warn(format_args!("warning: {}: skipped {}", t.id, list.join("; ")));
         }
+        if t.rows.is_empty() {
+            // Nothing costed: say which bases the skipped chips do have prices on.
+            let terms: Vec<String> = t
+                .skipped
+                .iter()
+                .filter_map(|s| cfg.accelerator(&s.accelerator))
+                .flat_map(|a| a.offers.iter().map(|o| o.term.name().to_string()))
+                .chain(
+                    t.skipped
+                        .iter()
+                        .filter_map(|s| cfg.accelerator(&s.accelerator)?.owned.as_ref().map(|_| "owned".to_string())),
+                )
+                .fold(Vec::new(), |mut v, x| {
+                    // Terms a basis can name (spot is an offer term, not a basis).
+                    let basis = ["on_demand", "capacity_block", "committed_1y", "committed_3y", "owned"].contains(&x.as_str());
+                    if basis && !v.contains(&x) {
+                        v.push(x);
+                    }
+                    v
+                });
+            if !terms.is_empty() && !terms.iter().any(|x| x == cfg.economics.basis.name()) {
+                crate::msg::warn(format_args!(
+                    "warning: {}: nothing is costed on basis {}; these chips have prices on: {} (e.g. --set economics.basis={})",
+                    t.id,
+                    cfg.economics.basis.name(),
+                    terms.join(", "),
+                    terms[0]
+                ));
+            }
+        }
         for r in &t.rows {
             if let Figures::Training(f) = r.figures
                 && !f.feasible

@@ -251,10 +251,12 @@ pub fn table(cfg: &Config, w: Workload<'_>, accelerators: &[&Accelerator], v: &[
             Err(s) => skipped.push(Skipped::new(&acc.id, s)),
         }
     }
-    if let Some(best) = rows
-        .iter_mut()
-        .filter(|r| r.figures.metric().is_finite())
-        .min_by(|a, b| a.figures.metric().total_cmp(&b.figures.metric()))
+    // "Cheapest" only among two or more rows.
+    if rows.len() > 1
+        && let Some(best) = rows
+            .iter_mut()
+            .filter(|r| r.figures.metric().is_finite())
+            .min_by(|a, b| a.figures.metric().total_cmp(&b.figures.metric()))
     {
         best.cheapest = true;
     }
@@ -271,7 +273,13 @@ pub fn table(cfg: &Config, w: Workload<'_>, accelerators: &[&Accelerator], v: &[
 /// Why a table has no ratios or break-even figures: its reference is not among the rows (left
 /// out for a missing price or precision, or not drawn). `None` when the reference is costed.
 pub fn reference_missing(t: &WorkloadTable) -> Option<String> {
-    if t.rows.iter().any(|r| r.accelerator == t.reference) {
+    // Costed when it is a row, or when rows carry ratios to it (a table of other chips only,
+    // as `estimate --accelerator` gives). A table with no row says why through its skips.
+    if t.rows.is_empty()
+        || t.rows
+            .iter()
+            .any(|r| r.accelerator == t.reference || r.ratio_to_reference.is_some())
+    {
         return None;
     }
     let why = t

@@ -570,3 +570,24 @@ fn validate_summarizes_repeated_defaults_by_key_and_lists_them_with_defaults() {
         "{t}"
     );
 }
+
+#[test]
+fn estimate_of_one_chip_has_its_ratio_without_a_contradicting_warning() {
+    // The reference is costed (the ratio is there), so no "reference not costed" warning, and a
+    // single row is not "cheapest" of anything.
+    let o = run(&["estimate", "--workload", "dense-70b", "--accelerator", "trn1", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("not costed"), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let row = &v["results"][0];
+    assert!(row["ratio_to_reference"].as_f64().is_some_and(|r| r > 0.0), "{row}");
+    assert_eq!(row["cheapest"], serde_json::Value::Bool(false), "{row}");
+    // Nothing costed on the basis: the warning names the bases the chip has prices on.
+    let o = run(&["estimate", "--workload", "dense-70b", "--accelerator", "trn2"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("nothing is costed on basis on_demand") && stderr(&o).contains("--set economics.basis=capacity_block"),
+        "{}",
+        stderr(&o)
+    );
+}
