@@ -221,13 +221,17 @@ pub fn grid(view: &CompareView<'_>, t: &WorkloadTable) -> Grid {
     }
 }
 
-/// "AWS on_demand 2026-01", with † when the row has a `price_note`.
+/// "AWS on_demand 2026-01", "(est.)" when the offer's price is an estimate, † when the row has a
+/// `price_note`.
 fn offer_cell(r: &Row) -> String {
     let mut s = r.offer.as_ref().map_or("–".to_string(), |o| {
         let mut s = format!("{} {}", o.provider, o.term);
         if let Some(a) = &o.as_of {
             s.push(' ');
             s.push_str(a);
+        }
+        if o.estimate {
+            s.push_str(" (est.)");
         }
         s
     });

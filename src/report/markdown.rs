@@ -55,7 +55,7 @@ pub fn report_md(cfg: &Config, data: &ReportData, image_ext: &str) -> String {
     }
     let _ = writeln!(
         s,
-        "`*` cheapest per workload · `x ref` cost relative to the reference · break-even: the chip-hour price, or the multiple of its configured efficiency (MFU, MBU), at which an accelerator costs what the reference does.\n"
+        "`*` cheapest per workload · `(est.)` estimated price · `x ref` cost relative to the reference · break-even: the chip-hour price, or the multiple of its configured efficiency (MFU, MBU), at which an accelerator costs what the reference does.\n"
     );
     let _ = writeln!(s, "## Prices used (basis {})\n", cfg.economics.basis.name());
     let _ = writeln!(

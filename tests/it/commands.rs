@@ -591,3 +591,17 @@ fn estimate_of_one_chip_has_its_ratio_without_a_contradicting_warning() {
         stderr(&o)
     );
 }
+
+#[test]
+fn an_estimated_price_is_marked_in_every_table_format() {
+    // MI300X's Azure price is an estimate in the shipped configs (`estimate = true`).
+    for format in ["table", "markdown"] {
+        let o = run(&["compare", "-q", "--workload", "chat-70b", "--format", format]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let out = stdout(&o);
+        let row = out.lines().find(|l| l.contains("mi300x")).unwrap_or_else(|| panic!("{out}"));
+        assert!(row.contains("(est.)"), "{format}: {row}");
+        let h100 = out.lines().find(|l| l.contains("h100-sxm")).unwrap_or_else(|| panic!("{out}"));
+        assert!(!h100.contains("(est.)"), "{format}: {h100}");
+    }
+}
