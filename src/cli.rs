@@ -8,8 +8,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     name = "accel-cost",
     version,
-    about = "What AI training and inference cost on NVIDIA GPUs, AWS Trainium/Inferentia and Google TPUs",
-    after_help = "Examples:\n  accel-cost report                       charts, tables and report.md into output/\n  accel-cost compare --format markdown    every workload x accelerator\n  accel-cost explain --workload dense-70b --accelerator trn2\n  accel-cost validate --set economics.basis=owned"
+    about = "What AI training and inference cost on NVIDIA and AMD GPUs, AWS Trainium/Inferentia and Google TPUs",
+    after_help = "Examples:\n  accel-cost report                       charts, tables and report.md into output/\n  accel-cost compare --format markdown    every workload x accelerator\n  accel-cost explain --workload dense-70b --accelerator tpu-v6e\n  accel-cost validate --set economics.basis=owned"
 )]
 pub struct Cli {
     #[command(flatten)]
