@@ -65,6 +65,9 @@ pub struct Fleet {
     pub chips_in_power: f64,
     /// Output tokens per day of those chips (as `output_tokens_per_day`).
     pub output_tokens_per_day_in_power: Option<f64>,
+    /// Why the chip serves no tokens of the inference workload (no such precision, no replica).
+    #[serde(skip)]
+    pub tokens_skipped: Option<String>,
 }
 
 pub fn fleet(cfg: &Config, w: Option<&Inference>, accs: &[&Accelerator], v: &[f64]) -> (Vec<Fleet>, Vec<Skipped>) {
@@ -92,12 +95,23 @@ pub fn fleet(cfg: &Config, w: Option<&Inference>, accs: &[&Accelerator], v: &[f6
             (Some(tf), Some(m)) => Some(chips * v[tf.0] * v[m.0] / 1000.0),
             _ => None,
         };
-        let output_tokens_per_day = w.and_then(|w| {
-            inference::inputs(cfg, w, acc, v, &mut ())
-                .ok()
-                .and_then(|i| inference::figures(&i, &mut ()).ok().map(|f| (i, f)))
+        // Throughput does not depend on the price: a chip with no offer on the basis still
+        // serves tokens. The replica choice (cheapest per output token) is the same at any
+        // positive price, so a unit price stands in.
+        let served = w.map(|w| {
+            inference::unpriced_inputs(cfg, w, acc, v, &mut ())
+                .map(|i| inference::InferenceInputs {
+                    usd_per_chip_hour: 1.0,
+                    ..i
+                })
+                .and_then(|i| inference::figures(&i, &mut ()).map(|f| (i, f)))
                 .map(|(i, f)| f.output_tokens_per_s_per_chip * 86_400.0 * i.utilization)
         });
+        let tokens_skipped = match &served {
+            Some(Err(s)) => Some(s.to_string()),
+            _ => None,
+        };
+        let output_tokens_per_day = served.and_then(Result::ok);
         let output_tokens_per_day_in_power = output_tokens_per_day.map(|t| t * chips_in_power);
         let output_tokens_per_day = output_tokens_per_day.map(|t| t * chips);
         out.push(Fleet {
@@ -113,6 +127,7 @@ pub fn fleet(cfg: &Config, w: Option<&Inference>, accs: &[&Accelerator], v: &[f6
             facility_mw: chips * facility_w / 1e6,
             chips_in_power,
             output_tokens_per_day_in_power,
+            tokens_skipped,
         });
     }
     (out, skipped)

@@ -291,6 +291,9 @@ fn fleet_power_and_datacenter_keys_change_the_fleet_chart() {
         value(&gw2, "Output tokens/day in 2 GW", "H100 SXM 80GB"),
     );
     assert!((t2 / t1 - 2.0).abs() < 1e-9, "{t1} {t2}");
+    // Throughput does not depend on the market: GB200 has no hyperscaler on-demand offer but
+    // still serves tokens in the power panel.
+    assert!(value(&base, "Output tokens/day in 1 GW", "GB200 NVL72") > 0.0);
     // Dearer buildings buy fewer chips for the same budget: chips = budget / (capex + IT MW x
     // USD per MW). H100: IT power 700 W x system_power_factor 1.39 = 973 W = 0.000973 MW, so
     // the buildings add $9,730 per chip at $10M/MW and $19,460 at $20M/MW.

@@ -65,6 +65,20 @@ pub fn what_the_budget_buys(ctx: &Context<'_>) -> Result<ChartFile, String> {
         crate::fmt::short(v[cfg.economics.system_power_factor.0]),
         crate::fmt::short(v[cfg.economics.pue.0])
     ));
+    // Chips left out of the tokens panel only, grouped by why.
+    let mut no_tokens: Vec<(String, Vec<&str>)> = Vec::new();
+    for f in fleet.iter() {
+        if let Some(why) = &f.tokens_skipped {
+            match no_tokens.iter_mut().find(|(w, _)| w == why) {
+                Some((_, ids)) => ids.push(&f.accelerator),
+                None => no_tokens.push((why.clone(), vec![&f.accelerator])),
+            }
+        }
+    }
+    if !no_tokens.is_empty() {
+        let parts: Vec<String> = no_tokens.iter().map(|(why, ids)| format!("{} ({why})", ids.join(", "))).collect();
+        notes.push(format!("Output tokens/day not drawn: {}", parts.join("; ")));
+    }
     if !with_dc {
         notes.push(
             "The budget buys servers only: economics.datacenter_capex_usd_per_mw is not set, so the buildings to hold them are not paid for"
@@ -78,17 +92,18 @@ pub fn what_the_budget_buys(ctx: &Context<'_>) -> Result<ChartFile, String> {
         chart: Chart::Panels(PanelChart {
             frame: frame(
                 format!("What {budget} buys, and what {power} holds"),
-                if with_dc {
-                    format!(
-                        "{budget} pays for chips x (1 + system overhead) and the datacenter at ${}M per MW of IT load",
-                        crate::fmt::short(cfg.economics.datacenter_capex_usd_per_mw.map_or(0.0, |d| v[d.0]) / 1e6)
-                    )
-                } else {
-                    format!(
-                        "{budget} pays for chips x (1 + system overhead) · output tokens/day of {}",
-                        ctx.iw.map_or("the inference workload".to_string(), |w| w.id.clone())
-                    )
-                },
+                format!(
+                    "{budget} pays for chips x (1 + system overhead){} · output tokens/day of {}",
+                    if with_dc {
+                        format!(
+                            " and the buildings at ${}M per MW of IT load",
+                            crate::fmt::short(cfg.economics.datacenter_capex_usd_per_mw.map_or(0.0, |d| v[d.0]) / 1e6)
+                        )
+                    } else {
+                        String::new()
+                    },
+                    ctx.iw.map_or("the inference workload".to_string(), |w| w.id.clone())
+                ),
                 notes,
             ),
             panels: vec![
