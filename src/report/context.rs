@@ -202,6 +202,18 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// [`Context::frame`] for a chart costed on the owned basis whatever `economics.basis` is
+    /// (owned TCO, the fleet's capex): its footer says so.
+    pub fn frame_owned(&self, title: String, subtitle: String, notes: Vec<String>) -> Frame {
+        let mut f = self.frame(title, subtitle, notes);
+        if self.basis != "owned" {
+            f.footer = f
+                .footer
+                .replacen(&format!("basis: {}", self.basis), &format!("basis: owned (this chart; the report's is {})", self.basis), 1);
+        }
+        f
+    }
+
     /// A chart frame with the report's footer.
     pub fn frame(&self, title: String, subtitle: String, mut notes: Vec<String>) -> Frame {
         notes.extend(self.price_notes.iter().cloned());

@@ -13,7 +13,7 @@ pub const STEM: &str = "owned-tco-per-chip-hour";
 pub fn owned_tco(ctx: &Context<'_>) -> Result<ChartFile, String> {
     let cfg = ctx.cfg;
     let v = &ctx.v;
-    let frame = |title: String, subtitle: String, notes: Vec<String>| ctx.frame(title, subtitle, notes);
+    let frame = |title: String, subtitle: String, notes: Vec<String>| ctx.frame_owned(title, subtitle, notes);
     let (tco, tco_skipped) = (&ctx.tco.0, &ctx.tco.1);
     let seg = |name: &str, f: fn(&crate::model::price::OwnedBreakdown) -> f64| StackSegment {
         name: name.to_string(),
