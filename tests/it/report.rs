@@ -483,3 +483,18 @@ fn a_report_into_a_config_folder_is_refused() {
     }
     assert!(!std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/report.md").exists());
 }
+
+#[test]
+fn tornado_bars_name_inputs_in_a_planners_words() {
+    // "H100 SXM 80GB training MFU (bf16)", not the key path "h100-sxm training_mfu.bf16".
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = report_into(
+        dir.path(),
+        &["--set", "report.charts=[\"tornado\"]", "--set", "report.monte_carlo.samples=1"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(dir.path().join("tornado.csv")).expect("csv");
+    let inputs: Vec<&str> = csv.lines().skip(1).filter_map(|l| l.split(',').next()).collect();
+    assert!(inputs.contains(&"H100 SXM 80GB training MFU (bf16)"), "{inputs:?}");
+    assert!(inputs.iter().all(|i| !i.contains('_') && !i.contains("h100-sxm")), "{inputs:?}");
+}

@@ -229,13 +229,31 @@ pub(crate) fn label_id(cfg: &Config, id: &str) -> String {
 
 /// `accelerator.trn2.efficiency.training_mfu` -> `trn2 training_mfu`; a per-precision key keeps
 /// its parent: `accelerator.trn2.efficiency.training_mfu.bf16` -> `trn2 training_mfu.bf16`.
-pub fn short_path(p: &str) -> String {
+pub fn short_path(cfg: &Config, p: &str) -> String {
+    // The field's words for the keys a tornado usually shows; other keys with spaces.
+    let words = |key: &str| -> String {
+        match key {
+            "training_mfu" => "training MFU".into(),
+            "serving_mfu" => "serving MFU".into(),
+            "weight_bw_eff" => "weight-read bandwidth efficiency".into(),
+            "kv_bw_eff" => "KV-read bandwidth efficiency".into(),
+            "moe_efficiency" => "MoE efficiency".into(),
+            "pue" => "PUE".into(),
+            "chip_usd" => "chip price".into(),
+            "power_w" => "power".into(),
+            "training_goodput" => "training goodput".into(),
+            k => k.replace('_', " "),
+        }
+    };
     let parts: Vec<&str> = p.split('.').collect();
     match parts.as_slice() {
-        ["accelerator", id, .., parent, key] if crate::config::Precision::parse(key).is_some() => format!("{id} {parent}.{key}"),
-        ["accelerator", id, .., key] => format!("{id} {key}"),
-        ["economics", key] => format!("economics {key}"),
-        [kind, id, .., key] => format!("{kind} {id} {key}"),
+        ["accelerator", id, .., parent, key] if crate::config::Precision::parse(key).is_some() => {
+            format!("{} {} ({key})", label_id(cfg, id), words(parent))
+        }
+        ["accelerator", id, .., "offer", offer, key] => format!("{} {} ({offer})", label_id(cfg, id), words(key)),
+        ["accelerator", id, .., key] => format!("{} {}", label_id(cfg, id), words(key)),
+        ["economics", key] => words(key),
+        [kind, id, .., key] => format!("{kind} {id} {}", words(key)),
         _ => p.to_string(),
     }
 }

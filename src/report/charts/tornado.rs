@@ -25,7 +25,7 @@ pub fn tornado(ctx: &Context<'_>) -> Result<ChartFile, String> {
         .swings
         .iter()
         .filter(|s| !shown.iter().any(|x| x.param == s.param))
-        .map(|s| short_path(&s.param))
+        .map(|s| short_path(ctx.cfg, &s.param))
         .collect();
     let mut notes = Vec::new();
     if !hidden.is_empty() {
@@ -49,7 +49,7 @@ pub fn tornado(ctx: &Context<'_>) -> Result<ChartFile, String> {
             bars: shown
                 .iter()
                 .map(|s| TornadoBar {
-                    input: short_path(&s.param),
+                    input: short_path(ctx.cfg, &s.param),
                     low_value: s.ratio_at_low,
                     high_value: s.ratio_at_high,
                     low_input: num(s.low_input, 3),
