@@ -55,7 +55,7 @@ pub(super) fn draw_frame<DB: DrawingBackend>(p: &Painter<DB>, frame: &Frame, ext
     if note_lines.len() > MAX_NOTE_LINES {
         let more = note_lines.len() - (MAX_NOTE_LINES - 1);
         note_lines.truncate(MAX_NOTE_LINES - 1);
-        note_lines.push(format!("… and {more} more note lines (see the CSV data)"));
+        note_lines.push(format!("… and {more} more note lines (all notes: report.md)"));
     }
     let pitch = p.line_height(&note_font);
     for (i, line) in note_lines.iter().enumerate() {

@@ -337,6 +337,21 @@ pub enum Chart {
     Heatmap(Heatmap),
 }
 
+impl Chart {
+    /// The chart's title, subtitle, notes and footer.
+    pub fn frame(&self) -> &Frame {
+        match self {
+            Chart::Line(c) => &c.frame,
+            Chart::Scatter(c) => &c.frame,
+            Chart::Bars(c) => &c.frame,
+            Chart::Panels(c) => &c.frame,
+            Chart::Stacked(c) => &c.frame,
+            Chart::Tornado(c) => &c.frame,
+            Chart::Heatmap(c) => &c.frame,
+        }
+    }
+}
+
 // ---- errors -------------------------------------------------------------------------------
 
 /// Why a chart could not be drawn or written.

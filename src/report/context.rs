@@ -207,9 +207,11 @@ impl<'a> Context<'a> {
     pub fn frame_owned(&self, title: String, subtitle: String, notes: Vec<String>) -> Frame {
         let mut f = self.frame(title, subtitle, notes);
         if self.basis != "owned" {
-            f.footer = f
-                .footer
-                .replacen(&format!("basis: {}", self.basis), &format!("basis: owned (this chart; the report's is {})", self.basis), 1);
+            f.footer = f.footer.replacen(
+                &format!("basis: {}", self.basis),
+                &format!("basis: owned (this chart; the report's is {})", self.basis),
+                1,
+            );
         }
         f
     }

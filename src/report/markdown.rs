@@ -40,6 +40,14 @@ pub fn report_md(cfg: &Config, data: &ReportData, image_ext: &str) -> String {
             "### {}\n\n![{}]({}.{image_ext})\n\nData: [{}.csv]({}.csv)\n",
             c.caption, c.caption, c.stem, c.stem, c.stem
         );
+        // Every note in full (a chart shows at most seven lines of them).
+        let notes: Vec<&String> = c.chart.frame().notes.iter().filter(|n| !n.trim().is_empty()).collect();
+        if !notes.is_empty() {
+            for n in notes {
+                let _ = writeln!(s, "- {}", n.trim());
+            }
+            let _ = writeln!(s);
+        }
     }
     if !data.not_drawn.is_empty() {
         let _ = writeln!(s, "Not drawn:\n");
