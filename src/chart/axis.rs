@@ -374,9 +374,40 @@ fn is_year_axis(lo: f64, hi: f64, unit: &Unit) -> bool {
     matches!(unit, Unit::Plain(suffix) if suffix.is_empty()) && lo >= 1900.0 && hi <= 2200.0
 }
 
+/// Month names for calendar ticks.
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/// Ticks of a year axis too short for three whole-year ticks: the first day of every 1st,
+/// 3rd or 6th month (the finest that keeps at most `target + 1` ticks), written `Jul 2025`;
+/// `None` when whole years suit (a long span) or months would not fit.
+fn month_ticks(lo: f64, hi: f64, target: usize) -> Option<Vec<Tick>> {
+    let whole_years = (hi + 1e-9).floor() - (lo - 1e-9).ceil() + 1.0;
+    if whole_years >= 3.0 {
+        return None;
+    }
+    // In months since year 0; a tick at month m is the date m / 12 (year_of's convention:
+    // 2025-07-01 is 2025.5).
+    let (m_lo, m_hi) = ((lo * 12.0 - 1e-6).ceil() as i64, (hi * 12.0 + 1e-6).floor() as i64);
+    let step = [1i64, 3, 6]
+        .into_iter()
+        .find(|s| (m_hi.div_euclid(*s) - (m_lo + s - 1).div_euclid(*s) + 1) as usize <= target + 1)?;
+    let first = (m_lo + step - 1).div_euclid(step) * step;
+    let ticks: Vec<Tick> = (first..=m_hi)
+        .step_by(step as usize)
+        .map(|m| Tick {
+            value: m as f64 / 12.0,
+            label: format!("{} {}", MONTHS[m.rem_euclid(12) as usize], m.div_euclid(12)),
+        })
+        .collect();
+    (ticks.len() >= 2).then_some(ticks)
+}
+
 fn linear_ticks(lo: f64, hi: f64, unit: &Unit, target: usize) -> Vec<Tick> {
     let mut step = choose_step(lo, hi, target);
     if is_year_axis(lo, hi, unit) {
+        if let Some(t) = month_ticks(lo, hi, target) {
+            return t;
+        }
         // Whole years only: no 2023.5, and 5 instead of 2.5.
         step = if step <= 1.0 {
             1.0
@@ -593,16 +624,47 @@ mod tests {
 
     #[test]
     fn year_axes_get_whole_year_ticks() {
-        // 2023.2..2025.8 at 8 ticks would step by 0.5 (2023.5, 2024.5): years step by 1.
-        let t = ticks((2023.2, 2025.8), AxisScale::Linear, &Unit::Plain(String::new()), 8);
+        // 2022.2..2025.8 at 8 ticks would step by 0.5 (2022.5, 2023.5): years step by 1.
+        let t = ticks((2022.2, 2025.8), AxisScale::Linear, &Unit::Plain(String::new()), 8);
         let labels: Vec<_> = t.iter().map(|t| t.label.as_str()).collect();
-        assert_eq!(labels, ["2024", "2025"]);
+        assert_eq!(labels, ["2023", "2024", "2025"]);
         // A span that would step by 2.5 steps by 5.
         let t = ticks((2000.0, 2013.0), AxisScale::Linear, &Unit::Plain(String::new()), 5);
         assert!(t.iter().all(|t| t.value.fract() == 0.0), "{t:?}");
         // Not a year: fractions stay.
         let t = ticks((0.0, 2.0), AxisScale::Linear, &Unit::Plain(String::new()), 8);
         assert!(t.iter().any(|t| t.value.fract() != 0.0));
+    }
+
+    #[test]
+    fn short_year_axes_get_month_ticks() {
+        let labels = |dom: (f64, f64), target: usize| -> Vec<String> {
+            ticks(dom, AxisScale::Linear, &Unit::Plain(String::new()), target)
+                .into_iter()
+                .map(|t| t.label)
+                .collect()
+        };
+        // Mar 2025 (2025 + 2/12) .. Nov 2026 (2026 + 10/12): 21 months; at 6 ticks, quarterly
+        // ticks would be 7 (Apr, Jul, Oct, Jan, Apr, Jul, Oct) <= 6 + 1.
+        assert_eq!(
+            labels((2025.0 + 2.0 / 12.0, 2026.0 + 10.0 / 12.0), 6),
+            ["Apr 2025", "Jul 2025", "Oct 2025", "Jan 2026", "Apr 2026", "Jul 2026", "Oct 2026"]
+        );
+        // At 4 ticks: every 6th month (Jul 2025, Jan 2026, Jul 2026).
+        assert_eq!(
+            labels((2025.0 + 2.0 / 12.0, 2026.0 + 10.0 / 12.0), 4),
+            ["Jul 2025", "Jan 2026", "Jul 2026"]
+        );
+        // Five months: monthly. Jul 2025 is 2025.5, as year_of reads "2025-07-01".
+        let t = ticks((2025.45, 2025.9), AxisScale::Linear, &Unit::Plain(String::new()), 8);
+        assert_eq!(t.first().map(|t| (t.value, t.label.as_str())), Some((2025.5, "Jul 2025")));
+        assert_eq!(t.len(), 5);
+        // Never a fractional year label.
+        for dom in [(2024.9, 2026.4), (2025.1, 2025.3), (2023.6, 2026.2)] {
+            for l in labels(dom, 6) {
+                assert!(!l.contains('.'), "{dom:?}: {l}");
+            }
+        }
     }
 
     #[test]
