@@ -8,6 +8,7 @@ use plotters::style::Color;
 use super::axis::{self, Scale};
 use super::draw::{Align, Font, Painter, Region, clip_polygon};
 use super::layout::{self, AxisData, DomainRule, LegendItem, Swatch};
+use super::scatter::{LabelledPoint, draw_labelled_points};
 use super::style::*;
 use super::{AxisScale, ChartError, LineChart, Series};
 
@@ -41,25 +42,7 @@ pub(super) fn draw<DB: DrawingBackend>(p: &Painter<DB>, c: &LineChart) -> Result
     let x_range = axis::data_range(x_vals, xs);
     let y_range = axis::data_range(y_vals, ys);
 
-    let mut items: Vec<LegendItem> = c
-        .series
-        .iter()
-        .map(|s| LegendItem {
-            swatch: Swatch::Line {
-                color: series_color(&s.family, s.style_index),
-                width: SERIES_WIDTH,
-                dash: series_dash(s.style_index),
-                marker: Some(series_marker(s.style_index)),
-            },
-            label: s.name.clone(),
-        })
-        .collect();
-    if c.series.iter().any(|s| s.band.as_ref().is_some_and(|b| !b.is_empty())) {
-        items.push(LegendItem {
-            swatch: Swatch::Band(OTHER_GREY),
-            label: "Shaded: P10–P90 range".to_string(),
-        });
-    }
+    let items = legend_items(c);
     let legend_w = layout::legend_column_width(p, &items)?;
     let reserve = if legend_w > 0.0 { legend_w + p.s(LEGEND_GAP) } else { 0.0 };
     let x = AxisData {
@@ -111,6 +94,30 @@ pub(super) fn draw<DB: DrawingBackend>(p: &Painter<DB>, c: &LineChart) -> Result
     }
 
     draw_point_labels(p, c, &plot.x, &plot.y, &clip)?;
+    // Series of points only: scatter markers, every one labelled, clear of the lines.
+    let dots: Vec<LabelledPoint> = c
+        .series
+        .iter()
+        .filter(|s| is_point_series(s))
+        .flat_map(|s| s.point_labels.iter().map(move |q| (s, q)))
+        .filter_map(|(s, (vx, vy, text))| {
+            let at = (plot.x.px(*vx)?, plot.y.px(*vy)?);
+            clip.contains(at.0, at.1).then(|| LabelledPoint {
+                at,
+                marker: family_marker(&s.family),
+                color: series_color(&s.family, s.style_index),
+                label: text.as_str(),
+            })
+        })
+        .collect();
+    if !dots.is_empty() {
+        let step = p.s(6.0);
+        let obstacles: Vec<(f64, f64)> = lines
+            .iter()
+            .flat_map(|(_, runs)| runs.iter().flat_map(|r| sample(r, step)))
+            .collect();
+        draw_labelled_points(p, &dots, &obstacles, &clip)?;
+    }
     for (v, label) in &c.vlines {
         let Some(px) = plot.x.px(*v).filter(|_| axis::valid(*v, xs)) else {
             continue;
@@ -144,6 +151,55 @@ pub(super) fn draw<DB: DrawingBackend>(p: &Painter<DB>, c: &LineChart) -> Result
         layout::no_data(p, &plot.rect, "No data to plot")?;
     }
     Ok(())
+}
+
+/// The legend column: one entry per series showing what is drawn (a line with its marker, or
+/// a marker alone for a series of points), and the band entry when any band is drawn.
+fn legend_items(c: &LineChart) -> Vec<LegendItem> {
+    let mut items: Vec<LegendItem> = c
+        .series
+        .iter()
+        .map(|s| LegendItem {
+            // The legend shows what is drawn: a marker alone for a series of points.
+            swatch: if is_point_series(s) {
+                Swatch::Point(family_marker(&s.family), series_color(&s.family, s.style_index))
+            } else {
+                Swatch::Line {
+                    color: series_color(&s.family, s.style_index),
+                    width: SERIES_WIDTH,
+                    dash: series_dash(s.style_index),
+                    marker: Some(series_marker(s.style_index)),
+                }
+            },
+            label: s.name.clone(),
+        })
+        .collect();
+    if c.series.iter().any(|s| s.band.as_ref().is_some_and(|b| !b.is_empty())) {
+        items.push(LegendItem {
+            swatch: Swatch::Band(OTHER_GREY),
+            label: "Shaded: P10–P90 range".to_string(),
+        });
+    }
+    items
+}
+
+/// A series drawn as points only (no line): its point labels are its data.
+fn is_point_series(s: &Series) -> bool {
+    s.points.is_empty() && !s.point_labels.is_empty()
+}
+
+/// Points every `step` pixels along a polyline.
+fn sample(run: &[(f64, f64)], step: f64) -> Vec<(f64, f64)> {
+    let mut out = Vec::new();
+    for w in run.windows(2) {
+        let len = ((w[1].0 - w[0].0).powi(2) + (w[1].1 - w[0].1).powi(2)).sqrt();
+        let n = (len / step.max(1.0)).ceil().clamp(1.0, 10_000.0) as usize;
+        out.extend((0..=n).map(|i| {
+            let t = i as f64 / n as f64;
+            (w[0].0 + (w[1].0 - w[0].0) * t, w[0].1 + (w[1].1 - w[0].1) * t)
+        }));
+    }
+    out
 }
 
 /// Pixel polylines of one series.
@@ -231,7 +287,7 @@ fn marker_positions(runs: &[Vec<(f64, f64)>], series_idx: usize, n: usize) -> Ve
 /// series colour (points outside the plot are skipped).
 fn draw_point_labels<DB: DrawingBackend>(p: &Painter<DB>, c: &LineChart, x: &Scale, y: &Scale, clip: &Region) -> Result<(), ChartError> {
     let mut placed: Vec<Region> = Vec::new();
-    for s in &c.series {
+    for s in c.series.iter().filter(|s| !is_point_series(s)) {
         let color = series_color(&s.family, s.style_index);
         let font = Font::new(POINT_LABEL_SIZE, color);
         for (vx, vy, text) in &s.point_labels {
@@ -267,4 +323,103 @@ fn draw_point_labels<DB: DrawingBackend>(p: &Painter<DB>, c: &LineChart, x: &Sca
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use plotters::prelude::{IntoDrawingArea, SVGBackend};
+
+    use super::super::draw::Marker;
+    use super::super::{Axis, Family, Frame, Unit};
+    use super::*;
+
+    fn chart(series: Vec<Series>) -> LineChart {
+        let axis = |scale| Axis {
+            label: String::new(),
+            scale,
+            unit: Unit::Plain(String::new()),
+        };
+        LineChart {
+            frame: Frame {
+                title: String::new(),
+                subtitle: String::new(),
+                footer: String::new(),
+                notes: Vec::new(),
+            },
+            x: axis(AxisScale::Linear),
+            y: axis(AxisScale::Log),
+            series,
+            vlines: Vec::new(),
+        }
+    }
+
+    fn points_only(family: Family, pts: &[(f64, f64, &str)]) -> Series {
+        Series {
+            name: "prices".into(),
+            family,
+            style_index: 0,
+            points: Vec::new(),
+            band: None,
+            point_labels: pts.iter().map(|&(x, y, t)| (x, y, t.to_string())).collect(),
+        }
+    }
+
+    #[test]
+    fn legend_shows_a_marker_alone_for_a_series_of_points() {
+        let mut line = points_only(Family::Tpu, &[(1.0, 1.0, "a")]);
+        line.points = vec![(1.0, 1.0), (2.0, 2.0)];
+        let c = chart(vec![points_only(Family::Tpu, &[(1.0, 1.0, "a")]), line]);
+        let items = legend_items(&c);
+        // The points-only series: the TPU family marker (square), as drawn.
+        assert!(matches!(items[0].swatch, Swatch::Point(Marker::Square, _)), "{:?}", items[0]);
+        // A line keeps its line sample.
+        assert!(matches!(items[1].swatch, Swatch::Line { .. }), "{:?}", items[1]);
+    }
+
+    #[test]
+    fn every_point_of_a_crowded_series_gets_its_own_label() {
+        crate::chart::fonts::ensure_registered().unwrap_or_default();
+        let mut svg = String::new();
+        let root = SVGBackend::with_string(&mut svg, (1600, 1000)).into_drawing_area();
+        let p = Painter::new(&root, 1.0, true);
+        let clip = Region::new(150.0, 200.0, 1200.0, 730.0);
+        // Twelve points, several close together (as chips priced the same month are).
+        let at = [
+            (170.0, 250.0),
+            (200.0, 260.0),
+            (560.0, 400.0),
+            (560.0, 430.0),
+            (575.0, 420.0),
+            (700.0, 420.0),
+            (705.0, 450.0),
+            (720.0, 430.0),
+            (900.0, 600.0),
+            (1150.0, 500.0),
+            (1180.0, 520.0),
+            (1180.0, 700.0),
+        ];
+        let names: Vec<String> = (0..at.len()).map(|i| format!("Chip {i} · Provider")).collect();
+        let pts: Vec<LabelledPoint> = at
+            .iter()
+            .zip(&names)
+            .map(|(&at, label)| LabelledPoint {
+                at,
+                marker: Marker::Circle,
+                color: GPU_GREEN,
+                label,
+            })
+            .collect();
+        let boxes = draw_labelled_points(&p, &pts, &[], &clip).unwrap_or_default();
+        // Markers 24 px wide: no two of these points coincide, so each gets a label.
+        assert_eq!(boxes.len(), at.len());
+        for (i, a) in boxes.iter().enumerate() {
+            assert!(
+                a.x0 >= clip.x0 && a.x1 <= clip.x1 && a.y0 >= clip.y0 && a.y1 <= clip.y1,
+                "{a:?} leaves the plot"
+            );
+            for b in &boxes[i + 1..] {
+                assert!(a.overlap(b) <= 0.0, "labels {a:?} and {b:?} overlap");
+            }
+        }
+    }
 }

@@ -89,19 +89,56 @@ pub(super) fn draw<DB: DrawingBackend>(p: &Painter<DB>, c: &ScatterChart) -> Res
         .collect();
     p.polyline_clipped(&trend_px, &clip, TREND.to_rgba(), TREND_WIDTH, TREND_DASH)?;
 
-    let placed: Vec<((f64, f64), &super::ScatterPoint)> = points
+    let placed: Vec<LabelledPoint> = points
         .iter()
         .filter_map(|q| Some(((plot.x.px(q.x)?, plot.y.px(q.y)?), *q)))
         .filter(|(pt, _)| clip.inflate(1.0).contains(pt.0, pt.1))
+        .map(|(at, q)| LabelledPoint {
+            at,
+            marker: family_marker(&q.family),
+            color: family_color(&q.family),
+            label: q.label.as_str(),
+        })
         .collect();
+    draw_labelled_points(p, &placed, &sample_line(&trend_px, p.s(6.0)), &clip)?;
+
+    if legend_w > 0.0 {
+        let r = Region::new(content.x1 - legend_w, content.y0, content.x1, content.y1);
+        layout::draw_legend_column(p, &items, r)?;
+    }
+    if placed.is_empty() && trend_px.is_empty() {
+        layout::no_data(p, &plot.rect, "No data to plot")?;
+    }
+    Ok(())
+}
+
+/// One point to draw with its label, in pixels.
+pub(super) struct LabelledPoint<'a> {
+    pub at: (f64, f64),
+    pub marker: super::draw::Marker,
+    pub color: plotters::style::RGBColor,
+    pub label: &'a str,
+}
+
+/// Draws points as markers (`SCATTER_MARKER_SIZE`) with every label placed next to its point
+/// (away from other labels, markers, the `obstacles` samples and the plot edge; a label pushed
+/// away gets a leader line). Points that would hide each other sit side by side and share one
+/// label naming each. Returns the label boxes drawn.
+pub(super) fn draw_labelled_points<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    placed: &[LabelledPoint<'_>],
+    obstacles: &[(f64, f64)],
+    clip: &Region,
+) -> Result<Vec<Region>, ChartError> {
     let font = Font::new(POINT_LABEL_SIZE, TEXT_DARK);
     let r = p.s(SCATTER_MARKER_SIZE);
     // Points that would hide each other (two chips at the same year and price) form one
     // group: their markers sit side by side and share one label naming each of them.
     let mut groups: Vec<Vec<usize>> = Vec::new();
-    for (i, (pt, _)) in placed.iter().enumerate() {
+    for (i, q) in placed.iter().enumerate() {
+        let pt = q.at;
         let near = |g: &Vec<usize>| {
-            let c = placed[g[0]].0;
+            let c = placed[g[0]].at;
             (c.0 - pt.0).abs() < r * 1.2 && (c.1 - pt.1).abs() < r * 1.2
         };
         match groups.iter_mut().find(|g| near(g)) {
@@ -110,15 +147,14 @@ pub(super) fn draw<DB: DrawingBackend>(p: &Painter<DB>, c: &ScatterChart) -> Res
         }
     }
     let step = r * 2.1;
-    let centres: Vec<(f64, f64)> = groups.iter().map(|g| placed[g[0]].0).collect();
+    let centres: Vec<(f64, f64)> = groups.iter().map(|g| placed[g[0]].at).collect();
     let half_widths: Vec<f64> = groups.iter().map(|g| r + (g.len() - 1) as f64 * step / 2.0).collect();
-    let trend_samples = sample_line(&trend_px, p.s(6.0));
     // One line per name of the group.
     let texts: Vec<Vec<String>> = groups
         .iter()
-        .map(|g| g.iter().map(|&i| p.fit(&placed[i].1.label, &font, clip.w() * 0.45)).collect())
+        .map(|g| g.iter().map(|&i| p.fit(placed[i].label, &font, clip.w() * 0.45)).collect())
         .collect::<Result<_, _>>()?;
-    let labels = place_labels(p, &texts, &centres, &half_widths, &trend_samples, &clip, &font, r)?;
+    let labels = place_labels(p, &texts, &centres, &half_widths, obstacles, clip, &font, r)?;
 
     // Leader lines first, then markers, then labels on top.
     for (c, lab) in centres.iter().zip(&labels) {
@@ -129,16 +165,12 @@ pub(super) fn draw<DB: DrawingBackend>(p: &Painter<DB>, c: &ScatterChart) -> Res
     for (g, c) in groups.iter().zip(&centres) {
         for (k, &i) in g.iter().enumerate() {
             let dx = (k as f64 - (g.len() - 1) as f64 / 2.0) * step;
-            let q = placed[i].1;
-            p.marker(
-                family_marker(&q.family),
-                (c.0 + dx, c.1),
-                SCATTER_MARKER_SIZE,
-                family_color(&q.family),
-            )?;
+            let q = &placed[i];
+            p.marker(q.marker, (c.0 + dx, c.1), SCATTER_MARKER_SIZE, q.color)?;
         }
     }
     let line_h = group_line_height(p, &font);
+    let mut boxes = Vec::new();
     for (lines, lab) in texts.iter().zip(&labels) {
         if lines.iter().all(|t| t.is_empty()) {
             continue;
@@ -147,16 +179,9 @@ pub(super) fn draw<DB: DrawingBackend>(p: &Painter<DB>, c: &ScatterChart) -> Res
         for (j, text) in lines.iter().enumerate() {
             p.text(text, lab.bounds.x0, lab.baseline + j as f64 * line_h, &font, Align::Left)?;
         }
+        boxes.push(lab.bounds);
     }
-
-    if legend_w > 0.0 {
-        let r = Region::new(content.x1 - legend_w, content.y0, content.x1, content.y1);
-        layout::draw_legend_column(p, &items, r)?;
-    }
-    if placed.is_empty() && trend_px.is_empty() {
-        layout::no_data(p, &plot.rect, "No data to plot")?;
-    }
-    Ok(())
+    Ok(boxes)
 }
 
 /// A placed point label.
@@ -193,9 +218,6 @@ fn place_labels<DB: DrawingBackend>(
     font: &Font,
     r: f64,
 ) -> Result<Vec<Label>, ChartError> {
-    let cap = p.cap(font);
-    let pad = p.s(3.0);
-    let gap = r + p.s(5.0);
     // Order: dense points first, so crowded labels get the best spots.
     let mut order: Vec<usize> = (0..texts.len().min(centres.len())).collect();
     let crowd = |i: usize| {
@@ -208,12 +230,48 @@ fn place_labels<DB: DrawingBackend>(
             .count()
     };
     order.sort_by_key(|&i| std::cmp::Reverse(crowd(i)));
+    // A label that still overlaps something (or whose leader crosses one) after a pass is
+    // placed first on the next pass; the pass with the least trouble wins.
+    let mut best_pass: Option<(f64, Vec<Label>)> = None;
+    for _ in 0..4 {
+        let (labels, scores) = place_pass(p, texts, centres, half_widths, trend, clip, font, r, &order)?;
+        let trouble: Vec<usize> = order.iter().copied().filter(|&i| scores[i] >= 10_000.0).collect();
+        let total: f64 = trouble.iter().map(|&i| scores[i]).sum();
+        if best_pass.as_ref().is_none_or(|(t, _)| total < *t) {
+            best_pass = Some((total, labels));
+        }
+        if trouble.is_empty() {
+            break;
+        }
+        order.retain(|i| !trouble.contains(i));
+        order.splice(0..0, trouble);
+    }
+    Ok(best_pass.map(|(_, l)| l).unwrap_or_default())
+}
 
+/// One greedy pass of [`place_labels`] in the given order: the labels and each one's score
+/// (>= 10,000 when it overlaps another label or marker, or its leader crosses one).
+#[allow(clippy::too_many_arguments)]
+fn place_pass<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    texts: &[Vec<String>],
+    centres: &[(f64, f64)],
+    half_widths: &[f64],
+    trend: &[(f64, f64)],
+    clip: &Region,
+    font: &Font,
+    r: f64,
+    order: &[usize],
+) -> Result<(Vec<Label>, Vec<f64>), ChartError> {
+    let cap = p.cap(font);
+    let pad = p.s(3.0);
+    let gap = r + p.s(5.0);
+    let mut scores = vec![0.0; centres.len()];
     let mut taken: Vec<Region> = Vec::new();
     // Leader lines placed so far: a new one must not cross them.
     let mut leaders: Vec<((f64, f64), (f64, f64))> = Vec::new();
     let mut result: Vec<Option<Label>> = (0..centres.len()).map(|_| None).collect();
-    for &i in &order {
+    for &i in order {
         let (x, y) = centres[i];
         let mut w: f64 = 0.0;
         for t in &texts[i] {
@@ -233,7 +291,7 @@ fn place_labels<DB: DrawingBackend>(
             (-w / 2.0, -gap - h, false),
             (-w / 2.0, gap + h, false),
         ];
-        for f in [2.4, 3.6, 5.0, 6.5, 8.0, 10.0, 12.5] {
+        for f in [2.4, 3.6, 5.0, 6.5, 8.0, 10.0, 12.5, 15.0, 18.0] {
             for (dx, dy) in [
                 (1.0, -1.0),
                 (1.0, 1.0),
@@ -285,8 +343,13 @@ fn place_labels<DB: DrawingBackend>(
             if let Some(a) = anchor {
                 let crossings = leaders.iter().filter(|(p0, p1)| segments_cross((x, y), a, *p0, *p1)).count();
                 score += crossings as f64 * 20_000.0;
-                // Nor run through another point's label.
+                // Nor run through another point's label or marker.
                 score += taken.iter().filter(|t| segment_hits_box((x, y), a, t)).count() as f64 * 20_000.0;
+                let markers = centres.iter().enumerate().filter(|(j, c)| {
+                    let hw = half_widths.get(*j).copied().unwrap_or(r);
+                    *j != i && segment_hits_box((x, y), a, &Region::new(c.0 - hw, c.1 - r, c.0 + hw, c.1 + r))
+                });
+                score += markers.count() as f64 * 20_000.0;
             }
             if best.as_ref().is_none_or(|(s, _)| score < *s) {
                 best = Some((
@@ -299,7 +362,8 @@ fn place_labels<DB: DrawingBackend>(
                 ));
             }
         }
-        if let Some((_, label)) = best {
+        if let Some((score, label)) = best {
+            scores[i] = score;
             if let Some(a) = label.leader {
                 leaders.push(((x, y), a));
             }
@@ -307,7 +371,7 @@ fn place_labels<DB: DrawingBackend>(
             result[i] = Some(label);
         }
     }
-    Ok(result
+    let labels = result
         .into_iter()
         .map(|l| {
             l.unwrap_or(Label {
@@ -316,7 +380,8 @@ fn place_labels<DB: DrawingBackend>(
                 leader: None,
             })
         })
-        .collect())
+        .collect();
+    Ok((labels, scores))
 }
 
 /// Whether segments a-b and c-d cross (touching ends do not count).

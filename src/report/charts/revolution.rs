@@ -80,6 +80,12 @@ fn points(ctx: &Context<'_>, t: &WorkloadTable) -> Vec<Point> {
     out
 }
 
+/// A provider's name as a point label gives it: "Google Cloud" and "Oracle Cloud" read as
+/// "Google" and "Oracle" beside a chip name (labels short enough that every point keeps one).
+fn short_provider(name: &str) -> &str {
+    name.strip_suffix(" Cloud").unwrap_or(name)
+}
+
 fn chart(ctx: &Context<'_>, t: Option<&WorkloadTable>, inference: bool) -> Result<ChartFile, String> {
     let cfg = ctx.cfg;
     if cfg.economics.basis.term().is_none() {
@@ -110,32 +116,38 @@ fn chart(ctx: &Context<'_>, t: Option<&WorkloadTable>, inference: bool) -> Resul
             .iter()
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.0), b.max(p.0)));
         let fit = halving_time(&xy).filter(|_| hi - lo >= MIN_FIT_SPAN_YEARS);
-        let (name, line) = match fit {
-            Some((h, a, b)) => (
-                if h > 0.0 {
-                    format!("{fam_name}: cost halves every {} years", num(h, 2))
-                } else {
-                    format!("{fam_name}: cost doubles every {} years", num(-h, 2))
-                },
-                vec![(lo, (a + b * lo).exp()), (hi, (a + b * hi).exp())],
-            ),
-            None => {
-                unfitted.push(fam_name);
-                (format!("{fam_name} (no fit)"), Vec::new())
-            }
-        };
+        // The prices as points (a marker each, labelled by chip and provider), and the fitted
+        // trend, when there is one, as its own dashed line.
         series.push(Series {
-            name,
+            name: if fit.is_some() {
+                fam_name.to_string()
+            } else {
+                unfitted.push(fam_name);
+                format!("{fam_name} (no fit)")
+            },
             family: family(fam),
             style_index: 0,
-            points: line,
+            points: Vec::new(),
             band: None,
-            // A dot per price, named by its chip and provider.
             point_labels: mine
                 .iter()
-                .map(|p| (p.2, p.3, format!("{} · {}", label_id(cfg, &p.1), p.4)))
+                .map(|p| (p.2, p.3, format!("{} · {}", label_id(cfg, &p.1), short_provider(&p.4))))
                 .collect(),
         });
+        if let Some((h, a, b)) = fit {
+            series.push(Series {
+                name: if h > 0.0 {
+                    format!("{fam_name} fit: cost halves every {} years", num(h, 2))
+                } else {
+                    format!("{fam_name} fit: cost doubles every {} years", num(-h, 2))
+                },
+                family: family(fam),
+                style_index: 1,
+                points: vec![(lo, (a + b * lo).exp()), (hi, (a + b * hi).exp())],
+                band: None,
+                point_labels: Vec::new(),
+            });
+        }
     }
     let mut notes = vec![format!(
         "Each point: one chip at one dated offer of the {} {} market (today's and superseded prices), at the offer's as_of date{}",
@@ -149,7 +161,7 @@ fn chart(ctx: &Context<'_>, t: Option<&WorkloadTable>, inference: bool) -> Resul
     )];
     if !unfitted.is_empty() {
         notes.push(format!(
-            "No halving time for {}: their dated prices span less than {} years (the configs hold mostly today's prices; add dated launch-era offers)",
+            "No halving time for {}: dated prices span under {} years (add launch-era offers to configs)",
             unfitted.join(", "),
             MIN_FIT_SPAN_YEARS
         ));
@@ -195,6 +207,14 @@ mod tests {
         assert_relative_eq!(super::year_of("2026-01-01").unwrap_or(0.0), 2026.0);
         assert_eq!(super::year_of("2026-13"), None);
         assert_eq!(super::year_of("soon"), None);
+    }
+
+    #[test]
+    fn provider_names_drop_a_trailing_cloud() {
+        assert_eq!(super::short_provider("Google Cloud"), "Google");
+        assert_eq!(super::short_provider("Oracle Cloud"), "Oracle");
+        assert_eq!(super::short_provider("AWS"), "AWS");
+        assert_eq!(super::short_provider("Cloud"), "Cloud");
     }
 
     #[test]
