@@ -329,6 +329,8 @@ fn place_pass<DB: DrawingBackend>(
                 score += m.overlap(&b) * weight;
             }
             score += trend.iter().filter(|t| b.contains(t.0, t.1)).count() as f64 * 20.0;
+            // Nor may a label sit on a leader already drawn.
+            score += leaders.iter().filter(|(p0, p1)| segment_hits_box(*p0, *p1, &b)).count() as f64 * 20_000.0;
             let inside = b.overlap(clip);
             let area = b.w() * b.h();
             score += (area - inside) * 1000.0;
