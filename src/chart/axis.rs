@@ -435,7 +435,35 @@ fn linear_ticks(lo: f64, hi: f64, unit: &Unit, target: usize) -> Vec<Tick> {
         .collect()
 }
 
+/// Ticks of a log ratio axis spanning at most ten doublings: powers of two (0.25x, 0.5x, 1x,
+/// 2x, 4x), every 2nd (4th, ...) one when they would not fit; `None` for wider spans.
+fn ratio_log_ticks(lo: f64, hi: f64, target: usize) -> Option<Vec<Tick>> {
+    let (e0, e1) = ((lo.log2() - 1e-9).ceil() as i32, (hi.log2() + 1e-9).floor() as i32);
+    if e1 - e0 > 10 || e1 < e0 + 1 {
+        return None;
+    }
+    let stride = ((e1 - e0 + 1) as f64 / (target + 1) as f64).ceil().max(1.0) as i32;
+    // Keep 1x among the ticks when a stride skips some.
+    let start = e0 + (-e0).rem_euclid(stride);
+    let ticks: Vec<Tick> = (start..=e1)
+        .step_by(stride as usize)
+        .map(|e| {
+            let v = 2f64.powi(e);
+            Tick {
+                value: v,
+                label: format!("{}x", trim_zeros(format!("{v:.*}", decimals_for_sig(v, 3)))),
+            }
+        })
+        .collect();
+    (ticks.len() >= 2).then_some(ticks)
+}
+
 fn log_ticks(lo: f64, hi: f64, unit: &Unit, target: usize) -> Vec<Tick> {
+    if *unit == Unit::Ratio
+        && let Some(t) = ratio_log_ticks(lo, hi, target)
+    {
+        return t;
+    }
     let tick = |v: f64| Tick {
         value: v,
         label: format_tick(v, unit),
@@ -665,6 +693,22 @@ mod tests {
                 assert!(!l.contains('.'), "{dom:?}: {l}");
             }
         }
+    }
+
+    #[test]
+    fn log_ratio_axes_tick_at_doublings() {
+        let labels = |dom: (f64, f64), target: usize| -> Vec<String> {
+            ticks(dom, AxisScale::Log, &Unit::Ratio, target)
+                .into_iter()
+                .map(|t| t.label)
+                .collect()
+        };
+        assert_eq!(labels((0.2, 17.0), 8), ["0.25x", "0.5x", "1x", "2x", "4x", "8x", "16x"]);
+        // Seven doublings at 3 ticks: every 2nd one, 1x kept (2^-2, 2^0, 2^2, 2^4).
+        assert_eq!(labels((0.2, 17.0), 3), ["0.25x", "1x", "4x", "16x"]);
+        assert_eq!(labels((0.06, 0.3), 6), ["0.0625x", "0.125x", "0.25x"]);
+        // Wider than ten doublings: decades as before.
+        assert_eq!(labels((0.01, 100.0), 6), ["0.01x", "0.1x", "1x", "10x", "100x"]);
     }
 
     #[test]

@@ -216,9 +216,15 @@ fn value_domain<DB: DrawingBackend>(
             d0 -= pad;
             d1 += pad;
         }
-        AxisScale::Log => {
+        AxisScale::Log if from_zero => {
             // Bars start at the decade below the smallest value, so every bar shows.
             d0 = (d0 - 0.05).floor();
+        }
+        AxisScale::Log => {
+            // Bars grow from a base value (a ratio chart's 1x): a little air on both sides.
+            let pad = ((d1 - d0) * 0.04).max(0.02);
+            d0 -= pad;
+            d1 += pad;
         }
     }
     if d1 - d0 < 1e-12 {
@@ -233,7 +239,7 @@ fn value_domain<DB: DrawingBackend>(
         for &(lo, hi, lt, rt) in &spans {
             let rw = room(rt);
             n1 = n1.max(d0 + (hi - d0) * width / (width - rw));
-            if scale == AxisScale::Linear && (lt > 0.0 || !from_zero) {
+            if lt > 0.0 || (scale == AxisScale::Linear && !from_zero) {
                 let lw = room(lt);
                 n0 = n0.min(d1 - (d1 - lo) * width / (width - lw));
             }
@@ -380,24 +386,50 @@ pub(super) fn draw_panels<DB: DrawingBackend>(p: &Painter<DB>, c: &PanelChart) -
     Ok(())
 }
 
+/// Where the bars of a log-scale bar chart grow from: its reference line's value (a ratio
+/// chart: cheaper bars go left of 1x, dearer ones right); `None` on linear axes or without a
+/// reference line (bars grow from the left edge).
+fn log_base(c: &BarChart) -> Option<f64> {
+    c.reference_line
+        .as_ref()
+        .map(|(v, _)| *v)
+        .filter(|v| c.value_axis.scale == AxisScale::Log && axis::valid(*v, AxisScale::Log))
+}
+
+/// The span a bar (with its whisker, and the base it grows from) covers and the side its text
+/// goes: (lo, hi, text left, text right) for a text `w` wide; NaN span for a value the axis
+/// cannot show.
+fn bar_span(b: &super::Bar, scale: AxisScale, base: Option<f64>, w: f64) -> (f64, f64, f64, f64) {
+    let v = b.value;
+    if !axis::valid(v, scale) {
+        return (f64::NAN, f64::NAN, 0.0, 0.0);
+    }
+    let whisker = b.whisker.filter(|(l, h)| axis::valid(*l, scale) && axis::valid(*h, scale));
+    if let Some(base) = base {
+        // A whisker reaching past the bar end pushes the text (and the domain) out with it.
+        let (wl, wh) = whisker.unwrap_or((v, v));
+        // The text goes right of whatever reaches farthest right (the 1x line for a cheaper
+        // bar): texts on both sides would leave a narrow panel no room for the bars.
+        return (v.min(wl).min(base), v.max(wh).max(base), 0.0, w);
+    }
+    let v = whisker.map_or(v, |(_, h)| v.max(h));
+    if scale == AxisScale::Log {
+        (v, v, 0.0, w)
+    } else if v >= 0.0 {
+        (0.0, v, 0.0, w)
+    } else {
+        (v, 0.0, w, 0.0)
+    }
+}
+
 fn bar_panel<DB: DrawingBackend>(p: &Painter<DB>, r: Region, c: &BarChart, title: Option<&str>) -> Result<(), ChartError> {
     let scale = c.value_axis.scale;
+    let base = log_base(c);
     let font = Font::new(VALUE_LABEL_SIZE, TEXT_DARK);
     let mut rows = Vec::with_capacity(c.bars.len());
     for b in &c.bars {
         let w = p.text_width(&b.text, &font)?;
-        let v = b.value;
-        // A whisker reaching past the bar end pushes the text (and the domain) out with it.
-        let v = b.whisker.map_or(v, |(_, h)| if axis::valid(h, scale) { v.max(h) } else { v });
-        let (lo, hi, lt, rt) = if !axis::valid(v, scale) {
-            (f64::NAN, f64::NAN, 0.0, 0.0)
-        } else if scale == AxisScale::Log {
-            (v, v, 0.0, w)
-        } else if v >= 0.0 {
-            (0.0, v, 0.0, w)
-        } else {
-            (v, 0.0, w, 0.0)
-        };
+        let (lo, hi, lt, rt) = bar_span(b, scale, base, w);
         rows.push(RowSpec {
             label: b.label.clone(),
             chip: None,
@@ -419,9 +451,12 @@ fn bar_panel<DB: DrawingBackend>(p: &Painter<DB>, r: Region, c: &BarChart, title
     let value = ValueAxis {
         axis: &c.value_axis,
         scale,
-        from_zero: true,
+        from_zero: base.is_none(),
     };
-    let hb = hbar_frame(p, r, &rows, value, &vlines, title)?;
+    let mut hb = hbar_frame(p, r, &rows, value, &vlines, title)?;
+    if let Some(px) = base.and_then(|b| hb.px(b)) {
+        hb.base_px = px;
+    }
     let gap = p.s(VALUE_GAP);
     let vf = hb.value_font;
     let muted = Font { color: TEXT_LIGHT, ..vf };
@@ -446,11 +481,14 @@ fn bar_panel<DB: DrawingBackend>(p: &Painter<DB>, r: Region, c: &BarChart, title
                     for x in [x0, x1] {
                         p.fill_rect(Region::new(x - t / 2.0, cy - cap, x + t / 2.0, cy + cap), ink)?;
                     }
-                    if end >= hb.base_px {
+                    if end >= hb.base_px || base.is_some() {
                         end = end.max(x1);
                     }
                 }
-                if end >= hb.base_px {
+                if base.is_some() {
+                    // Log ratio bars: the text right of the bar, its whisker and the 1x line.
+                    texts.push((b.text.clone(), end.max(hb.base_px) + gap, *cy, vf, Align::Left));
+                } else if end >= hb.base_px {
                     texts.push((b.text.clone(), end + gap, *cy, vf, Align::Left));
                 } else {
                     texts.push((b.text.clone(), end - gap, *cy, vf, Align::Right));
@@ -546,4 +584,63 @@ pub(super) fn draw_stacked<DB: DrawingBackend>(p: &Painter<DB>, c: &StackedBarCh
         layout::no_data(p, &hb.plot, "No data to plot")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Bar, BarChart, Frame, Unit};
+    use super::*;
+
+    fn bar(value: f64, whisker: Option<(f64, f64)>) -> Bar {
+        Bar {
+            label: String::new(),
+            family: Family::Gpu,
+            value,
+            text: String::new(),
+            whisker,
+        }
+    }
+
+    fn chart(scale: AxisScale, reference: Option<f64>) -> BarChart {
+        BarChart {
+            frame: Frame {
+                title: String::new(),
+                subtitle: String::new(),
+                footer: String::new(),
+                notes: Vec::new(),
+            },
+            value_axis: Axis {
+                label: String::new(),
+                scale,
+                unit: Unit::Ratio,
+            },
+            bars: Vec::new(),
+            reference_line: reference.map(|v| (v, "ref".to_string())),
+        }
+    }
+
+    #[test]
+    fn log_ratio_bars_grow_from_the_reference_with_the_text_right_of_everything() {
+        // Only a log axis with a reference line has a base.
+        assert_eq!(log_base(&chart(AxisScale::Log, Some(1.0))), Some(1.0));
+        assert_eq!(log_base(&chart(AxisScale::Linear, Some(1.0))), None);
+        assert_eq!(log_base(&chart(AxisScale::Log, None)), None);
+        let log = AxisScale::Log;
+        // 0.29x with whisker 0.24..0.36: spans 0.24..1 (the bar reaches the 1x line), text at 1x.
+        assert_eq!(
+            bar_span(&bar(0.29, Some((0.24, 0.36))), log, Some(1.0), 50.0),
+            (0.24, 1.0, 0.0, 50.0)
+        );
+        // 0.93x whose whisker crosses 1x: the text goes right of the whisker end.
+        assert_eq!(bar_span(&bar(0.93, Some((0.8, 1.2))), log, Some(1.0), 50.0), (0.8, 1.2, 0.0, 50.0));
+        // 12x: 1..12 (the whisker inside the bar).
+        assert_eq!(
+            bar_span(&bar(12.0, Some((7.0, 11.0))), log, Some(1.0), 50.0),
+            (1.0, 12.0, 0.0, 50.0)
+        );
+        // Without a base, log bars start at the left edge and linear bars at zero.
+        assert_eq!(bar_span(&bar(0.29, None), log, None, 50.0), (0.29, 0.29, 0.0, 50.0));
+        assert_eq!(bar_span(&bar(-2.0, None), AxisScale::Linear, None, 50.0), (-2.0, 0.0, 50.0, 0.0));
+        assert!(bar_span(&bar(0.0, None), log, Some(1.0), 50.0).0.is_nan());
+    }
 }

@@ -48,7 +48,9 @@ pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
                 footer: String::new(),
                 notes: Vec::new(),
             },
-            value_axis: axis(&format!("Cost relative to {ref_label} (x)"), AxisScale::Linear, Unit::Ratio),
+            // Log scale, bars from 1x: a chip at 12x no longer squeezes the 0.5x-2x chips into
+            // a sliver, and half the cost reads as far from 1x as double the cost.
+            value_axis: axis(&format!("Cost relative to {ref_label} (x, log scale)"), AxisScale::Log, Unit::Ratio),
             bars,
             reference_line: Some((1.0, format!("{ref_label} = 1.0x"))),
         }
