@@ -83,17 +83,25 @@ pub(super) fn draw<DB: DrawingBackend>(p: &Painter<DB>, c: &LineChart) -> Result
     } else {
         MAX_MARKERS_PER_LINE
     };
+    // What a point label must keep off: the lines (sampled) and their markers.
+    let step = p.s(6.0);
+    let mut obstacles: Vec<(f64, f64)> = lines
+        .iter()
+        .flat_map(|(_, runs)| runs.iter().flat_map(|r| sample(r, step)))
+        .collect();
     for (i, (s, runs)) in lines.iter().enumerate() {
         let color = series_color(&s.family, s.style_index);
         let marker = series_marker(s.style_index);
         for pt in marker_positions(runs, i, per_line) {
             if clip.contains(pt.0, pt.1) {
                 p.marker(marker, pt, MARKER_SIZE, color)?;
+                obstacles.push(pt);
             }
         }
     }
+    let vline_labels = draw_vlines(p, c, &plot.x, &clip)?;
 
-    draw_point_labels(p, c, &plot.x, &plot.y, &clip)?;
+    draw_point_labels(p, c, &plot.x, &plot.y, &clip, &obstacles, &vline_labels)?;
     // Series of points only: scatter markers, every one labelled, clear of the lines.
     let dots: Vec<LabelledPoint> = c
         .series
@@ -111,38 +119,8 @@ pub(super) fn draw<DB: DrawingBackend>(p: &Painter<DB>, c: &LineChart) -> Result
         })
         .collect();
     if !dots.is_empty() {
-        let step = p.s(6.0);
-        let obstacles: Vec<(f64, f64)> = lines
-            .iter()
-            .flat_map(|(_, runs)| runs.iter().flat_map(|r| sample(r, step)))
-            .collect();
         draw_labelled_points(p, &dots, &obstacles, &clip)?;
     }
-    for (v, label) in &c.vlines {
-        let Some(px) = plot.x.px(*v).filter(|_| axis::valid(*v, xs)) else {
-            continue;
-        };
-        if !(clip.x0..=clip.x1).contains(&px) {
-            continue;
-        }
-        p.polyline_clipped(
-            &[(px, clip.y0), (px, clip.y1)],
-            &clip,
-            TEXT_DARK.to_rgba(),
-            SERIES_WIDTH * 0.6,
-            &[8.0, 6.0],
-        )?;
-        let font = Font::new(ANNOTATION_SIZE, TEXT_DARK);
-        let w = p.text_width(label, &font)?;
-        // Right of the line, unless that leaves the plot.
-        let (x, align) = if px + p.s(6.0) + w <= clip.x1 {
-            (px + p.s(6.0), Align::Left)
-        } else {
-            (px - p.s(6.0), Align::Right)
-        };
-        p.text(label, x, clip.y0 + p.ascent(&font) + p.s(4.0), &font, align)?;
-    }
-
     if legend_w > 0.0 {
         let r = Region::new(content.x1 - legend_w, content.y0, content.x1, content.y1);
         layout::draw_legend_column(p, &items, r)?;
@@ -200,6 +178,43 @@ fn sample(run: &[(f64, f64)], step: f64) -> Vec<(f64, f64)> {
         }));
     }
     out
+}
+
+/// Draws the labelled dashed vertical lines; returns the boxes of their labels.
+fn draw_vlines<DB: DrawingBackend>(p: &Painter<DB>, c: &LineChart, x: &Scale, clip: &Region) -> Result<Vec<Region>, ChartError> {
+    let mut boxes = Vec::new();
+    for (v, label) in &c.vlines {
+        let Some(px) = x.px(*v).filter(|_| axis::valid(*v, c.x.scale)) else {
+            continue;
+        };
+        if !(clip.x0..=clip.x1).contains(&px) {
+            continue;
+        }
+        p.polyline_clipped(
+            &[(px, clip.y0), (px, clip.y1)],
+            clip,
+            TEXT_DARK.to_rgba(),
+            SERIES_WIDTH * 0.6,
+            &[8.0, 6.0],
+        )?;
+        let font = Font::new(ANNOTATION_SIZE, TEXT_DARK);
+        let w = p.text_width(label, &font)?;
+        // Right of the line, unless that leaves the plot.
+        let x0 = if px + p.s(6.0) + w <= clip.x1 {
+            px + p.s(6.0)
+        } else {
+            px - p.s(6.0) - w
+        };
+        let baseline = clip.y0 + p.ascent(&font) + p.s(4.0);
+        p.text(label, x0, baseline, &font, Align::Left)?;
+        boxes.push(Region::new(
+            x0,
+            baseline - p.ascent(&font),
+            x0 + w,
+            baseline + p.s(ANNOTATION_SIZE * DESCENT),
+        ));
+    }
+    Ok(boxes)
 }
 
 /// Pixel polylines of one series.
@@ -283,13 +298,108 @@ fn marker_positions(runs: &[Vec<(f64, f64)>], series_idx: usize, n: usize) -> Ve
     out
 }
 
-/// Each series' point labels: a dot on the line and the text above-left of it, in the
-/// series colour (points outside the plot are skipped).
-fn draw_point_labels<DB: DrawingBackend>(p: &Painter<DB>, c: &LineChart, x: &Scale, y: &Scale, clip: &Region) -> Result<(), ChartError> {
+/// One point label to place: its point (pixels), text width and whether it is its series'
+/// first label (always kept).
+struct LabelRequest {
+    at: (f64, f64),
+    width: f64,
+    first: bool,
+}
+
+/// Where each point label goes: its text box, or `None` when it is dropped. Labels sit next to
+/// their point (left or right, above, level or below it, a little farther out if need be),
+/// inside the plot, clear of `blocked` boxes and of each other; among clear spots the one
+/// crossing fewest `obstacles` (line samples, markers) wins. Each series' first label is placed
+/// before any other; a later label with no clear spot is dropped rather than overprint.
+/// `cap` and `descent` are the text's height above and below its baseline.
+fn place_point_labels(
+    reqs: &[LabelRequest],
+    cap: f64,
+    descent: f64,
+    gap: f64,
+    obstacles: &[(f64, f64)],
+    blocked: &[Region],
+    clip: &Region,
+) -> Vec<Option<Region>> {
+    let mut order: Vec<usize> = (0..reqs.len()).filter(|&i| reqs[i].first).collect();
+    order.extend((0..reqs.len()).filter(|&i| !reqs[i].first));
     let mut placed: Vec<Region> = Vec::new();
+    let mut out: Vec<Option<Region>> = vec![None; reqs.len()];
+    let h = cap + descent;
+    for i in order {
+        let LabelRequest {
+            at: (px, py), width: w, ..
+        } = reqs[i];
+        let mut best: Option<(f64, Region)> = None;
+        // A series' first label is never dropped: with no clear spot it takes the one that
+        // overlaps least.
+        let mut fallback: Option<(f64, Region)> = None;
+        // A first label may go a little farther out before it falls back.
+        let rings: &[f64] = if reqs[i].first {
+            &[1.0, 2.0, 3.2, 4.5, 6.0]
+        } else {
+            &[1.0, 2.0, 3.2]
+        };
+        for (ring, &far) in rings.iter().enumerate() {
+            let g = gap * far;
+            // (left edge, top edge) around the point, nearest first.
+            let spots = [
+                (px + g, py - h / 2.0),
+                (px - g - w, py - h / 2.0),
+                (px + g * 0.5, py - g - h),
+                (px - g * 0.5 - w, py - g - h),
+                (px + g * 0.5, py + g),
+                (px - g * 0.5 - w, py + g),
+                (px - w / 2.0, py - g - h),
+                (px - w / 2.0, py + g),
+            ];
+            for (k, (x0, y0)) in spots.into_iter().enumerate() {
+                let b = Region::new(x0, y0, x0 + w, y0 + h);
+                let inside = b.x0 >= clip.x0 && b.x1 <= clip.x1 && b.y0 >= clip.y0 && b.y1 <= clip.y1;
+                let clear = |q: &Region| b.overlap(&q.inflate(gap * 0.3)) <= 0.0;
+                if !inside {
+                    continue;
+                }
+                if !placed.iter().all(clear) || !blocked.iter().all(clear) {
+                    let o: f64 = placed.iter().chain(blocked).map(|q| b.overlap(q)).sum();
+                    if reqs[i].first && fallback.as_ref().is_none_or(|(f, _)| o < *f) {
+                        fallback = Some((o, b));
+                    }
+                    continue;
+                }
+                let hits = obstacles.iter().filter(|o| b.inflate(gap * 0.2).contains(o.0, o.1)).count();
+                let score = hits as f64 * 10.0 + ring as f64 * 25.0 + k as f64;
+                if best.as_ref().is_none_or(|(s, _)| score < *s) {
+                    best = Some((score, b));
+                }
+            }
+        }
+        if let Some((_, b)) = best.or(fallback) {
+            placed.push(b);
+            out[i] = Some(b);
+        }
+    }
+    out
+}
+
+/// Each line series' point labels (e.g. "8 chips" where the replica size changes): a dot on
+/// the line and the text beside it in the series colour on a white backing, placed by
+/// [`place_point_labels`]. Returns the text boxes drawn.
+fn draw_point_labels<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    c: &LineChart,
+    x: &Scale,
+    y: &Scale,
+    clip: &Region,
+    obstacles: &[(f64, f64)],
+    blocked: &[Region],
+) -> Result<Vec<Region>, ChartError> {
+    let font = Font::new(POINT_LABEL_SIZE, TEXT_DARK);
+    let mut reqs = Vec::new();
+    let mut what = Vec::new();
     for s in c.series.iter().filter(|s| !is_point_series(s)) {
         let color = series_color(&s.family, s.style_index);
-        let font = Font::new(POINT_LABEL_SIZE, color);
+        let mut first = true;
         for (vx, vy, text) in &s.point_labels {
             let (Some(px), Some(py)) = (x.px(*vx), y.px(*vy)) else { continue };
             if !clip.contains(px, py) {
@@ -300,29 +410,25 @@ fn draw_point_labels<DB: DrawingBackend>(p: &Painter<DB>, c: &LineChart, x: &Sca
             if text.is_empty() {
                 continue;
             }
-            // Above-left of the point, else the first of above-right, below-left, below-right
-            // that stays in the plot and clear of the labels already placed.
-            let (w, h, gap) = (p.text_width(text, &font)?, p.cap(&font), p.s(6.0));
-            let spots = [(true, true), (false, true), (true, false), (false, false)].map(|(left, above)| {
-                let x0 = if left { px - gap - w } else { px + gap };
-                let base = if above { py - p.s(8.0) } else { py + p.s(8.0) + h };
-                Region::new(x0, base - h, x0 + w, base)
+            reqs.push(LabelRequest {
+                at: (px, py),
+                width: p.text_width(text, &font)?,
+                first,
             });
-            let fits = |r: &Region| r.x0 >= clip.x0 && r.x1 <= clip.x1 && r.y0 >= clip.y0 && r.y1 <= clip.y1;
-            let clear = |r: &Region| {
-                !placed
-                    .iter()
-                    .any(|q: &Region| r.x0 < q.x1 && q.x0 < r.x1 && r.y0 < q.y1 && q.y0 < r.y1)
-            };
-            // No clear spot: the dot stays unlabelled (the CSV names it) rather than overprint.
-            let Some(spot) = spots.iter().find(|r| fits(r) && clear(r)) else {
-                continue;
-            };
-            p.text(text, spot.x0, spot.y1, &font, Align::Left)?;
-            placed.push(*spot);
+            what.push((text, color));
+            first = false;
         }
     }
-    Ok(())
+    let descent = p.s(POINT_LABEL_SIZE * DESCENT);
+    let boxes = place_point_labels(&reqs, p.cap(&font), descent, p.s(8.0), obstacles, blocked, clip);
+    let mut drawn = Vec::new();
+    for (b, (text, color)) in boxes.iter().zip(what) {
+        let Some(b) = b else { continue };
+        p.fill_rect(b.inflate(p.s(2.0)), BACKGROUND.mix(0.85))?;
+        p.text(text, b.x0, b.y1 - descent, &Font::new(POINT_LABEL_SIZE, color), Align::Left)?;
+        drawn.push(*b);
+    }
+    Ok(drawn)
 }
 
 #[cfg(test)]
@@ -374,6 +480,57 @@ mod tests {
         assert!(matches!(items[0].swatch, Swatch::Point(Marker::Square, _)), "{:?}", items[0]);
         // A line keeps its line sample.
         assert!(matches!(items[1].swatch, Swatch::Line { .. }), "{:?}", items[1]);
+    }
+
+    #[test]
+    fn replica_labels_never_overlap_and_each_curve_keeps_its_first() {
+        // Ten curves starting within 90 px of each other at the bottom left (as the "1 chip"
+        // labels of the interactivity chart do), each with three more labels further along,
+        // some right under the target line's label.
+        let clip = Region::new(100.0, 100.0, 1100.0, 700.0);
+        let target = Region::new(700.0, 104.0, 1090.0, 140.0);
+        let mut reqs = Vec::new();
+        for c in 0..10 {
+            let (x0, y0) = (140.0 + 10.0 * c as f64, 640.0 - 10.0 * c as f64);
+            reqs.push(LabelRequest {
+                at: (x0, y0),
+                width: 70.0,
+                first: true,
+            });
+            for k in 1..4 {
+                reqs.push(LabelRequest {
+                    at: (x0 + 200.0 * k as f64, y0 - 170.0 * k as f64 + 12.0 * c as f64),
+                    width: 90.0,
+                    first: false,
+                });
+            }
+        }
+        let (cap, descent, gap) = (17.5, 5.6, 8.0);
+        let obstacles: Vec<(f64, f64)> = (0..200).map(|i| (100.0 + 5.0 * i as f64, 400.0)).collect();
+        let boxes = place_point_labels(&reqs, cap, descent, gap, &obstacles, &[target], &clip);
+        for (r, b) in reqs.iter().zip(&boxes) {
+            if r.first {
+                assert!(b.is_some(), "a curve lost its first label");
+            }
+            let Some(b) = b else { continue };
+            assert!(b.x0 >= clip.x0 && b.x1 <= clip.x1 && b.y0 >= clip.y0 && b.y1 <= clip.y1, "{b:?}");
+            assert!(b.overlap(&target) <= 0.0, "{b:?} covers the target line's label");
+            // Next to its point: the box edges within the farthest ring (6 gaps for a first
+            // label, 3.2 for others) across and up.
+            let dx = (b.x0 - r.at.0).max(r.at.0 - b.x1).max(0.0);
+            let dy = (b.y0 - r.at.1).max(r.at.1 - b.y1).max(0.0);
+            let ring = if r.first { 6.0 } else { 3.2 };
+            assert!(dx.max(dy) <= ring * gap + 1e-9, "{b:?} is far from {:?}", r.at);
+        }
+        let kept: Vec<&Region> = boxes.iter().flatten().collect();
+        for (i, a) in kept.iter().enumerate() {
+            for b in &kept[i + 1..] {
+                assert!(a.overlap(b) <= 0.0, "labels {a:?} and {b:?} overlap");
+            }
+        }
+        // Not everything fits, and what does is kept: besides the ten first labels, at least
+        // ten later ones survive.
+        assert!(kept.len() >= 20 && kept.len() < reqs.len(), "{} of {}", kept.len(), reqs.len());
     }
 
     #[test]
