@@ -27,7 +27,9 @@ pub fn tornado(ctx: &Context<'_>) -> Result<ChartFile, String> {
         .filter(|s| !shown.iter().any(|x| x.param == s.param))
         .map(|s| short_path(ctx.cfg, &s.param))
         .collect();
-    let mut notes = Vec::new();
+    // The numbers at the bar ends are inputs (an MFU of 0.416), not ratios: on an axis in x
+    // a planner would read them as ratios without this note.
+    let mut notes = vec!["Numbers at the bar ends: the input's low and high values".to_string()];
     if !hidden.is_empty() {
         notes.push(format!("Moving the ratio by under 0.5% (not drawn): {}", hidden.join(", ")));
     }
