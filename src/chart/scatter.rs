@@ -394,19 +394,55 @@ fn segments_cross(a: (f64, f64), b: (f64, f64), c: (f64, f64), d: (f64, f64)) ->
     d1 * d2 < 0.0 && d3 * d4 < 0.0
 }
 
-/// Whether segment a-b passes through the box `r` (sampled every few pixels).
+/// Whether segment a-b passes through the box `r`, its last 3 px at either end excluded (the
+/// leader starts at its own point and ends on its own label). Liang-Barsky clipping: O(1).
 fn segment_hits_box(a: (f64, f64), b: (f64, f64), r: &Region) -> bool {
-    let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
-    let n = (len / 3.0).ceil().clamp(1.0, 2000.0) as usize;
-    // Ends excluded: the leader starts at its own point and ends on its own label.
-    (1..n).any(|i| {
-        let t = i as f64 / n as f64;
-        r.contains(a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t)
-    })
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let len = dx.hypot(dy);
+    if !(len.is_finite() && len > 0.0) {
+        return false;
+    }
+    let eps = (3.0 / len).min(0.5);
+    let (mut t0, mut t1) = (eps, 1.0 - eps);
+    for (p, q) in [(-dx, a.0 - r.x0), (dx, r.x1 - a.0), (-dy, a.1 - r.y0), (dy, r.y1 - a.1)] {
+        if p == 0.0 {
+            if q < 0.0 {
+                return false;
+            }
+        } else {
+            let t = q / p;
+            if p < 0.0 {
+                t0 = t0.max(t);
+            } else {
+                t1 = t1.min(t);
+            }
+        }
+    }
+    t0 < t1
 }
 
 /// Line pitch inside one label naming several points: tighter than body text, so the names
 /// read as one label.
 fn group_line_height<DB: DrawingBackend>(p: &Painter<DB>, font: &Font) -> f64 {
     p.s(font.size) * 1.08
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_segment_hits_a_box_it_passes_through_but_not_one_it_only_ends_in() {
+        let r = Region::new(10.0, 10.0, 20.0, 20.0);
+        assert!(segment_hits_box((0.0, 15.0), (30.0, 15.0), &r));
+        assert!(segment_hits_box((0.0, 0.0), (30.0, 30.0), &r));
+        assert!(!segment_hits_box((0.0, 25.0), (30.0, 25.0), &r));
+        assert!(!segment_hits_box((0.0, 0.0), (30.0, 0.0), &r));
+        // Ends in the box only by its last 2 px: excluded, as the leader's own label is.
+        assert!(!segment_hits_box((0.0, 15.0), (12.0, 15.0), &r));
+        assert!(segment_hits_box((0.0, 15.0), (14.0, 15.0), &r));
+        // Vertical, beside the box.
+        assert!(!segment_hits_box((25.0, 0.0), (25.0, 30.0), &r));
+        assert!(!segment_hits_box((5.0, 5.0), (5.0, 5.0), &r));
+    }
 }
