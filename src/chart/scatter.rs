@@ -321,6 +321,10 @@ fn place_pass<DB: DrawingBackend>(
             let cy = y + dy;
             let b = Region::new(x + dx - pad, cy - h / 2.0 - pad, x + dx + w + pad, cy + h / 2.0 + pad);
             let mut score = k as f64 * 0.5 + if *leader { 40.0 } else { 0.0 };
+            // Every later candidate starts from a higher score than this one: none can win.
+            if best.as_ref().is_some_and(|(s, _)| score >= *s) {
+                break;
+            }
             score += taken.iter().map(|t| t.overlap(&b)).sum::<f64>() * 100.0;
             for (j, c) in centres.iter().enumerate() {
                 let hw = half_widths.get(j).copied().unwrap_or(r);
