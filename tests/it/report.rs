@@ -498,3 +498,27 @@ fn tornado_bars_name_inputs_in_a_planners_words() {
     assert!(inputs.contains(&"H100 SXM 80GB training MFU (bf16)"), "{inputs:?}");
     assert!(inputs.iter().all(|i| !i.contains('_') && !i.contains("h100-sxm")), "{inputs:?}");
 }
+
+#[test]
+fn a_headline_without_a_costed_reference_is_not_drawn_and_says_why() {
+    // trn2 has no hyperscaler on-demand offer: no bar has a ratio, so no empty panels.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = report_into(
+        dir.path(),
+        &[
+            "--set",
+            "report.reference=trn2",
+            "--set",
+            "report.charts=[\"headline\"]",
+            "--set",
+            "report.monte_carlo.samples=1",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("chart `headline` not drawn") && stderr(&o).contains("`trn2` is not costed"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.path().join("headline-cost-vs-reference.png").exists());
+}

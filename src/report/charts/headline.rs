@@ -56,6 +56,16 @@ pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
         }
     };
     let (ttab, itab) = (ctx.training_table(), ctx.inference_table());
+    // Without a costed reference no bar has a ratio: say so instead of drawing empty panels.
+    let has_ratios = |t: Option<&WorkloadTable>| t.is_some_and(|t| t.rows.iter().any(|r| r.ratio_to_reference.is_some()));
+    if !has_ratios(ttab) && !has_ratios(itab) {
+        let why = [ttab, itab]
+            .iter()
+            .flatten()
+            .find_map(|t| crate::model::compare::reference_missing(t))
+            .unwrap_or_else(|| format!("the reference `{}` is not costed on the report's workloads", cfg.report.reference));
+        return Err(why);
+    }
     let mut notes = headline_notes(ttab, itab, &ctx.calibration);
     let drawn = |t: Option<&WorkloadTable>| t.is_some_and(|t| t.rows.iter().any(|r| r.accelerator == cfg.report.reference));
     if !drawn(ttab) || !drawn(itab) {
