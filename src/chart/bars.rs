@@ -109,7 +109,9 @@ pub(super) fn hbar_frame<DB: DrawingBackend>(
     }
     let room = r.w() * CATEGORY_MAX_SHARE;
     if widest > room && widest > 0.0 {
-        label_size = (label_size * room / widest).max((CATEGORY_SIZE * 0.6).min(label_size));
+        // 3% under the exact ratio: glyph widths do not scale exactly with the size, and a
+        // label a pixel too wide would be cut.
+        label_size = (label_size * room / widest * 0.97).max((CATEGORY_SIZE * 0.6).min(label_size));
     }
     let label_font = Font::new(label_size, TEXT_DARK);
     let chip_w = if rows.iter().any(|row| row.chip.is_some()) {

@@ -24,8 +24,9 @@ pub struct Context<'a> {
     pub v: Vec<f64>,
     /// The accelerators the report draws (`report.accelerators`), in config order.
     pub accs: Vec<&'a Accelerator>,
-    /// `economics.basis`, as written.
-    pub basis: &'static str,
+    /// `economics.basis`, as written, with the market when it is not the default hyperscaler
+    /// one ("on_demand, neocloud market"): what chart subtitles and footers say.
+    pub basis: String,
     footer: String,
     /// True when some config number is a range and `report.monte_carlo.samples` is at least
     /// `MIN_DRAWS` (then there are draws and bands).
@@ -68,7 +69,10 @@ impl<'a> Context<'a> {
     pub fn new(cfg: &'a Config) -> Self {
         let v = cfg.params.base_values();
         let accs: Vec<&Accelerator> = cfg.report.accelerators.iter().filter_map(|id| cfg.accelerator(id)).collect();
-        let basis = cfg.economics.basis.name();
+        let basis = match cfg.economics.market {
+            crate::config::Market::Hyperscaler => cfg.economics.basis.name().to_string(),
+            m => format!("{}, {} market", cfg.economics.basis.name(), crate::config::market_words(m)),
+        };
         let footer = format!(
             "basis: {basis}  |  configs as of {}  |  config {}  |  accel-cost {}",
             cfg.as_of.as_deref().unwrap_or("(undated)"),
@@ -206,7 +210,7 @@ impl<'a> Context<'a> {
     /// (owned TCO, the fleet's capex): its footer says so.
     pub fn frame_owned(&self, title: String, subtitle: String, notes: Vec<String>) -> Frame {
         let mut f = self.frame(title, subtitle, notes);
-        if self.basis != "owned" {
+        if self.cfg.economics.basis != crate::config::Basis::Owned {
             f.footer = f.footer.replacen(
                 &format!("basis: {}", self.basis),
                 &format!("basis: owned (this chart; the report's is {})", self.basis),

@@ -522,3 +522,26 @@ fn a_headline_without_a_costed_reference_is_not_drawn_and_says_why() {
     );
     assert!(!dir.path().join("headline-cost-vs-reference.png").exists());
 }
+
+#[test]
+fn charts_name_a_market_other_than_the_default() {
+    // On the neocloud market the headline must say so (it looked like the hyperscaler one).
+    let sets = vec![
+        "economics.provider_class=neocloud".to_string(),
+        "report.charts=[\"headline\"]".to_string(),
+        "report.monte_carlo.samples=1".to_string(),
+    ];
+    let cfg = accel_cost::config::load(&[std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("configs")], &sets)
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let data = accel_cost::report::build(&cfg);
+    let frame = data.charts[0].chart.frame();
+    assert!(
+        frame.subtitle.contains("neocloud market") && frame.footer.contains("neocloud market"),
+        "{frame:?}"
+    );
+    // The default market is not spelled out.
+    let cfg = accel_cost::config::load(&[std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("configs")], &sets[1..])
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let data = accel_cost::report::build(&cfg);
+    assert!(!data.charts[0].chart.frame().footer.contains("market"));
+}

@@ -11,7 +11,7 @@ use super::{axis, label};
 pub const STEM: &str = "break-even-map";
 
 pub fn map(ctx: &Context<'_>) -> Result<ChartFile, String> {
-    let (basis, ref_label) = (ctx.basis, &ctx.ref_label);
+    let (basis, ref_label) = (&ctx.basis, &ctx.ref_label);
     let frame = |title: String, subtitle: String, notes: Vec<String>| ctx.frame(title, subtitle, notes);
     let (w, a) = ctx.tornado_subject()?;
     let (m, price) = ctx

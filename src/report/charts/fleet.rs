@@ -14,7 +14,7 @@ pub const STEM: &str = "fleet-what-the-budget-buys";
 
 pub fn what_the_budget_buys(ctx: &Context<'_>) -> Result<ChartFile, String> {
     let cfg = ctx.cfg;
-    let (v, basis) = (&ctx.v, ctx.basis);
+    let (v, basis) = (&ctx.v, &ctx.basis);
     let frame = |title: String, subtitle: String, notes: Vec<String>| ctx.frame_owned(title, subtitle, notes);
     let (fleet, fleet_skipped) = (&ctx.fleet.0, &ctx.fleet.1);
     let mk_panel = |title: &str, unit: Unit, vals: Vec<(String, Family, f64)>, fmt: fn(f64) -> String| {

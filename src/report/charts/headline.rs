@@ -13,7 +13,7 @@ pub const STEM: &str = "headline-cost-vs-reference";
 
 pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
     let cfg = ctx.cfg;
-    let (basis, ref_label) = (ctx.basis, &ctx.ref_label);
+    let (basis, ref_label) = (&ctx.basis, &ctx.ref_label);
     let frame = |title: String, subtitle: String, notes: Vec<String>| ctx.frame(title, subtitle, notes);
     let ratio_panel = |t: Option<&WorkloadTable>, title: String| {
         let mut bars: Vec<Bar> = t
