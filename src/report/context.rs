@@ -28,6 +28,8 @@ pub struct Context<'a> {
     /// one ("on_demand, neocloud market"): what chart subtitles and footers say.
     pub basis: String,
     footer: String,
+    /// The footer's config hash and version.
+    footer_tail: String,
     /// True when some config number is a range and `report.monte_carlo.samples` is at least
     /// `MIN_DRAWS` (then there are draws and bands).
     pub any_range: bool,
@@ -73,15 +75,27 @@ impl<'a> Context<'a> {
             crate::config::Market::Hyperscaler => cfg.economics.basis.name().to_string(),
             m => format!("{}, {} market", cfg.economics.basis.name(), crate::config::market_words(m)),
         };
-        let footer = format!(
-            "basis: {basis}  |  configs as of {}  |  config {}  |  accel-cost {}",
-            cfg.as_of.as_deref().unwrap_or("(undated)"),
-            cfg.hash,
-            env!("CARGO_PKG_VERSION")
-        );
         // Bands need ranged inputs and enough draws for a percentile to mean something.
         let any_range = cfg.params.infos.iter().any(|i| i.ranged) && cfg.report.samples as usize >= MIN_DRAWS;
         let mut tables: Vec<WorkloadTable> = Workload::all(cfg).into_iter().map(|w| compare::table(cfg, w, &accs, &v)).collect();
+        // The footer: basis and market, and the span of the price dates the tables (and so the
+        // charts) use, oldest to newest.
+        let mut dates: Vec<&str> = tables
+            .iter()
+            .flat_map(|t| t.rows.iter().filter_map(|r| r.offer.as_ref()?.as_of.as_deref()))
+            .collect();
+        dates.sort_unstable();
+        let prices = match (dates.first(), dates.last()) {
+            (Some(a), Some(b)) if a != b => format!("prices as of {a} to {b}"),
+            (Some(a), _) => format!("prices as of {a}"),
+            _ => "prices undated".to_string(),
+        };
+        let footer_tail = format!("config {}  |  accel-cost {}", cfg.hash, env!("CARGO_PKG_VERSION"));
+        let footer = format!(
+            "basis: {}, {} market  |  {prices}  |  {footer_tail}",
+            cfg.economics.basis.name(),
+            crate::config::market_words(cfg.economics.market),
+        );
         // Only the ranged inputs the drawn rows read are drawn: an input's draws do not depend
         // on which others are drawn, so this changes no band, only the work.
         let n = if any_range { cfg.report.samples as usize } else { 0 };
@@ -187,6 +201,7 @@ impl<'a> Context<'a> {
             accs,
             basis,
             footer,
+            footer_tail,
             any_range,
             samples,
             curve_samples,
@@ -211,10 +226,12 @@ impl<'a> Context<'a> {
     pub fn frame_owned(&self, title: String, subtitle: String, notes: Vec<String>) -> Frame {
         let mut f = self.frame(title, subtitle, notes);
         if self.cfg.economics.basis != crate::config::Basis::Owned {
-            f.footer = f.footer.replacen(
-                &format!("basis: {}", self.basis),
-                &format!("basis: owned (this chart; the report's is {})", self.basis),
-                1,
+            // No offer prices here: chip prices and economics, dated in the configs.
+            f.footer = format!(
+                "basis: owned (this chart; the report's is {})  |  configs as of {}  |  {}",
+                self.cfg.economics.basis.name(),
+                self.cfg.as_of.as_deref().unwrap_or("(undated)"),
+                self.footer_tail
             );
         }
         f

@@ -539,9 +539,13 @@ fn charts_name_a_market_other_than_the_default() {
         frame.subtitle.contains("neocloud market") && frame.footer.contains("neocloud market"),
         "{frame:?}"
     );
-    // The default market is not spelled out.
+    // The default market is in the footer only, with the span of the price dates drawn.
     let cfg = accel_cost::config::load(&[std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("configs")], &sets[1..])
         .unwrap_or_else(|e| panic!("{e:?}"));
     let data = accel_cost::report::build(&cfg);
-    assert!(!data.charts[0].chart.frame().footer.contains("market"));
+    let frame = data.charts[0].chart.frame();
+    assert!(!frame.subtitle.contains("market"), "{frame:?}");
+    assert!(frame.footer.contains("basis: on_demand, hyperscaler market"), "{frame:?}");
+    // Oldest: Google Cloud's 2025-03-03 TPU list; newest: AWS's 2026-11-09 list.
+    assert!(frame.footer.contains("prices as of 2025-03-03 to 2026-11-09"), "{frame:?}");
 }
