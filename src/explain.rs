@@ -101,6 +101,9 @@ impl Recorder {
                     };
                     let date = i.as_of.as_deref().map(|d| format!(", as of {}", esc(d))).unwrap_or_default();
                     let _ = writeln!(out, "       source [S{}]{date}", n + 1);
+                } else if let crate::config::Origin::File { file, .. } = &i.origin {
+                    // A file's table that gives no `source`: its figures are the planner's own.
+                    let _ = writeln!(out, "       no source given ({})", esc(file));
                 }
             }
         }

@@ -43,6 +43,18 @@ pub(crate) struct Reader<'t> {
     /// Where the table's `source` was written: a `--set` value keeps the table's source only
     /// when the same `--set` wrote it.
     source_origin: Option<Origin>,
+    /// The provenance of each later file merged into this table (`Table::layers`, same order).
+    layers: Vec<LayerProv>,
+}
+
+/// `source`, `as_of` and `estimates` of one later file's part of a table, and how many numbers
+/// of the table it gave.
+struct LayerProv {
+    origin: Origin,
+    source: Option<Arc<str>>,
+    as_of: Option<Arc<str>>,
+    estimates: Vec<(String, Origin)>,
+    numbers: usize,
 }
 
 pub(crate) fn table_of<'t>(node: &'t Node, what: &str, ctx: &mut Ctx) -> Option<&'t Table> {
@@ -76,73 +88,92 @@ impl<'t> Reader<'t> {
             numbers: 0,
             ranged_estimates: Vec::new(),
             source_origin: table.get("source").map(|n| n.origin.clone()),
+            layers: Vec::new(),
         };
         r.prov.source = r.str_opt("source", ctx).map(Arc::from);
         r.prov.notes = r.str_opt("notes", ctx);
         if let Some(n) = r.node("as_of") {
-            let s = match &n.value {
-                Value::Str(s) | Value::Datetime(s) => Some(s.clone()),
-                _ => None,
-            };
-            match s.filter(|s| valid_date(s)) {
-                Some(s) => {
-                    if ctx.as_of.as_ref().is_none_or(|cur| s > *cur) {
-                        ctx.as_of = Some(s.clone());
-                    }
-                    r.prov.as_of = Some(Arc::from(s));
-                }
-                None => ctx.diags.err(
-                    &n.origin,
-                    format!("`as_of` in {} is not a date", r.what),
-                    "write \"YYYY-MM\" or \"YYYY-MM-DD\", e.g. as_of = \"2025-06\"",
-                ),
-            }
+            r.prov.as_of = read_as_of(n, &r.what, ctx);
         }
         if let Some(n) = r.node("estimates") {
-            match &n.value {
-                Value::Array(items) => {
-                    for item in items {
-                        match &item.value {
-                            Value::Str(s) => r.estimates.push((s.clone(), item.origin.clone())),
-                            v => ctx.diags.err(
-                                &item.origin,
-                                format!("`estimates` lists key names, found {}", v.type_name()),
-                                "e.g. estimates = [\"power_w\", \"chip_usd\"]",
-                            ),
-                        }
-                    }
+            r.estimates = read_estimates(n, ctx);
+        }
+        for l in &table.layers {
+            let what = format!("{} (the part {} gives)", r.what, file_of(&l.origin));
+            let source = l.source.as_ref().and_then(|n| match &n.value {
+                Value::Str(s) => Some(Arc::from(s.as_str())),
+                v => {
+                    ctx.diags.err(
+                        &n.origin,
+                        format!("`source` in {what} must be a string, found {}", v.type_name()),
+                        "quote it: source = \"...\"",
+                    );
+                    None
                 }
-                v => ctx.diags.err(
-                    &n.origin,
-                    format!("`estimates` must be an array of key names, found {}", v.type_name()),
-                    "e.g. estimates = [\"power_w\"]",
-                ),
-            }
+            });
+            r.layers.push(LayerProv {
+                origin: l.origin.clone(),
+                source,
+                as_of: l.as_of.as_ref().and_then(|n| read_as_of(n, &what, ctx)),
+                estimates: l.estimates.as_ref().map(|n| read_estimates(n, ctx)).unwrap_or_default(),
+                numbers: 0,
+            });
         }
         r
     }
 
-    /// Source and date of a number written at `origin`: the table's, except for a value from
-    /// `--set`, whose source is the command line and which has no date (the file's source
-    /// describes the value the `--set` replaced). A `--set` that gives the table's `source`
+    /// Source and date of a number written at `origin`: those of the file (layer) that wrote
+    /// it. A later file's patch or `[economics]` describes only the keys it gives: a value from
+    /// a file whose table gives no `source` has none (explain shows "no source given (FILE)").
+    /// A value from `--set` has the command line as source and no date (the file's source
+    /// describes the value the `--set` replaced); a `--set` that gives the table's `source`
     /// itself (`--set 'accelerator.x.owned={ chip_usd = 1, source = "quote" }'`) keeps it.
-    pub fn provenance_for(&self, origin: &Origin) -> (Option<Arc<str>>, Option<Arc<str>>) {
-        match origin {
-            Origin::Set(arg) if self.source_origin.as_ref() != Some(origin) => {
-                (Some(Arc::from(format!("command line: --set {arg}"))), None)
+    /// Counts the number for its layer's "no source" warning.
+    pub fn provenance_for(&mut self, origin: &Origin) -> (Option<Arc<str>>, Option<Arc<str>>) {
+        if let Origin::Set(arg) = origin
+            && self.source_origin.as_ref() != Some(origin)
+        {
+            return (Some(Arc::from(format!("command line: --set {arg}"))), None);
+        }
+        match self.table.layer_of(origin).and_then(|i| self.layers.get_mut(i)) {
+            Some(l) => {
+                l.numbers += 1;
+                (l.source.clone(), l.as_of.clone())
             }
-            _ => (self.prov.source.clone(), self.prov.as_of.clone()),
+            None => (self.prov.source.clone(), self.prov.as_of.clone()),
         }
     }
 
     /// Whether `estimates` marks `key` (`["training_mfu"]` covers every `training_mfu.<precision>`)
-    /// for a value written at `origin`. A `--set` value is the planner's own figure: the file's
-    /// mark described the value it replaced, so only a mark from the same `--set` counts.
+    /// for a value written at `origin`: the `estimates` of the file (layer) that wrote it. A
+    /// `--set` value is the planner's own figure: the file's mark described the value it
+    /// replaced, so only a mark from the same `--set` counts.
     pub fn marks_estimate(&self, key: &str, origin: &Origin) -> bool {
-        let from_set = matches!(origin, Origin::Set(_));
-        self.estimates.iter().any(|(k, o)| {
-            (k == key || key.strip_prefix(k.as_str()).is_some_and(|rest| rest.starts_with('.'))) && (!from_set || o == origin)
-        })
+        let names = |k: &str| k == key || key.strip_prefix(k).is_some_and(|rest| rest.starts_with('.'));
+        if matches!(origin, Origin::Set(_)) {
+            return self.estimates.iter().any(|(k, o)| names(k) && o == origin);
+        }
+        match self.table.layer_of(origin).and_then(|i| self.layers.get(i)) {
+            Some(l) => l.estimates.iter().any(|(k, _)| names(k)),
+            None => self.estimates.iter().any(|(k, _)| names(k)),
+        }
+    }
+
+    /// Of two alternative keys both given (`memory_gb` / `memory_gib`), the one a later file or
+    /// a `--set` wrote: a later layer's form replaces the earlier layer's other form (a planner
+    /// cannot remove a key). Both from one table of one file (or both from `--set`): both,
+    /// unchanged, and the caller reports them.
+    pub fn later_wins(&self, a: Option<&'t Node>, b: Option<&'t Node>) -> (Option<&'t Node>, Option<&'t Node>) {
+        // Rank: the first file 0, each later layer its place, a `--set` after every file.
+        let rank = |n: &Node| match &n.origin {
+            Origin::Set(_) => usize::MAX,
+            o => self.table.layer_of(o).map_or(0, |i| i + 1),
+        };
+        match (a, b) {
+            (Some(x), Some(y)) if rank(x) > rank(y) => (Some(x), None),
+            (Some(x), Some(y)) if rank(y) > rank(x) => (None, Some(y)),
+            other => other,
+        }
     }
 
     /// The node of `key`, marking it asked for.
@@ -305,7 +336,8 @@ impl<'t> Reader<'t> {
     /// A number given in one of two units (e.g. `memory_gb` or `memory_gib`), stored in the first.
     pub fn num_either(&mut self, keys: (&'static str, &'static str), factor: f64, ctx: &mut Ctx) -> Param {
         let (check, unit) = self.number_decl(keys.0);
-        let (a, b) = super::validate::set_wins(self.node(keys.0), self.node(keys.1));
+        let (a, b) = (self.node(keys.0), self.node(keys.1));
+        let (a, b) = self.later_wins(a, b);
         match (a, b) {
             (Some(n), None) => self.register(keys.0, n, check, unit, 1.0, None, ctx),
             (None, Some(n)) => {
@@ -411,7 +443,8 @@ impl<'t> Reader<'t> {
                 Some(_) => {}
             }
         }
-        for (k, origin) in &self.estimates {
+        let layer_estimates = self.layers.iter().flat_map(|l| l.estimates.iter());
+        for (k, origin) in self.estimates.iter().chain(layer_estimates) {
             // `training_mfu.bf16` names one precision of a per-precision key.
             if self.table.get(k.split('.').next().unwrap_or(k)).is_none() {
                 let hint = suggest(k, self.table.entries.iter().map(|e| e.key.as_str()), || {
@@ -447,8 +480,86 @@ impl<'t> Reader<'t> {
                 ),
             );
         }
+        for l in self.layers.iter().filter(|l| l.numbers > 0) {
+            let file = file_of(&l.origin);
+            if l.source.is_none() {
+                ctx.diags.warn(
+                    &l.origin,
+                    format!(
+                        "{} in {file} has no `source`: the figures it gives cannot be traced (an earlier file's source covers only its own; add source = \"...\" and as_of)",
+                        self.what
+                    ),
+                );
+            } else if l.as_of.is_none() {
+                ctx.diags.warn(
+                    &l.origin,
+                    format!(
+                        "{} in {file} has a `source` but no `as_of`: the figures it gives cannot be dated (add as_of = \"YYYY-MM\")",
+                        self.what
+                    ),
+                );
+            }
+        }
         std::mem::take(&mut self.prov)
     }
+}
+
+/// The file of a file origin ("command line" or "built-in default" otherwise).
+pub(crate) fn file_of(origin: &Origin) -> String {
+    match origin {
+        Origin::File { file, .. } => file.to_string(),
+        Origin::Set(_) => "command line".into(),
+        Origin::Default => "built-in default".into(),
+    }
+}
+
+/// A table's `as_of`: a date "YYYY", "YYYY-MM" or "YYYY-MM-DD" (the latest is kept in `ctx`).
+fn read_as_of(n: &Node, what: &str, ctx: &mut Ctx) -> Option<Arc<str>> {
+    let s = match &n.value {
+        Value::Str(s) | Value::Datetime(s) => Some(s.clone()),
+        _ => None,
+    };
+    match s.filter(|s| valid_date(s)) {
+        Some(s) => {
+            if ctx.as_of.as_ref().is_none_or(|cur| s > *cur) {
+                ctx.as_of = Some(s.clone());
+            }
+            Some(Arc::from(s))
+        }
+        None => {
+            ctx.diags.err(
+                &n.origin,
+                format!("`as_of` in {what} is not a date"),
+                "write \"YYYY-MM\" or \"YYYY-MM-DD\", e.g. as_of = \"2025-06\"",
+            );
+            None
+        }
+    }
+}
+
+/// `estimates`: the key names it lists, each with its place.
+fn read_estimates(n: &Node, ctx: &mut Ctx) -> Vec<(String, Origin)> {
+    let mut out = Vec::new();
+    match &n.value {
+        Value::Array(items) => {
+            for item in items {
+                match &item.value {
+                    Value::Str(s) => out.push((s.clone(), item.origin.clone())),
+                    v => ctx.diags.err(
+                        &item.origin,
+                        format!("`estimates` lists key names, found {}", v.type_name()),
+                        "e.g. estimates = [\"power_w\", \"chip_usd\"]",
+                    ),
+                }
+            }
+        }
+        v => ctx.diags.err(
+            &n.origin,
+            format!("`estimates` must be an array of key names, found {}", v.type_name()),
+            "e.g. estimates = [\"power_w\"]",
+        ),
+    }
+    out
 }
 
 impl Default for Provenance {

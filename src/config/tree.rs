@@ -73,7 +73,25 @@ pub struct Table {
     /// Position of each key in `entries`. Kept by `push` and `set`; if `entries` was changed
     /// directly the lookups notice and fall back to a scan.
     index: HashMap<String, usize>,
+    /// The later files (patches, a later `[economics]`) merged into this table, in order: each
+    /// keeps its own `source`, `as_of` and `estimates`, which describe only the keys it gives.
+    /// The table's own `source`, `as_of` and `estimates` entries are those of the first file.
+    pub layers: Vec<Layer>,
 }
+
+/// One later file's part of a merged table: where that file's table starts, and its own
+/// `source`, `as_of` and `estimates` (taken out of the merged keys). A value belongs to the
+/// last layer of its file that starts before it; a value of no layer, to the first file.
+#[derive(Clone, Debug)]
+pub struct Layer {
+    pub origin: Origin,
+    pub source: Option<Node>,
+    pub as_of: Option<Node>,
+    pub estimates: Option<Node>,
+}
+
+/// Keys that describe a table's figures rather than being figures: kept per layer.
+const PROVENANCE_KEYS: [&str; 3] = ["source", "as_of", "estimates"];
 
 #[derive(Clone, Debug)]
 pub struct Entry {
@@ -83,6 +101,34 @@ pub struct Entry {
 }
 
 impl Table {
+    /// The index in `layers` of the layer a value written at `origin` belongs to (`None`: the
+    /// first file's, or a `--set`).
+    pub fn layer_of(&self, origin: &Origin) -> Option<usize> {
+        let Origin::File { file, line, col } = origin else {
+            return None;
+        };
+        self.layers.iter().rposition(|l| match &l.origin {
+            Origin::File {
+                file: f,
+                line: l0,
+                col: c0,
+            } => f == file && (line, col) >= (l0, c0),
+            _ => false,
+        })
+    }
+
+    /// Starts a layer for a later file's table at `origin`: its `source`, `as_of` and
+    /// `estimates` leave `t` and go to the layer.
+    fn push_layer(&mut self, t: &mut Table, origin: Origin) {
+        let [source, as_of, estimates] = PROVENANCE_KEYS.map(|k| t.remove(k).map(|e| e.node));
+        self.layers.push(Layer {
+            origin,
+            source,
+            as_of,
+            estimates,
+        });
+    }
+
     fn position(&self, key: &str) -> Option<usize> {
         match self.index.get(key) {
             Some(&i) if self.entries.get(i).is_some_and(|e| e.key == key) => Some(i),
@@ -342,8 +388,9 @@ pub fn merge(files: Vec<Node>, diags: &mut Diags) -> Table {
                     Some(Node {
                         value: Value::Table(acc), ..
                     }),
-                    Value::Table(t),
+                    Value::Table(mut t),
                 ) if MERGED_TABLES.contains(&key) => {
+                    acc.push_layer(&mut t, e.node.origin);
                     for inner in t.entries {
                         acc.set(&inner.key, inner.key_origin, inner.node);
                     }
@@ -434,13 +481,16 @@ fn patch_into(list: &mut [Node], mut item: Node, list_key: &str, patched: &mut H
     let Value::Table(patch) = item.value else {
         return None;
     };
-    patch_table(target, patch);
+    patch_table(target, patch, item.origin);
     None
 }
 
-/// Key-by-key merge of a patch: sub-tables merge recursively, arrays of tables (offers)
-/// append, anything else replaces.
-fn patch_table(target: &mut Table, patch: Table) {
+/// Key-by-key merge of a patch that starts at `origin`: sub-tables merge recursively, arrays of
+/// tables (offers) append, anything else replaces. The patch's `source`, `as_of` and
+/// `estimates` become a layer of the table: they describe the keys the patch gives, not the
+/// table's others.
+fn patch_table(target: &mut Table, mut patch: Table, origin: Origin) {
+    target.push_layer(&mut patch, origin);
     for e in patch.entries {
         if e.key == "id" {
             continue;
@@ -451,7 +501,7 @@ fn patch_table(target: &mut Table, patch: Table) {
                     value: Value::Table(dst), ..
                 }),
                 Value::Table(src),
-            ) if !is_range(&src) => patch_table(dst, src),
+            ) if !is_range(&src) => patch_table(dst, src, e.node.origin),
             (
                 Some(Node {
                     value: Value::Array(dst), ..

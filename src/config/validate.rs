@@ -562,9 +562,10 @@ fn offer(t: &Table, origin: Origin, acc: &str, seen: &mut HashMap<String, Origin
             false
         }
     };
-    // A `--set` of one form replaces the file's other form (a planner cannot remove a key
-    // with --set): `--set ...usd_per_chip_hour=2` on an offer priced per instance.
-    let (per_chip, per_inst) = set_wins(r.node("usd_per_chip_hour"), r.node("usd_per_instance_hour"));
+    // A later file's or a `--set`'s form replaces the earlier file's other form (a planner
+    // cannot remove a key): `--set ...usd_per_chip_hour=2` on an offer priced per instance.
+    let (per_chip, per_inst) = (r.node("usd_per_chip_hour"), r.node("usd_per_instance_hour"));
+    let (per_chip, per_inst) = r.later_wins(per_chip, per_inst);
     let price = match (per_chip, per_inst, chips) {
         (Some(n), None, _) => Some(r.register("usd_per_chip_hour", n, Check::Positive, "USD/chip-hour", 1.0, None, ctx)),
         (None, Some(n), Some(k)) => {
@@ -1378,15 +1379,4 @@ pub(super) struct ConfigParts {
     pub measured: Vec<Measured>,
     pub calibration: Vec<Calibration>,
     pub report: Report,
-}
-
-/// Of two alternative keys both given, the one from `--set` when only one is: an override
-/// replaces the file's other form. Otherwise both, unchanged (then an error asks to keep one).
-pub(crate) fn set_wins<'t>(a: Option<&'t Node>, b: Option<&'t Node>) -> (Option<&'t Node>, Option<&'t Node>) {
-    let set = |n: &Node| matches!(n.origin, Origin::Set(_));
-    match (a, b) {
-        (Some(x), Some(y)) if set(x) && !set(y) => (Some(x), None),
-        (Some(x), Some(y)) if set(y) && !set(x) => (None, Some(y)),
-        other => other,
-    }
 }

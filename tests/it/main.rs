@@ -6,6 +6,7 @@ mod common;
 mod exports;
 mod formulas;
 mod prices;
+mod provenance;
 mod reliability;
 mod report;
 mod schema;
