@@ -481,15 +481,16 @@ fn patch_into(list: &mut [Node], mut item: Node, list_key: &str, patched: &mut H
     let Value::Table(patch) = item.value else {
         return None;
     };
-    patch_table(target, patch, item.origin);
+    patch_table(target, patch, item.origin, diags);
     None
 }
 
 /// Key-by-key merge of a patch that starts at `origin`: sub-tables merge recursively, arrays of
-/// tables (offers) append, anything else replaces. The patch's `source`, `as_of` and
-/// `estimates` become a layer of the table: they describe the keys the patch gives, not the
-/// table's others.
-fn patch_table(target: &mut Table, mut patch: Table, origin: Origin) {
+/// tables (offers) append, except an entry that says `patch = true`, which patches the entry
+/// with its id (an offer's id: `id`, else `<provider>-<term>`); anything else replaces. The
+/// patch's `source`, `as_of` and `estimates` become a layer of the table: they describe the keys
+/// the patch gives, not the table's others.
+fn patch_table(target: &mut Table, mut patch: Table, origin: Origin, diags: &mut Diags) {
     target.push_layer(&mut patch, origin);
     for e in patch.entries {
         if e.key == "id" {
@@ -501,13 +502,19 @@ fn patch_table(target: &mut Table, mut patch: Table, origin: Origin) {
                     value: Value::Table(dst), ..
                 }),
                 Value::Table(src),
-            ) if !is_range(&src) => patch_table(dst, src, e.node.origin),
+            ) if !is_range(&src) => patch_table(dst, src, e.node.origin, diags),
             (
                 Some(Node {
                     value: Value::Array(dst), ..
                 }),
                 Value::Array(src),
-            ) if src.iter().all(|n| matches!(n.value, Value::Table(_))) => dst.extend(src),
+            ) if src.iter().all(|n| matches!(n.value, Value::Table(_))) => {
+                for item in src {
+                    if let Some(item) = patch_entry(dst, item, &e.key, diags) {
+                        dst.push(item);
+                    }
+                }
+            }
             (_, value) => target.set(
                 &e.key,
                 e.key_origin,
@@ -518,6 +525,59 @@ fn patch_table(target: &mut Table, mut patch: Table, origin: Origin) {
             ),
         }
     }
+}
+
+/// Applies one entry of a list inside a patch (an `[[accelerator.offer]]`) to `list` when it
+/// says `patch = true` (returns `None`), else gives it back to be appended.
+fn patch_entry(list: &mut [Node], mut item: Node, key: &str, diags: &mut Diags) -> Option<Node> {
+    let Value::Table(t) = &mut item.value else {
+        return Some(item);
+    };
+    let Some(flag) = t.remove("patch") else {
+        return Some(item);
+    };
+    match flag.node.value {
+        Value::Bool(true) => {}
+        Value::Bool(false) => return Some(item),
+        v => {
+            diags.err(
+                &flag.node.origin,
+                format!("`patch` in [[accelerator.{key}]] must be true or false, found {}", v.type_name()),
+                "patch = true changes an entry an earlier file defined",
+            );
+            return None;
+        }
+    }
+    let at = t.get("id").map_or(flag.key_origin.clone(), |n| n.origin.clone());
+    let Some(id) = offer_id(t) else {
+        diags.err(
+            &flag.key_origin,
+            format!("a [[accelerator.{key}]] patch needs the `id` of the entry it changes"),
+            "e.g. id = \"aws-on-demand\" with patch = true (the id `--set` and `validate` show)",
+        );
+        return None;
+    };
+    let ids: Vec<String> = list
+        .iter()
+        .filter_map(|n| match &n.value {
+            Value::Table(x) => offer_id(x),
+            _ => None,
+        })
+        .collect();
+    let target = list.iter_mut().find_map(|n| match &mut n.value {
+        Value::Table(x) if offer_id(x).as_deref() == Some(id.as_str()) => Some(x),
+        _ => None,
+    });
+    let Some(target) = target else {
+        let hint = super::diag::suggest(&id, ids.iter().map(String::as_str), || format!("ids here: {}", ids.join(", ")));
+        diags.err(&at, format!("patch of unknown {key} id `{id}`: no earlier file defines it"), &hint);
+        return None;
+    };
+    let Value::Table(patch) = item.value else {
+        return None;
+    };
+    patch_table(target, patch, item.origin, diags);
+    None
 }
 
 /// A `{ low, base, high }` range replaces a value as a whole.
