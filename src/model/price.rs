@@ -1,6 +1,6 @@
 //! The price of one chip-hour by basis (MODEL.md "Price of one chip-hour, by basis").
 
-use crate::config::{Accelerator, Basis, Economics, PriceChoice};
+use crate::config::{Accelerator, Basis, Economics, Origin, PriceChoice};
 
 use super::Skip;
 use super::trace::{Trace, d, get};
@@ -167,21 +167,34 @@ impl OfferInfo {
 /// The offer `acc` is priced from under `cfg`'s basis, and its `price_note` (why the price is
 /// not of the basis's market: a fallback, a negotiated price, or an owned chip price that is an
 /// internal cost estimate). `None` when the chip has no price there.
+///
+/// A price the planner wrote over an offer of an earlier file (a `--set`, or a later file's
+/// patch of the offer) is the planner's number, not the offer's: it carries a note saying so
+/// ("h100-sxm price set on the command line ...", "h100-sxm price from FILE:LINE (your
+/// number)"), and the date of the price, not of the offer (none for a `--set`).
 pub fn offer_of(cfg: &crate::config::Config, acc: &Accelerator) -> Option<(OfferInfo, Option<String>)> {
     match acc.price_choice(&cfg.economics) {
-        PriceChoice::Offer { offer, note } => Some((
-            OfferInfo {
-                id: offer.id.clone(),
-                provider: offer.provider.clone(),
-                provider_class: offer.class.name().to_string(),
-                term: offer.term.name().to_string(),
-                instance: offer.instance.clone(),
-                region: offer.region.clone(),
-                as_of: offer.prov.as_of.as_deref().map(str::to_string),
-                estimate: offer.estimate,
-            },
-            note,
-        )),
+        PriceChoice::Offer { offer, note } => {
+            let price = cfg.params.info(offer.price);
+            let yours = planners_price(&acc.id, &price.origin, &offer.prov.origin);
+            let note = match (note, yours) {
+                (Some(n), Some(y)) => Some(format!("{n}; {y}")),
+                (n, y) => n.or(y),
+            };
+            Some((
+                OfferInfo {
+                    id: offer.id.clone(),
+                    provider: offer.provider.clone(),
+                    provider_class: offer.class.name().to_string(),
+                    term: offer.term.name().to_string(),
+                    instance: offer.instance.clone(),
+                    region: offer.region.clone(),
+                    as_of: price.as_of.as_deref().map(str::to_string),
+                    estimate: offer.estimate,
+                },
+                note,
+            ))
+        }
         PriceChoice::Owned { note } => {
             let o = acc.owned.as_ref()?;
             let note = note.or_else(|| {
@@ -207,6 +220,18 @@ pub fn offer_of(cfg: &crate::config::Config, acc: &Accelerator) -> Option<(Offer
             ))
         }
         PriceChoice::Missing => None,
+    }
+}
+
+/// The note of a price written at `price` over an offer defined at `offer`, when the planner
+/// wrote it: a `--set`, or a file other than the offer's (a patch of a shipped offer).
+fn planners_price(acc: &str, price: &Origin, offer: &Origin) -> Option<String> {
+    match (price, offer) {
+        (Origin::Set(arg), _) => Some(format!("{acc} price set on the command line (--set {arg})")),
+        (Origin::File { file, line, .. }, Origin::File { file: f, .. }) if file != f => {
+            Some(format!("{acc} price from {file}:{line} (your number)"))
+        }
+        _ => None,
     }
 }
 

@@ -98,3 +98,105 @@ fn a_later_economics_source_covers_only_its_keys() {
         "{err}"
     );
 }
+
+/// report.md of a quick report (one chart, one Monte Carlo sample) with `args`.
+fn report_md(args: &[&str]) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().display().to_string();
+    let mut a = vec![
+        "report",
+        "-o",
+        d.as_str(),
+        "--set",
+        "report.charts=[\"tco\"]",
+        "--set",
+        "report.monte_carlo.samples=1",
+    ];
+    a.extend_from_slice(args);
+    let o = run(&a);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    std::fs::read_to_string(dir.path().join("report.md")).expect("report.md")
+}
+
+/// The "Prices used" row of `acc` in report.md.
+fn price_row<'a>(md: &'a str, acc: &str) -> &'a str {
+    let prices = md
+        .split("## Prices used")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no Prices used in:\n{md}"));
+    prices
+        .lines()
+        .find(|l| l.starts_with(&format!("| {acc} |")))
+        .unwrap_or_else(|| panic!("no {acc} row in Prices used"))
+}
+
+#[test]
+fn a_set_price_is_marked_as_the_planners_number() {
+    let set = "accelerator.h100-sxm.offer.aws-on-demand.usd_per_instance_hour=40";
+    let o = run(&["compare", "--workload", "dense-70b", "--set", set]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let row = out.lines().find(|l| l.trim_start().starts_with("h100-sxm ")).unwrap_or_default();
+    assert!(row.contains('†') && !row.contains("2026-11-09"), "{row}");
+    assert!(out.contains("† h100-sxm: h100-sxm price set on the command line"), "{out}");
+
+    let md = report_md(&["--set", set]);
+    let row = price_row(&md, "h100-sxm");
+    assert!(
+        row.contains("price set on the command line") && !row.contains("2026-11-09"),
+        "{row}"
+    );
+    // The shipped prices stay unmarked.
+    let md = report_md(&[]);
+    let row = price_row(&md, "h100-sxm");
+    assert!(
+        row.contains("2026-11-09") && !row.contains("your number") && !row.contains("command line"),
+        "{row}"
+    );
+}
+
+#[test]
+fn a_patched_offer_price_is_marked_and_replaces_the_other_form() {
+    // The shipped AWS on-demand offer of h100-sxm is priced per instance; ours per chip.
+    let (_d, f) = ours(
+        "[[accelerator]]\nid = \"h100-sxm\"\npatch = true\n[[accelerator.offer]]\nid = \"aws-on-demand\"\npatch = true\nusd_per_chip_hour = 5\nsource = \"our quote\"\nas_of = \"2026-10\"\n",
+    );
+    let o = layered("compare", &f, &["--workload", "dense-70b"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let row = out.lines().find(|l| l.trim_start().starts_with("h100-sxm ")).unwrap_or_default();
+    assert!(row.contains(" 5.00 ") && row.contains("2026-10 †"), "{row}");
+    assert!(
+        out.contains(&format!("† h100-sxm: h100-sxm price from {f}:7 (your number)")),
+        "{out}"
+    );
+    let md = report_md(&["-c", "configs", "-c", &f]);
+    assert!(price_row(&md, "h100-sxm").contains("(your number)"), "{md}");
+}
+
+#[test]
+fn a_later_file_form_of_a_value_replaces_the_shipped_other_form() {
+    // tpu-v6e ships memory_gib = 32: a planner's memory_gb replaces it.
+    let (_d, f) =
+        ours("[[accelerator]]\nid = \"tpu-v6e\"\npatch = true\nmemory_gb = 34.4\nsource = \"our measurement\"\nas_of = \"2026-11\"\n");
+    let o = layered("validate", &f, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(warnings(&stderr(&o)).is_empty(), "{}", stderr(&o));
+    // The per-chip form of an offer priced per instance, in a file: its price wins.
+    let (_d, f) = ours(
+        "[[accelerator]]\nid = \"h100-sxm\"\npatch = true\n[[accelerator.offer]]\nid = \"aws-on-demand\"\npatch = true\nusd_per_chip_hour = 5\nsource = \"our quote\"\nas_of = \"2026-10\"\n",
+    );
+    let o = layered("validate", &f, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Both forms in one table of one file stay an error, at the second.
+    let (_d, f) = ours(
+        "[[accelerator]]\nid = \"tpu-v6e\"\npatch = true\nmemory_gb = 34.4\nmemory_gib = 32\nsource = \"our measurement\"\nas_of = \"2026-11\"\n",
+    );
+    let o = layered("validate", &f, &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("error: {f}:5:")) && err.contains("gives both `memory_gb` and `memory_gib`"),
+        "{err}"
+    );
+}
