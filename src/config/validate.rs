@@ -605,11 +605,17 @@ fn offer(t: &Table, origin: Origin, acc: &str, seen: &mut HashMap<String, Origin
             None
         }
     };
-    if let (Some(p), true) = (price, flag) {
-        // A price from `--set` is the planner's own: the file's `estimate = true` described
-        // the price it replaced.
+    if let (Some(p), true, Some(flag_at)) = (price, flag, &flag_origin) {
+        // A price from `--set` or a later file's patch is the planner's own: the file's
+        // `estimate = true` described the price it replaced.
         let at = &ctx.params.infos[p.0].origin;
-        if !matches!(at, Origin::Set(_)) || flag_origin.as_ref() == Some(at) {
+        // A planner's own `--set ...estimate=true` marks whatever price the offer has.
+        let marks = match (at, flag_at) {
+            (Origin::Set(_), _) => flag_at == at,
+            (_, Origin::Set(_)) => true,
+            _ => t.layer_of(at) == t.layer_of(flag_at),
+        };
+        if marks {
             ctx.params.infos[p.0].estimate = true;
         }
     }

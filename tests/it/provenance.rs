@@ -200,3 +200,36 @@ fn a_later_file_form_of_a_value_replaces_the_shipped_other_form() {
         "{err}"
     );
 }
+
+#[test]
+fn a_patched_price_of_an_estimated_offer_is_not_an_estimate() {
+    // a100-sxm's Hyperstack 1-year offer says `estimate = true` (a "reserved from" price); a
+    // planner's quote replaces its price, and is not an estimate. The shipped one is.
+    let args = [
+        "--workload",
+        "dense-70b",
+        "--accelerator",
+        "a100-sxm",
+        "--set",
+        "economics.basis=committed_1y",
+        "--set",
+        "economics.provider_class=neocloud",
+    ];
+    let price_line = |out: &str| {
+        out.lines()
+            .find(|l| l.contains("price per chip-hour = "))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let o = run(&[&["explain"][..], &args].concat());
+    let shipped = price_line(&stdout(&o));
+    assert!(shipped.contains("= 1.36 ") && shipped.contains("ESTIMATE"), "{shipped}");
+    let (_d, f) = ours(
+        "[[accelerator]]\nid = \"a100-sxm\"\npatch = true\n[[accelerator.offer]]\nid = \"hyperstack-committed-1y\"\npatch = true\nusd_per_chip_hour = 1.3\nsource = \"our quote\"\nas_of = \"2026-10\"\n",
+    );
+    let o = layered("explain", &f, &args);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let price = price_line(&out);
+    assert!(price.contains("= 1.3 ") && !price.contains("ESTIMATE"), "{out}");
+}
