@@ -55,6 +55,8 @@ struct LayerProv {
     as_of: Option<Arc<str>>,
     estimates: Vec<(String, Origin)>,
     numbers: usize,
+    /// An `as_of` was written (a wrong one is an error already: no "no as_of" warning).
+    as_of_given: bool,
 }
 
 pub(crate) fn table_of<'t>(node: &'t Node, what: &str, ctx: &mut Ctx) -> Option<&'t Table> {
@@ -117,6 +119,7 @@ impl<'t> Reader<'t> {
                 as_of: l.as_of.as_ref().and_then(|n| read_as_of(n, &what, ctx)),
                 estimates: l.estimates.as_ref().map(|n| read_estimates(n, ctx)).unwrap_or_default(),
                 numbers: 0,
+                as_of_given: l.as_of.is_some(),
             });
         }
         r
@@ -471,7 +474,7 @@ impl<'t> Reader<'t> {
         if self.numbers > 0 && self.prov.source.is_none() {
             ctx.diags
                 .warn(&self.origin, format!("{} has no `source`: its figures cannot be traced", self.what));
-        } else if self.numbers > 0 && self.prov.as_of.is_none() {
+        } else if self.numbers > 0 && self.prov.as_of.is_none() && self.table.get("as_of").is_none() {
             ctx.diags.warn(
                 &self.origin,
                 format!(
@@ -490,7 +493,7 @@ impl<'t> Reader<'t> {
                         self.what
                     ),
                 );
-            } else if l.as_of.is_none() {
+            } else if l.as_of.is_none() && !l.as_of_given {
                 ctx.diags.warn(
                     &l.origin,
                     format!(
@@ -513,28 +516,46 @@ pub(crate) fn file_of(origin: &Origin) -> String {
     }
 }
 
-/// A table's `as_of`: a date "YYYY", "YYYY-MM" or "YYYY-MM-DD" (the latest is kept in `ctx`).
+/// A table's `as_of`: a real calendar date "YYYY", "YYYY-MM" or "YYYY-MM-DD" (the latest is
+/// kept in `ctx`). Anything else is an error; a date after today, a warning (a typo, or a figure
+/// that cannot have been read yet).
 fn read_as_of(n: &Node, what: &str, ctx: &mut Ctx) -> Option<Arc<str>> {
     let s = match &n.value {
-        Value::Str(s) | Value::Datetime(s) => Some(s.clone()),
-        _ => None,
-    };
-    match s.filter(|s| valid_date(s)) {
-        Some(s) => {
-            if ctx.as_of.as_ref().is_none_or(|cur| s > *cur) {
-                ctx.as_of = Some(s.clone());
-            }
-            Some(Arc::from(s))
-        }
-        None => {
+        Value::Str(s) | Value::Datetime(s) => s.clone(),
+        v => {
             ctx.diags.err(
                 &n.origin,
-                format!("`as_of` in {what} is not a date"),
-                "write \"YYYY-MM\" or \"YYYY-MM-DD\", e.g. as_of = \"2025-06\"",
+                format!("`as_of` in {what} must be a date string, found {}", v.type_name()),
+                "write \"YYYY\", \"YYYY-MM\" or \"YYYY-MM-DD\", e.g. as_of = \"2025-06\"",
             );
-            None
+            return None;
         }
+    };
+    if let Err(why) = check_date(&s) {
+        ctx.diags.err(
+            &n.origin,
+            format!("`as_of` in {what} is \"{s}\", not a date: {why}"),
+            "write a real calendar date as \"YYYY\", \"YYYY-MM\" or \"YYYY-MM-DD\", e.g. as_of = \"2025-06\"",
+        );
+        return None;
     }
+    let today = crate::fmt::today();
+    // The first day the date names: "2026-12" is after 2026-11-30.
+    let first_day = match s.len() {
+        4 => format!("{s}-01-01"),
+        7 => format!("{s}-01"),
+        _ => s.clone(),
+    };
+    if first_day > today {
+        ctx.diags.warn(
+            &n.origin,
+            format!("`as_of` in {what} is {s}, after today ({today}): a typo? a figure is dated when it was read"),
+        );
+    }
+    if ctx.as_of.as_ref().is_none_or(|cur| s > *cur) {
+        ctx.as_of = Some(s.clone());
+    }
+    Some(Arc::from(s))
 }
 
 /// `estimates`: the key names it lists, each with its place.
@@ -591,11 +612,43 @@ pub(crate) fn placeholder(ctx: &mut Ctx) -> Param {
 
 pub(crate) use crate::fmt::plain as show;
 
-fn valid_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
-    let ym = digits(0..4) && b.get(4) == Some(&b'-') && digits(5..7);
-    ym && (b.len() == 7 || (b.len() == 10 && b[7] == b'-' && digits(8..10)))
+/// Checks a date "YYYY", "YYYY-MM" or "YYYY-MM-DD" (proleptic Gregorian); the error says what
+/// is wrong.
+pub(crate) fn check_date(s: &str) -> Result<(), String> {
+    let parts: Vec<&str> = s.split('-').collect();
+    let digits = |p: &str, n: usize| p.len() == n && p.bytes().all(|b| b.is_ascii_digit());
+    let form_ok = match parts.as_slice() {
+        [y] => digits(y, 4),
+        [y, m] => digits(y, 4) && digits(m, 2),
+        [y, m, d] => digits(y, 4) && digits(m, 2) && digits(d, 2),
+        _ => false,
+    };
+    if !form_ok {
+        return Err("the form is YYYY, YYYY-MM or YYYY-MM-DD".into());
+    }
+    let num = |i: usize| parts.get(i).and_then(|p| p.parse::<u32>().ok());
+    let year = num(0).unwrap_or(0);
+    if year == 0 {
+        return Err("there is no year 0000".into());
+    }
+    if let Some(m) = num(1)
+        && !(1..=12).contains(&m)
+    {
+        return Err(format!("month {m:02} does not exist"));
+    }
+    if let (Some(m), Some(d)) = (num(1), num(2)) {
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+        let days = match m {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        if !(1..=days).contains(&d) {
+            return Err(format!("{year:04}-{m:02} has days 01 to {days}"));
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn describe(v: &Value) -> String {
@@ -761,4 +814,32 @@ pub(crate) fn read_id(r: &mut Reader<'_>, list: &str, seen: &mut HashMap<String,
     r.path = format!("{list}.{id}");
     r.what = format!("[[{list}]] `{id}`");
     id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_date;
+
+    #[test]
+    fn dates_are_real_calendar_dates() {
+        for ok in ["2026", "2026-11", "2026-11-30", "2024-02-29", "2000-02-29"] {
+            assert_eq!(check_date(ok), Ok(()), "{ok}");
+        }
+        // 2026-13: no month 13; November has 30 days; 1900 is not a leap year (divisible by
+        // 100, not by 400); the form needs zero-padded parts.
+        for bad in [
+            "2026-13",
+            "2026-11-31",
+            "1900-02-29",
+            "2026-1",
+            "26-11",
+            "2026/11",
+            "2026-11-30-1",
+            "0000",
+            "",
+        ] {
+            assert!(check_date(bad).is_err(), "{bad}");
+        }
+        assert_eq!(check_date("2026-11-31"), Err("2026-11 has days 01 to 30".into()));
+    }
 }

@@ -233,3 +233,34 @@ fn a_patched_price_of_an_estimated_offer_is_not_an_estimate() {
     let price = price_line(&out);
     assert!(price.contains("= 1.3 ") && !price.contains("ESTIMATE"), "{out}");
 }
+
+#[test]
+fn an_invalid_as_of_is_an_error_and_a_future_one_a_warning() {
+    let patch = |as_of: &str| {
+        format!("[[accelerator]]\nid = \"h100-sxm\"\npatch = true\npower_w = 650\nsource = \"our DCGM measurement\"\nas_of = \"{as_of}\"\n")
+    };
+    for (bad, why) in [("2026-13", "month 13 does not exist"), ("2026-11-31", "2026-11 has days 01 to 30")] {
+        let (_d, f) = ours(&patch(bad));
+        let o = layered("validate", &f, &[]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {err}");
+        assert!(
+            err.contains(&format!("error: {f}:6:9: ")) && err.contains(why) && err.contains("YYYY-MM-DD"),
+            "{err}"
+        );
+    }
+    let (_d, f) = ours("[economics]\npue = 1.2\nsource = \"my dc\"\nas_of = \"2999-06\"\n");
+    let o = layered("validate", &f, &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let w = warnings(&err);
+    assert!(
+        w.len() == 1 && w[0].contains(&format!("{f}:4:9:")) && w[0].contains("after today"),
+        "{err}"
+    );
+    // A year alone is a date.
+    let (_d, f) = ours(&patch("2025"));
+    let o = layered("validate", &f, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(warnings(&stderr(&o)).is_empty(), "{}", stderr(&o));
+}

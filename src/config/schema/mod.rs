@@ -194,12 +194,15 @@ pub struct TableDecl {
 
 /// Keys every table takes besides its own: provenance and notes.
 pub const COMMON: [Key; 4] = [
-    text("source", "where the table's figures come from (URL, document, date)"),
+    text(
+        "source",
+        "where the table's figures come from (URL, document, date); in a patch, only the keys it gives",
+    ),
     Key::new(
         "as_of",
         Kind::Date,
         "",
-        "date the figures were current, \"YYYY-MM\" or \"YYYY-MM-DD\"",
+        "date the figures were current: a real calendar date \"YYYY\", \"YYYY-MM\" or \"YYYY-MM-DD\", not after today (in a patch: the date of the keys it gives)",
     ),
     text("notes", "free text shown by `explain`"),
     Key::new(
@@ -284,7 +287,7 @@ fn key_schema(k: &Key) -> Json {
         Kind::Int { min, max } => json!({ "type": "integer", "minimum": min, "maximum": max }),
         Kind::Bool => json!({ "type": "boolean" }),
         Kind::Str | Kind::Ref(_) => json!({ "type": "string" }),
-        Kind::Date => json!({ "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}(-[0-9]{2})?$" }),
+        Kind::Date => json!({ "type": "string", "pattern": "^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$" }),
         Kind::Choice(words) => json!({ "type": "string", "enum": words }),
         Kind::RefList(_) | Kind::StrList => json!({ "type": "array", "items": { "type": "string" } }),
         Kind::PrecisionMap { check, range } => {
