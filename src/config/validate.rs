@@ -671,99 +671,127 @@ fn supersede(offers: &mut [Offer]) {
 /// Plausibility of prices (CONFIG.md "Validation"): warnings, each naming the likely slip.
 ///
 /// Besides the fixed bounds, a price is weighed against the chip's other offers (their
-/// per-chip base prices, `lo` to `hi`):
-/// - a negotiated per-chip price whose hundredth lies in `[lo / 2, 2 hi]` while the price
-///   itself is above `2 hi`: a price in cents;
+/// per-chip base prices: the cheapest `lo`, the dearest `hi`, and `m`, the lower median, which
+/// one odd offer cannot drag):
+/// - a negotiated per-chip price above `2 hi` whose hundredth lies in `[lo / 2, 3 m]`: a price
+///   in cents;
 /// - an instance price (`chips_per_instance` k >= 4) whose per-chip price is under `lo / 2`
-///   while the instance price as typed lies in `[lo / 2, 2 hi]`: the per-chip price typed as
-///   the instance price. With k >= 4 the two readings differ at least 4x; the shipped offers
+///   while the instance price as typed lies in `[lo / 2, 3 m]`: the per-chip price typed as the
+///   instance price. With k >= 4 the two readings differ at least 4x; the shipped offers
 ///   (spot at a third of on-demand, k = 2 instances) stay clear of both rules.
+///
+/// A warning is about the odd value, never about an offer that only looks odd next to another
+/// odd one: an offer found odd is weighed again without the other offers found odd, and warned
+/// about only if it still is (a planner's price in cents does not make the shipped spot offer
+/// look like a per-chip price typed as the instance price).
 fn offer_plausibility(acc: &str, offers: &[Offer], ctx: &mut Ctx) {
-    for (n, o) in offers.iter().enumerate() {
-        let info = ctx.params.info(o.price).clone();
-        let key = info.path.rsplit('.').next().unwrap_or("usd_per_chip_hour").to_string();
-        let others = offers
-            .iter()
-            .enumerate()
-            .filter(|(m, x)| *m != n && x.base.is_finite() && x.base > 0.0)
-            .map(|(_, x)| x);
-        let cheapest = others.clone().min_by(|a, b| a.base.total_cmp(&b.base));
-        let hi = others.map(|x| x.base).fold(f64::NAN, f64::max);
-        let within = |x: f64, lo: f64| x >= lo / 2.0 && x <= 2.0 * hi;
-        if let Some(c) = cheapest
-            && o.class == ProviderClass::Negotiated
-            && info.conversion.is_none()
-            && o.base > 2.0 * hi
-            && within(o.base / 100.0, c.base)
-        {
-            ctx.diags.warn(
-                &info.origin,
-                format!(
-                    "`{key}` of negotiated offer `{}` of `{acc}` is {}, about 100 x the chip's other offers ({} to {} USD per chip-hour): a price in cents? (write {key} = {})",
-                    o.id,
-                    show(o.base),
-                    show(c.base),
-                    show(hi),
-                    show(o.base / 100.0)
-                ),
-            );
+    let none = vec![false; offers.len()];
+    let odd: Vec<bool> = (0..offers.len())
+        .map(|n| offer_slip(acc, offers, n, &none, ctx).is_some())
+        .collect();
+    for n in 0..offers.len() {
+        if !odd[n] {
             continue;
         }
-        if let (Some(c), Some(k)) = (cheapest, o.chips_per_instance)
-            && info.conversion.is_some()
-            && k >= 4
-            && o.base < c.base / 2.0
-            && within(o.base * k as f64, c.base)
-        {
-            let typed = o.base * k as f64;
-            ctx.diags.warn(
-                &info.origin,
-                format!(
-                    "`{key}` of offer `{}` of `{acc}` is {} for {k} chips: {} USD per chip-hour, under half the cheapest other offer of this chip (`{}`, {}): the per-chip price typed as the instance price? (write usd_per_chip_hour = {}, or usd_per_instance_hour = {})",
-                    o.id,
-                    show(typed),
-                    show(o.base),
-                    c.id,
-                    show(c.base),
-                    show(typed),
-                    show(typed * k as f64)
-                ),
-            );
-            continue;
-        }
-        if info.high > 100.0 {
-            ctx.diags.warn(
-                &info.origin,
-                format!(
-                    "`{key}` of offer `{}` of `{acc}` gives {} USD per chip-hour, above $100/h: an instance price typed as a per-chip price? (give usd_per_instance_hour with chips_per_instance)",
-                    o.id,
-                    show(info.high)
-                ),
-            );
-            continue;
-        }
-        if info.conversion.is_some() {
-            continue;
-        }
-        for other in offers.iter().filter(|x| x.id != o.id) {
-            let Some(k) = other.chips_per_instance.filter(|k| *k > 1) else {
-                continue;
-            };
-            let inst = other.base * k as f64;
-            if (o.base - inst).abs() <= 1e-3 * inst {
-                ctx.diags.warn(
-                    &info.origin,
-                    format!(
-                        "`{key}` of offer `{}` of `{acc}` is {}, which is {k} x the per-chip price of offer `{}` (its instance price): an instance price typed as a per-chip price?",
-                        o.id,
-                        show(o.base),
-                        other.id
-                    ),
-                );
-                break;
-            }
+        let mut others_odd = odd.clone();
+        others_odd[n] = false;
+        if let Some((origin, message)) = offer_slip(acc, offers, n, &others_odd, ctx) {
+            ctx.diags.warn(&origin, message);
         }
     }
+}
+
+/// The likely slip of offer `n` of `offers`, weighed against the offers not `excluded`: where
+/// it is and what to say.
+fn offer_slip(acc: &str, offers: &[Offer], n: usize, excluded: &[bool], ctx: &Ctx) -> Option<(Origin, String)> {
+    let o = &offers[n];
+    let info = ctx.params.info(o.price);
+    let key = info.path.rsplit('.').next().unwrap_or("usd_per_chip_hour").to_string();
+    let mut others: Vec<&Offer> = offers
+        .iter()
+        .enumerate()
+        .filter(|(m, x)| *m != n && !excluded.get(*m).copied().unwrap_or(false) && x.base.is_finite() && x.base > 0.0)
+        .map(|(_, x)| x)
+        .collect();
+    others.sort_by(|a, b| a.base.total_cmp(&b.base));
+    let cheapest = others.first().copied();
+    let hi = others.last().map_or(f64::NAN, |x| x.base);
+    // The lower median: with two others, the cheaper one.
+    let median = others.get(others.len().saturating_sub(1) / 2).map_or(f64::NAN, |x| x.base);
+    let within = |x: f64, lo: f64| x >= lo / 2.0 && x <= 3.0 * median;
+    if let Some(c) = cheapest
+        && o.class == ProviderClass::Negotiated
+        && info.conversion.is_none()
+        && o.base > 2.0 * hi
+        && within(o.base / 100.0, c.base)
+    {
+        return Some((
+            info.origin.clone(),
+            format!(
+                "`{key}` of negotiated offer `{}` of `{acc}` is {}, about 100 x the chip's other offers ({} to {} USD per chip-hour): a price in cents? (write {key} = {})",
+                o.id,
+                show(o.base),
+                show(c.base),
+                show(hi),
+                show(o.base / 100.0)
+            ),
+        ));
+    }
+    if let (Some(c), Some(k)) = (cheapest, o.chips_per_instance)
+        && info.conversion.is_some()
+        && k >= 4
+        && o.base < c.base / 2.0
+        && within(o.base * k as f64, c.base)
+    {
+        let typed = o.base * k as f64;
+        return Some((
+            info.origin.clone(),
+            format!(
+                "`{key}` of offer `{}` of `{acc}` is {} for {k} chips: {} USD per chip-hour, under half the cheapest other offer of this chip (`{}`, {}): the per-chip price typed as the instance price? (write usd_per_chip_hour = {}, or usd_per_instance_hour = {})",
+                o.id,
+                show(typed),
+                show(o.base),
+                c.id,
+                show(c.base),
+                show(typed),
+                show(typed * k as f64)
+            ),
+        ));
+    }
+    if info.high > 100.0 {
+        return Some((
+            info.origin.clone(),
+            format!(
+                "`{key}` of offer `{}` of `{acc}` gives {} USD per chip-hour, above $100/h: an instance price typed as a per-chip price? (give usd_per_instance_hour with chips_per_instance)",
+                o.id,
+                show(info.high)
+            ),
+        ));
+    }
+    if info.conversion.is_some() {
+        return None;
+    }
+    for (m, other) in offers.iter().enumerate() {
+        if other.id == o.id || excluded.get(m).copied().unwrap_or(false) {
+            continue;
+        }
+        let Some(k) = other.chips_per_instance.filter(|k| *k > 1) else {
+            continue;
+        };
+        let inst = other.base * k as f64;
+        if (o.base - inst).abs() <= 1e-3 * inst {
+            return Some((
+                info.origin.clone(),
+                format!(
+                    "`{key}` of offer `{}` of `{acc}` is {}, which is {k} x the per-chip price of offer `{}` (its instance price): an instance price typed as a per-chip price?",
+                    o.id,
+                    show(o.base),
+                    other.id
+                ),
+            ));
+        }
+    }
+    None
 }
 
 /// Warns on a `params_b` above 1e5 (billions): parameters typed in units.

@@ -264,3 +264,35 @@ fn an_invalid_as_of_is_an_error_and_a_future_one_a_warning() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(warnings(&stderr(&o)).is_empty(), "{}", stderr(&o));
 }
+
+#[test]
+fn a_planners_odd_offer_warns_about_itself_not_the_shipped_spot_offer() {
+    // trn2 ships a Capacity Block offer ($2.235 per chip-hour) and a spot quote ($0.959).
+    let offer = |price: &str| {
+        format!(
+            "[[accelerator]]\nid = \"trn2\"\npatch = true\n[[accelerator.offer]]\nprovider = \"us\"\nprovider_class = \"negotiated\"\nterm = \"committed_3y\"\n{price}\nsource = \"our quote\"\nas_of = \"2026-11\"\n"
+        )
+    };
+    for (price, slip) in [
+        ("usd_per_chip_hour = 160", Some("in cents?")),
+        ("usd_per_chip_hour = 35.76", Some("its instance price")),
+        ("usd_per_chip_hour = 30", None),
+    ] {
+        let (_d, f) = ours(&offer(price));
+        let o = layered("validate", &f, &[]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(0), "{price}: {err}");
+        let w = warnings(&err);
+        match slip {
+            Some(s) => assert!(
+                w.len() == 1 && w[0].contains(&format!("{f}:8:")) && w[0].contains(s),
+                "{price}: {err}"
+            ),
+            None => assert!(w.is_empty(), "{price}: {err}"),
+        }
+    }
+    // The shipped configs with the worked example layered on: no warning.
+    let o = run(&["validate", "-c", "configs", "-c", "docs/examples/ours.toml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(warnings(&stderr(&o)).is_empty(), "{}", stderr(&o));
+}
