@@ -1107,13 +1107,29 @@ fn report(node: Option<&Node>, ctx: &mut Ctx) -> (Report, Vec<(String, Origin)>)
     let mut accelerators = Vec::new();
     if let Some(n) = r.node("accelerators") {
         match &n.value {
+            // `[]` would draw every chip, as leaving the key out does: surely not what was meant.
+            Value::Array(items) if items.is_empty() => ctx.diags.err(
+                &n.origin,
+                "report.accelerators is empty: no chip to draw".into(),
+                "remove `accelerators` to draw every chip, or name some, e.g. accelerators = [\"h100-sxm\", \"trn2\"]",
+            ),
             Value::Array(items) => {
+                let mut named: Vec<(&str, &Origin)> = Vec::new();
                 for i in items {
                     match &i.value {
-                        Value::Str(s) => {
-                            accelerators.push(s.clone());
-                            refs.push((format!("accelerator:{s}"), i.origin.clone()));
-                        }
+                        Value::Str(s) => match named.iter().find(|(a, _)| a == s) {
+                            Some((_, first)) => ctx.diags.warn(
+                                &i.origin,
+                                format!(
+                                    "accelerator `{s}` is named twice in report.accelerators; the first is at {first} (it is drawn once)"
+                                ),
+                            ),
+                            None => {
+                                named.push((s, &i.origin));
+                                accelerators.push(s.clone());
+                                refs.push((format!("accelerator:{s}"), i.origin.clone()));
+                            }
+                        },
                         v => ctx
                             .diags
                             .err(&i.origin, format!("report.accelerators lists ids, found {}", v.type_name()), ""),

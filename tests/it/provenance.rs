@@ -296,3 +296,32 @@ fn a_planners_odd_offer_warns_about_itself_not_the_shipped_spot_offer() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(warnings(&stderr(&o)).is_empty(), "{}", stderr(&o));
 }
+
+#[test]
+fn report_accelerators_named_twice_warns_and_empty_is_an_error() {
+    let (_d, f) = ours("[report]\naccelerators = [\"h100-sxm\", \"trn2\", \"h100-sxm\"]\n");
+    let o = layered("validate", &f, &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let w = warnings(&err);
+    assert!(
+        w.len() == 1 && w[0].contains(&format!("{f}:2:37:")) && w[0].contains(&format!("the first is at {f}:2:17")),
+        "{err}"
+    );
+    // Drawn once.
+    let o = layered("compare", &f, &["--format", "json", "--workload", "chat-70b"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    let rows = v["workloads"][0]["results"].as_array().cloned().unwrap_or_default();
+    let h100 = rows.iter().filter(|r| r["accelerator"] == "h100-sxm").count();
+    assert_eq!(h100, 1, "{rows:?}");
+
+    let (_d, f) = ours("[report]\naccelerators = []\n");
+    let o = layered("validate", &f, &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("error: {f}:2:16: report.accelerators is empty")) && err.contains("remove `accelerators` to draw every chip"),
+        "{err}"
+    );
+}

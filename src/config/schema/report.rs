@@ -21,7 +21,12 @@ pub static REPORT: TableDecl = TableDecl {
     doc: "What `accel-cost report` draws.",
     keys: &[
         text("title", "report title; default \"The compute cost revolution\""),
-        Key::new("accelerators", Kind::RefList("accelerator"), "", "subset to draw; default all"),
+        Key::new(
+            "accelerators",
+            Kind::RefList("accelerator"),
+            "",
+            "subset to draw; default all (leave the key out: `[]` is an error). An id given twice is a warning and drawn once",
+        ),
         Key::new(
             "reference",
             Kind::Ref("accelerator"),
