@@ -119,7 +119,13 @@ impl Recorder {
                     let _ = writeln!(out, "  {} = {}\n      = {} {unit}", esc(label), esc(formula), trim(*value));
                 }
                 Event::Note(n) => {
-                    let _ = writeln!(out, "  note: {}", esc(n));
+                    // The model's own line breaks are lines (each escaped: config text inside a
+                    // note is escaped where the note is written, so it cannot add one).
+                    let mut lines = n.split('\n');
+                    let _ = writeln!(out, "  note: {}", esc(lines.next().unwrap_or_default()));
+                    for line in lines {
+                        let _ = writeln!(out, "        {}", esc(line));
+                    }
                 }
                 Event::Input { .. } => {}
             }

@@ -126,7 +126,9 @@ pub fn usd_per_chip_hour(econ: &Economics, acc: &Accelerator, basis: Basis, v: &
                         basis.name()
                     ),
                 };
-                t.note(format!("price: {} [{}], {why}", offer.label(), offer.class.name()));
+                // Config text is escaped here: a note's line breaks are the model's own.
+                let esc = crate::config::diag::escape;
+                t.note(format!("price: {} [{}], {}", esc(&offer.label()), offer.class.name(), esc(&why)));
             }
             Ok(get(v, offer.price, "price per chip-hour", t))
         }

@@ -9,7 +9,9 @@ pub trait Trace {
     fn input(&mut self, _label: &str, _param: Param, _value: f64) {}
     /// An intermediate or result, with the formula that gave it.
     fn derived(&mut self, _label: &str, _formula: &str, _value: f64, _unit: &str) {}
-    /// A remark (a default applied, a measured figure used, ...).
+    /// A remark (a default applied, a measured figure used, ...). Its `\n` are line breaks
+    /// `explain` prints as lines; config text (names, providers) in it must be escaped by the
+    /// caller (`crate::config::diag::escape`).
     fn note(&mut self, _text: String) {}
     /// Whether this tracer keeps anything (lets callers skip building note text).
     fn enabled(&self) -> bool {

@@ -325,3 +325,28 @@ fn report_accelerators_named_twice_warns_and_empty_is_an_error() {
         "{err}"
     );
 }
+
+#[test]
+fn explain_prints_a_notes_line_breaks_as_lines_and_escapes_config_text() {
+    let o = run(&[
+        "explain",
+        "--workload",
+        "chat-70b",
+        "--accelerator",
+        "trn2",
+        "--set",
+        "economics.basis=capacity_block",
+        "--set",
+        "accelerator.trn2.offer.aws-capacity-block.provider=\"AWS\\nX\"",
+    ]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let note = out.lines().find(|l| l.contains("note: replica candidates")).unwrap_or_default();
+    assert!(!note.contains("\\n"), "{note}");
+    assert!(out.lines().any(|l| l.trim_start().starts_with("n = 4: batch")), "{out}");
+    assert!(out.lines().any(|l| l.trim_start().starts_with("chosen: n = ")), "{out}");
+    // A provider name with a line break stays one escaped line.
+    let price = out.lines().find(|l| l.contains("note: price: ")).unwrap_or_default();
+    assert!(price.contains("AWS\\nX capacity_block"), "{out}");
+    assert!(!out.lines().any(|l| l.starts_with("X capacity_block")), "{out}");
+}
