@@ -771,6 +771,20 @@ impl Config {
             .find(|m| m.workload == workload && m.accelerator == accelerator)
     }
 
+    /// The numbers a config file gave without a `source` (a planner's table or patch that
+    /// cites none): "key path (file:line)", in config order. Empty for the shipped configs.
+    pub fn unsourced(&self) -> Vec<String> {
+        self.params
+            .infos
+            .iter()
+            .filter(|i| i.source.is_none() && !i.path.is_empty())
+            .filter_map(|i| match &i.origin {
+                Origin::File { file, line, .. } => Some(format!("{} ({file}:{line})", i.path)),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Every distinct source the config cites, in first-seen order.
     pub fn sources(&self) -> Vec<Arc<str>> {
         let mut out: Vec<Arc<str>> = Vec::new();

@@ -130,5 +130,9 @@ pub fn report_md(cfg: &Config, data: &ReportData, image_ext: &str) -> String {
     for src in cfg.sources() {
         let _ = writeln!(s, "- {src}");
     }
+    // A planner's figure without a source is listed as such, never under another's source.
+    for u in cfg.unsourced() {
+        let _ = writeln!(s, "- no source given: {u}");
+    }
     s
 }

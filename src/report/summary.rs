@@ -32,5 +32,6 @@ pub fn summary(ctx: &Context<'_>) -> Value {
         "owned_tco": tco,
         "styles": super::charts::styles(cfg),
         "sources": cfg.sources().iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        "unsourced": cfg.unsourced(),
     })
 }

@@ -350,3 +350,33 @@ fn explain_prints_a_notes_line_breaks_as_lines_and_escapes_config_text() {
     assert!(price.contains("AWS\\nX capacity_block"), "{out}");
     assert!(!out.lines().any(|l| l.starts_with("X capacity_block")), "{out}");
 }
+
+#[test]
+fn report_sources_list_a_planners_unsourced_figure_as_unsourced() {
+    let (_d, f) = ours("[economics]\npue = 1.2\n");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().display().to_string();
+    let o = run(&[
+        "report",
+        "-o",
+        &d,
+        "-c",
+        "configs",
+        "-c",
+        &f,
+        "--set",
+        "report.charts=[\"tco\"]",
+        "--set",
+        "report.monte_carlo.samples=1",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let md = std::fs::read_to_string(dir.path().join("report.md")).expect("report.md");
+    let sources = md.split("## Sources").nth(1).unwrap_or_default();
+    assert!(sources.contains(&format!("- no source given: economics.pue ({f}:2)")), "{sources}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).expect("summary")).expect("JSON");
+    assert_eq!(summary["unsourced"][0], format!("economics.pue ({f}:2)"));
+    // The shipped configs have none.
+    let md = report_md(&[]);
+    assert!(!md.contains("no source given"), "{md}");
+}
