@@ -843,7 +843,8 @@ fn set_origin(mut node: Node, origin: &Origin) -> Node {
     node
 }
 
-/// A stable text form of the tree (keys and values, no origins), for the config hash.
+/// A stable text form of the tree (keys and values, no origins; a later file's source, as_of
+/// and estimates as a layer after the keys), for the config hash.
 pub fn canonical(table: &Table, out: &mut String) {
     out.push('{');
     for e in &table.entries {
@@ -851,6 +852,17 @@ pub fn canonical(table: &Table, out: &mut String) {
         out.push('=');
         canonical_value(&e.node.value, out);
         out.push(';');
+    }
+    for l in &table.layers {
+        out.push('@');
+        for (k, n) in PROVENANCE_KEYS.iter().zip([&l.source, &l.as_of, &l.estimates]) {
+            if let Some(n) = n {
+                out.push_str(k);
+                out.push('=');
+                canonical_value(&n.value, out);
+                out.push(';');
+            }
+        }
     }
     out.push('}');
 }
@@ -1022,6 +1034,42 @@ mod tests {
             })
             .collect();
         assert_eq!(ids, vec![Some("aws-on-demand".into()), Some("us-committed-3y".into())]);
+    }
+
+    #[test]
+    fn a_patch_keeps_its_source_as_a_layer_and_patches_an_offer_by_id() {
+        let a = parse(
+            "a.toml",
+            "[[accelerator]]\nid = \"x\"\npower_w = 700\nsource = \"datasheet\"\n[[accelerator.offer]]\nprovider = \"AWS\"\nterm = \"on_demand\"\nusd_per_instance_hour = 8\n",
+        );
+        let b = parse(
+            "b.toml",
+            "[[accelerator]]\nid = \"x\"\npatch = true\npower_w = 650\nsource = \"ours\"\n[[accelerator.offer]]\nid = \"aws-on-demand\"\npatch = true\nusd_per_chip_hour = 1\n",
+        );
+        let mut d = Diags::default();
+        let root = merge(vec![a, b], &mut d);
+        assert!(d.items.is_empty(), "{:?}", d.items);
+        let Some(Value::Array(list)) = root.get("accelerator").map(|n| &n.value) else {
+            panic!("accelerator list missing")
+        };
+        let Value::Table(x) = &list[0].value else { panic!() };
+        // The first file's source stays the table's; the patch's is its layer's, and the
+        // patched value (b.toml line 4) belongs to that layer, the first file's to none.
+        assert!(matches!(x.get("source").map(|n| &n.value), Some(Value::Str(s)) if s == "datasheet"));
+        assert_eq!(x.layers.len(), 1);
+        assert!(matches!(x.layers[0].source.as_ref().map(|n| &n.value), Some(Value::Str(s)) if s == "ours"));
+        let power = x.get("power_w").map(|n| n.origin.clone()).unwrap_or(Origin::Default);
+        assert_eq!(x.layer_of(&power), Some(0));
+        let id = x.get("id").map(|n| n.origin.clone()).unwrap_or(Origin::Default);
+        assert_eq!(x.layer_of(&id), None);
+        // The offer is patched in place (no second offer), both price forms now present.
+        let Some(Value::Array(offers)) = x.get("offer").map(|n| &n.value) else {
+            panic!()
+        };
+        assert_eq!(offers.len(), 1);
+        let Value::Table(o) = &offers[0].value else { panic!() };
+        assert!(o.get("usd_per_chip_hour").is_some() && o.get("usd_per_instance_hour").is_some());
+        assert!(o.get("patch").is_none() && o.get("id").is_none());
     }
 
     #[test]

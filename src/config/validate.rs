@@ -117,6 +117,7 @@ fn training_mfu(r: &mut Reader<'_>, ctx: &mut Ctx) -> Option<TrainingMfu> {
     let Value::Table(t) = &n.value else {
         return Some(TrainingMfu::All(r.register("training_mfu", n, check, unit, 1.0, None, ctx)));
     };
+    value_map_layers(t, &format!("training_mfu of {}", r.what), ctx);
     let is_range_key = |k: &str| ["low", "base", "high"].contains(&k);
     let precisions: Vec<&str> = t
         .entries
@@ -164,6 +165,23 @@ fn training_mfu(r: &mut Reader<'_>, ctx: &mut Ctx) -> Option<TrainingMfu> {
         }
     }
     Some(TrainingMfu::PerPrecision(per))
+}
+
+/// A map of values (precision -> number) takes no `source`, `as_of` or `estimates`: the merge
+/// of a patch sets them aside as a layer (tree::Layer), so they are reported here, as any other
+/// key a map does not know.
+fn value_map_layers(t: &Table, what: &str, ctx: &mut Ctx) {
+    for l in &t.layers {
+        for (key, n) in [("source", &l.source), ("as_of", &l.as_of), ("estimates", &l.estimates)] {
+            if let Some(n) = n {
+                ctx.diags.err(
+                    &n.origin,
+                    format!("unknown key `{key}` in {what}"),
+                    &format!("give `{key}` in the table that holds the map, not inside it"),
+                );
+            }
+        }
+    }
 }
 
 /// `layers`, `attention_width`, `seq_len`: all three or none.
@@ -219,6 +237,7 @@ fn accelerator(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ct
         Some(n) => {
             if let Some(dt) = table_of(n, "dense_tflops", ctx) {
                 let what = r.what.clone();
+                value_map_layers(dt, &format!("dense_tflops of {what}"), ctx);
                 for e in &dt.entries {
                     match Precision::parse(&e.key) {
                         Some(p) => {

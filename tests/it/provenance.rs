@@ -380,3 +380,29 @@ fn report_sources_list_a_planners_unsourced_figure_as_unsourced() {
     let md = report_md(&[]);
     assert!(!md.contains("no source given"), "{md}");
 }
+
+#[test]
+fn patch_slips_inside_a_patch_are_located_errors() {
+    // `source` inside a map of values is not a source of the map.
+    let (_d, f) = ours(
+        "[[accelerator]]\nid = \"h100-sxm\"\npatch = true\ndense_tflops = { bf16 = 1000, source = \"x\" }\nsource = \"ours\"\nas_of = \"2026-11\"\n",
+    );
+    let o = layered("validate", &f, &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("error: {f}:4:")) && err.contains("unknown key `source` in dense_tflops"),
+        "{err}"
+    );
+    // A patch of an offer id nobody defined names the ids there are.
+    let (_d, f) = ours(
+        "[[accelerator]]\nid = \"h100-sxm\"\npatch = true\n[[accelerator.offer]]\nid = \"aws-on-demnd\"\npatch = true\nusd_per_chip_hour = 5\n",
+    );
+    let o = layered("validate", &f, &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("error: {f}:5:6: patch of unknown offer id `aws-on-demnd`")) && err.contains("did you mean `aws-on-demand`?"),
+        "{err}"
+    );
+}
