@@ -172,7 +172,7 @@ impl PertGammas {
 }
 
 fn pert_gammas(low: f64, mode: f64, high: f64) -> Option<PertGammas> {
-    if !(high > low) || !(low..=high).contains(&mode) {
+    if high.partial_cmp(&low) != Some(std::cmp::Ordering::Greater) || !(low..=high).contains(&mode) {
         return None;
     }
     let width = high - low;
