@@ -407,22 +407,9 @@ fn segment_hits_box(a: (f64, f64), b: (f64, f64), r: &Region) -> bool {
         return false;
     }
     let eps = (3.0 / len).min(0.5);
-    let (mut t0, mut t1) = (eps, 1.0 - eps);
-    for (p, q) in [(-dx, a.0 - r.x0), (dx, r.x1 - a.0), (-dy, a.1 - r.y0), (dy, r.y1 - a.1)] {
-        if p == 0.0 {
-            if q < 0.0 {
-                return false;
-            }
-        } else {
-            let t = q / p;
-            if p < 0.0 {
-                t0 = t0.max(t);
-            } else {
-                t1 = t1.min(t);
-            }
-        }
-    }
-    t0 < t1
+    let (a2, b2) = ((a.0 + dx * eps, a.1 + dy * eps), (a.0 + dx * (1.0 - eps), a.1 + dy * (1.0 - eps)));
+    // A piece of positive length inside: touching a corner or an edge is not a hit.
+    super::draw::clip_segment(a2, b2, r).is_some_and(|(p, q)| p != q)
 }
 
 /// Line pitch inside one label naming several points: tighter than body text, so the names

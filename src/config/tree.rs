@@ -425,6 +425,27 @@ pub fn merge(files: Vec<Node>, diags: &mut Diags) -> Table {
     root
 }
 
+/// Removes an entry's `patch` flag: `Ok(Some(place of the key))` for `patch = true`,
+/// `Ok(None)` when absent or false, `Err(())` (after an error naming `[[list]]`) when it is not
+/// a boolean.
+fn take_patch_flag(t: &mut Table, list: &str, diags: &mut Diags) -> Result<Option<Origin>, ()> {
+    let Some(flag) = t.remove("patch") else {
+        return Ok(None);
+    };
+    match flag.node.value {
+        Value::Bool(true) => Ok(Some(flag.key_origin)),
+        Value::Bool(false) => Ok(None),
+        v => {
+            diags.err(
+                &flag.node.origin,
+                format!("`patch` in [[{list}]] must be true or false, found {}", v.type_name()),
+                "patch = true changes an entry an earlier file defined",
+            );
+            Err(())
+        }
+    }
+}
+
 /// Applies `item` to `list` when it says `patch = true` (returns `None`), else gives it back
 /// to be appended. `patch = false` is dropped from the entry. `patched` holds the ids this
 /// file patched so far (`"<list>:<id>"` and the place of the id): a second patch of one id in
@@ -433,30 +454,20 @@ fn patch_into(list: &mut [Node], mut item: Node, list_key: &str, patched: &mut H
     let Value::Table(t) = &mut item.value else {
         return Some(item);
     };
-    let Some(flag) = t.remove("patch") else {
-        return Some(item);
+    let flag_at = match take_patch_flag(t, list_key, diags) {
+        Ok(Some(at)) => at,
+        Ok(None) => return Some(item),
+        Err(()) => return None,
     };
-    match flag.node.value {
-        Value::Bool(true) => {}
-        Value::Bool(false) => return Some(item),
-        v => {
-            diags.err(
-                &flag.node.origin,
-                format!("`patch` in [[{list_key}]] must be true or false, found {}", v.type_name()),
-                "patch = true changes an entry an earlier file defined",
-            );
-            return None;
-        }
-    }
     let Some(id) = t.id().map(str::to_string) else {
         diags.err(
-            &flag.key_origin,
+            &flag_at,
             format!("a [[{list_key}]] patch needs the `id` of the entry it changes"),
             "e.g. id = \"h100-sxm\" with patch = true",
         );
         return None;
     };
-    let at = t.get("id").map_or(flag.key_origin.clone(), |n| n.origin.clone());
+    let at = t.get("id").map_or(flag_at.clone(), |n| n.origin.clone());
     if let Some(first) = patched.get(&format!("{list_key}:{id}")) {
         diags.err(
             &at,
@@ -533,25 +544,15 @@ fn patch_entry(list: &mut [Node], mut item: Node, key: &str, diags: &mut Diags) 
     let Value::Table(t) = &mut item.value else {
         return Some(item);
     };
-    let Some(flag) = t.remove("patch") else {
-        return Some(item);
+    let flag_at = match take_patch_flag(t, &format!("accelerator.{key}"), diags) {
+        Ok(Some(at)) => at,
+        Ok(None) => return Some(item),
+        Err(()) => return None,
     };
-    match flag.node.value {
-        Value::Bool(true) => {}
-        Value::Bool(false) => return Some(item),
-        v => {
-            diags.err(
-                &flag.node.origin,
-                format!("`patch` in [[accelerator.{key}]] must be true or false, found {}", v.type_name()),
-                "patch = true changes an entry an earlier file defined",
-            );
-            return None;
-        }
-    }
-    let at = t.get("id").map_or(flag.key_origin.clone(), |n| n.origin.clone());
+    let at = t.get("id").map_or(flag_at.clone(), |n| n.origin.clone());
     let Some(id) = offer_id(t) else {
         diags.err(
-            &flag.key_origin,
+            &flag_at,
             format!("a [[accelerator.{key}]] patch needs the `id` of the entry it changes"),
             "e.g. id = \"aws-on-demand\" with patch = true (the id `--set` and `validate` show)",
         );
