@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::cli::{Cli, Command, ConfigArgs, TableFormat};
 use crate::config::diag::escape;
-use crate::config::{self, Config, Family, Origin};
+use crate::config::{self, Basis, Config, Family, Origin};
 use crate::explain::Recorder;
 use crate::export::{self, CompareView};
 use crate::fmt::{num, short};
@@ -145,25 +145,18 @@ fn warn_skips(cfg: &Config, tables: &[WorkloadTable]) {
         }
         if t.rows.is_empty() {
             // Nothing costed: say which bases the skipped chips do have prices on.
-            let terms: Vec<String> = t
-                .skipped
+            let chips: Vec<&config::Accelerator> = t.skipped.iter().filter_map(|s| cfg.accelerator(&s.accelerator)).collect();
+            let terms: Vec<&str> = Basis::NAMES
                 .iter()
-                .filter_map(|s| cfg.accelerator(&s.accelerator))
-                .flat_map(|a| a.offers.iter().map(|o| o.term.name().to_string()))
-                .chain(
-                    t.skipped
-                        .iter()
-                        .filter_map(|s| cfg.accelerator(&s.accelerator)?.owned.as_ref().map(|_| "owned".to_string())),
-                )
-                .fold(Vec::new(), |mut v, x| {
-                    // Terms a basis can name (spot is an offer term, not a basis).
-                    let basis = ["on_demand", "capacity_block", "committed_1y", "committed_3y", "owned"].contains(&x.as_str());
-                    if basis && !v.contains(&x) {
-                        v.push(x);
-                    }
-                    v
-                });
-            if !terms.is_empty() && !terms.iter().any(|x| x == cfg.economics.basis.name()) {
+                .copied()
+                .filter(|n| {
+                    Basis::parse(n).is_some_and(|b| match b.term() {
+                        Some(term) => chips.iter().any(|a| a.offers.iter().any(|o| o.term == term)),
+                        None => chips.iter().any(|a| a.owned.is_some()),
+                    })
+                })
+                .collect();
+            if !terms.is_empty() && !terms.contains(&cfg.economics.basis.name()) {
                 crate::msg::warn(format_args!(
                     "warning: {}: nothing is costed on basis {}; these chips have prices on: {} (e.g. --set economics.basis={})",
                     t.id,
