@@ -494,7 +494,7 @@ fn validate(cfg: &Config, all_defaults: bool) -> Result<(), AppError> {
         cfg.accelerators.len(),
         cfg.economics.basis.name()
     );
-    for fam in Family::ALL {
+    for &fam in Family::ALL {
         let accs: Vec<_> = cfg.accelerators.iter().filter(|a| a.family == fam).collect();
         if accs.is_empty() {
             continue;

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod explain;
+pub mod family;
 pub mod export;
 pub mod fmt;
 pub mod init;

@@ -10,9 +10,8 @@ use super::axis::{self, Scale};
 use super::draw::{Align, Font, Painter, Region};
 use super::layout::{self, LegendItem, Swatch};
 use super::style::*;
-use super::{Axis, AxisScale, BarChart, ChartError, Family, PanelChart, StackedBarChart};
+use super::{Axis, AxisScale, BarChart, ChartError, Look, PanelChart, StackedBarChart};
 
-const FAMILIES: [Family; 5] = [Family::Gpu, Family::Trainium, Family::Inferentia, Family::Tpu, Family::Other];
 
 // ---- shared row layout -------------------------------------------------------------------
 
@@ -320,15 +319,14 @@ pub(super) fn value_text<DB: DrawingBackend>(
 /// Row legend of the families present, when there are at least two; returns height used.
 fn family_legend<DB: DrawingBackend>(
     p: &Painter<DB>,
-    families: impl Iterator<Item = Family> + Clone,
+    looks: impl Iterator<Item = Look>,
     r: Region,
 ) -> Result<f64, ChartError> {
-    let items: Vec<LegendItem> = FAMILIES
-        .iter()
-        .filter(|f| families.clone().any(|g| g == **f))
-        .map(|f| LegendItem {
-            swatch: Swatch::Box(family_color(f)),
-            label: family_name(f).to_string(),
+    let items: Vec<LegendItem> = Look::distinct(looks)
+        .into_iter()
+        .map(|l| LegendItem {
+            swatch: Swatch::Box(l.color),
+            label: l.legend.to_string(),
         })
         .collect();
     if items.len() < 2 {
@@ -344,7 +342,7 @@ pub(super) fn draw_bars<DB: DrawingBackend>(p: &Painter<DB>, c: &BarChart) -> Re
     let mut content = layout::draw_frame(p, &c.frame, &[])?;
     let scale = c.value_axis.scale;
     let drawn = c.bars.iter().filter(|b| axis::valid(b.value, scale));
-    content.y0 += family_legend(p, drawn.map(|b| b.family), content)?;
+    content.y0 += family_legend(p, drawn.map(|b| b.look), content)?;
     bar_panel(p, content, c, None)
 }
 
@@ -353,7 +351,7 @@ pub(super) fn draw_panels<DB: DrawingBackend>(p: &Painter<DB>, c: &PanelChart) -
     let mut content = layout::draw_frame(p, &c.frame, &extra)?;
     let families = c.panels.iter().flat_map(|panel| {
         let scale = panel.value_axis.scale;
-        panel.bars.iter().filter(move |b| axis::valid(b.value, scale)).map(|b| b.family)
+        panel.bars.iter().filter(move |b| axis::valid(b.value, scale)).map(|b| b.look)
     });
     content.y0 += family_legend(p, families, content)?;
     if c.panels.is_empty() {
@@ -469,7 +467,7 @@ fn bar_panel<DB: DrawingBackend>(p: &Painter<DB>, r: Region, c: &BarChart, title
             Some(end) => {
                 let (a, z) = (hb.base_px.min(end), hb.base_px.max(end));
                 let bar = Region::new(a, cy - half, z.max(a + 1.0), cy + half);
-                p.fill_rect(bar, family_color(&b.family).to_rgba())?;
+                p.fill_rect(bar, b.look.color.to_rgba())?;
                 let mut end = end;
                 if let Some((lo, hi)) = b.whisker
                     && let (Some(x0), Some(x1)) = (
@@ -540,10 +538,10 @@ pub(super) fn draw_stacked<DB: DrawingBackend>(p: &Painter<DB>, c: &StackedBarCh
         .map(|i| c.segments.iter().map(|s| seg_value(&s.values, i)).sum())
         .collect();
     let mut rows = Vec::with_capacity(c.categories.len());
-    for ((label, family), total) in c.categories.iter().zip(&totals) {
+    for ((label, look), total) in c.categories.iter().zip(&totals) {
         rows.push(RowSpec {
             label: label.clone(),
-            chip: Some(family_color(family)),
+            chip: Some(look.color),
             lo: 0.0,
             hi: *total,
             left_text: 0.0,
@@ -591,12 +589,13 @@ pub(super) fn draw_stacked<DB: DrawingBackend>(p: &Painter<DB>, c: &StackedBarCh
 #[cfg(test)]
 mod tests {
     use super::super::{Bar, BarChart, Frame, Unit};
+    use crate::family::Family;
     use super::*;
 
     fn bar(value: f64, whisker: Option<(f64, f64)>) -> Bar {
         Bar {
             label: String::new(),
-            family: Family::Gpu,
+            look: Family::Gpu.look(),
             value,
             text: String::new(),
             whisker,

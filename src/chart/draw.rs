@@ -71,7 +71,7 @@ impl Font {
 
 /// Marker shapes for points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Marker {
+pub enum Marker {
     Circle,
     Triangle,
     Square,

@@ -72,7 +72,7 @@ pub(super) fn draw<DB: DrawingBackend>(p: &Painter<DB>, c: &LineChart) -> Result
     let mut lines: Vec<(&Series, Runs)> = Vec::new();
     for s in &c.series {
         let runs = pixel_runs(&s.points, &plot.x, &plot.y);
-        let color = series_color(&s.family, s.style_index).to_rgba();
+        let color = series_color(&s.look, s.style_index).to_rgba();
         for run in &runs {
             p.polyline_clipped(run, &clip, color, SERIES_WIDTH, series_dash(s.style_index))?;
         }
@@ -90,7 +90,7 @@ pub(super) fn draw<DB: DrawingBackend>(p: &Painter<DB>, c: &LineChart) -> Result
         .flat_map(|(_, runs)| runs.iter().flat_map(|r| sample(r, step)))
         .collect();
     for (i, (s, runs)) in lines.iter().enumerate() {
-        let color = series_color(&s.family, s.style_index);
+        let color = series_color(&s.look, s.style_index);
         let marker = series_marker(s.style_index);
         for pt in marker_positions(runs, i, per_line) {
             if clip.contains(pt.0, pt.1) {
@@ -112,8 +112,8 @@ pub(super) fn draw<DB: DrawingBackend>(p: &Painter<DB>, c: &LineChart) -> Result
             let at = (plot.x.px(*vx)?, plot.y.px(*vy)?);
             clip.contains(at.0, at.1).then(|| LabelledPoint {
                 at,
-                marker: family_marker(&s.family),
-                color: series_color(&s.family, s.style_index),
+                marker: s.look.marker,
+                color: series_color(&s.look, s.style_index),
                 label: text.as_str(),
             })
         })
@@ -140,10 +140,10 @@ fn legend_items(c: &LineChart) -> Vec<LegendItem> {
         .map(|s| LegendItem {
             // The legend shows what is drawn: a marker alone for a series of points.
             swatch: if is_point_series(s) {
-                Swatch::Point(family_marker(&s.family), series_color(&s.family, s.style_index))
+                Swatch::Point(s.look.marker, series_color(&s.look, s.style_index))
             } else {
                 Swatch::Line {
-                    color: series_color(&s.family, s.style_index),
+                    color: series_color(&s.look, s.style_index),
                     width: SERIES_WIDTH,
                     dash: series_dash(s.style_index),
                     marker: Some(series_marker(s.style_index)),
@@ -244,7 +244,7 @@ fn draw_band<DB: DrawingBackend>(p: &Painter<DB>, s: &Series, x: &Scale, y: &Sca
     let Some(band) = &s.band else {
         return Ok(());
     };
-    let color = layout::translucent(series_color(&s.family, s.style_index), BAND_ALPHA);
+    let color = layout::translucent(series_color(&s.look, s.style_index), BAND_ALPHA);
     let mut run: Vec<(f64, f64, f64)> = Vec::new();
     let flush = |run: &mut Vec<(f64, f64, f64)>| -> Result<(), ChartError> {
         if run.len() >= 2 {
@@ -398,7 +398,7 @@ fn draw_point_labels<DB: DrawingBackend>(
     let mut reqs = Vec::new();
     let mut what = Vec::new();
     for s in c.series.iter().filter(|s| !is_point_series(s)) {
-        let color = series_color(&s.family, s.style_index);
+        let color = series_color(&s.look, s.style_index);
         let mut first = true;
         for (vx, vy, text) in &s.point_labels {
             let (Some(px), Some(py)) = (x.px(*vx), y.px(*vy)) else { continue };
@@ -436,7 +436,8 @@ mod tests {
     use plotters::prelude::{IntoDrawingArea, SVGBackend};
 
     use super::super::draw::Marker;
-    use super::super::{Axis, Family, Frame, Unit};
+    use super::super::{Axis, Frame, Unit};
+    use crate::family::Family;
     use super::*;
 
     fn chart(series: Vec<Series>) -> LineChart {
@@ -462,7 +463,7 @@ mod tests {
     fn points_only(family: Family, pts: &[(f64, f64, &str)]) -> Series {
         Series {
             name: "prices".into(),
-            family,
+            look: family.look(),
             style_index: 0,
             points: Vec::new(),
             band: None,

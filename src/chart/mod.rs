@@ -11,19 +11,21 @@
 mod axis;
 mod bars;
 mod draw;
+pub(crate) use draw::Marker;
 pub mod fonts;
 mod heatmap;
 mod layout;
 mod line;
 mod raster;
 mod scatter;
-mod style;
+pub(crate) mod style;
 mod tornado;
 
 use std::fmt;
 use std::path::PathBuf;
 
 use plotters::prelude::{DrawingBackend, IntoDrawingArea, SVGBackend};
+use plotters::style::RGBColor;
 
 pub use axis::{format_tick, format_value};
 
@@ -37,9 +39,9 @@ pub struct SeriesStyle {
     pub marker: &'static str,
 }
 
-/// The style of the `style_index`-th member of `family`, as the line charts draw it.
-pub fn series_style(family: &Family, style_index: usize) -> SeriesStyle {
-    let c = style::series_color(family, style_index);
+/// The style of the `style_index`-th member of a family of look `look`, as the line charts draw it.
+pub fn series_style(look: &Look, style_index: usize) -> SeriesStyle {
+    let c = style::series_color(look, style_index);
     SeriesStyle {
         colour: format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2),
         dash: style::series_dash(style_index).to_vec(),
@@ -102,15 +104,30 @@ impl Canvas {
     }
 }
 
-/// Accelerator family: decides the colour (NVIDIA-ish green, AWS orange, AWS purple, Google
-/// blue, grey).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Family {
-    Gpu,
-    Trainium,
-    Inferentia,
-    Tpu,
-    Other,
+/// How one group of chips is drawn (a chip family's look, from `crate::family`): its rank
+/// (legend order), base colour, marker (scatter charts) and legend word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Look {
+    /// Legend order: groups are listed by rising rank.
+    pub rank: u8,
+    pub color: RGBColor,
+    pub marker: Marker,
+    /// Legend word, e.g. "Trainium".
+    pub legend: &'static str,
+}
+
+impl Look {
+    /// The distinct looks among `looks`, in legend (rank) order.
+    pub fn distinct(looks: impl Iterator<Item = Look>) -> Vec<Look> {
+        let mut v: Vec<Look> = Vec::new();
+        for l in looks {
+            if !v.contains(&l) {
+                v.push(l);
+            }
+        }
+        v.sort_by_key(|l| l.rank);
+        v
+    }
 }
 
 /// Title block and small print shared by every chart.
@@ -165,7 +182,7 @@ pub struct Axis {
 pub struct Series {
     pub name: String,
     /// Decides the colour.
-    pub family: Family,
+    pub look: Look,
     /// Position within its family: decides dash pattern, marker shape and shade.
     pub style_index: usize,
     /// (x, y) points, drawn in the order given.
@@ -192,7 +209,7 @@ pub struct LineChart {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScatterPoint {
     pub label: String,
-    pub family: Family,
+    pub look: Look,
     pub x: f64,
     pub y: f64,
 }
@@ -218,7 +235,7 @@ pub struct ScatterChart {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bar {
     pub label: String,
-    pub family: Family,
+    pub look: Look,
     pub value: f64,
     /// Drawn at the bar end, e.g. "0.42x" or "$1.2M".
     pub text: String,
@@ -280,7 +297,7 @@ pub struct StackedBarChart {
     pub frame: Frame,
     pub value_axis: Axis,
     /// Bars top to bottom: label and family (shown as a colour chip by the label).
-    pub categories: Vec<(String, Family)>,
+    pub categories: Vec<(String, Look)>,
     pub segments: Vec<StackSegment>,
 }
 

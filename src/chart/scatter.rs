@@ -10,9 +10,8 @@ use super::axis;
 use super::draw::{Align, Font, Painter, Region, dash_polyline};
 use super::layout::{self, AxisData, DomainRule, LegendItem, Swatch};
 use super::style::*;
-use super::{AxisScale, ChartError, Family, ScatterChart};
+use super::{AxisScale, ChartError, Look, ScatterChart};
 
-const FAMILIES: [Family; 5] = [Family::Gpu, Family::Trainium, Family::Inferentia, Family::Tpu, Family::Other];
 
 pub(super) fn draw<DB: DrawingBackend>(p: &Painter<DB>, c: &ScatterChart) -> Result<(), ChartError> {
     let (xs, ys) = (c.x.scale, c.y.scale);
@@ -43,12 +42,11 @@ pub(super) fn draw<DB: DrawingBackend>(p: &Painter<DB>, c: &ScatterChart) -> Res
         )
     };
 
-    let mut items: Vec<LegendItem> = FAMILIES
-        .iter()
-        .filter(|f| points.iter().any(|q| q.family == **f))
-        .map(|f| LegendItem {
-            swatch: Swatch::Point(family_marker(f), family_color(f)),
-            label: family_name(f).to_string(),
+    let mut items: Vec<LegendItem> = Look::distinct(points.iter().map(|q| q.look))
+        .into_iter()
+        .map(|l| LegendItem {
+            swatch: Swatch::Point(l.marker, l.color),
+            label: l.legend.to_string(),
         })
         .collect();
     if let Some(t) = &c.trend {
@@ -95,8 +93,8 @@ pub(super) fn draw<DB: DrawingBackend>(p: &Painter<DB>, c: &ScatterChart) -> Res
         .filter(|(pt, _)| clip.inflate(1.0).contains(pt.0, pt.1))
         .map(|(at, q)| LabelledPoint {
             at,
-            marker: family_marker(&q.family),
-            color: family_color(&q.family),
+            marker: q.look.marker,
+            color: q.look.color,
             label: q.label.as_str(),
         })
         .collect();

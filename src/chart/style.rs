@@ -5,7 +5,7 @@
 
 use plotters::style::RGBColor;
 
-use super::Family;
+use super::Look;
 use super::draw::Marker;
 
 // ---- canvas -------------------------------------------------------------------------------
@@ -199,44 +199,11 @@ pub const DIVERGING: [RGBColor; 9] = [
 
 // ---- per-family look -------------------------------------------------------------------------
 
-/// The family's base colour.
-pub fn family_color(family: &Family) -> RGBColor {
-    match family {
-        Family::Gpu => GPU_GREEN,
-        Family::Trainium => TRAINIUM_ORANGE,
-        Family::Inferentia => INFERENTIA_PURPLE,
-        Family::Tpu => TPU_BLUE,
-        Family::Other => OTHER_GREY,
-    }
-}
-
-/// Legend name of a family.
-pub fn family_name(family: &Family) -> &'static str {
-    match family {
-        Family::Gpu => "GPU",
-        Family::Trainium => "Trainium",
-        Family::Inferentia => "Inferentia",
-        Family::Tpu => "TPU",
-        Family::Other => "Other",
-    }
-}
-
-/// Marker shape standing for a whole family (scatter charts).
-pub fn family_marker(family: &Family) -> Marker {
-    match family {
-        Family::Gpu => Marker::Circle,
-        Family::Trainium => Marker::Triangle,
-        Family::Inferentia => Marker::Diamond,
-        Family::Tpu => Marker::Square,
-        Family::Other => Marker::Cross,
-    }
-}
-
 /// Colour of the `style_index`-th member of a family: the family colour, darkened a little
 /// for some members so neighbouring lines stay apart.
-pub fn series_color(family: &Family, style_index: usize) -> RGBColor {
+pub fn series_color(look: &Look, style_index: usize) -> RGBColor {
     let shade = SHADES[style_index % SHADES.len()];
-    mix(family_color(family), SHADE_TARGET, shade)
+    mix(look.color, SHADE_TARGET, shade)
 }
 
 /// Dash pattern of the `style_index`-th member of a family.

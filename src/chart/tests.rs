@@ -3,6 +3,7 @@
 //! panicking, and files are written atomically.
 
 use super::*;
+use crate::family::Family;
 
 fn frame(title: &str) -> Frame {
     Frame {
@@ -32,7 +33,7 @@ fn line_chart(points: Vec<(f64, f64)>) -> Chart {
         y: axis("Cost (USD, log)", AxisScale::Log, Unit::Usd),
         series: vec![Series {
             name: "H100 SXM".to_string(),
-            family: Family::Gpu,
+            look: Family::Gpu.look(),
             style_index: 0,
             band: Some(points.iter().map(|&(x, y)| (x, y * 0.8, y * 1.2)).collect()),
             point_labels: vec![(10.0, 1e5, "8 chips".into())],
@@ -49,14 +50,14 @@ fn all_charts() -> Vec<Chart> {
         bars: vec![
             Bar {
                 label: "Trainium2".into(),
-                family: Family::Trainium,
+                look: Family::Trainium.look(),
                 value: 0.42,
                 text: "0.42x".into(),
                 whisker: Some((0.3, 0.6)),
             },
             Bar {
                 label: "H100 SXM".into(),
-                family: Family::Gpu,
+                look: Family::Gpu.look(),
                 value: 1.0,
                 text: "1.00x".into(),
                 whisker: None,
@@ -73,13 +74,13 @@ fn all_charts() -> Vec<Chart> {
             points: vec![
                 ScatterPoint {
                     label: "V100".into(),
-                    family: Family::Gpu,
+                    look: Family::Gpu.look(),
                     x: 2017.0,
                     y: 30.0,
                 },
                 ScatterPoint {
                     label: "TPU v5e".into(),
-                    family: Family::Tpu,
+                    look: Family::Tpu.look(),
                     x: 2023.0,
                     y: 4.0,
                 },
@@ -106,7 +107,7 @@ fn all_charts() -> Vec<Chart> {
         Chart::Stacked(StackedBarChart {
             frame: frame("Stacked"),
             value_axis: axis("USD per chip-hour", AxisScale::Linear, Unit::UsdPerHour),
-            categories: vec![("H100".into(), Family::Gpu), ("TPU v6e".into(), Family::Tpu)],
+            categories: vec![("H100".into(), Family::Gpu.look()), ("TPU v6e".into(), Family::Tpu.look())],
             segments: vec![
                 StackSegment {
                     name: "Capital".into(),
@@ -268,7 +269,7 @@ fn hostile_values_render_without_panic() {
                 }
                 c.points.push(ScatterPoint {
                     label: String::new(),
-                    family: Family::Other,
+                    look: Family::Other.look(),
                     x: f64::NAN,
                     y: 1.0,
                 });
@@ -392,9 +393,9 @@ fn errors_display_and_chain() {
 fn points_at_the_same_place_both_show() {
     // Two chips at the same year and price (as B200 and Trainium3 once were): before, the
     // later marker covered the earlier; now they sit side by side, so both colours show.
-    let pt = |label: &str, family| ScatterPoint {
+    let pt = |label: &str, family: Family| ScatterPoint {
         label: label.to_string(),
-        family,
+        look: family.look(),
         x: 2025.0,
         y: 16.66,
     };
@@ -403,9 +404,9 @@ fn points_at_the_same_place_both_show() {
         x: axis("Year", AxisScale::Linear, Unit::Plain(String::new())),
         y: axis("USD", AxisScale::Log, Unit::Usd),
         points: vec![
-            pt("GPU chip", Family::Gpu),
-            pt("Trainium chip", Family::Trainium),
-            pt("Other", Family::Tpu),
+            pt("GPU chip", Family::Gpu.look()),
+            pt("Trainium chip", Family::Trainium.look()),
+            pt("Other", Family::Tpu.look()),
         ],
         trend: None,
     });

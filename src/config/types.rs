@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::diag::Diag;
 use super::tree::Origin;
+pub use crate::family::Family;
 
 /// Handle of one number in the [`ParamTable`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -192,29 +193,6 @@ impl Market {
             Market::Hyperscaler => class == ProviderClass::Hyperscaler,
             Market::Neocloud => class == ProviderClass::Neocloud,
         }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Family {
-    Gpu,
-    Trainium,
-    Inferentia,
-    Tpu,
-    Other,
-}
-
-impl Family {
-    pub const NAMES: [&'static str; 5] = ["gpu", "trainium", "inferentia", "tpu", "other"];
-    pub const ALL: [Family; 5] = [Family::Gpu, Family::Trainium, Family::Inferentia, Family::Tpu, Family::Other];
-
-    pub fn parse(s: &str) -> Option<Family> {
-        Self::NAMES.iter().position(|n| *n == s).map(|i| Self::ALL[i])
-    }
-
-    pub fn name(self) -> &'static str {
-        Self::NAMES[self as usize]
     }
 }
 
@@ -593,10 +571,10 @@ impl Accelerator {
         }
     }
 
-    /// True for chips their maker does not sell (TPU, Trainium, Inferentia): an owned
-    /// `chip_usd` of these is an internal cost estimate, and is labelled so.
+    /// True for chips their maker does not sell (the family table's `sold_by_maker`): an
+    /// owned `chip_usd` of these is an internal cost estimate, and is labelled so.
     pub fn not_sold(&self) -> bool {
-        matches!(self.family, Family::Tpu | Family::Trainium | Family::Inferentia)
+        !self.family.sold_by_maker()
     }
 
     pub fn tflops(&self, p: Precision) -> Option<Param> {

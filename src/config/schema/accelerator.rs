@@ -15,7 +15,7 @@ pub static ACCELERATOR: TableDecl = TableDecl {
         )
         .required(),
         text("name", "display name in charts and tables; default the id"),
-        Key::new("family", Kind::Choice(&Family::NAMES), "", "chip family: colour group in charts").required(),
+        Key::new("family", Kind::Choice(Family::NAMES), "", "chip family: colour group in charts").required(),
         text("vendor", "maker"),
         Key::new("year", Kind::Int { min: 1990, max: 2100 }, "", "first general availability").required(),
         Key::new(

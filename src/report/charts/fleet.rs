@@ -8,7 +8,7 @@ use crate::fmt::usd;
 
 use super::super::ChartFile;
 use super::super::context::Context;
-use super::{axis, count, family, notes_of};
+use super::{axis, count, notes_of};
 
 pub const STEM: &str = "fleet-what-the-budget-buys";
 
@@ -23,7 +23,7 @@ pub fn what_the_budget_buys(ctx: &Context<'_>) -> Result<ChartFile, String> {
             .filter(|(_, _, x)| x.is_finite() && *x > 0.0)
             .map(|(l, f, x)| Bar {
                 label: l,
-                family: family(f),
+                look: f.look(),
                 value: x,
                 text: fmt(x),
                 whisker: None,

@@ -7,7 +7,7 @@ use crate::model::compare::WorkloadTable;
 
 use super::super::ChartFile;
 use super::super::context::Context;
-use super::{axis, family, label_id, mark};
+use super::{axis, label_id, mark};
 
 pub const STEM: &str = "headline-cost-vs-reference";
 
@@ -28,7 +28,7 @@ pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
                         }
                         Some(Bar {
                             label,
-                            family: family(r.family),
+                            look: r.family.look(),
                             value: x,
                             text: bar_text(x, r.p_cheaper_than_reference, r.accelerator == cfg.report.reference),
                             whisker: r

@@ -8,7 +8,7 @@ use crate::model::compare::Figures;
 
 use super::super::ChartFile;
 use super::super::context::Context;
-use super::{axis, family, label_id, mark};
+use super::{axis, label_id, mark};
 
 pub const STEM: &str = "inference-input-vs-output";
 
@@ -29,14 +29,14 @@ pub fn input_vs_output(ctx: &Context<'_>) -> Result<ChartFile, String> {
     let w = ctx.iw.ok_or("no inference workload is loaded")?;
     let t = ctx.inference_table().ok_or("no inference workload is loaded")?;
     let (tin, tout) = (ctx.v[w.input_tokens.0], ctx.v[w.output_tokens.0]);
-    let mut rows: Vec<(String, crate::chart::Family, f64, f64)> = t
+    let mut rows: Vec<(String, crate::chart::Look, f64, f64)> = t
         .rows
         .iter()
         .filter_map(|r| match &r.figures {
             Figures::Inference(f) => {
                 let (i, o) = split(f.usd_per_m_input_tokens, f.usd_per_m_output_tokens, tin, tout);
                 let label = mark(label_id(cfg, &r.accelerator), &ctx.marked, &r.accelerator);
-                (i + o > 0.0 && (i + o).is_finite()).then_some((label, family(r.family), i, o))
+                (i + o > 0.0 && (i + o).is_finite()).then_some((label, r.family.look(), i, o))
             }
             Figures::Training(_) => None,
         })

@@ -12,8 +12,8 @@ mod revolution;
 mod tco;
 mod tornado;
 
-use crate::chart::{Axis, AxisScale, Chart, Family as CFamily, Frame, LineChart, Series, Unit};
-use crate::config::{Accelerator, Config, Family};
+use crate::chart::{Axis, AxisScale, Chart, Frame, LineChart, Series, Unit};
+use crate::config::{Accelerator, Config};
 use crate::model::curves::{self, Curves};
 
 use super::ChartFile;
@@ -98,16 +98,6 @@ pub fn names() -> Vec<&'static str> {
     CHARTS.iter().map(|c| c.name).collect()
 }
 
-pub(super) fn family(f: Family) -> CFamily {
-    match f {
-        Family::Gpu => CFamily::Gpu,
-        Family::Trainium => CFamily::Trainium,
-        Family::Inferentia => CFamily::Inferentia,
-        Family::Tpu => CFamily::Tpu,
-        Family::Other => CFamily::Other,
-    }
-}
-
 /// A short legend label: the accelerator's name without the vendor's prefix.
 pub fn label(acc: &Accelerator) -> String {
     let n = acc.name.as_str();
@@ -136,7 +126,7 @@ pub fn styles(cfg: &Config) -> serde_json::Map<String, serde_json::Value> {
     cfg.accelerators
         .iter()
         .map(|a| {
-            let s = crate::chart::series_style(&family(a.family), style_index(cfg, &a.id));
+            let s = crate::chart::series_style(&a.family.look(), style_index(cfg, &a.id));
             (
                 a.id.clone(),
                 serde_json::json!({ "family": a.family, "colour": s.colour, "dash": s.dash, "marker": s.marker }),
@@ -192,7 +182,7 @@ pub(super) fn line_chart(
                 } else {
                     label(acc)
                 },
-                family: family(c.family),
+                look: c.family.look(),
                 style_index: style_index(cfg, &c.accelerator),
                 points: c.points.clone(),
                 band: bands.as_ref().and_then(|b| b.get(k).cloned().flatten()),

@@ -10,7 +10,7 @@ use crate::model::compare::WorkloadTable;
 
 use super::super::ChartFile;
 use super::super::context::Context;
-use super::{axis, family, label_id};
+use super::{axis, label_id};
 
 pub const TRAINING_STEM: &str = "cost-over-time-training";
 pub const INFERENCE_STEM: &str = "cost-over-time-inference";
@@ -100,13 +100,8 @@ fn chart(ctx: &Context<'_>, t: Option<&WorkloadTable>, inference: bool) -> Resul
     let pts = points(ctx, t);
     let mut series = Vec::new();
     let mut unfitted = Vec::new();
-    for (fam, fam_name) in [
-        (Family::Gpu, "GPU"),
-        (Family::Trainium, "Trainium"),
-        (Family::Inferentia, "Inferentia"),
-        (Family::Tpu, "TPU"),
-        (Family::Other, "Other"),
-    ] {
+    for &fam in Family::ALL {
+        let fam_name = fam.look().legend;
         let mine: Vec<&Point> = pts.iter().filter(|p| p.0 == fam).collect();
         if mine.is_empty() {
             continue;
@@ -125,7 +120,7 @@ fn chart(ctx: &Context<'_>, t: Option<&WorkloadTable>, inference: bool) -> Resul
                 unfitted.push(fam_name);
                 format!("{fam_name} (no fit)")
             },
-            family: family(fam),
+            look: fam.look(),
             style_index: 0,
             points: Vec::new(),
             band: None,
@@ -141,7 +136,7 @@ fn chart(ctx: &Context<'_>, t: Option<&WorkloadTable>, inference: bool) -> Resul
                 } else {
                     format!("{fam_name} fit: cost doubles every {} years", num(-h, 2))
                 },
-                family: family(fam),
+                look: fam.look(),
                 style_index: 1,
                 points: vec![(lo, (a + b * lo).exp()), (hi, (a + b * hi).exp())],
                 band: None,

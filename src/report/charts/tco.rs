@@ -6,7 +6,7 @@ use crate::fmt::short;
 
 use super::super::ChartFile;
 use super::super::context::Context;
-use super::{axis, family, notes_of};
+use super::{axis, notes_of};
 
 pub const STEM: &str = "owned-tco-per-chip-hour";
 
@@ -41,7 +41,7 @@ pub fn owned_tco(ctx: &Context<'_>) -> Result<ChartFile, String> {
             value_axis: axis("USD per chip-hour (owned)", AxisScale::Linear, Unit::UsdPerHour),
             categories: tco
                 .iter()
-                .map(|t| (super::estimate_label(cfg, &t.accelerator), family(t.family)))
+                .map(|t| (super::estimate_label(cfg, &t.accelerator), t.family.look()))
                 .collect(),
             segments: vec![
                 seg("Capital (ex vendor margin)", |b| b.capital),
