@@ -404,9 +404,9 @@ fn points_at_the_same_place_both_show() {
         x: axis("Year", AxisScale::Linear, Unit::Plain(String::new())),
         y: axis("USD", AxisScale::Log, Unit::Usd),
         points: vec![
-            pt("GPU chip", Family::Gpu.look()),
-            pt("Trainium chip", Family::Trainium.look()),
-            pt("Other", Family::Tpu.look()),
+            pt("GPU chip", Family::Gpu),
+            pt("Trainium chip", Family::Trainium),
+            pt("Other", Family::Tpu),
         ],
         trend: None,
     });
