@@ -257,18 +257,18 @@ fn explain(cfg: &Config, workload: &str, accelerator: &str) -> Result<(), AppErr
         text,
         "\nPrice: basis {}, {} market, fallback {}. Offers of {}:",
         cfg.economics.basis.name(),
-        config::market_words(cfg.economics.market),
+        cfg.economics.market.words(),
         if cfg.economics.fallback { "any" } else { "none" },
         acc.id
     );
     let chosen = match acc.price_choice(&cfg.economics) {
-        config::PriceChoice::Offer { offer, note } => {
+        crate::model::price::PriceChoice::Offer { offer, note } => {
             if let Some(n) = note {
                 let _ = writeln!(text, "  note: {}", escape(&n));
             }
             Some(offer.id.clone())
         }
-        config::PriceChoice::Owned { .. } => {
+        crate::model::price::PriceChoice::Owned { .. } => {
             let _ = writeln!(text, "  owned basis: total cost of ownership from [accelerator.owned]");
             if acc.not_sold() {
                 let _ = writeln!(
@@ -280,7 +280,7 @@ fn explain(cfg: &Config, workload: &str, accelerator: &str) -> Result<(), AppErr
             }
             None
         }
-        config::PriceChoice::Missing => None,
+        crate::model::price::PriceChoice::Missing => None,
     };
     for o in &acc.offers {
         let mark = if chosen.as_deref() == Some(o.id.as_str()) { "->" } else { "  " };

@@ -12,7 +12,6 @@ use super::layout::{self, LegendItem, Swatch};
 use super::style::*;
 use super::{Axis, AxisScale, BarChart, ChartError, Look, PanelChart, StackedBarChart};
 
-
 // ---- shared row layout -------------------------------------------------------------------
 
 /// One row of a horizontal bar layout: its label, an optional colour chip before the label,
@@ -317,11 +316,7 @@ pub(super) fn value_text<DB: DrawingBackend>(
 }
 
 /// Row legend of the families present, when there are at least two; returns height used.
-fn family_legend<DB: DrawingBackend>(
-    p: &Painter<DB>,
-    looks: impl Iterator<Item = Look>,
-    r: Region,
-) -> Result<f64, ChartError> {
+fn family_legend<DB: DrawingBackend>(p: &Painter<DB>, looks: impl Iterator<Item = Look>, r: Region) -> Result<f64, ChartError> {
     let items: Vec<LegendItem> = Look::distinct(looks)
         .into_iter()
         .map(|l| LegendItem {
@@ -589,8 +584,8 @@ pub(super) fn draw_stacked<DB: DrawingBackend>(p: &Painter<DB>, c: &StackedBarCh
 #[cfg(test)]
 mod tests {
     use super::super::{Bar, BarChart, Frame, Unit};
-    use crate::family::Family;
     use super::*;
+    use crate::family::Family;
 
     fn bar(value: f64, whisker: Option<(f64, f64)>) -> Bar {
         Bar {

@@ -437,8 +437,8 @@ mod tests {
 
     use super::super::draw::Marker;
     use super::super::{Axis, Frame, Unit};
-    use crate::family::Family;
     use super::*;
+    use crate::family::Family;
 
     fn chart(series: Vec<Series>) -> LineChart {
         let axis = |scale| Axis {

@@ -12,7 +12,6 @@ use super::layout::{self, AxisData, DomainRule, LegendItem, Swatch};
 use super::style::*;
 use super::{AxisScale, ChartError, Look, ScatterChart};
 
-
 pub(super) fn draw<DB: DrawingBackend>(p: &Painter<DB>, c: &ScatterChart) -> Result<(), ChartError> {
     let (xs, ys) = (c.x.scale, c.y.scale);
     let ok = |x: f64, y: f64| axis::valid(x, xs) && axis::valid(y, ys);

@@ -1,22 +1,32 @@
 //! Config loading: files and folders, merge, `--set`, validation (CONFIG.md).
 //!
-//! Two stages: [`load`] reads TOML into a raw tree with origins (`tree`), then `validate` turns
-//! it into a typed [`Config`] that nothing downstream re-checks.
+//! Two stages: [`load`] reads TOML into a raw tree with origins (`tree`), then each table's
+//! reader (`tables/<table>.rs`) and the cross-table `rules` turn it into a typed [`Config`]
+//! that nothing downstream re-checks.
 
 pub mod diag;
 pub mod load;
+mod param;
 mod reader;
+mod rules;
 pub mod schema;
+mod tables;
 pub mod tree;
-pub mod types;
-mod validate;
-mod xref;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub use diag::{Diag, Severity};
+pub use param::{Param, ParamInfo, ParamTable, Precision, Provenance};
+pub use tables::accelerator::{Accelerator, Efficiency, Family, Owned, ServingEfficiency, TrainingMfu};
+pub use tables::calibration::{Calibration, HoursBasis};
+pub use tables::economics::{Basis, Economics, Market};
+pub use tables::inference::{Inference, KvSize};
+pub use tables::measured::Measured;
+pub use tables::offer::{Offer, ProviderClass, Term};
+pub use tables::report::{CHART_NAMES, RETIRED as RETIRED_CHARTS, Report};
+pub use tables::training::{AttentionShape, Training};
 pub use tree::Origin;
-pub use types::*;
 
 /// Loads, merges and validates configs. On failure, every error (and warning) found.
 pub fn load(paths: &[PathBuf], sets: &[String]) -> Result<Config, Vec<Diag>> {
@@ -34,7 +44,7 @@ pub fn load(paths: &[PathBuf], sets: &[String]) -> Result<Config, Vec<Diag>> {
         as_of: None,
         files: files.clone(),
     };
-    let parts = validate::validate(&root, &mut ctx);
+    let parts = rules::validate(&root, &mut ctx);
     match parts {
         Some(p) => Ok(Config {
             params: ctx.params,
@@ -76,4 +86,76 @@ pub fn load_str(name: &str, text: &str, sets: &[String]) -> Result<Config, Vec<D
     };
     let _ = std::fs::remove_dir_all(&dir);
     result
+}
+
+/// A loaded, merged and validated config.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub params: ParamTable,
+    pub economics: Economics,
+    pub accelerators: Vec<Accelerator>,
+    pub training: Vec<Training>,
+    pub inference: Vec<Inference>,
+    pub measured: Vec<Measured>,
+    pub calibration: Vec<Calibration>,
+    pub report: Report,
+    /// Files read, in merge order.
+    pub files: Vec<String>,
+    /// `--set` arguments applied, in order.
+    pub overrides: Vec<String>,
+    pub warnings: Vec<Diag>,
+    /// The latest `as_of` date any table gives.
+    pub as_of: Option<String>,
+    /// Short fingerprint of the merged config (for chart footers).
+    pub hash: String,
+}
+
+impl Config {
+    pub fn accelerator(&self, id: &str) -> Option<&Accelerator> {
+        self.accelerators.iter().find(|a| a.id == id)
+    }
+
+    pub fn training(&self, id: &str) -> Option<&Training> {
+        self.training.iter().find(|w| w.id == id)
+    }
+
+    pub fn inference(&self, id: &str) -> Option<&Inference> {
+        self.inference.iter().find(|w| w.id == id)
+    }
+
+    /// The inference workloads tables and charts show: every one but the benchmarks'.
+    pub fn served(&self) -> impl Iterator<Item = &Inference> {
+        self.inference.iter().filter(|w| !w.benchmark)
+    }
+
+    pub fn measured(&self, workload: &str, accelerator: &str) -> Option<&Measured> {
+        self.measured
+            .iter()
+            .find(|m| m.workload == workload && m.accelerator == accelerator)
+    }
+
+    /// The numbers a config file gave without a `source` (a planner's table or patch that
+    /// cites none): "key path (file:line)", in config order. Empty for the shipped configs.
+    pub fn unsourced(&self) -> Vec<String> {
+        self.params
+            .infos
+            .iter()
+            .filter(|i| i.source.is_none() && !i.path.is_empty())
+            .filter_map(|i| match &i.origin {
+                Origin::File { file, line, .. } => Some(format!("{} ({file}:{line})", i.path)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Every distinct source the config cites, in first-seen order.
+    pub fn sources(&self) -> Vec<Arc<str>> {
+        let mut out: Vec<Arc<str>> = Vec::new();
+        for s in self.params.infos.iter().filter_map(|i| i.source.clone()) {
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+        out
+    }
 }

@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::diag::{Diags, did_you_mean, suggest};
+use super::param::{Param, ParamInfo, ParamTable, Provenance};
 use super::schema::{Check, Key, Kind, TableDecl};
 use super::tree::{Node, Origin, Table, Value};
-use super::types::*;
 
 /// Accumulates the param table and diagnostics while the tree is read.
 pub(crate) struct Ctx {
@@ -814,6 +814,23 @@ pub(crate) fn read_id(r: &mut Reader<'_>, list: &str, seen: &mut HashMap<String,
     r.path = format!("{list}.{id}");
     r.what = format!("[[{list}]] `{id}`");
     id
+}
+
+/// A built-in default for a key no file gives, recorded like a config number.
+pub(crate) fn default_param(path: String, unit: &'static str, value: f64, why: &str, ctx: &mut Ctx) -> Param {
+    ctx.params.push(ParamInfo {
+        path,
+        unit,
+        low: value,
+        base: value,
+        high: value,
+        ranged: false,
+        origin: Origin::Default,
+        source: Some(Arc::from(why)),
+        as_of: None,
+        estimate: true,
+        conversion: None,
+    })
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ pub mod uncertainty;
 
 use std::fmt;
 
-use crate::config::{Basis, Market, Precision, market_words};
+use crate::config::{Basis, Market, Precision};
 
 /// Why an accelerator is not costed for a workload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,7 +43,7 @@ impl fmt::Display for Skip {
             Skip::NoPrice(Basis::Owned, _) => {
                 write!(f, "has no [accelerator.owned] chip_usd, so no owned price")
             }
-            Skip::NoPrice(b, m) => write!(f, "has no {} {} offer", market_words(*m), b.name()),
+            Skip::NoPrice(b, m) => write!(f, "has no {} {} offer", m.words(), b.name()),
             Skip::NoPrecision(p) => write!(f, "has no dense_tflops.{}", p.name()),
             Skip::NoTrainingMfu => {
                 write!(f, "has no efficiency.training_mfu (inference-only chip)")

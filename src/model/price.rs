@@ -1,9 +1,117 @@
-//! The price of one chip-hour by basis (MODEL.md "Price of one chip-hour, by basis").
+//! The price of one chip-hour by basis (MODEL.md "Price of one chip-hour, by basis"): which
+//! offer prices a chip (the policy: a negotiated offer of the basis's term first, else the
+//! cheapest current offer of the market, else, with `fallback = "any"`, the nearest other
+//! market, noted), and what an owned chip-hour costs.
 
-use crate::config::{Accelerator, Basis, Economics, Origin, PriceChoice};
+use crate::config::{Accelerator, Basis, Economics, Offer, Origin, Param, ProviderClass, Term};
 
 use super::Skip;
 use super::trace::{Trace, d, get};
+
+/// The price an accelerator gets on a basis: an offer (with a note when it is not of the
+/// basis's market), or its owned cost; `Missing` when it has none.
+#[derive(Clone, Debug)]
+pub enum PriceChoice<'a> {
+    Offer { offer: &'a Offer, note: Option<String> },
+    Owned { note: Option<String> },
+    Missing,
+}
+
+impl Accelerator {
+    /// The price this chip gets under `econ` (MODEL.md "Price of one chip-hour"): a negotiated
+    /// offer of the basis's term wins; else the cheapest current offer of that term in the
+    /// market; else, with `fallback = "any"`, the nearest other market, noted; else `Missing`.
+    pub fn price_choice(&self, econ: &Economics) -> PriceChoice<'_> {
+        self.price_choice_on(econ, econ.basis)
+    }
+
+    /// [`Self::price_choice`] on another basis than the config's.
+    pub fn price_choice_on(&self, econ: &Economics, basis: Basis) -> PriceChoice<'_> {
+        let cheapest = |f: &dyn Fn(&Offer) -> bool| -> Option<&Offer> {
+            self.offers
+                .iter()
+                .filter(|o| o.superseded_by.is_none() && f(o))
+                .min_by(|a, b| a.base.total_cmp(&b.base))
+        };
+        let Some(term) = basis.term() else {
+            if self.owned.is_some() {
+                return PriceChoice::Owned { note: None };
+            }
+            if econ.fallback {
+                let alt = cheapest(&|o| o.term == Term::OnDemand && econ.market.admits(o.class))
+                    .or_else(|| cheapest(&|o| o.term == Term::OnDemand));
+                if let Some(o) = alt {
+                    let note = format!(
+                        "{} has no owned price (chip_usd): priced from {} ({})",
+                        self.id,
+                        o.label(),
+                        o.class.name()
+                    );
+                    return PriceChoice::Offer {
+                        offer: o,
+                        note: Some(note),
+                    };
+                }
+            }
+            return PriceChoice::Missing;
+        };
+        if let Some(o) = cheapest(&|o| o.term == term && o.class == ProviderClass::Negotiated) {
+            let note = format!("negotiated price: {}", o.label());
+            return PriceChoice::Offer {
+                offer: o,
+                note: Some(note),
+            };
+        }
+        if let Some(o) = cheapest(&|o| o.term == term && econ.market.admits(o.class)) {
+            return PriceChoice::Offer { offer: o, note: None };
+        }
+        if !econ.fallback {
+            return PriceChoice::Missing;
+        }
+        // Stay in the market on the other terms first (a hyperscaler's capacity block is closer
+        // to its on-demand list than a neocloud's price is), then any public class.
+        let terms = [Term::OnDemand, Term::CapacityBlock, Term::Committed1y, Term::Committed3y];
+        let public = |o: &Offer| o.class != ProviderClass::Negotiated;
+        let alt = terms
+            .iter()
+            .filter(|t| **t != term)
+            .find_map(|t| cheapest(&|o| o.term == *t && econ.market.admits(o.class)))
+            .or_else(|| cheapest(&|o| o.term == term && public(o)))
+            .or_else(|| {
+                terms
+                    .iter()
+                    .filter(|t| **t != term)
+                    .find_map(|t| cheapest(&|o| o.term == *t && public(o)))
+            });
+        match alt {
+            Some(o) => {
+                let note = format!(
+                    "{} has no {} {} offer: priced from {} ({})",
+                    self.id,
+                    econ.market.words(),
+                    term.name(),
+                    o.label(),
+                    o.class.name()
+                );
+                PriceChoice::Offer {
+                    offer: o,
+                    note: Some(note),
+                }
+            }
+            None => PriceChoice::Missing,
+        }
+    }
+
+    /// The config number that sets this chip's price under `econ`: the chosen offer's price,
+    /// or the chip price when owned (the rest of an owned price is economics). `None`: no price.
+    pub fn price_param(&self, econ: &Economics) -> Option<Param> {
+        match self.price_choice(econ) {
+            PriceChoice::Offer { offer, .. } => Some(offer.price),
+            PriceChoice::Owned { .. } => self.owned.as_ref().map(|o| o.chip_usd),
+            PriceChoice::Missing => None,
+        }
+    }
+}
 
 /// Owned cost of one chip-hour, split as the TCO chart stacks it (USD per chip-hour).
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
@@ -120,7 +228,7 @@ pub fn usd_per_chip_hour(econ: &Economics, acc: &Accelerator, basis: Basis, v: &
                     Some(n) => n.clone(),
                     None => format!(
                         "cheapest current {} {} offer of {} on basis {}",
-                        crate::config::market_words(econ.market),
+                        econ.market.words(),
                         offer.term.name(),
                         acc.id,
                         basis.name()

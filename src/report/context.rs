@@ -73,7 +73,7 @@ impl<'a> Context<'a> {
         let accs: Vec<&Accelerator> = cfg.report.accelerators.iter().filter_map(|id| cfg.accelerator(id)).collect();
         let basis = match cfg.economics.market {
             crate::config::Market::Hyperscaler => cfg.economics.basis.name().to_string(),
-            m => format!("{}, {} market", cfg.economics.basis.name(), crate::config::market_words(m)),
+            m => format!("{}, {} market", cfg.economics.basis.name(), m.words()),
         };
         // Bands need ranged inputs and enough draws for a percentile to mean something.
         let any_range = cfg.params.infos.iter().any(|i| i.ranged) && cfg.report.samples as usize >= MIN_DRAWS;
@@ -94,7 +94,7 @@ impl<'a> Context<'a> {
         let footer = format!(
             "basis: {}, {} market  |  {prices}  |  {footer_tail}",
             cfg.economics.basis.name(),
-            crate::config::market_words(cfg.economics.market),
+            cfg.economics.market.words(),
         );
         // Only the ranged inputs the drawn rows read are drawn: an input's draws do not depend
         // on which others are drawn, so this changes no band, only the work.
@@ -183,7 +183,7 @@ impl<'a> Context<'a> {
         if !borrowed.is_empty() {
             price_notes.push(format!(
                 "† price not from the {} {} market: {}",
-                crate::config::market_words(cfg.economics.market),
+                cfg.economics.market.words(),
                 basis,
                 borrowed.join("; ")
             ));

@@ -69,7 +69,7 @@ pub fn report_md(cfg: &Config, data: &ReportData, image_ext: &str) -> String {
     let _ = writeln!(
         s,
         "Every chip is priced from one market: {} offers of term {} (the cheapest current one; a planner's negotiated offer wins), fallback {}. A note says where a price is not of that market.\n",
-        crate::config::market_words(cfg.economics.market),
+        cfg.economics.market.words(),
         cfg.economics.basis.name(),
         if cfg.economics.fallback {
             "any (borrowed prices are marked)"

@@ -83,17 +83,7 @@ pub const CHARTS: &[ChartDef] = &[
     },
 ];
 
-/// Charts of earlier versions that said nothing a sentence doesn't, with that sentence:
-/// `report.charts` still accepts their names, with a warning, and draws nothing for them.
-pub const RETIRED: &[(&str, &str)] = &[
-    (
-        "model-size",
-        "training cost scales with model size alike on every chip (the ratios are the headline's)",
-    ),
-    ("utilization", "cost per token scales as 1 / utilization alike on every chip"),
-];
-
-/// The names `report.charts` accepts.
+/// The names `report.charts` accepts (the config declares them: `config::CHART_NAMES`).
 pub fn names() -> Vec<&'static str> {
     CHARTS.iter().map(|c| c.name).collect()
 }
@@ -263,4 +253,15 @@ pub(super) fn estimate_label(cfg: &Config, id: &str) -> String {
 pub(super) fn estimate_note<'a>(cfg: &Config, mut ids: impl Iterator<Item = &'a str>) -> Option<String> {
     ids.any(|id| cfg.accelerator(id).is_some_and(|a| a.not_sold()))
         .then(|| "* internal cost estimate: the maker does not sell the chip, so its chip_usd is estimated".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_report_draws_exactly_the_charts_the_config_names_in_its_order() {
+        assert_eq!(super::names(), crate::config::CHART_NAMES);
+        for (retired, _) in crate::config::RETIRED_CHARTS {
+            assert!(!super::names().contains(retired), "{retired} is retired and drawn");
+        }
+    }
 }

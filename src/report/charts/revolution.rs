@@ -146,7 +146,7 @@ fn chart(ctx: &Context<'_>, t: Option<&WorkloadTable>, inference: bool) -> Resul
     }
     let mut notes = vec![format!(
         "Each point: one chip at one dated offer of the {} {} market (today's and superseded prices), at the offer's as_of date{}",
-        crate::config::market_words(cfg.economics.market),
+        cfg.economics.market.words(),
         cfg.economics.basis.name(),
         if series.iter().any(|s| !s.points.is_empty()) {
             "; lines: least squares on log cost"

@@ -4,21 +4,19 @@
 //! the nearest declared one), `accel-cost schema` (a JSON Schema for editors) and
 //! `docs/config-keys.md` are all generated from these tables.
 //!
-//! Adding a key = one [`Key`] line in the table's file here, plus reading it in
-//! `validate.rs` (which fails loudly, in tests, for a key read but not declared or declared but
-//! never read).
-
-mod accelerator;
-mod economics;
-mod report;
-mod workload;
+//! Adding a key = one [`Key`] line in its table's file under `tables/`, plus reading it in the
+//! reader beside it (which fails loudly, in tests, for a key read but not declared or declared
+//! but never read).
 
 use serde_json::{Value as Json, json};
 
-pub use accelerator::{ACCELERATOR, CLOUD, EFFICIENCY, OFFER, OWNED};
-pub use economics::ECONOMICS;
-pub use report::{MONTE_CARLO, REPORT};
-pub use workload::{CALIBRATION, INFERENCE, MEASURED, TRAINING};
+use super::tables::accelerator::ACCELERATOR;
+use super::tables::calibration::CALIBRATION;
+use super::tables::economics::ECONOMICS;
+use super::tables::inference::INFERENCE;
+use super::tables::measured::MEASURED;
+use super::tables::report::REPORT;
+use super::tables::training::TRAINING;
 
 /// A check every value of a number (all of low, base, high for a range) must pass.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

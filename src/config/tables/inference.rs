@@ -1,0 +1,275 @@
+//! `[[inference]]`: a serving workload (model shape, request shape, batch and speed targets).
+//! Declarations, the validated struct and the reader.
+
+use std::collections::HashMap;
+
+use super::{ACTIVE_PARAMS_B, ID, NAME, PARAMS_B, PRECISION, active_params, params_plausible, read_precision};
+use crate::config::param::{Param, Precision, Provenance};
+use crate::config::reader::{Ctx, Reader, default_param, read_id};
+use crate::config::schema::{Check, Key, Kind, TableDecl, num};
+use crate::config::tree::{Node, Origin, Table, Value};
+
+/// An inference (serving) workload.
+pub static INFERENCE: TableDecl = TableDecl {
+    name: "inference",
+    list: true,
+    doc: "A serving workload to cost.",
+    keys: &[
+        ID,
+        NAME,
+        PARAMS_B,
+        ACTIVE_PARAMS_B,
+        Key::new("precision", PRECISION, "", "number format of the weights").required(),
+        Key::new("kv_precision", PRECISION, "", "number format of the KV cache; default precision"),
+        num(
+            "kv_bytes_per_token",
+            Check::Positive,
+            "bytes/token",
+            "KV cache per token (instead of layers, kv_heads, head_dim)",
+        ),
+        Key::new("layers", Kind::Int { min: 1, max: 10_000 }, "", "transformer layers"),
+        Key::new("kv_heads", Kind::Int { min: 1, max: 10_000 }, "", "key/value heads"),
+        Key::new("head_dim", Kind::Int { min: 1, max: 100_000 }, "", "dimension of one head"),
+        num("input_tokens", Check::Positive, "tokens", "prompt tokens per request").required(),
+        num("output_tokens", Check::Positive, "tokens", "generated tokens per request").required(),
+        Key::new(
+            "heads",
+            Kind::Int { min: 1, max: 1_000_000 },
+            "",
+            "query heads: tensor-parallel degrees must divide them",
+        ),
+        num(
+            "attention_width",
+            Check::Positive,
+            "query heads x head_dim",
+            "attention FLOPs of the serving step model",
+        ),
+        num(
+            "hidden",
+            Check::Positive,
+            "model width",
+            "tensor-parallel all-reduce width; default attention_width",
+        ),
+        Key::new("experts", Kind::Int { min: 1, max: 1_000_000 }, "", "MoE: routed experts per layer"),
+        Key::new(
+            "experts_per_token",
+            Kind::Int { min: 1, max: 1_000_000 },
+            "",
+            "MoE: routed experts per token (at most experts)",
+        ),
+        num(
+            "shared_params_b",
+            Check::Positive,
+            "billion parameters",
+            "MoE: weights every token reads (attention, shared experts); default derived from active_params_b",
+        ),
+        num(
+            "batch",
+            Check::AtLeastOne,
+            "sequences",
+            "running batch per replica; default derived from the KV cache, max_batch and the per-user target",
+        ),
+        num(
+            "max_batch",
+            Check::AtLeastOne,
+            "sequences",
+            "engine cap on running sequences per replica; default 256",
+        ),
+        num(
+            "min_tokens_per_s_per_user",
+            Check::Positive,
+            "tokens/s per user",
+            "per-user speed target (1 / time per output token)",
+        ),
+        Key::new(
+            "chips_per_replica",
+            Kind::Int { min: 1, max: 1_000_000 },
+            "chips",
+            "a fixed replica size; default the cheapest tensor-parallel degree meeting the target",
+        ),
+        Key::new(
+            "benchmark",
+            Kind::Bool,
+            "",
+            "a benchmark's conditions: used by calibrate only, left out of compare and report",
+        ),
+        num(
+            "utilization",
+            Check::Fraction,
+            "share of paid hours",
+            "share of paid hours serving traffic",
+        )
+        .required(),
+    ],
+};
+
+#[derive(Clone, Debug)]
+pub enum KvSize {
+    Shape { layers: u64, kv_heads: u64, head_dim: u64 },
+    BytesPerToken(Param),
+}
+
+#[derive(Clone, Debug)]
+pub struct Inference {
+    pub id: String,
+    pub name: String,
+    pub params_b: Param,
+    pub active_params_b: Param,
+    pub precision: Precision,
+    pub kv_precision: Precision,
+    pub kv: KvSize,
+    pub input_tokens: Param,
+    pub output_tokens: Param,
+    /// Layers (from the KV shape, or given with `kv_bytes_per_token`).
+    pub layers: Option<u64>,
+    /// Query heads: tensor-parallel degrees must divide them.
+    pub heads: Option<u64>,
+    /// Query heads x head_dim (attention FLOPs).
+    pub attention_width: Option<Param>,
+    /// Model width (all-reduce size); defaults to `attention_width`.
+    pub hidden: Option<Param>,
+    /// MoE: routed experts per layer, and routed experts per token.
+    pub experts: Option<(u64, u64)>,
+    /// MoE: billions of weights every token reads (attention, shared experts).
+    pub shared_params_b: Option<Param>,
+    /// Running batch per replica; derived (MODEL.md) when absent.
+    pub batch: Option<Param>,
+    /// Engine cap on running sequences per replica (default 256).
+    pub max_batch: Param,
+    /// Per-user speed target, tokens/s (1 / TPOT).
+    pub min_tokens_per_s_per_user: Option<Param>,
+    pub chips_per_replica: Option<u64>,
+    pub utilization: Param,
+    /// A benchmark's conditions (`benchmark = true`): used by `calibrate` only, never listed
+    /// by `compare` or `report`.
+    pub benchmark: bool,
+    pub prov: Provenance,
+}
+
+pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ctx: &mut Ctx) -> Inference {
+    let mut r = Reader::new(t, origin.clone(), "inference".into(), &INFERENCE, ctx);
+    let id = read_id(&mut r, "inference", seen, ctx);
+    let name = r.str_opt("name", ctx).unwrap_or_else(|| id.clone());
+    let params_b = r.num_req("params_b", ctx);
+    params_plausible(&r, params_b, ctx);
+    let active_params_b = active_params(&mut r, params_b, ctx);
+    let precision = read_precision(&mut r, "precision", ctx).unwrap_or_else(|| {
+        if t.get("precision").is_none() {
+            r.missing("precision", "e.g. precision = \"fp8\"", ctx);
+        }
+        Precision::Bf16
+    });
+    let kv_precision = read_precision(&mut r, "kv_precision", ctx).unwrap_or(precision);
+    let kv = match r.num_opt("kv_bytes_per_token", ctx) {
+        Some(b) => {
+            for k in ["kv_heads", "head_dim"] {
+                if let Some(n) = t.get(k) {
+                    ctx.diags.err(
+                        &n.origin,
+                        format!("{} gives both kv_bytes_per_token and `{k}`", r.what),
+                        "give either kv_bytes_per_token or layers, kv_heads and head_dim",
+                    );
+                }
+            }
+            r.mark_read(&["kv_heads", "head_dim"]);
+            KvSize::BytesPerToken(b)
+        }
+        None => KvSize::Shape {
+            layers: r.int_req("layers", ctx) as u64,
+            kv_heads: r.int_req("kv_heads", ctx) as u64,
+            head_dim: r.int_req("head_dim", ctx) as u64,
+        },
+    };
+    let layers = match &kv {
+        KvSize::Shape { layers, .. } => Some(*layers),
+        KvSize::BytesPerToken(_) => r.int_opt("layers", ctx).map(|l| l as u64),
+    };
+    let input_tokens = r.num_req("input_tokens", ctx);
+    let output_tokens = r.num_req("output_tokens", ctx);
+    let heads = r.int_opt("heads", ctx).map(|h| h as u64);
+    let attention_width = r.num_opt("attention_width", ctx);
+    let hidden = r.num_opt("hidden", ctx);
+    let experts_origin = t.get("experts_per_token").map(|n| n.origin.clone());
+    let experts_n = r.int_opt("experts", ctx).map(|e| e as u64);
+    let per_token = r.int_opt("experts_per_token", ctx).map(|e| e as u64);
+    let experts = match (experts_n, per_token) {
+        (Some(e), Some(k)) if k <= e => Some((e, k)),
+        (Some(e), Some(k)) => {
+            ctx.diags.err(
+                &experts_origin.clone().unwrap_or(Origin::Default),
+                format!("experts_per_token ({k}) is larger than experts ({e}) in {}", r.what),
+                "experts_per_token is how many of the routed experts one token uses: at most `experts`",
+            );
+            None
+        }
+        (None, None) => None,
+        _ => {
+            r.missing(
+                if experts_n.is_none() { "experts" } else { "experts_per_token" },
+                "a MoE workload gives both experts (routed experts per layer) and experts_per_token",
+                ctx,
+            );
+            None
+        }
+    };
+    let shared_params_b = r.num_opt("shared_params_b", ctx);
+    if let Some(sp) = shared_params_b
+        && ctx.params.info(sp).base > ctx.params.info(active_params_b).base
+    {
+        ctx.diags.err(
+            &ctx.params.info(sp).origin.clone(),
+            format!("shared_params_b is larger than active_params_b in {}", r.what),
+            "shared weights (attention, shared experts) are part of the active ones",
+        );
+    }
+    let batch = r.num_opt("batch", ctx);
+    let max_batch = match r.num_opt("max_batch", ctx) {
+        Some(p) => p,
+        None => default_param(
+            format!("{}.max_batch", r.path),
+            "sequences",
+            256.0,
+            "built-in default engine cap (MODEL.md: max_batch defaults to 256)",
+            ctx,
+        ),
+    };
+    let min_tokens_per_s_per_user = r.num_opt("min_tokens_per_s_per_user", ctx);
+    let chips_per_replica = r.int_opt("chips_per_replica", ctx).map(|c| c as u64);
+    let utilization = r.num_req("utilization", ctx);
+    let benchmark = match r.node("benchmark") {
+        None => false,
+        Some(Node { value: Value::Bool(b), .. }) => *b,
+        Some(n) => {
+            ctx.diags.err(
+                &n.origin,
+                format!("`benchmark` in {} must be true or false, found {}", r.what, n.value.type_name()),
+                "benchmark = true marks a benchmark's conditions, used only by `calibrate`",
+            );
+            false
+        }
+    };
+    Inference {
+        id,
+        name,
+        params_b,
+        active_params_b,
+        precision,
+        kv_precision,
+        kv,
+        input_tokens,
+        output_tokens,
+        layers,
+        heads,
+        attention_width,
+        hidden,
+        experts,
+        shared_params_b,
+        batch,
+        max_batch,
+        min_tokens_per_s_per_user,
+        chips_per_replica,
+        utilization,
+        benchmark,
+        prov: r.finish(ctx),
+    }
+}
