@@ -293,7 +293,7 @@ fn explain(cfg: &Config, workload: &str, accelerator: &str) -> Result<(), AppErr
             "  {mark} {:<28} {:<11} ${}/chip-h  {}{}{state}",
             o.id,
             o.class.name(),
-            num(v[o.price.0], 4),
+            num(crate::model::trace::get(&v, o.price, "offer price", &mut ()), 4),
             escape(&o.label()),
             if o.estimate { " ESTIMATE" } else { "" }
         );

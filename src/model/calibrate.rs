@@ -1,5 +1,6 @@
 //! `calibrate`: predicted vs reported chip-hours of public training runs.
 
+use super::trace::get;
 use crate::config::Config;
 
 use super::Skipped;
@@ -79,8 +80,8 @@ pub fn benchmarks(cfg: &Config, v: &[f64]) -> (Vec<BenchmarkCheck>, Vec<Skipped>
         let f = super::inference::unpriced_inputs(cfg, w, acc, v, &mut ()).and_then(|i| super::inference::figures(&i, &mut ()));
         match f {
             Ok(f) => {
-                let measured = v[m.output_tokens_per_s_per_chip.0];
-                let user = m.tokens_per_s_per_user.map(|p| v[p.0]);
+                let measured = get(v, m.output_tokens_per_s_per_chip, "measured output tokens/s per chip", &mut ());
+                let user = m.tokens_per_s_per_user.map(|p| get(v, p, "measured tokens/s per user", &mut ()));
                 out.push(BenchmarkCheck {
                     workload: m.workload.clone(),
                     accelerator: m.accelerator.clone(),

@@ -1,5 +1,6 @@
 //! The sweeps behind the report's curves (MODEL.md "Curves"), as plain data.
 
+use super::trace::get;
 use crate::config::{Accelerator, Config, Family, Inference, Precision, Training};
 
 use super::inference::{self, InferenceInputs};
@@ -239,12 +240,12 @@ pub fn price_performance(cfg: &Config, accs: &[&Accelerator], v: &[f64]) -> (Vec
             continue;
         };
         let (mfu, fallback) = match acc.efficiency.training_mfu.as_ref().and_then(|m| m.get(Precision::Bf16)) {
-            Some(m) => (v[m.0], false),
-            None => (v[acc.efficiency.serving.serving_mfu.0], true),
+            Some(m) => (get(v, m, "training MFU (bf16)", &mut ()), false),
+            None => (get(v, acc.efficiency.serving.serving_mfu, "serving MFU", &mut ()), true),
         };
         match usd_per_chip_hour(e, acc, e.basis, v, &mut ()) {
             Ok(price) => {
-                let eff = v[tf.0] * mfu / 1000.0;
+                let eff = get(v, tf, "dense peak (bf16)", &mut ()) * mfu / 1000.0;
                 out.push(PricePerf {
                     accelerator: acc.id.clone(),
                     name: acc.name.clone(),

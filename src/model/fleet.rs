@@ -2,6 +2,7 @@
 //! `report.fleet_budget_usd` of capex buys per accelerator (chips, effective PFLOP/s, output
 //! tokens per day). Pure functions over a validated config and a value vector.
 
+use super::trace::{Trace, get};
 use crate::config::{Accelerator, Config, Family, Inference, Precision};
 
 use super::Skipped;
@@ -70,7 +71,7 @@ pub struct Fleet {
     pub tokens_skipped: Option<String>,
 }
 
-pub fn fleet(cfg: &Config, w: Option<&Inference>, accs: &[&Accelerator], v: &[f64]) -> (Vec<Fleet>, Vec<Skipped>) {
+pub fn fleet(cfg: &Config, w: Option<&Inference>, accs: &[&Accelerator], v: &[f64], t: &mut impl Trace) -> (Vec<Fleet>, Vec<Skipped>) {
     let mut out = Vec::new();
     let mut skipped = Vec::new();
     let e = &cfg.economics;
@@ -79,11 +80,18 @@ pub fn fleet(cfg: &Config, w: Option<&Inference>, accs: &[&Accelerator], v: &[f6
             skipped.push(skip(acc, "has no [accelerator.owned] chip_usd"));
             continue;
         };
-        let capex = v[o.chip_usd.0] * (1.0 + v[o.system_overhead.unwrap_or(e.system_overhead).0]);
-        let facility_w = v[acc.power_w.0] * v[e.system_power_factor.0] * v[e.pue.0];
+        let chip_usd = get(v, o.chip_usd, "chip price", t);
+        let overhead = get(v, o.system_overhead.unwrap_or(e.system_overhead), "system overhead", t);
+        let capex = chip_usd * (1.0 + overhead);
+        let power_w = get(v, acc.power_w, "chip power", t);
+        let system_power = get(v, e.system_power_factor, "system power factor", t);
+        let pue = get(v, e.pue, "PUE", t);
+        let facility_w = power_w * system_power * pue;
         // Construction cost guides quote USD per MW of critical (IT) load.
-        let it_w = v[acc.power_w.0] * v[e.system_power_factor.0];
-        let dc_per_chip = e.datacenter_capex_usd_per_mw.map(|d| v[d.0] * it_w / 1e6);
+        let it_w = power_w * system_power;
+        let dc_per_chip = e
+            .datacenter_capex_usd_per_mw
+            .map(|d| get(v, d, "datacenter capex per MW of IT load", t) * it_w / 1e6);
         let chips = cfg.report.fleet_budget_usd / (capex + dc_per_chip.unwrap_or(0.0));
         let chips_in_power = if facility_w > 0.0 {
             cfg.report.fleet_power_mw * 1e6 / facility_w
@@ -92,7 +100,7 @@ pub fn fleet(cfg: &Config, w: Option<&Inference>, accs: &[&Accelerator], v: &[f6
         };
         let bf16_mfu = acc.efficiency.training_mfu.as_ref().and_then(|m| m.get(Precision::Bf16));
         let effective_pflops = match (acc.tflops(Precision::Bf16), bf16_mfu) {
-            (Some(tf), Some(m)) => Some(chips * v[tf.0] * v[m.0] / 1000.0),
+            (Some(tf), Some(m)) => Some(chips * get(v, tf, "dense peak (bf16)", t) * get(v, m, "training MFU (bf16)", t) / 1000.0),
             _ => None,
         };
         // Throughput does not depend on the price: a chip with no offer on the basis still

@@ -686,7 +686,8 @@ pub fn unpriced_inputs(cfg: &Config, w: &Inference, acc: &Accelerator, v: &[f64]
         moe_efficiency: if experts.is_some() || w.active_params_b != w.params_b {
             get(v, s.moe_efficiency, "MoE efficiency", t)
         } else {
-            v[s.moe_efficiency.0]
+            // A dense model never uses it: read, not shown or drawn.
+            get(v, s.moe_efficiency, "MoE efficiency", &mut ())
         },
     };
     Ok(InferenceInputs {

@@ -9,6 +9,7 @@
 //! (else its family's, else the global one), marked ESTIMATE. Ranges are the spread of
 //! the chip's parameters over the 5-fold refits, at least +/-10% (+/-20% when borrowed).
 
+use super::trace::get;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -75,8 +76,8 @@ pub fn points(cfg: &Config, v: &[f64]) -> Vec<Point> {
                 spec: spec(acc, v),
                 source: source_label(m.prov.source.as_deref().unwrap_or("")),
                 inputs,
-                tps: v[m.output_tokens_per_s_per_chip.0],
-                user: m.tokens_per_s_per_user.map(|p| v[p.0]),
+                tps: get(v, m.output_tokens_per_s_per_chip, "measured output tokens/s per chip", &mut ()),
+                user: m.tokens_per_s_per_user.map(|p| get(v, p, "measured tokens/s per user", &mut ())),
             })
         })
         .collect()
@@ -157,8 +158,8 @@ pub fn spec(acc: &crate::config::Accelerator, v: &[f64]) -> Spec {
     let peak = acc
         .tflops(crate::config::Precision::Bf16)
         .or(acc.dense_tflops.first().map(|(_, p)| *p))
-        .map_or(1.0, |p| v[p.0]);
-    (acc.family, peak.ln(), v[acc.memory_tb_per_s.0].ln())
+        .map_or(1.0, |p| get(v, p, "dense peak", &mut ()));
+    (acc.family, peak.ln(), get(v, acc.memory_tb_per_s, "memory bandwidth", &mut ()).ln())
 }
 
 impl Levels {

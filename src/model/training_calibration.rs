@@ -83,7 +83,7 @@ pub fn check_run(cfg: &Config, c: &Calibration, v: &[f64], t: &mut impl Trace) -
     let acc = cfg.accelerator(&c.accelerator).ok_or(Skip::NoTrainingMfu)?;
     let tf = acc.tflops(c.precision).ok_or(Skip::NoPrecision(c.precision))?;
     let configured = peak_and_mfu(acc, c.precision, v, t).ok();
-    let peak = configured.map_or(v[tf.0] * 1e12, |(p, _)| p);
+    let peak = configured.map_or(get(v, tf, "dense peak", &mut ()) * 1e12, |(p, _)| p);
     let n = get(v, c.active_params_b, "active parameters", t) * 1e9;
     let tokens = get(v, c.tokens_t, "tokens", t) * 1e12;
     let over = c.flops.map(|f| get(v, f, "FLOPs", t));
@@ -107,7 +107,9 @@ pub fn check_run(cfg: &Config, c: &Calibration, v: &[f64], t: &mut impl Trace) -
         "",
     );
     // Rule of thumb: 6ND (or the run's own `flops`), 40% of the bf16 peak, every hour productive.
-    let rot_peak = acc.tflops(Precision::Bf16).map_or(peak, |p| v[p.0] * 1e12);
+    let rot_peak = acc
+        .tflops(Precision::Bf16)
+        .map_or(peak, |p| get(v, p, "dense peak (bf16)", &mut ()) * 1e12);
     let rot_flops = over.unwrap_or(6.0 * n * tokens);
     let rot = rot_flops / (rot_peak * RULE_OF_THUMB_MFU) / 3600.0;
     Ok(RunCheck {

@@ -130,7 +130,7 @@ impl<'a> Context<'a> {
         let iw = cfg.report.inference_workload.as_deref().and_then(|id| cfg.inference(id));
         let price_performance = curves::price_performance(cfg, &accs, &v);
         let tco = fleet::tco(cfg, &accs, &v);
-        let fleet = fleet::fleet(cfg, iw, &accs, &v);
+        let fleet = fleet::fleet(cfg, iw, &accs, &v, &mut ());
         let ttab = tw.and_then(|w| tables.iter().find(|t| t.id == w.id));
         let tornado_accelerator = cfg
             .report

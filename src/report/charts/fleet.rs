@@ -5,6 +5,7 @@
 use crate::chart::{AxisScale, Bar, BarChart, Chart, Frame, PanelChart, Unit};
 use crate::config::Family;
 use crate::fmt::usd;
+use crate::model::trace::get;
 
 use super::super::ChartFile;
 use super::super::context::Context;
@@ -62,8 +63,8 @@ pub fn what_the_budget_buys(ctx: &Context<'_>) -> Result<ChartFile, String> {
         .collect();
     notes.push(format!(
         "Facility power per chip = power_w x system_power_factor ({}) x PUE ({})",
-        crate::fmt::short(v[cfg.economics.system_power_factor.0]),
-        crate::fmt::short(v[cfg.economics.pue.0])
+        crate::fmt::short(get(v, cfg.economics.system_power_factor, "system power factor", &mut ())),
+        crate::fmt::short(get(v, cfg.economics.pue, "PUE", &mut ()))
     ));
     // Chips left out of the tokens panel only, grouped by why.
     let mut no_tokens: Vec<(String, Vec<&str>)> = Vec::new();
@@ -97,7 +98,12 @@ pub fn what_the_budget_buys(ctx: &Context<'_>) -> Result<ChartFile, String> {
                     if with_dc {
                         format!(
                             " and the buildings at ${}M per MW of IT load",
-                            crate::fmt::short(cfg.economics.datacenter_capex_usd_per_mw.map_or(0.0, |d| v[d.0]) / 1e6)
+                            crate::fmt::short(
+                                cfg.economics
+                                    .datacenter_capex_usd_per_mw
+                                    .map_or(0.0, |d| get(v, d, "datacenter capex per MW", &mut ()))
+                                    / 1e6
+                            )
                         )
                     } else {
                         String::new()

@@ -5,6 +5,7 @@ use crate::chart::{AxisScale, Chart, Unit};
 use crate::config::Inference;
 use crate::fmt::short;
 use crate::model::curves;
+use crate::model::trace::get;
 
 use super::super::ChartFile;
 use super::super::context::Context;
@@ -19,8 +20,8 @@ fn workload<'a>(ctx: &Context<'a>) -> Result<(&'a Inference, String), String> {
     let sub = format!(
         "{} · {} in / {} out tokens · basis {}",
         w.name,
-        short(ctx.v[w.input_tokens.0]),
-        short(ctx.v[w.output_tokens.0]),
+        short(get(&ctx.v, w.input_tokens, "input tokens", &mut ())),
+        short(get(&ctx.v, w.output_tokens, "output tokens", &mut ())),
         ctx.basis
     );
     Ok((w, sub))
@@ -95,7 +96,8 @@ pub fn cost_vs_interactivity(ctx: &Context<'_>) -> Result<ChartFile, String> {
             s.point_labels = replica_labels(&c.points, ns);
         }
         if let Some(t) = w.min_tokens_per_s_per_user {
-            lc.vlines.push((v[t.0], format!("target {} tokens/s per user", short(v[t.0]))));
+            let target = get(v, t, "tokens/s per user target", &mut ());
+            lc.vlines.push((target, format!("target {} tokens/s per user", short(target))));
         }
     }
     Ok(ChartFile {

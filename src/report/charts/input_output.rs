@@ -5,6 +5,7 @@
 use crate::chart::{AxisScale, Chart, StackSegment, StackedBarChart, Unit};
 use crate::fmt::{num, short};
 use crate::model::compare::Figures;
+use crate::model::trace::get;
 
 use super::super::ChartFile;
 use super::super::context::Context;
@@ -28,7 +29,10 @@ pub fn input_vs_output(ctx: &Context<'_>) -> Result<ChartFile, String> {
     let cfg = ctx.cfg;
     let w = ctx.iw.ok_or("no inference workload is loaded")?;
     let t = ctx.inference_table().ok_or("no inference workload is loaded")?;
-    let (tin, tout) = (ctx.v[w.input_tokens.0], ctx.v[w.output_tokens.0]);
+    let (tin, tout) = (
+        get(&ctx.v, w.input_tokens, "input tokens", &mut ()),
+        get(&ctx.v, w.output_tokens, "output tokens", &mut ()),
+    );
     let mut rows: Vec<(String, crate::chart::Look, f64, f64)> = t
         .rows
         .iter()

@@ -3,6 +3,7 @@
 
 use crate::chart::{AxisScale, Chart, StackSegment, StackedBarChart, Unit};
 use crate::fmt::short;
+use crate::model::trace::get;
 
 use super::super::ChartFile;
 use super::super::context::Context;
@@ -27,11 +28,11 @@ pub fn owned_tco(ctx: &Context<'_>) -> Result<ChartFile, String> {
                 "What an owned chip-hour costs".into(),
                 format!(
                     "Owned basis: capital at {}%/yr over {} years, {}% availability, PUE {}, ${}/kWh",
-                    short(v[cfg.economics.cost_of_capital.0] * 100.0),
-                    short(v[cfg.economics.lifetime_years.0]),
-                    short(v[cfg.economics.availability.0] * 100.0),
-                    short(v[cfg.economics.pue.0]),
-                    short(v[cfg.economics.electricity_usd_per_kwh.0])
+                    short(get(v, cfg.economics.cost_of_capital, "cost of capital", &mut ()) * 100.0),
+                    short(get(v, cfg.economics.lifetime_years, "lifetime", &mut ())),
+                    short(get(v, cfg.economics.availability, "availability", &mut ()) * 100.0),
+                    short(get(v, cfg.economics.pue, "PUE", &mut ())),
+                    short(get(v, cfg.economics.electricity_usd_per_kwh, "electricity price", &mut ()))
                 ),
                 notes_of(tco_skipped)
                     .into_iter()
