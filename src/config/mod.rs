@@ -9,7 +9,7 @@ pub mod load;
 mod param;
 mod reader;
 mod rules;
-pub mod schema;
+pub(crate) mod schema;
 mod tables;
 pub mod tree;
 

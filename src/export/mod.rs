@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::fmt::{num, usd};
 use crate::model::compare::{Figures, Kind, Row, WorkloadTable};
 
-pub use row::{ResultRow, row_json, table_json};
+pub use row::table_json;
 
 /// What every exporter renders.
 pub struct CompareView<'a> {
