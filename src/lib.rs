@@ -14,6 +14,7 @@ pub mod fmt;
 pub mod init;
 pub mod model;
 pub mod msg;
+pub mod oom;
 pub mod output;
 pub mod par;
 pub mod report;
