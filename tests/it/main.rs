@@ -5,6 +5,7 @@ mod commands;
 mod common;
 mod exports;
 mod formulas;
+mod kill_loop;
 mod prices;
 mod provenance;
 mod reliability;
