@@ -10,6 +10,7 @@ mod prices;
 mod provenance;
 mod reliability;
 mod report;
+mod safe_outputs;
 mod schema;
 mod serving;
 mod training;
