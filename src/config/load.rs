@@ -200,18 +200,29 @@ pub fn read_file(path: &Path, diags: &mut Diags) -> (Option<Node>, Option<Stamp>
         diags.push(changed_error(path));
         return (None, None);
     }
-    if bytes.is_empty() {
-        // Most often a file caught between its truncation and its new text (a writer paused
-        // there looks like this for as long as it likes); read as empty it would leave every
-        // key at its default in silence.
-        diags.err(
-            &origin,
-            format!("{} is empty (is another program writing it?)", path.display()),
-            "give it its tables, or remove it",
-        );
-        return (None, Some(before));
+    if bytes.is_empty() && recently_written(&before) {
+        // An empty file just written is most often one caught between its truncation and its
+        // new text; read as empty it would leave every key at its default in silence. It is
+        // looked at again after a pause: changed, it is an error; still empty, it is empty.
+        std::thread::sleep(EMPTY_FILE_PAUSE);
+        let again = std::fs::read(path).ok().zip(std::fs::metadata(path).ok());
+        if again.map(|(b, m)| Stamp::of(&m, &b)).as_ref() != Some(&before) {
+            diags.push(changed_error(path));
+            return (None, None);
+        }
     }
     (parse_text(Arc::from(path.display().to_string()), &bytes, diags), Some(before))
+}
+
+/// How long an empty, just-written config file is watched for a writer to finish.
+const EMPTY_FILE_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// True when the file was written in the last 100 ms (or its time is unknown): a writer may
+/// still be at work.
+fn recently_written(s: &Stamp) -> bool {
+    s.modified
+        .and_then(|m| std::time::SystemTime::now().duration_since(m).ok())
+        .is_none_or(|age| age < std::time::Duration::from_millis(100))
 }
 
 /// Errors for the files whose stamp now differs from the one they were read with (each is read
@@ -224,12 +235,7 @@ pub fn changed_since_read(stamps: &[(PathBuf, Stamp)]) -> Vec<Diag> {
     // within one tick, and truncated again when looked at here, would look unchanged. A file
     // written in the last 100 ms may have a writer at work, so the check waits out a tick
     // first; files saved earlier (the usual case) cost no wait.
-    let recent = stamps.iter().any(|(_, s)| {
-        s.modified
-            .and_then(|m| std::time::SystemTime::now().duration_since(m).ok())
-            .is_none_or(|age| age < std::time::Duration::from_millis(100))
-    });
-    if recent {
+    if stamps.iter().any(|(_, s)| recently_written(s)) {
         std::thread::sleep(std::time::Duration::from_millis(15));
     }
     let now = |p: &Path| {

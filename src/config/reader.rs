@@ -296,6 +296,14 @@ impl<'t> Reader<'t> {
                     .err(&n.origin, format!("`{key}` in {} is {i}, outside {min}..={max}", self.what), "");
                 None
             }
+            Some(Err(f)) if f < min as f64 || f > max as f64 => {
+                ctx.diags.err(
+                    &n.origin,
+                    format!("`{key}` in {} is {}, outside {min}..={max}", self.what, show(f)),
+                    "",
+                );
+                None
+            }
             Some(Err(f)) => {
                 ctx.diags.err(
                     &n.origin,
