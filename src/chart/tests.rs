@@ -370,3 +370,11 @@ fn points_at_the_same_place_both_show() {
     let (gpu, trn) = (count(style::GPU_GREEN), count(style::TRAINIUM_ORANGE));
     assert!(gpu > 250 && trn > 250, "gpu {gpu} px, trainium {trn} px");
 }
+
+#[test]
+fn text_with_control_characters_draws_as_visible_escapes_and_the_svg_stays_xml() {
+    use super::draw::drawable;
+    assert_eq!(drawable("a\u{1b}[31mb\u{0}"), "a\\u001b[31mb\\u0000");
+    assert_eq!(drawable("x\u{fffe}y\u{ffff}"), "x\u{fffd}y\u{fffd}");
+    assert_eq!(drawable("H100 <b> & \"q\""), "H100 <b> & \"q\"");
+}

@@ -2,7 +2,7 @@
 //! returning bytes (hyperfine's `Exporter` shape); `crate::output` does all the writing.
 
 mod csv;
-pub use csv::field as csv_field;
+pub use csv::{field as csv_field, neutralise as csv_text};
 mod json;
 pub mod markdown;
 pub mod row;
