@@ -66,7 +66,7 @@ pub struct Provenance {
     pub notes: Option<String>,
 }
 
-/// Number formats, with bytes per value (MODEL.md "Units").
+/// Number formats, with bytes per value (docs/model.md "Units").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Precision {
     Fp32,
@@ -105,7 +105,7 @@ impl Precision {
             Precision::Fp32 | Precision::Tf32 => 4.0,
             Precision::Bf16 | Precision::Fp16 => 2.0,
             Precision::Fp8 | Precision::Int8 => 1.0,
-            // NVFP4: 4-bit values plus one fp8 scale per 16 values (MODEL.md "Units").
+            // NVFP4: 4-bit values plus one fp8 scale per 16 values (docs/model.md "Units").
             Precision::Fp4 => 0.5625,
             Precision::Int4 => 0.5,
         }

@@ -1,4 +1,4 @@
-//! `calibrate --fit`, serving half: fits each accelerator's serving efficiencies (MODEL.md
+//! `calibrate --fit`, serving half: fits each accelerator's serving efficiencies (docs/model.md
 //! "Serving": `serving_mfu`, `weight_bw_eff`, `kv_bw_eff`, the two per-layer overheads and
 //! `moe_efficiency`) to the `[[measured]]` benchmarks, by least squares on the log of
 //! predicted / measured (output tokens/s per chip, and per-user speed where given).

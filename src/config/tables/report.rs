@@ -286,7 +286,7 @@ pub(crate) fn read(node: Option<&Node>, workloads: usize, ctx: &mut Ctx) -> (Rep
     if let Some(n) = r.node("use_measured") {
         ctx.diags.warn(
             &n.origin,
-            "report.use_measured is deprecated and ignored: benchmarks ([[measured]]) check the model in `calibrate`, they never replace it (MODEL.md v2)".to_string(),
+            "report.use_measured is deprecated and ignored: benchmarks ([[measured]]) check the model in `calibrate`, they never replace it (docs/model.md 'Serving')".to_string(),
         );
     }
     let charts = r.node("charts").map(|n| report_charts(n, ctx)).unwrap_or_default();
