@@ -1,0 +1,978 @@
+//! The report's workbook, `accel-cost.xlsx` (docs/cli.md "The workbook"): the compare tables,
+//! every config number with unit, source and date, and the headline pairs' costs as live
+//! formulas over the input cells. Pure: returns bytes, `crate::output` writes them.
+//!
+//! The formulas are built from the model's own [`Trace`]: each formula row names the trace step
+//! it stands for, stores the value the model recorded for that step (so a spreadsheet that does
+//! not recalculate shows the tool's numbers), and shows the model's formula text beside it. A
+//! step the model no longer records is an error, and the LibreOffice test (tests/it/workbook.rs)
+//! recomputes every formula cell against the stored value, so the sheet cannot drift from the
+//! model unnoticed.
+
+use std::collections::HashMap;
+
+use rust_xlsxwriter::{Format, Formula, Workbook as Xlsx, Worksheet, XlsxError};
+
+use crate::config::{Accelerator, Config, Inference, KvSize, Param, Training};
+use crate::model::compare::{Kind, WorkloadTable};
+use crate::model::inference::{self, InferenceInputs, MOE_MIN_TOKENS_PER_EXPERT};
+use crate::model::price::{self, PriceChoice};
+use crate::model::trace::Trace;
+use crate::model::training::{self, Shape};
+
+/// The workbook's bytes and where its formulas are.
+pub struct Workbook {
+    /// The .xlsx file.
+    pub bytes: Vec<u8>,
+    /// Every formula cell with the value stored in it (what a recalculation must give).
+    pub formulas: Vec<FormulaCell>,
+}
+
+/// One formula cell: sheet, 0-based row and column, the accelerator and step of its row, the
+/// formula, and the stored value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FormulaCell {
+    pub sheet: &'static str,
+    pub row: u32,
+    pub col: u16,
+    pub accelerator: String,
+    pub step: String,
+    pub formula: String,
+    pub value: f64,
+}
+
+/// The sheets, in order.
+pub const SHEETS: [&str; 6] = ["About", "Compare", "Inputs", "Owned", "Training", "Serving"];
+
+/// Column of the live value in the formula sheets (C), and of the base value in `Inputs` (C).
+const VALUE_COL: u16 = 2;
+
+/// The workbook for `cfg` at base values, with `tables` (the report's compare tables) on the
+/// Compare sheet. Errors: a model step the sheet needs was not recorded (the model changed;
+/// the sheet must follow), or the writer failed.
+pub fn workbook(cfg: &Config, tables: &[WorkloadTable]) -> Result<Workbook, String> {
+    build(cfg, tables).map_err(|e| format!("cannot build accel-cost.xlsx: {e}"))
+}
+
+/// Why a workbook could not be built.
+#[derive(Debug)]
+enum Error {
+    Xlsx(XlsxError),
+    Model(String),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Xlsx(e) => write!(f, "{e}"),
+            Error::Model(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+impl From<XlsxError> for Error {
+    fn from(e: XlsxError) -> Self {
+        Error::Xlsx(e)
+    }
+}
+
+type Res<T> = Result<T, Error>;
+
+/// The model's steps for one section, in order: inputs (label, config number, value) and
+/// derived values (label, the model's formula text, value).
+#[derive(Default)]
+struct Steps {
+    inputs: Vec<(String, Param, f64)>,
+    derived: Vec<(String, String, f64)>,
+}
+
+impl Trace for Steps {
+    fn input(&mut self, label: &str, param: Param, value: f64) {
+        self.inputs.push((label.into(), param, value));
+    }
+    fn derived(&mut self, label: &str, formula: &str, value: f64, _unit: &str) {
+        self.derived.push((label.into(), formula.into(), value));
+    }
+    fn enabled(&self) -> bool {
+        true
+    }
+}
+
+impl Steps {
+    fn param(&self, label: &str) -> Option<Param> {
+        self.inputs.iter().find(|(l, ..)| l == label).map(|(_, p, _)| *p)
+    }
+    fn step(&self, label: &str) -> Res<(&str, f64)> {
+        self.derived
+            .iter()
+            .find(|(l, ..)| l == label)
+            .map(|(_, f, v)| (f.as_str(), *v))
+            .ok_or_else(|| Error::Model(format!("the model no longer records the step `{label}`")))
+    }
+}
+
+struct Formats {
+    bold: Format,
+    wrap: Format,
+}
+
+/// Writes one section's rows on a formula sheet: column A accelerator, B step, C value (a
+/// formula, or a number where the model chose it), D unit, E the model's formula or the key path.
+struct Block<'a> {
+    ws: &'a mut Worksheet,
+    sheet: &'static str,
+    row: &'a mut u32,
+    acc: String,
+    cells: HashMap<String, String>,
+    out: &'a mut Vec<FormulaCell>,
+    inputs_row: &'a [u32],
+    cfg: &'a Config,
+    /// Appended to the step names shown (not to the trace labels looked up).
+    suffix: &'static str,
+}
+
+/// An absolute reference to row `r` (0-based), value column, of `sheet` (`None`: this sheet).
+fn addr(sheet: Option<&str>, r: u32) -> String {
+    match sheet {
+        Some(s) => format!("{s}!$C${}", r + 1),
+        None => format!("$C${}", r + 1),
+    }
+}
+
+impl Block<'_> {
+    fn write_row(&mut self, key: &str, label: &str, unit: &str, note: &str) -> Res<u32> {
+        let r = *self.row;
+        self.ws.write_string(r, 0, &self.acc)?;
+        self.ws.write_string(r, 1, format!("{label}{}", self.suffix))?;
+        self.ws.write_string(r, 3, unit)?;
+        self.ws.write_string(r, 4, note)?;
+        self.cells.insert(key.to_string(), addr(None, r));
+        *self.row += 1;
+        Ok(r)
+    }
+
+    fn formula(&mut self, r: u32, label: &str, template: &str, value: f64) -> Res<()> {
+        let text = self.fill(template)?;
+        if !value.is_finite() {
+            return Err(Error::Model(format!("{} `{template}` is not a finite number", self.acc)));
+        }
+        self.ws
+            .write_formula(r, VALUE_COL, Formula::new(&text).set_result(format!("{value}")))?;
+        self.out.push(FormulaCell {
+            sheet: self.sheet,
+            row: r,
+            col: VALUE_COL,
+            accelerator: self.acc.clone(),
+            step: format!("{label}{}", self.suffix),
+            formula: text,
+            value,
+        });
+        Ok(())
+    }
+
+    /// `{key}` in `template` becomes the cell of `key` in this block.
+    fn fill(&self, template: &str) -> Res<String> {
+        let mut out = String::with_capacity(template.len() + 16);
+        let mut rest = template;
+        while let Some(i) = rest.find('{') {
+            out.push_str(&rest[..i]);
+            let j = rest[i..]
+                .find('}')
+                .ok_or_else(|| Error::Model(format!("unclosed `{{` in `{template}`")))?;
+            let key = &rest[i + 1..i + j];
+            let cell = self
+                .cells
+                .get(key)
+                .ok_or_else(|| Error::Model(format!("no cell `{key}` for `{template}`")))?;
+            out.push_str(cell);
+            rest = &rest[i + j + 1..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    /// A config number the model read (by its trace label), as a link to its `Inputs` cell.
+    fn input(&mut self, key: &str, steps: &Steps, label: &str) -> Res<()> {
+        let p = steps
+            .param(label)
+            .ok_or_else(|| Error::Model(format!("the model no longer reads `{label}`")))?;
+        let info = self.cfg.params.info(p);
+        let value = steps.inputs.iter().find(|(l, ..)| l == label).map_or(f64::NAN, |x| x.2);
+        let (unit, path) = (info.unit, info.path.clone());
+        let r = self.write_row(key, label, unit, &path)?;
+        let link = format!("={}", addr(Some("Inputs"), self.inputs_row[p.0]));
+        self.formula(r, label, &link, value)
+    }
+
+    /// A model step (by its trace label) as a live formula; the stored value is the model's.
+    fn step(&mut self, key: &str, steps: &Steps, label: &str, template: &str, unit: &str) -> Res<()> {
+        let (model_formula, value) = steps.step(label)?;
+        let model_formula = model_formula.to_string();
+        let r = self.write_row(key, label, unit, &model_formula)?;
+        self.formula(r, label, template, value)
+    }
+
+    /// A unit conversion or a value the model takes from a named function, live.
+    fn conv(&mut self, key: &str, label: &str, template: &str, value: f64, unit: &str, note: &str) -> Res<()> {
+        let r = self.write_row(key, label, unit, note)?;
+        self.formula(r, label, template, value)
+    }
+
+    /// A number that is not a config number (a whole-number shape, the replica the model chose).
+    fn fixed(&mut self, key: &str, label: &str, value: f64, unit: &str, note: &str) -> Res<()> {
+        let r = self.write_row(key, label, unit, note)?;
+        self.ws.write_number(r, VALUE_COL, value)?;
+        Ok(())
+    }
+
+    /// A link to a cell of another block (the owned price, the reference's cost).
+    fn link(&mut self, key: &str, label: &str, cell: &str, value: f64, unit: &str, note: &str) -> Res<()> {
+        let r = self.write_row(key, label, unit, note)?;
+        self.formula(r, label, &format!("={cell}"), value)
+    }
+}
+
+/// The chips of a table, the reference first (the headline pairs), those the table costs.
+fn headline<'a>(cfg: &'a Config, t: &WorkloadTable) -> Vec<&'a Accelerator> {
+    let mut ids: Vec<&str> = t.rows.iter().map(|r| r.accelerator.as_str()).collect();
+    if let Some(i) = ids.iter().position(|id| *id == t.reference) {
+        let r = ids.remove(i);
+        ids.insert(0, r);
+    }
+    ids.into_iter().filter_map(|id| cfg.accelerator(id)).collect()
+}
+
+fn build(cfg: &Config, tables: &[WorkloadTable]) -> Res<Workbook> {
+    let mut wb = Xlsx::new();
+    // Fast deflate: the Inputs sheet's XML is most of the file, and level 6 cost the report
+    // about a quarter of its run time for a file a few percent smaller.
+    wb.set_zip_compression_level(1);
+    let f = Formats {
+        bold: Format::new().set_bold(),
+        wrap: Format::new().set_text_wrap(),
+    };
+    let v = cfg.params.base_values();
+    let mut out = Vec::new();
+
+    let tw = cfg.report.training_workload.as_deref().and_then(|id| cfg.training(id));
+    let iw = cfg.report.inference_workload.as_deref().and_then(|id| cfg.inference(id));
+    let table_of = |id: Option<&str>| tables.iter().find(|t| Some(t.id.as_str()) == id);
+    let t_table = table_of(tw.map(|w| w.id.as_str()));
+    let i_table = table_of(iw.map(|w| w.id.as_str()));
+
+    about(wb.add_worksheet().set_name("About")?, cfg, tw, iw, &f)?;
+    compare_sheet(wb.add_worksheet().set_name("Compare")?, tables, &f)?;
+    let inputs_row = inputs_sheet(wb.add_worksheet().set_name("Inputs")?, cfg, &f)?;
+
+    // Owned TCO of every headline chip with an owned price.
+    let mut chips: Vec<&Accelerator> = Vec::new();
+    for t in [t_table, i_table].into_iter().flatten() {
+        for a in headline(cfg, t) {
+            if !chips.iter().any(|c| c.id == a.id) {
+                chips.push(a);
+            }
+        }
+    }
+    let mut owned_total: HashMap<String, String> = HashMap::new();
+    {
+        let ws = formula_sheet(wb.add_worksheet().set_name("Owned")?, &f)?;
+        let mut row = 1;
+        for acc in chips.iter().filter(|a| a.owned.is_some()) {
+            let cell = owned_block(ws, &mut row, &mut out, &inputs_row, cfg, acc, &v)?;
+            owned_total.insert(acc.id.clone(), cell);
+            row += 1;
+        }
+    }
+    {
+        let ws = formula_sheet(wb.add_worksheet().set_name("Training")?, &f)?;
+        let mut row = 1;
+        if let (Some(w), Some(t)) = (tw, t_table) {
+            let mut reference: Option<(String, f64)> = None;
+            for acc in headline(cfg, t) {
+                let ctx = Ctx {
+                    cfg,
+                    v: &v,
+                    inputs_row: &inputs_row,
+                    owned_total: &owned_total,
+                };
+                let cost = training_block(ws, &mut row, &mut out, &ctx, w, acc, &reference, &t.reference)?;
+                if acc.id == t.reference {
+                    reference = Some(cost);
+                }
+                row += 1;
+            }
+        }
+    }
+    {
+        let ws = formula_sheet(wb.add_worksheet().set_name("Serving")?, &f)?;
+        let mut row = 1;
+        if let (Some(w), Some(t)) = (iw, i_table) {
+            let mut reference: Option<(String, f64)> = None;
+            for acc in headline(cfg, t) {
+                let ctx = Ctx {
+                    cfg,
+                    v: &v,
+                    inputs_row: &inputs_row,
+                    owned_total: &owned_total,
+                };
+                let cost = serving_block(ws, &mut row, &mut out, &ctx, w, acc, &reference, &t.reference)?;
+                if acc.id == t.reference {
+                    reference = Some(cost);
+                }
+                row += 1;
+            }
+        }
+    }
+    let bytes = wb.save_to_buffer()?;
+    Ok(Workbook { bytes, formulas: out })
+}
+
+struct Ctx<'a> {
+    cfg: &'a Config,
+    v: &'a [f64],
+    inputs_row: &'a [u32],
+    owned_total: &'a HashMap<String, String>,
+}
+
+fn about(ws: &mut Worksheet, cfg: &Config, tw: Option<&Training>, iw: Option<&Inference>, f: &Formats) -> Res<()> {
+    let basis = cfg.economics.basis.name();
+    let lines = [
+        "accel-cost workbook".to_string(),
+        String::new(),
+        "Compare: every workload x accelerator as `accel-cost compare` gives them (values, not formulas).".into(),
+        "Inputs: every config number: key path, unit, base (column C, the value the formulas read), low, high, whether it is a range, whether it is an estimate, source, as_of, where it was set.".into(),
+        "Owned, Training, Serving: the headline pairs (the reference chip and each other chip) as live formulas over the Inputs cells: change a base value in Inputs and the costs move.".into(),
+        format!(
+            "Training: workload {} on basis {basis} (closed form). Serving: workload {} on basis {basis}, from the step terms of the replica the model chose.",
+            tw.map_or("(none)", |w| w.id.as_str()),
+            iw.map_or("(none)", |w| w.id.as_str())
+        ),
+        "Each formula cell also stores the tool's own value; column E gives the model's formula (as `accel-cost explain` prints it) or the key path.".into(),
+        "Not live: the replica size n and the running batch B (the model chooses them: re-run accel-cost after changing inputs that would change them), Monte Carlo bands, and which offer is cheapest.".into(),
+    ];
+    ws.set_column_width(0, 120)?;
+    for (i, l) in lines.iter().enumerate() {
+        if i == 0 {
+            ws.write_string_with_format(i as u32, 0, l, &f.bold)?;
+        } else {
+            ws.write_string_with_format(i as u32, 0, l, &f.wrap)?;
+        }
+    }
+    Ok(())
+}
+
+fn formula_sheet<'a>(ws: &'a mut Worksheet, f: &Formats) -> Res<&'a mut Worksheet> {
+    for (c, h) in ["accelerator", "step", "value (live)", "unit", "model formula or key path"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string_with_format(0, c as u16, *h, &f.bold)?;
+    }
+    ws.set_column_width(0, 16)?;
+    ws.set_column_width(1, 40)?;
+    ws.set_column_width(2, 22)?;
+    ws.set_column_width(3, 16)?;
+    ws.set_column_width(4, 90)?;
+    ws.set_freeze_panes(1, 0)?;
+    Ok(ws)
+}
+
+/// The Inputs sheet; returns each config number's row (0-based), by `Param` index.
+fn inputs_sheet(ws: &mut Worksheet, cfg: &Config, f: &Formats) -> Res<Vec<u32>> {
+    let headers = [
+        "key path", "unit", "base", "low", "high", "range", "estimate", "source", "as_of", "set at",
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &f.bold)?;
+    }
+    let mut rows = Vec::with_capacity(cfg.params.infos.len());
+    for (i, info) in cfg.params.infos.iter().enumerate() {
+        let r = i as u32 + 1;
+        rows.push(r);
+        ws.write_string(r, 0, &info.path)?;
+        ws.write_string(r, 1, info.unit)?;
+        for (c, x) in [(2, info.base), (3, info.low), (4, info.high)] {
+            if x.is_finite() {
+                ws.write_number(r, c, x)?;
+            }
+        }
+        ws.write_boolean(r, 5, info.ranged)?;
+        ws.write_boolean(r, 6, info.estimate)?;
+        ws.write_string(r, 7, info.source.as_deref().unwrap_or(""))?;
+        ws.write_string(r, 8, info.as_of.as_deref().unwrap_or(""))?;
+        ws.write_string(r, 9, info.origin.to_string())?;
+    }
+    ws.set_column_width(0, 60)?;
+    ws.set_column_width(7, 60)?;
+    ws.set_freeze_panes(1, 1)?;
+    Ok(rows)
+}
+
+fn compare_sheet(ws: &mut Worksheet, tables: &[WorkloadTable], f: &Formats) -> Res<()> {
+    let mut r = 0u32;
+    for t in tables {
+        let kind = match t.kind {
+            Kind::Training => "training",
+            Kind::Inference => "inference",
+        };
+        ws.write_string_with_format(r, 0, format!("{} ({kind}, {}): reference {}", t.name, t.id, t.reference), &f.bold)?;
+        r += 1;
+        let named: Vec<&str> = t
+            .rows
+            .first()
+            .map_or(Vec::new(), |row| row.figures.named().iter().map(|(k, _)| *k).collect());
+        let mut headers: Vec<String> = [
+            "accelerator",
+            "name",
+            "cheapest",
+            "offer",
+            "provider class",
+            "term",
+            "as_of",
+            "estimate",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        headers.extend(named.iter().map(|s| s.to_string()));
+        headers.extend(
+            [
+                "ratio_to_reference",
+                "ratio P10",
+                "ratio P90",
+                "break_even_usd_per_chip_hour",
+                "break_even_efficiency",
+                "p_cheaper_than_reference",
+                "price_note",
+            ]
+            .iter()
+            .map(|s| s.to_string()),
+        );
+        for (c, h) in headers.iter().enumerate() {
+            ws.write_string_with_format(r, c as u16, h, &f.bold)?;
+        }
+        r += 1;
+        for row in &t.rows {
+            ws.write_string(r, 0, &row.accelerator)?;
+            ws.write_string(r, 1, &row.name)?;
+            ws.write_boolean(r, 2, row.cheapest)?;
+            if let Some(o) = &row.offer {
+                ws.write_string(r, 3, o.short())?;
+                ws.write_string(r, 4, &o.provider_class)?;
+                ws.write_string(r, 5, &o.term)?;
+                ws.write_string(r, 6, o.as_of.as_deref().unwrap_or(""))?;
+                ws.write_boolean(r, 7, o.estimate)?;
+            }
+            let figures = row.figures.named();
+            let mut c = 8u16;
+            for k in &named {
+                if let Some((_, x)) = figures.iter().find(|(n, _)| n == k)
+                    && x.is_finite()
+                {
+                    ws.write_number(r, c, *x)?;
+                }
+                c += 1;
+            }
+            let opt = [
+                row.ratio_to_reference,
+                row.ratio_band.map(|b| b.p10),
+                row.ratio_band.map(|b| b.p90),
+                row.break_even_usd_per_chip_hour,
+                row.break_even_efficiency,
+                row.p_cheaper_than_reference,
+            ];
+            for x in opt {
+                if let Some(x) = x.filter(|x| x.is_finite()) {
+                    ws.write_number(r, c, x)?;
+                }
+                c += 1;
+            }
+            ws.write_string(r, c, row.price_note.as_deref().unwrap_or(""))?;
+            r += 1;
+        }
+        for s in &t.skipped {
+            ws.write_string(r, 0, &s.accelerator)?;
+            ws.write_string(r, 1, format!("skipped: {}", s.reason))?;
+            r += 1;
+        }
+        r += 1;
+    }
+    ws.set_column_width(0, 16)?;
+    ws.set_column_width(1, 28)?;
+    ws.set_column_width(3, 36)?;
+    Ok(())
+}
+
+/// Owned cost of one chip-hour (docs/model.md "Owned"), in closed form; returns the total's cell.
+fn owned_block(
+    ws: &mut Worksheet,
+    row: &mut u32,
+    out: &mut Vec<FormulaCell>,
+    inputs_row: &[u32],
+    cfg: &Config,
+    acc: &Accelerator,
+    v: &[f64],
+) -> Res<String> {
+    let mut s = Steps::default();
+    price::owned(&cfg.economics, acc, v, &mut s).map_err(|e| Error::Model(format!("{} {e}", acc.id)))?;
+    let mut b = Block {
+        ws,
+        sheet: "Owned",
+        row,
+        acc: acc.id.clone(),
+        cells: HashMap::new(),
+        out,
+        inputs_row,
+        cfg,
+        suffix: "",
+    };
+    for (k, l) in [
+        ("chip", "chip price"),
+        ("so", "system overhead"),
+        ("r", "cost of capital"),
+        ("L", "lifetime"),
+        ("maint", "maintenance"),
+        ("avail", "availability"),
+        ("hosting", "hosting"),
+        ("lf", "load factor"),
+        ("pue", "PUE"),
+        ("elec", "electricity"),
+        ("w", "chip power"),
+        ("spf", "system power factor"),
+    ] {
+        b.input(k, &s, l)?;
+    }
+    if s.param("vendor gross margin").is_some() {
+        b.input("margin", &s, "vendor gross margin")?;
+    } else {
+        b.fixed("margin", "vendor gross margin", 0.0, "share", "none given")?;
+    }
+    b.step("kw", &s, "power_kw", "={w}*{spf}/1000", "kW")?;
+    b.step("capex", &s, "capex", "={chip}*(1+{so})", "USD")?;
+    b.step("crf", &s, "crf", "=IF(ABS({r})<1E-12,1/{L},{r}/(1-(1+{r})^(-{L})))", "per year")?;
+    b.step("hours", &s, "usable hours per year", "=8760*{avail}", "h")?;
+    b.step("capital", &s, "capital", "={capex}*{crf}/{hours}", "USD/chip-hour")?;
+    b.step(
+        "vm",
+        &s,
+        "of which vendor margin",
+        "={chip}*{margin}*{crf}/{hours}",
+        "USD/chip-hour",
+    )?;
+    b.step("maintenance", &s, "maintenance", "={capex}*{maint}/{hours}", "USD/chip-hour")?;
+    b.step("hosting_h", &s, "hosting", "={kw}*{hosting}*12/{hours}", "USD/chip-hour")?;
+    b.step("energy", &s, "energy", "={kw}*{lf}*{pue}*{elec}", "USD/chip-hour")?;
+    b.step(
+        "total",
+        &s,
+        "owned USD per chip-hour",
+        "={capital}+{maintenance}+{hosting_h}+{energy}",
+        "USD/chip-hour",
+    )?;
+    Ok(format!("Owned!{}", b.cells["total"]))
+}
+
+/// The chip-hour price the model used on the basis: a link to the offer's Inputs cell, or to
+/// the chip's owned total.
+fn price_row(b: &mut Block<'_>, s: &Steps, ctx: &Ctx<'_>, acc: &Accelerator, value: f64) -> Res<()> {
+    let e = &ctx.cfg.economics;
+    match acc.price_choice_on(e, e.basis) {
+        PriceChoice::Owned { .. } => {
+            let cell = ctx
+                .owned_total
+                .get(&acc.id)
+                .ok_or_else(|| Error::Model(format!("{} has no owned block", acc.id)))?;
+            b.link(
+                "price",
+                "USD per chip-hour (owned)",
+                cell,
+                value,
+                "USD/chip-hour",
+                "the chip's total on the Owned sheet",
+            )
+        }
+        _ => b.input("price", s, "price per chip-hour"),
+    }
+}
+
+/// `{key}/{reference cell}`: this chip's figure over the reference's.
+fn ratio_row(b: &mut Block<'_>, key: &str, value: f64, reference: &Option<(String, f64)>, ref_id: &str) -> Res<()> {
+    if let Some((cell, rv)) = reference {
+        b.conv(
+            "ratio",
+            "x reference",
+            &format!("={{{key}}}/{cell}"),
+            value / rv,
+            "ratio",
+            &format!("over {ref_id}"),
+        )?;
+    }
+    Ok(())
+}
+
+/// Training cost of one chip in closed form (docs/model.md "Training"); returns its cost cell
+/// (as seen from another sheet) and value.
+#[allow(clippy::too_many_arguments)]
+fn training_block(
+    ws: &mut Worksheet,
+    row: &mut u32,
+    out: &mut Vec<FormulaCell>,
+    ctx: &Ctx<'_>,
+    w: &Training,
+    acc: &Accelerator,
+    reference: &Option<(String, f64)>,
+    ref_id: &str,
+) -> Res<(String, f64)> {
+    let cfg = ctx.cfg;
+    // Inputs and the formulas' steps are traced apart: on the owned basis the price's own
+    // steps (its `energy`, in USD per chip-hour) must not stand for training's (kWh).
+    let mut si = Steps::default();
+    let shape = Shape::from(w);
+    let ti = training::inputs(cfg, &shape, acc, ctx.v, &mut si).map_err(|e| Error::Model(format!("{} {e}", acc.id)))?;
+    let mut s = Steps::default();
+    training::figures(&ti, &mut s);
+    let mut b = Block {
+        ws,
+        sheet: "Training",
+        row,
+        acc: acc.id.clone(),
+        cells: HashMap::new(),
+        out,
+        inputs_row: ctx.inputs_row,
+        cfg,
+        suffix: "",
+    };
+    let prec = w.precision.name();
+    price_row(&mut b, &si, ctx, acc, ti.usd_per_chip_hour)?;
+    b.input("tf", &si, &format!("dense peak ({prec})"))?;
+    b.step("peak", &si, "dense peak", "={tf}*1E12", "FLOP/s")?;
+    b.input("mfu", &si, &format!("training MFU ({prec}, steady state)"))?;
+    b.input("goodput", &si, "training goodput")?;
+    match w.flops {
+        Some(_) => {
+            b.input("flops_in", &si, "FLOPs")?;
+            b.step("C", &s, "C (training FLOPs)", "={flops_in}", "FLOP")?;
+        }
+        None => {
+            b.input("Na_b", &si, "active parameters")?;
+            b.input("D_t", &si, "tokens")?;
+            b.conv("D", "D (tokens)", "={D_t}*1E12", ti.tokens, "tokens", "tokens_t * 1e12")?;
+            b.step("6ND", &s, "6ND (parameter FLOPs)", "=6*({Na_b}*1E9)*{D}", "FLOP")?;
+            match w.attention {
+                Some(a) => {
+                    let t = format!("=12*{}*{}*{}*{{D}}", a.layers, a.attention_width, a.seq_len);
+                    b.step("attn", &s, "attention FLOPs", &t, "FLOP")?;
+                    b.step("C", &s, "C (training FLOPs)", "={6ND}+{attn}", "FLOP")?;
+                }
+                None => {
+                    b.conv(
+                        "C",
+                        "C (training FLOPs)",
+                        "={6ND}",
+                        ti_flops(&s)?,
+                        "FLOP",
+                        "6ND (no attention shape given)",
+                    )?;
+                }
+            }
+        }
+    }
+    b.step("del", &s, "delivered FLOP/s per chip", "={peak}*{mfu}", "FLOP/s")?;
+    b.step("ch", &s, "chip-hours", "={C}/{del}/{goodput}/3600", "chip-h")?;
+    b.step("cost", &s, "cost", "={ch}*{price}", "USD")?;
+    let cost = s.step("cost")?.1;
+    ratio_row(&mut b, "cost", cost, reference, ref_id)?;
+    if let Some(chips) = w.chips {
+        b.fixed("chips", "chips", chips as f64, "chips", "the workload's chips")?;
+        b.step("wall", &s, "wall-clock", "={ch}/{chips}/24", "days")?;
+    }
+    b.input("w", &si, "chip power")?;
+    b.input("spf", &si, "system power factor")?;
+    b.step("kw", &si, "power_kw", "={w}*{spf}/1000", "kW")?;
+    b.input("lf", &si, "load factor")?;
+    b.input("pue", &si, "PUE")?;
+    b.step("energy", &s, "energy", "={ch}*{kw}*{lf}*{pue}", "kWh")?;
+    Ok((format!("Training!{}", b.cells["cost"]), cost))
+}
+
+/// C when the model records it only as 6ND (no attention shape).
+fn ti_flops(s: &Steps) -> Res<f64> {
+    s.step("6ND (parameter FLOPs)").map(|(_, v)| v)
+}
+
+/// Serving cost of one chip from the chosen replica's step terms (docs/model.md "Serving");
+/// returns its USD per million output tokens cell (from another sheet) and value.
+#[allow(clippy::too_many_arguments)]
+fn serving_block(
+    ws: &mut Worksheet,
+    row: &mut u32,
+    out: &mut Vec<FormulaCell>,
+    ctx: &Ctx<'_>,
+    w: &Inference,
+    acc: &Accelerator,
+    reference: &Option<(String, f64)>,
+    ref_id: &str,
+) -> Res<(String, f64)> {
+    let cfg = ctx.cfg;
+    let err = |e: crate::model::Skip| Error::Model(format!("{} {e}", acc.id));
+    // Inputs (and, on the owned basis, the price's own steps) are traced apart from the steps.
+    let mut si = Steps::default();
+    let i = inference::inputs(cfg, w, acc, ctx.v, &mut si).map_err(err)?;
+    let chosen = inference::figures(&i, &mut ()).map_err(err)?;
+    let (n, batch) = (chosen.chips_per_replica, chosen.batch);
+    let mut s = Steps::default();
+    inference::figures_at(&i, n, batch, &mut s);
+    let mut s0 = Steps::default();
+    inference::step(&i, n as f64, batch, 0.0, &mut s0);
+
+    let mut b = Block {
+        ws,
+        sheet: "Serving",
+        row,
+        acc: acc.id.clone(),
+        cells: HashMap::new(),
+        out,
+        inputs_row: ctx.inputs_row,
+        cfg,
+        suffix: "",
+    };
+    price_row(&mut b, &si, ctx, acc, i.usd_per_chip_hour)?;
+    b.input("util", &si, "utilization")?;
+    b.input("tf", &si, "dense peak (workload precision)")?;
+    b.conv("P", "P (dense peak)", "={tf}*1E12", i.peak_flops, "FLOP/s", "TFLOPS * 1e12")?;
+    b.input("bw_tb", &si, "memory bandwidth")?;
+    b.conv(
+        "BW",
+        "BW (memory bandwidth)",
+        "={bw_tb}*1E12",
+        i.bandwidth,
+        "bytes/s",
+        "TB/s * 1e12",
+    )?;
+    b.input("mfu", &si, "serving MFU")?;
+    b.input("wbe", &si, "weight bandwidth efficiency")?;
+    b.input("kvbe", &si, "KV bandwidth efficiency")?;
+    b.input("so", &si, "step overhead per layer")?;
+    b.input("tpo", &si, "tensor-parallel overhead per layer")?;
+    if si.param("interconnect").is_some() {
+        b.input("ic_gb", &si, "interconnect")?;
+        b.conv(
+            "ic",
+            "interconnect (bytes/s)",
+            "={ic_gb}*1E9",
+            i.interconnect,
+            "bytes/s",
+            "GB/s * 1e9",
+        )?;
+    } else {
+        b.fixed("ic", "interconnect (bytes/s)", 0.0, "bytes/s", "no interconnect_gb_per_s")?;
+    }
+    b.input("N_b", &si, "parameters")?;
+    b.conv("N", "N (parameters)", "={N_b}*1E9", i.params, "params", "params_b * 1e9")?;
+    b.input("Na_b", &si, "active parameters")?;
+    b.conv(
+        "Na",
+        "Na (active parameters)",
+        "={Na_b}*1E9",
+        i.active_params,
+        "params",
+        "active_params_b * 1e9",
+    )?;
+    let (wb_formula, wb_value) = si.step("bytes per weight")?;
+    let wb_formula = wb_formula.to_string();
+    b.fixed("wb", "bytes per weight", wb_value, "bytes", &wb_formula)?;
+    match &w.kv {
+        KvSize::BytesPerToken(_) => b.input("kv", &si, "KV bytes per token")?,
+        KvSize::Shape { .. } => {
+            let (f, x) = si.step("kv (KV bytes per token)")?;
+            let f = f.to_string();
+            b.fixed("kv", "kv (KV bytes per token)", x, "bytes", &f)?;
+        }
+    }
+    b.input("Lin", &si, "input tokens")?;
+    b.input("Lout", &si, "output tokens")?;
+    b.fixed("L", "layers", i.layers, "layers", "the workload's layers (0: none given)")?;
+    if si.param("attention width").is_some() {
+        b.input("d", &si, "attention width")?;
+    } else {
+        b.fixed("d", "attention width", 0.0, "", "none given")?;
+    }
+    if si.param("hidden (all-reduce width)").is_some() {
+        b.input("hidden", &si, "hidden (all-reduce width)")?;
+    } else {
+        b.conv(
+            "hidden",
+            "hidden (all-reduce width)",
+            "={d}",
+            i.hidden,
+            "",
+            "the attention width (no hidden given)",
+        )?;
+    }
+    let moe = i.experts.is_some() || i.active_params < i.params;
+    if moe {
+        b.input("moe", &si, "MoE efficiency")?;
+    }
+    if let Some((e, k)) = i.experts {
+        b.fixed("E", "experts", e, "experts", "the workload's experts")?;
+        b.fixed("k", "experts per token", k, "experts", "the workload's experts_per_token")?;
+        if si.param("shared parameters").is_some() {
+            b.input("Ns_b", &si, "shared parameters")?;
+            b.conv(
+                "Ns",
+                "shared parameters",
+                "={Ns_b}*1E9",
+                i.shared_params,
+                "params",
+                "shared_params_b * 1e9",
+            )?;
+        } else {
+            b.step(
+                "Ns",
+                &si,
+                "shared parameters",
+                "=MIN(MAX(({Na}-{k}*{N}/{E})/(1-{k}/{E}),0),{Na})",
+                "params",
+            )?;
+        }
+    }
+    b.fixed("n", "n (chips per replica)", n as f64, "chips", "chosen by the model (not live)")?;
+    b.fixed(
+        "B",
+        "B (running batch per replica)",
+        batch,
+        "sequences",
+        "chosen by the model (not live)",
+    )?;
+    b.conv(
+        "W",
+        "W (weights)",
+        "={N}*{wb}",
+        inference::weights(&i),
+        "bytes",
+        "params * bytes per weight",
+    )?;
+    b.conv(
+        "c",
+        "c (mean context)",
+        "={Lin}+{Lout}/2",
+        inference::mean_context(&i),
+        "tokens",
+        "Lin + Lout / 2",
+    )?;
+    b.step("p", &s, "p (prefill tokens per step)", "={B}*{Lin}/{Lout}", "tokens")?;
+    step_rows(&mut b, &s, &i, "", "{p}")?;
+    b.suffix = ", without prefill (p = 0)";
+    step_rows(&mut b, &s0, &i, "0", "0")?;
+    b.suffix = "";
+    b.step("tps", &s, "output tokens/s per chip", "={B}/{t_step}/{n}", "tokens/s")?;
+    b.step("user", &s, "tokens/s per user", "=1/{t_step}", "tokens/s")?;
+    b.step("usd_s", &s, "replica USD per second", "={n}*{price}/3600/{util}", "USD/s")?;
+    b.step(
+        "share_in",
+        &s,
+        "input share of the step",
+        "=MIN(MAX(({t_step}-{t_step0})/{t_step},0),1)",
+        "",
+    )?;
+    b.step(
+        "usd_in",
+        &s,
+        "USD per million input tokens",
+        "={usd_s}*{share_in}/({p}/{t_step})*1E6",
+        "USD/M tokens",
+    )?;
+    b.step(
+        "usd_out",
+        &s,
+        "USD per million output tokens",
+        "={usd_s}*(1-{share_in})/({B}/{t_step})*1E6",
+        "USD/M tokens",
+    )?;
+    b.step(
+        "usd_all",
+        &s,
+        "USD per million tokens (blended)",
+        "={usd_s}/(({B}+{p})/{t_step})*1E6",
+        "USD/M tokens",
+    )?;
+    let usd_out = s.step("USD per million output tokens")?.1;
+    ratio_row(&mut b, "usd_out", usd_out, reference, ref_id)?;
+    Ok((format!("Serving!{}", b.cells["usd_out"]), usd_out))
+}
+
+/// One step's terms (`inference::step`) for prefill `p` (a cell or 0); keys get `sfx`.
+fn step_rows(b: &mut Block<'_>, s: &Steps, i: &InferenceInputs, sfx: &str, p: &str) -> Res<()> {
+    // Keys of this step: `T` becomes `T0` for the step without prefill, and so on.
+    let k = |key: &str| format!("{key}{sfx}");
+    let t = |template: &str| {
+        let mut out = template.replace("{p}", p);
+        for key in [
+            "T", "Et", "m", "Wread", "gc", "gm", "t_gemm", "ac", "am", "t_attn", "t_tp", "ovh", "t_step",
+        ] {
+            out = out.replace(&format!("{{{key}}}"), &format!("{{{key}{sfx}}}"));
+        }
+        out
+    };
+    b.step(&k("T"), s, "T (tokens per step)", &t("={B}+{p}"), "tokens")?;
+    if i.experts.is_some() {
+        b.conv(
+            &k("Et"),
+            "E_t (experts a step touches)",
+            &t("={E}*(1-(1-{k}/{E})^{T})"),
+            // The value `inference::weights_read` and `moe_factor` use for this step.
+            i.experts.map_or(0.0, |(e, kk)| {
+                let tokens = s.step("T (tokens per step)").map_or(0.0, |x| x.1);
+                e * (1.0 - (1.0 - kk / e).powf(tokens))
+            }),
+            "experts",
+            "experts * (1 - (1 - experts_per_token / experts)^T)",
+        )?;
+        b.step(
+            &k("m"),
+            s,
+            "m (MoE GEMM efficiency)",
+            &t(&format!("={{moe}}*{{T}}/({{T}}+{MOE_MIN_TOKENS_PER_EXPERT}*{{Et}}/{{k}})")),
+            "",
+        )?;
+        b.step(
+            &k("Wread"),
+            s,
+            "Wread (weights read per step)",
+            &t("=MIN({Ns}*{wb}+{Et}*MAX({N}-{Ns},0)*{wb}/{E},{W})"),
+            "bytes",
+        )?;
+    } else {
+        let m = if i.active_params < i.params { "={moe}" } else { "=1" };
+        b.step(&k("m"), s, "m (MoE GEMM efficiency)", m, "")?;
+        b.step(
+            &k("Wread"),
+            s,
+            "Wread (weights read per step)",
+            &t("=MIN({W},{T}*{Na}*{wb})"),
+            "bytes",
+        )?;
+    }
+    b.step(&k("gc"), s, "GEMM time, compute", &t("=2*{Na}*{T}/({n}*{P}*{mfu}*{m})"), "s")?;
+    b.step(&k("gm"), s, "GEMM time, weights", &t("={Wread}/({n}*{BW}*{wbe})"), "s")?;
+    b.step(&k("t_gemm"), s, "t_gemm", &t("=MAX({gc},{gm})"), "s")?;
+    b.step(
+        &k("ac"),
+        s,
+        "attention time, compute",
+        &t("=4*{L}*{d}*({B}*{c}+{p}*{Lin}/2)/({n}*{P}*{mfu})"),
+        "s",
+    )?;
+    b.step(&k("am"), s, "attention time, KV reads", &t("={B}*{c}*{kv}/({n}*{BW}*{kvbe})"), "s")?;
+    b.step(&k("t_attn"), s, "t_attn", &t("=MAX({ac},{am})"), "s")?;
+    b.step(
+        &k("t_tp"),
+        s,
+        "t_tp",
+        &t("=IF(AND({n}>1,{ic}>0),2*{L}*{T}*{hidden}*2*2*({n}-1)/{n}/{ic},0)"),
+        "s",
+    )?;
+    b.step(&k("ovh"), s, "per-layer overheads", &t("={L}*({so}+IF({n}>1,{tpo},0))*1E-6"), "s")?;
+    b.step(&k("t_step"), s, "t_step", &t("={t_gemm}+{t_attn}+{t_tp}+{ovh}"), "s")?;
+    Ok(())
+}
