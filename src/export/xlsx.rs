@@ -380,7 +380,17 @@ fn formula_sheet<'a>(ws: &'a mut Worksheet, f: &Formats) -> Res<&'a mut Workshee
 /// The Inputs sheet; returns each config number's row (0-based), by `Param` index.
 fn inputs_sheet(ws: &mut Worksheet, cfg: &Config, f: &Formats) -> Res<Vec<u32>> {
     let headers = [
-        "key path", "unit", "base", "low", "high", "range", "estimate", "source", "as_of", "set at",
+        "key path",
+        "unit",
+        "base",
+        "low",
+        "high",
+        "range",
+        "estimate",
+        "source",
+        "as_of",
+        "set at",
+        "conversion",
     ];
     for (c, h) in headers.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *h, &f.bold)?;
@@ -401,6 +411,9 @@ fn inputs_sheet(ws: &mut Worksheet, cfg: &Config, f: &Formats) -> Res<Vec<u32>> 
         ws.write_string(r, 7, info.source.as_deref().unwrap_or(""))?;
         ws.write_string(r, 8, info.as_of.as_deref().unwrap_or(""))?;
         ws.write_string(r, 9, info.origin.to_string())?;
+        if let Some(c) = &info.conversion {
+            ws.write_string(r, 10, c)?;
+        }
     }
     ws.set_column_width(0, 60)?;
     ws.set_column_width(7, 60)?;
