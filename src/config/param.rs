@@ -34,9 +34,18 @@ pub struct ParamInfo {
 #[derive(Clone, Debug, Default)]
 pub struct ParamTable {
     pub infos: Vec<ParamInfo>,
+    /// Ranges given with `shared = "<name>"` (CONFIG.md "Shared unknowns"): every number naming
+    /// the same unknown has the same range and Monte Carlo draws it once for all of them.
+    pub shared: std::collections::BTreeMap<Param, std::sync::Arc<str>>,
 }
 
 impl ParamTable {
+    /// What keys the Monte Carlo stream of a number: its `shared` name where it has one, else
+    /// its key path.
+    pub fn draw_key(&self, p: Param) -> &str {
+        self.shared.get(&p).map_or(self.infos[p.0].path.as_str(), |s| s)
+    }
+
     pub fn push(&mut self, info: ParamInfo) -> Param {
         self.infos.push(info);
         Param(self.infos.len() - 1)

@@ -77,6 +77,13 @@ pub struct Minimum {
 /// clamped to its bound. Deterministic. `x0` is clamped into the bounds first; `max_iter`
 /// bounds the work. Non-finite objective values count as +infinity.
 pub fn minimize(f: impl Fn(&[f64]) -> f64, x0: &[f64], bounds: &[Bound], max_iter: usize) -> Minimum {
+    minimize_to(f, x0, bounds, max_iter, 1e-12)
+}
+
+/// [`minimize`], stopping once the simplex's values agree to `tol` (relative) and its vertices
+/// to `tol` in log space: a looser `tol` (e.g. 1e-7) stops sooner where the fit is refitted
+/// many times (cross-validation) and the last digits do not matter.
+pub fn minimize_to(f: impl Fn(&[f64]) -> f64, x0: &[f64], bounds: &[Bound], max_iter: usize, tol: f64) -> Minimum {
     let n = x0.len();
     let lo: Vec<f64> = bounds.iter().map(|b| b.low.max(f64::MIN_POSITIVE).ln()).collect();
     let hi: Vec<f64> = bounds.iter().map(|b| b.high.max(b.low).max(f64::MIN_POSITIVE).ln()).collect();
@@ -117,14 +124,14 @@ pub fn minimize(f: impl Fn(&[f64]) -> f64, x0: &[f64], bounds: &[Bound], max_ite
         simplex.sort_by(|a, b| a.1.total_cmp(&b.1));
         let best = simplex[0].1;
         let worst = simplex[n].1;
-        if (worst - best).abs() <= 1e-12 * (1.0 + best.abs()) {
+        if (worst - best).abs() <= tol * (1.0 + best.abs()) {
             let spread = (0..n)
                 .map(|i| {
                     simplex.iter().map(|s| s.0[i]).fold(f64::NEG_INFINITY, f64::max)
                         - simplex.iter().map(|s| s.0[i]).fold(f64::INFINITY, f64::min)
                 })
                 .fold(0.0, f64::max);
-            if spread < 1e-9 {
+            if spread < 1e-9_f64.max(tol) {
                 break;
             }
         }

@@ -31,7 +31,7 @@ impl Band {
 /// Stored by column: one `n`-long column per drawn input, so a draw costs only the inputs in
 /// use and memory is `n` x (inputs drawn) values, not `n` x (every config number). Each
 /// input's column comes from its own ChaCha8 stream, keyed by the seed and the input's key
-/// path: the draws of one input do not depend on which other inputs are drawn, so a subset
+/// path (or its `shared` name: numbers naming one shared unknown draw one column of values): the draws of one input do not depend on which other inputs are drawn, so a subset
 /// report (fewer chips, fewer workloads) draws each chip exactly as the full one does, and the
 /// same seed gives the same draws on every platform.
 #[derive(Clone, Debug)]
@@ -53,7 +53,9 @@ impl Draws {
             let i = &params.infos[*k];
             let pert = pert_gammas(i.low, i.base, i.high)?;
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            rng.set_stream(stream_of(&i.path));
+            // A `shared` unknown (CONFIG.md "Shared unknowns") is keyed by its name: every
+            // number naming it, with its one range, draws the very same column.
+            rng.set_stream(stream_of(params.draw_key(Param(*k))));
             Some((*k, (0..n).map(|_| pert.sample(&mut rng)).collect::<Vec<f64>>()))
         };
         let cols = on_both_cores(&idx, column).into_iter().flatten().collect();
@@ -373,6 +375,25 @@ mod tests {
         assert_eq!(seen, (5..9).map(|i| (i, col[i])).collect::<Vec<_>>());
         assert_eq!(only_z.first(10).column(Param(2)), Some(&col[..10]));
         assert_eq!(only_z.first(500).len(), 50);
+    }
+
+    #[test]
+    fn numbers_sharing_one_unknown_draw_one_column() {
+        // x and y name the shared unknown "pool.mfu" with the same range: every draw gives
+        // them the same value; z, same range but not shared, draws its own.
+        let mut t = table(0.3, 0.4, 0.6);
+        for path in ["y", "z"] {
+            let mut info = t.infos[0].clone();
+            info.path = path.into();
+            t.push(info);
+        }
+        t.shared.insert(Param(0), "pool.mfu".into());
+        t.shared.insert(Param(1), "pool.mfu".into());
+        let d = Draws::all(&t, 200, 9);
+        assert_eq!(d.column(Param(0)), d.column(Param(1)));
+        assert_ne!(d.column(Param(0)), d.column(Param(2)));
+        // Drawn alone, a shared number still draws the unknown's values.
+        assert_eq!(Draws::new(&t, [Param(1)], 200, 9).column(Param(1)), d.column(Param(0)));
     }
 
     #[test]

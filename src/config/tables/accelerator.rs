@@ -153,6 +153,12 @@ pub static EFFICIENCY: TableDecl = TableDecl {
             "serving step model: MoE GEMM efficiency relative to dense (routing, small GEMMs); default 1",
         ),
         num(
+            "serving_heldout_error_pct",
+            Check::NonNegative,
+            "percent",
+            "median |error| of the serving efficiencies held out (5-fold on the chip's own benchmarks; leave-one-chip-out for a chip that borrows a pooled fit), written by `calibrate --fit`; chart notes quote it",
+        ),
+        num(
             "prefill_mfu",
             Check::Fraction,
             "share of dense peak",
@@ -225,6 +231,8 @@ pub struct Efficiency {
     pub training_mfu: Option<TrainingMfu>,
     /// The serving step model's efficiencies (MODEL.md "Serving").
     pub serving: ServingEfficiency,
+    /// Held-out median |error| of the serving efficiencies, percent (`calibrate --fit`).
+    pub serving_heldout_error_pct: Option<Param>,
     pub prov: Provenance,
 }
 
@@ -344,22 +352,21 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
                                 }
                                 let estimate = r.marks_estimate("dense_tflops", &e.node.origin);
                                 let (source, as_of) = r.provenance_for(&e.node.origin);
-                                dense_tflops.push((
-                                    p,
-                                    ctx.params.push(ParamInfo {
-                                        path: format!("{}.dense_tflops.{}", r.path, e.key),
-                                        unit: "TFLOPS",
-                                        low,
-                                        base,
-                                        high,
-                                        ranged,
-                                        origin: e.node.origin.clone(),
-                                        source,
-                                        as_of,
-                                        estimate,
-                                        conversion: None,
-                                    }),
-                                ));
+                                let q = ctx.params.push(ParamInfo {
+                                    path: format!("{}.dense_tflops.{}", r.path, e.key),
+                                    unit: "TFLOPS",
+                                    low,
+                                    base,
+                                    high,
+                                    ranged,
+                                    origin: e.node.origin.clone(),
+                                    source,
+                                    as_of,
+                                    estimate,
+                                    conversion: None,
+                                });
+                                crate::config::reader::shared_name(&e.node, &e.key, &what, q, ctx);
+                                dense_tflops.push((p, q));
                                 r.numbers += 1;
                             }
                         }
@@ -500,9 +507,11 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
             e.what = format!("[accelerator.efficiency] of `{id}`");
             let training_mfu = training_mfu(&mut e, ctx);
             let serving = serving_efficiency(&mut e, ctx);
+            let serving_heldout_error_pct = e.num_opt("serving_heldout_error_pct", ctx);
             Efficiency {
                 training_mfu,
                 serving,
+                serving_heldout_error_pct,
                 prov: e.finish(ctx),
             }
         }
@@ -524,6 +533,7 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
                     tp_overhead_us_per_layer: placeholder(ctx),
                     moe_efficiency: placeholder(ctx),
                 },
+                serving_heldout_error_pct: None,
                 prov: Provenance::default(),
             }
         }
