@@ -46,6 +46,9 @@ pub struct Point {
     pub tps: f64,
     /// Measured tokens/s per user, where given.
     pub user: Option<f64>,
+    /// (chips per replica, running batch) where neither depends on the efficiencies (both
+    /// given): the fit then costs one step per prediction instead of [`inference::figures`].
+    pub at: Option<(f64, f64)>,
 }
 
 /// Bounds of the six parameters, in [`ServingEfficiency::KEYS`] order: MFU 0.05-0.9 (no GEMM
@@ -70,16 +73,7 @@ const START: [f64; 6] = [0.5, 0.8, 0.6, 20.0, 20.0, 0.5];
 /// against the sum of squared log errors (1 = a factor e away costs as much as one point e-fold
 /// off). Chosen by leave-one-chip-out cross-validation; ordered so that each starts well from
 /// the fit at the one before.
-pub const STRENGTHS: [(f64, f64); 8] = [
-    (3.0, 0.1),
-    (10.0, 0.1),
-    (30.0, 0.1),
-    (30.0, 1.0),
-    (100.0, 1.0),
-    (100.0, 3.0),
-    (300.0, 3.0),
-    (300.0, 10.0),
-];
+pub const STRENGTHS: [(f64, f64); 5] = [(10.0, 0.1), (30.0, 1.0), (100.0, 3.0), (300.0, 3.0), (300.0, 10.0)];
 /// Pulls of a chip's own hardware fit towards its stack's pooled level, tried by 5-fold
 /// cross-validation (see [`refit_own`]).
 pub const OWN_STRENGTHS: [f64; 3] = [0.03, 0.3, 3.0];
@@ -112,6 +106,11 @@ pub fn points(cfg: &Config, v: &[f64]) -> Vec<Point> {
             let w = cfg.inference(&m.workload)?;
             let acc = cfg.accelerator(&m.accelerator)?;
             let inputs = inference::unpriced_inputs(cfg, w, acc, v, &mut ()).ok()?;
+            let fixed = inputs.batch.is_some() && inputs.chips_per_replica.is_some();
+            let at = fixed
+                .then(|| figures_with(&inputs, &START))
+                .flatten()
+                .map(|f| (f.chips_per_replica as f64, f.batch));
             Some(Point {
                 workload: m.workload.clone(),
                 accelerator: m.accelerator.clone(),
@@ -121,22 +120,39 @@ pub fn points(cfg: &Config, v: &[f64]) -> Vec<Point> {
                 inputs,
                 tps: get(v, m.output_tokens_per_s_per_chip, "measured output tokens/s per chip", &mut ()),
                 user: m.tokens_per_s_per_user.map(|p| get(v, p, "measured tokens/s per user", &mut ())),
+                at,
             })
         })
         .collect()
 }
 
-/// (output tokens/s per chip, tokens/s per user) of a point with efficiencies `x`.
-pub fn predict(p: &Point, x: &[f64; 6]) -> Option<(f64, f64)> {
+fn figures_with(inputs: &InferenceInputs, x: &[f64; 6]) -> Option<inference::InferenceFigures> {
     let i = InferenceInputs {
         eff: Eff::from_array(*x),
         // Benchmarks are unpriced; a price is irrelevant to throughput but must be finite.
         usd_per_chip_hour: 1.0,
-        ..p.inputs
+        ..*inputs
     };
-    inference::figures(&i, &mut ())
-        .ok()
-        .map(|f| (f.output_tokens_per_s_per_chip, f.tokens_per_s_per_user))
+    inference::figures(&i, &mut ()).ok()
+}
+
+/// (output tokens/s per chip, tokens/s per user) of a point with efficiencies `x`: as
+/// [`inference::figures`] gives them (at a fixed replica and batch, the one step it costs:
+/// `B / t_step / n` and `1 / t_step`, with the prefill share `p = B * Lin / Lout` of
+/// [`inference::figures_at`]).
+pub fn predict(p: &Point, x: &[f64; 6]) -> Option<(f64, f64)> {
+    match p.at {
+        Some((n, b)) => {
+            let i = InferenceInputs {
+                eff: Eff::from_array(*x),
+                ..p.inputs
+            };
+            let prefill = b * i.input_tokens / i.output_tokens;
+            let t = inference::step(&i, n, b, prefill, &mut ()).total;
+            Some((b / t / n, 1.0 / t))
+        }
+        None => figures_with(&p.inputs, x).map(|f| (f.output_tokens_per_s_per_chip, f.tokens_per_s_per_user)),
+    }
 }
 
 /// The data term of one point: squared log error of throughput plus the weighted per-user one.
@@ -383,6 +399,19 @@ pub struct SourceErrors {
     pub leave_chip_out_median_abs_error_pct: Option<f64>,
 }
 
+/// One benchmark's errors (percent, signed): in sample, 5-fold, leave one chip out.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct PointErrors {
+    pub workload: String,
+    pub accelerator: String,
+    pub source: String,
+    /// True for a mixture-of-experts model.
+    pub moe: bool,
+    pub error_pct: f64,
+    pub cv_error_pct: f64,
+    pub leave_chip_out_error_pct: f64,
+}
+
 /// One pooling strength tried, and its leave-one-chip-out score.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct StrengthTried {
@@ -415,6 +444,8 @@ pub struct ServingFit {
     pub own_strengths: Vec<(f64, f64)>,
     pub chips: Vec<ChipFit>,
     pub sources: Vec<SourceErrors>,
+    /// Every benchmark's errors (JSON only).
+    pub point_errors: Vec<PointErrors>,
     pub cross: Vec<CrossCheck>,
     /// The `[accelerator.efficiency]` lines to paste, per accelerator.
     pub toml: String,
@@ -509,9 +540,7 @@ pub fn fit(cfg: &Config, v: &[f64], as_of: &str) -> ServingFit {
     let levels = refit_own(&refs, &pooled, own_strength);
 
     // In-sample and 5-fold errors per point.
-    let stack_of_chip = |id: &str| -> String {
-        cfg.accelerator(id).map(|a| stack_of(&a.vendor)).unwrap_or_default()
-    };
+    let stack_of_chip = |id: &str| -> String { cfg.accelerator(id).map(|a| stack_of(&a.vendor)).unwrap_or_default() };
     let in_sample: Vec<f64> = all
         .iter()
         .map(|p| errors_with(&[p], &levels.of(&p.accelerator, &p.stack).0)[0])
@@ -535,7 +564,9 @@ pub fn fit(cfg: &Config, v: &[f64], as_of: &str) -> ServingFit {
     let mut cross = Vec::new();
     for (c, _, lv) in &loco {
         let mine: Vec<&Point> = all.iter().filter(|p| p.accelerator == *c).collect();
-        let Some(stack) = mine.first().map(|p| p.stack.clone()) else { continue };
+        let Some(stack) = mine.first().map(|p| p.stack.clone()) else {
+            continue;
+        };
         for other in lv.chip.keys() {
             if all.iter().any(|p| p.accelerator == *other && p.stack == stack) {
                 let errs = errors_with(&mine, &lv.of(other, &stack).0);
@@ -604,7 +635,11 @@ pub fn fit(cfg: &Config, v: &[f64], as_of: &str) -> ServingFit {
             };
         }
         let pick = |errs: &[f64]| -> Vec<f64> {
-            all.iter().zip(errs).filter(|(p, _)| p.accelerator == acc.id).map(|(_, e)| *e).collect()
+            all.iter()
+                .zip(errs)
+                .filter(|(p, _)| p.accelerator == acc.id)
+                .map(|(_, e)| *e)
+                .collect()
         };
         let own_cv = median_abs(&pick(&cv));
         chips.push(ChipFit {
@@ -659,6 +694,19 @@ pub fn fit(cfg: &Config, v: &[f64], as_of: &str) -> ServingFit {
     let sources = source_names.iter().map(|s| group(s, &|p: &Point| p.source == *s)).collect();
     let _ = stack_of_chip;
 
+    let point_errors = all
+        .iter()
+        .enumerate()
+        .map(|(k, p)| PointErrors {
+            workload: p.workload.clone(),
+            accelerator: p.accelerator.clone(),
+            source: p.source.clone(),
+            moe: p.inputs.experts.is_some() || p.inputs.active_params < p.inputs.params,
+            error_pct: in_sample[k],
+            cv_error_pct: cv[k],
+            leave_chip_out_error_pct: loco_pt[k],
+        })
+        .collect();
     let toml = paste_toml(&chips, all.len(), as_of);
     ServingFit {
         points: all.len(),
@@ -673,6 +721,7 @@ pub fn fit(cfg: &Config, v: &[f64], as_of: &str) -> ServingFit {
         strengths: tried,
         chips,
         sources,
+        point_errors,
         cross,
         toml,
     }
@@ -771,6 +820,24 @@ mod tests {
         let (x, b) = l.of("mi300x", "amd");
         assert_eq!(b, FitBasis::Global);
         assert_relative_eq!(x[5], 0.1, max_relative = 1e-12);
+    }
+
+    #[test]
+    fn the_one_step_prediction_is_what_figures_gives() {
+        // Every shipped benchmark at two efficiency vectors: the fast path (one step at the
+        // fixed replica and batch) must equal inference::figures to rounding.
+        let cfg = crate::config::load(&[std::path::PathBuf::from("configs")], &[]).unwrap_or_else(|d| panic!("{d:?}"));
+        let v = cfg.params.base_values();
+        let pts = points(&cfg, &v);
+        assert!(pts.iter().filter(|p| p.at.is_some()).count() > 100);
+        for x in [START, [0.3, 0.6, 0.4, 80.0, 30.0, 0.2]] {
+            for p in &pts {
+                let f = figures_with(&p.inputs, &x).map(|f| (f.output_tokens_per_s_per_chip, f.tokens_per_s_per_user));
+                let (a, b) = (predict(p, &x).unwrap_or_default(), f.unwrap_or_default());
+                assert_relative_eq!(a.0, b.0, max_relative = 1e-12);
+                assert_relative_eq!(a.1, b.1, max_relative = 1e-12);
+            }
+        }
     }
 
     #[test]

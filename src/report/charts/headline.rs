@@ -1,8 +1,8 @@
 //! The headline: each chip's cost relative to the reference, training and inference panels.
 
 use crate::chart::{AxisScale, Bar, BarChart, Chart, Frame, PanelChart, Unit};
-use crate::fmt::num;
 use crate::config::Config;
+use crate::fmt::num;
 use crate::model::calibrate::CalibrationReport;
 use crate::model::compare::WorkloadTable;
 

@@ -213,7 +213,9 @@ pub(crate) fn serving_error_note(cfg: &Config, ids: &[&str]) -> Option<String> {
     let mut groups: [(Vec<&str>, f64, f64); 2] = [(Vec::new(), f64::INFINITY, 0.0), (Vec::new(), f64::INFINITY, 0.0)];
     for id in ids {
         let Some(acc) = cfg.accelerator(id) else { continue };
-        let Some(p) = acc.efficiency.serving_heldout_error_pct else { continue };
+        let Some(p) = acc.efficiency.serving_heldout_error_pct else {
+            continue;
+        };
         let e = cfg.params.info(p).base;
         let borrowed = cfg.params.info(acc.efficiency.serving.serving_mfu).estimate;
         let g = &mut groups[usize::from(borrowed)];
