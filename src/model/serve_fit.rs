@@ -459,7 +459,10 @@ fn errors_with(pts: &[&Point], x: &[f64; 6]) -> Vec<f64> {
 
 /// Leave one chip out at `strength`: per chip, its points' errors under the fit of the other
 /// chips (warm-started from `full`), and that fit.
-fn leave_chips_out(all: &[Point], full: &Pooled) -> Vec<(String, Vec<f64>, Pooled)> {
+/// One chip left out: its id, its points' errors under the fit without them, and that fit.
+type LeftOut = (String, Vec<f64>, Pooled);
+
+fn leave_chips_out(all: &[Point], full: &Pooled) -> Vec<LeftOut> {
     let mut chip_ids: Vec<&str> = all.iter().map(|p| p.accelerator.as_str()).collect();
     chip_ids.sort();
     chip_ids.dedup();
@@ -472,7 +475,7 @@ fn leave_chips_out(all: &[Point], full: &Pooled) -> Vec<(String, Vec<f64>, Poole
     })
 }
 
-fn mean_chip_median(loco: &[(String, Vec<f64>, Pooled)]) -> f64 {
+fn mean_chip_median(loco: &[LeftOut]) -> f64 {
     let meds: Vec<f64> = loco.iter().filter_map(|(_, e, _)| median_abs(e)).collect();
     if meds.is_empty() {
         f64::INFINITY
@@ -488,7 +491,7 @@ pub fn fit(cfg: &Config, v: &[f64], as_of: &str) -> ServingFit {
 
     // The pooling strength: the one whose leave-one-chip-out error is least.
     let mut tried = Vec::new();
-    let mut best: Option<(f64, Pooled, Vec<(String, Vec<f64>, Pooled)>)> = None;
+    let mut best: Option<(f64, Pooled, Vec<LeftOut>)> = None;
     let mut previous: Option<Pooled> = None;
     for s in STRENGTHS {
         // Each strength starts from the fit at the one before (and fits from the start once).
