@@ -245,6 +245,26 @@ fn numbers_sharing_one_unknown_must_give_one_range() {
 }
 
 #[test]
+fn calibrate_checks_every_shipped_benchmark_file_and_says_which_it_skips() {
+    // All of configs/benchmarks: 238 [[measured]] entries, of which mi355x's 6 MXFP4 points are
+    // skipped (mi355x has no dense fp4 figure) with the reason, never dropped in silence.
+    let v = json(&["calibrate", "--json"]);
+    let benches = v["benchmarks"].as_array().cloned().unwrap_or_default();
+    assert_eq!(benches.len(), 232);
+    let skipped = v["skipped"].as_array().cloned().unwrap_or_default();
+    assert_eq!(skipped.len(), 6);
+    for s in &skipped {
+        let reason = s["reason"].as_str().unwrap_or_default();
+        assert!(reason.contains("mi355x has no dense_tflops.fp4"), "{reason}");
+    }
+    // Every chip the serving issue is judged on has public points of its own.
+    for chip in ["trn2", "tpu-v6e", "tpu7x", "mi300x", "mi325x", "b300"] {
+        let n = benches.iter().filter(|b| b["accelerator"] == chip).count();
+        assert!(n >= 3, "{chip}: {n} benchmarks");
+    }
+}
+
+#[test]
 fn explain_shows_the_step_terms_the_candidates_and_the_choice() {
     let o = run(&["explain", "--workload", "chat-70b", "--accelerator", "h100-sxm"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
