@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Refreshes the chart images the README shows, from the shipped configs:
+# Refreshes the chart images README.md and docs/guide.md show, from the shipped configs:
 #   bash docs/update-charts.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -6,6 +6,10 @@ use clap::Parser;
 use accel_cost::app;
 use accel_cost::cli::Cli;
 
+// Out of memory is a one-line error and exit code 1, not an abort (see `accel_cost::oom`).
+#[global_allocator]
+static ALLOC: accel_cost::oom::ExitOnOom = accel_cost::oom::ExitOnOom;
+
 fn main() {
     let cli = Cli::parse();
     if let Err(e) = app::run(cli) {

@@ -2,20 +2,35 @@
 //! atomically (an exclusively created temp file in the same folder, then renamed), and the
 //! outputs of a `report` run, published as one set.
 //!
-//! A run into an output folder ([`RunDir`]):
-//! 1. holds an exclusive lock on the folder (a second run into the same folder waits for the
-//!    first and says so on stderr), so concurrent runs never mix their files;
-//! 2. writes every file into a fresh staging folder inside it (`.accel-cost-staging-*`, created
-//!    exclusively with a random name), so a failed run (disk full, an error) leaves the files of
-//!    the earlier run untouched;
-//! 3. publishes the set: renames each file over its old version, writes the list of what it
-//!    wrote (`.accel-cost-manifest`), and removes the files the previous run wrote that this one
-//!    did not (a chart that is no longer drawn). Files the tool did not write (a README, a
-//!    user's own notes) are never touched.
+//! An output folder `D` holds the tool's store `D/.accel-cost/`:
+//! - `set-*/`: a complete set of one run's files;
+//! - `current`: a symbolic link to the set on show (`set-k3Jx9q`).
 //!
-//! SIGINT, SIGTERM and SIGHUP remove the staging folder before exiting; one arriving during
-//! the (short) publish step waits for it to finish. After a SIGKILL the next run removes the
-//! leftover staging folder.
+//! and, for every name a run writes, the symbolic link `D/<name>` → `.accel-cost/current/<name>`.
+//! Opening `D/report.md` reads the current set's file; a planner copies, pastes and links
+//! these as usual.
+//!
+//! A run into `D` ([`RunDir`]):
+//! 1. holds an exclusive lock on `D` (a second run into the same folder waits for the first and
+//!    says so on stderr), so concurrent runs never mix their files;
+//! 2. clears what a killed run left (sets other than the current one, temporary links, links
+//!    to names the current set lacks), so a kill never locks the folder;
+//! 3. writes every file into a fresh set folder (created exclusively with a random name), so a
+//!    failed run (disk full, an error) leaves the earlier set on show;
+//! 4. publishes: makes sure each name has its link (a link to a name the current set lacks
+//!    reads as absent), then replaces `current` by one `rename` of a new link — the one
+//!    moment the set changes, atomically — then removes the links of names the new set lacks
+//!    and the old set.
+//!
+//! So a run killed at any moment (even SIGKILL) leaves the earlier set or the new one on show,
+//! never a mix; the next run clears the leftovers. A name that exists in `D` as anything but
+//! the tool's link (a README, a planner's own `report.md`) is never replaced or removed: the
+//! run stops before writing. Folders from before this scheme (regular files listed in
+//! `.accel-cost-manifest`) are taken over on the first run: their files are linked into a set
+//! (no copy), then each replaced by its link, which shows the same bytes.
+//!
+//! SIGINT, SIGTERM and SIGHUP remove the new set folder before exiting; one arriving during
+//! the (short) publish step waits for it to finish.
 
 use std::collections::HashSet;
 use std::fs::{self, File};
@@ -23,13 +38,19 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, Once};
 
-/// The folder inside the staging folder that takes the files a run replaces.
-const PREVIOUS: &str = "previous";
-/// Name of the list of files the last `report` run wrote into an output folder.
-pub const MANIFEST: &str = ".accel-cost-manifest";
-/// Prefix of the staging folders a run creates inside the output folder.
-pub const STAGING_PREFIX: &str = ".accel-cost-staging-";
-/// File extensions a run writes; only such names in a manifest are ever removed.
+/// The tool's folder inside an output folder: the sets and the `current` link.
+pub const STORE: &str = ".accel-cost";
+/// The link, inside [`STORE`], to the set on show.
+const CURRENT: &str = "current";
+/// Prefix of the set folders inside [`STORE`].
+const SET_PREFIX: &str = "set-";
+/// Prefix of temporary links inside [`STORE`], renamed into place.
+const TMP_PREFIX: &str = "tmp-";
+/// The list of files the tool wrote before sets (regular files in the output folder).
+pub const LEGACY_MANIFEST: &str = ".accel-cost-manifest";
+/// Prefix of the staging folders runs created before sets (removed when found).
+const LEGACY_STAGING_PREFIX: &str = ".accel-cost-staging-";
+/// File extensions a run writes; only such names are ever linked or removed.
 const OUTPUT_EXTS: [&str; 5] = ["png", "svg", "csv", "json", "md"];
 
 /// Writes bytes to stdout. A reader that went away (`| head -1`) is not an error; any other
@@ -91,8 +112,8 @@ impl std::fmt::Display for OutputError {
     }
 }
 
-/// Staging folders of this process, removed by the signal handler. The publish step holds the
-/// lock, so a signal during it waits until the set is complete.
+/// Set folders of this process not yet on show, removed by the signal handler. The publish
+/// step holds the lock, so a signal during it waits until the set is on show.
 static STAGING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 static HANDLER: Once = Once::new();
 
@@ -102,8 +123,8 @@ fn staging_list() -> MutexGuard<'static, Vec<PathBuf>> {
 
 fn install_signal_handler() {
     HANDLER.call_once(|| {
-        // Without a handler an interrupt only leaves a staging folder behind, which the next
-        // run removes: not worth failing the run for.
+        // Without a handler an interrupt only leaves a set folder behind, which the next run
+        // removes: not worth failing the run for.
         let _ = ctrlc::set_handler(|| {
             let list = staging_list();
             for dir in list.iter() {
@@ -114,17 +135,84 @@ fn install_signal_handler() {
     });
 }
 
-/// An output folder locked for one run, with its staging folder.
+/// A name that is free in the store: `<prefix><16 random hex digits>`.
+fn random_name(prefix: &str) -> String {
+    format!("{prefix}{:016x}", rand::random::<u64>())
+}
+
+/// What the link `D/<name>` points to.
+fn link_target(name: &str) -> PathBuf {
+    Path::new(STORE).join(CURRENT).join(name)
+}
+
+/// True when `D/<name>` is the link a run made.
+fn is_our_link(dir: &Path, name: &str) -> bool {
+    fs::read_link(dir.join(name)).is_ok_and(|t| t == link_target(name))
+}
+
+#[cfg(unix)]
+fn symlink(target: &Path, link: &Path) -> io::Result<()> {
+    std::os::unix::fs::symlink(target, link)
+}
+
+// Untested: needs Developer Mode or the symlink privilege.
+#[cfg(windows)]
+fn symlink(target: &Path, link: &Path) -> io::Result<()> {
+    if target.to_str().is_some_and(|t| t.starts_with(SET_PREFIX)) {
+        std::os::windows::fs::symlink_dir(target, link)
+    } else {
+        std::os::windows::fs::symlink_file(target, link)
+    }
+}
+
+#[cfg(not(any(unix, windows)))]
+fn symlink(_: &Path, _: &Path) -> io::Result<()> {
+    Err(io::Error::new(io::ErrorKind::Unsupported, "this system has no symbolic links"))
+}
+
+/// Makes `at` a link to `target` in one step: a link with a random name made in `store`, then
+/// renamed over `at` (which a reader sees as before or after, never absent).
+fn link_atomically(store: &Path, target: &Path, at: &Path) -> io::Result<()> {
+    let tmp = store.join(random_name(TMP_PREFIX));
+    symlink(target, &tmp)?;
+    fs::rename(&tmp, at).inspect_err(|_| {
+        let _ = fs::remove_file(&tmp);
+    })
+}
+
+/// The name of the set `current` points to, when it is one of the store's set folders.
+fn current_set(store: &Path) -> Option<String> {
+    let target = fs::read_link(store.join(CURRENT)).ok()?;
+    let name = target.to_str()?;
+    let ok =
+        name.starts_with(SET_PREFIX) && !name.contains(['/', '\\']) && fs::symlink_metadata(store.join(name)).is_ok_and(|m| m.is_dir());
+    ok.then(|| name.to_string())
+}
+
+/// The output names in a set folder.
+fn set_names(set: &Path) -> HashSet<String> {
+    fs::read_dir(set)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().map(String::from))
+        .filter(|n| is_output_name(n))
+        .collect()
+}
+
+/// An output folder locked for one run, with its new set folder.
 pub struct RunDir {
     dir: PathBuf,
-    staging: Option<tempfile::TempDir>,
+    store: PathBuf,
+    /// The new set, until it is on show (then the folder is kept).
+    set: Option<PathBuf>,
     // Held for the lifetime of the run; the lock is released when the file is closed.
     _lock: File,
 }
 
 impl RunDir {
-    /// Creates `dir` if needed, locks it against other runs (waiting for one in progress),
-    /// removes staging folders a killed run left, and creates this run's staging folder (which
+    /// Creates `dir` and its store if needed, locks `dir` against other runs (waiting for one
+    /// in progress), clears what a killed run left, and creates this run's set folder (which
     /// also proves the folder is writable).
     pub fn open(dir: &Path) -> Result<RunDir, OutputError> {
         fs::create_dir_all(dir).map_err(|e| OutputError(format!("cannot create output folder {}: {e}", dir.display())))?;
@@ -144,21 +232,31 @@ impl RunDir {
             }
         }
         install_signal_handler();
-        remove_stale_staging(dir);
-        let staging = {
+        let store = dir.join(STORE);
+        match fs::symlink_metadata(&store) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => {
+                return Err(OutputError(format!(
+                    "{} is not the folder accel-cost keeps its outputs in (nothing was changed; move it away)",
+                    store.display()
+                )));
+            }
+            Err(_) => fs::create_dir(&store).map_err(|e| OutputError(format!("output folder {} is not writable: {e}", dir.display())))?,
+        }
+        recover(dir, &store);
+        let set = {
             // Registering under the lock: a signal between creation and registration would
             // otherwise miss this folder.
             let mut list = staging_list();
-            let staging = tempfile::Builder::new()
-                .prefix(STAGING_PREFIX)
-                .tempdir_in(dir)
-                .map_err(|e| OutputError(format!("output folder {} is not writable: {e}", dir.display())))?;
-            list.push(staging.path().to_path_buf());
-            staging
+            let set = store.join(random_name(SET_PREFIX));
+            fs::create_dir(&set).map_err(|e| OutputError(format!("output folder {} is not writable: {e}", dir.display())))?;
+            list.push(set.clone());
+            set
         };
         Ok(RunDir {
             dir: dir.to_path_buf(),
-            staging: Some(staging),
+            store,
+            set: Some(set),
             _lock: lock,
         })
     }
@@ -168,15 +266,13 @@ impl RunDir {
         &self.dir
     }
 
-    /// Writes `files` as this run's set: all into the staging folder first (any failure
-    /// leaves the folder as it was), then each renamed into place, the manifest last, then
-    /// the files of the previous run that this run did not write are removed. Returns the
-    /// number of files published. Names must be plain file names (no folders).
+    /// Writes `files` as this run's set: all into the new set folder first (any failure
+    /// leaves the folder as it was), then publishes it in one step (see the module doc). Returns
+    /// the number of files published. Names must be plain file names (no folders).
     pub fn publish(mut self, files: &[OutFile]) -> Result<usize, OutputError> {
-        let Some(staging) = self.staging.take() else {
+        let Some(sdir) = self.set.clone() else {
             return Err(OutputError("internal: run already published".into()));
         };
-        let sdir = staging.path().to_path_buf();
         let mut names = HashSet::new();
         for f in files {
             if !is_output_name(&f.name) || !names.insert(f.name.as_str()) {
@@ -184,14 +280,6 @@ impl RunDir {
             }
             write_new(&sdir.join(&f.name), &f.bytes, &self.dir.join(&f.name))?;
         }
-        let mut manifest = String::from(
-            "# Files the last `accel-cost report` wrote into this folder. The next run replaces them\n# and removes those it does not write again; other files here are never touched.\n",
-        );
-        for f in files {
-            manifest.push_str(&f.name);
-            manifest.push('\n');
-        }
-        write_new(&sdir.join(MANIFEST), manifest.as_bytes(), &self.dir.join(MANIFEST))?;
         for f in files {
             let dest = self.dir.join(&f.name);
             if fs::symlink_metadata(&dest).is_ok_and(|m| m.is_dir()) {
@@ -201,7 +289,6 @@ impl RunDir {
                 )));
             }
         }
-        let previous = read_manifest(&self.dir);
         // A file of that name that no earlier run wrote is the planner's own: never replaced.
         let written: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
         let foreign = not_ours(&self.dir, &written);
@@ -209,46 +296,111 @@ impl RunDir {
             let (what, hint) = foreign_message(&self.dir, &foreign);
             return Err(OutputError(format!("{what} ({hint})")));
         }
-        {
-            // Signals wait while the set is being swapped in.
-            let mut list = staging_list();
-            // The previous file is moved aside into the staging folder (removed with it) before
-            // the new one is moved in: a rename onto an existing file makes ext4 flush the new
-            // file's data then and there (its `auto_da_alloc` guard), 7 ms of the report's
-            // 10 ms in this loop; onto a free name it is a link update.
-            let previous_dir = sdir.join(PREVIOUS);
-            let _ = fs::create_dir(&previous_dir);
-            for f in files.iter().map(|f| f.name.as_str()).chain([MANIFEST]) {
-                let dest = self.dir.join(f);
-                let aside = previous_dir.join(f);
-                let moved = fs::symlink_metadata(&dest).is_ok_and(|m| m.is_file()) && fs::rename(&dest, &aside).is_ok();
-                if let Err(e) = fs::rename(sdir.join(f), &dest) {
-                    if moved {
-                        let _ = fs::rename(&aside, &dest);
-                    }
-                    return Err(OutputError(format!("cannot write {}: {e}", dest.display())));
-                }
+        let failed = |what: &Path, e: io::Error| {
+            OutputError(format!(
+                "cannot write {}: {e} (earlier outputs were left as they were)",
+                what.display()
+            ))
+        };
+        self.take_over_legacy().map_err(|e| failed(&self.dir, e))?;
+        // Each name's link; one to a name the current set lacks reads as absent until the swap.
+        for f in files {
+            let at = self.dir.join(&f.name);
+            if !is_our_link(&self.dir, &f.name) {
+                symlink(&link_target(&f.name), &at).map_err(|e| failed(&at, e))?;
             }
-            for old in previous.iter().filter(|n| !names.contains(n.as_str())) {
-                let p = self.dir.join(old);
-                if fs::symlink_metadata(&p).is_ok_and(|m| !m.is_dir()) {
-                    let _ = fs::remove_file(&p);
-                }
-            }
-            list.retain(|p| p != &sdir);
         }
-        let _ = staging.close();
+        let old = current_set(&self.store);
+        let set_name = sdir.file_name().map(PathBuf::from).unwrap_or_default();
+        {
+            // Signals wait while the set is swapped in; once on show it is no longer theirs.
+            let mut list = staging_list();
+            link_atomically(&self.store, &set_name, &self.store.join(CURRENT)).map_err(|e| failed(&self.dir, e))?;
+            list.retain(|p| p != &sdir);
+            self.set = None;
+        }
+        // The new set is on show. Links to names it lacks (a chart no longer drawn), then the
+        // old set; a kill here leaves them to the next run.
+        if let Some(old) = old {
+            for n in set_names(&self.store.join(&old)) {
+                if !names.contains(n.as_str()) && is_our_link(&self.dir, &n) {
+                    let _ = fs::remove_file(self.dir.join(&n));
+                }
+            }
+            let _ = fs::remove_dir_all(self.store.join(old));
+        }
         Ok(files.len())
+    }
+
+    /// Takes over a folder written before sets: its files (regular files listed in
+    /// `.accel-cost-manifest`) are hard-linked into a set put on show, then each is replaced by
+    /// its link, which shows the same bytes, and the manifest is removed. Resumable: a kill
+    /// anywhere leaves regular files or links to the same bytes.
+    fn take_over_legacy(&self) -> io::Result<()> {
+        let manifest = self.dir.join(LEGACY_MANIFEST);
+        if !fs::symlink_metadata(&manifest).is_ok_and(|m| m.is_file()) {
+            return Ok(());
+        }
+        let files: Vec<String> = read_manifest(&self.dir)
+            .into_iter()
+            .filter(|n| fs::symlink_metadata(self.dir.join(n)).is_ok_and(|m| m.is_file()))
+            .collect();
+        if current_set(&self.store).is_none() {
+            let name = random_name(SET_PREFIX);
+            let set = self.store.join(&name);
+            fs::create_dir(&set)?;
+            for n in &files {
+                let (from, to) = (self.dir.join(n), set.join(n));
+                fs::hard_link(&from, &to).or_else(|_| fs::copy(&from, &to).map(|_| ()))?;
+            }
+            link_atomically(&self.store, Path::new(&name), &self.store.join(CURRENT))?;
+        }
+        for n in &files {
+            link_atomically(&self.store, &link_target(n), &self.dir.join(n))?;
+        }
+        fs::remove_file(manifest)
     }
 }
 
 impl Drop for RunDir {
     fn drop(&mut self) {
-        if let Some(s) = self.staging.take() {
-            let path = s.path().to_path_buf();
+        if let Some(set) = self.set.take() {
             let mut list = staging_list();
-            let _ = s.close();
-            list.retain(|p| p != &path);
+            let _ = fs::remove_dir_all(&set);
+            list.retain(|p| p != &set);
+        }
+    }
+}
+
+/// Clears what a killed run left: in the store, every set but the current one and every
+/// temporary link; in the output folder, the staging folders of runs from before sets and the
+/// links to names the current set lacks (they read as absent already). Runs under the lock, so
+/// nothing cleared is in use.
+fn recover(dir: &Path, store: &Path) {
+    let current = current_set(store);
+    for e in fs::read_dir(store).into_iter().flatten().flatten() {
+        let Some(name) = e.file_name().to_str().map(String::from) else {
+            continue;
+        };
+        let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+        if current.as_deref() == Some(name.as_str()) || (name == CURRENT && current.is_some()) {
+            continue;
+        }
+        if name.starts_with(SET_PREFIX) && is_dir {
+            let _ = fs::remove_dir_all(e.path());
+        } else if (name.starts_with(TMP_PREFIX) || name == CURRENT) && !is_dir {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+    let shown = current.map(|c| set_names(&store.join(c))).unwrap_or_default();
+    for e in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let Some(name) = e.file_name().to_str().map(String::from) else {
+            continue;
+        };
+        if name.starts_with(LEGACY_STAGING_PREFIX) && e.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = fs::remove_dir_all(e.path());
+        } else if is_output_name(&name) && !shown.contains(&name) && is_our_link(dir, &name) {
+            let _ = fs::remove_file(e.path());
         }
     }
 }
@@ -263,17 +415,22 @@ fn write_new(path: &Path, bytes: &[u8], shown: &Path) -> Result<(), OutputError>
     })
 }
 
-/// Of `names`, those present in `dir` that no earlier report run wrote (not in its manifest):
-/// the planner's own files, which a run must never replace.
+/// Of `names`, those present in `dir` as something no earlier report run wrote (neither the
+/// tool's link nor a file a pre-set manifest lists): the planner's own, which a run must never
+/// replace. A folder of such a name is left to `publish`, which says a folder has that name.
 pub fn not_ours(dir: &Path, names: &[&str]) -> Vec<String> {
-    let previous = read_manifest(dir);
+    let legacy = read_manifest(dir);
     names
         .iter()
-        .filter(|n| !previous.iter().any(|p| p.as_str() == **n) && fs::symlink_metadata(dir.join(n)).is_ok())
+        .filter(|n| match fs::symlink_metadata(dir.join(n)) {
+            Err(_) => false,
+            Ok(m) if m.is_dir() => false,
+            Ok(m) if m.is_file() => !legacy.iter().any(|l| l.as_str() == **n),
+            Ok(_) => !is_our_link(dir, n),
+        })
         .map(|n| (*n).to_string())
         .collect()
 }
-
 /// What to say when [`not_ours`] finds files: (what, hint).
 pub fn foreign_message(dir: &Path, foreign: &[String]) -> (String, String) {
     (
@@ -297,9 +454,10 @@ fn is_output_name(name: &str) -> bool {
         && Path::new(name).extension().is_some_and(|e| OUTPUT_EXTS.iter().any(|x| e == *x))
 }
 
-/// The file names the previous run listed; names that are not plain output names are ignored.
+/// The file names a run from before sets listed in `.accel-cost-manifest`; names that are not
+/// plain output names are ignored.
 fn read_manifest(dir: &Path) -> Vec<String> {
-    let p = dir.join(MANIFEST);
+    let p = dir.join(LEGACY_MANIFEST);
     // Only a regular file we wrote counts: a symlink planted there is ignored.
     if !fs::symlink_metadata(&p).is_ok_and(|m| m.is_file()) {
         return Vec::new();
@@ -310,17 +468,6 @@ fn read_manifest(dir: &Path) -> Vec<String> {
         .filter(|l| !l.starts_with('#') && is_output_name(l))
         .map(str::to_string)
         .collect()
-}
-
-/// Staging folders left by a killed run (the caller holds the folder's lock, so none is live).
-fn remove_stale_staging(dir: &Path) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
-    for e in entries.flatten() {
-        let stale = e.file_name().to_str().is_some_and(|n| n.starts_with(STAGING_PREFIX)) && e.file_type().is_ok_and(|t| t.is_dir());
-        if stale {
-            let _ = fs::remove_dir_all(e.path());
-        }
-    }
 }
 
 #[cfg(test)]
@@ -354,6 +501,10 @@ mod tests {
         assert_eq!(fs::read_dir(dir.path()).expect("ls").count(), 1);
     }
 
+    fn is_link(dir: &Path, name: &str) -> bool {
+        fs::symlink_metadata(dir.join(name)).is_ok_and(|m| m.file_type().is_symlink())
+    }
+
     #[test]
     fn publish_replaces_the_set_and_removes_only_stale_outputs() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -362,8 +513,14 @@ mod tests {
         run.publish(&[file("a.png", b"1"), file("b.csv", b"2")]).expect("first");
         let run = RunDir::open(dir.path()).expect("open again");
         run.publish(&[file("a.png", b"3")]).expect("second");
-        assert_eq!(listing(dir.path()), [MANIFEST, "README.md", "a.png"]);
+        assert_eq!(listing(dir.path()), [STORE, "README.md", "a.png"]);
         assert_eq!(fs::read(dir.path().join("a.png")).expect("a"), b"3");
+        assert!(is_link(dir.path(), "a.png"));
+        // The store holds the link to the set on show and that set only.
+        let store = dir.path().join(STORE);
+        let sets: Vec<String> = listing(&store).into_iter().filter(|n| n.starts_with(SET_PREFIX)).collect();
+        assert_eq!(listing(&store).len(), 2, "{:?}", listing(&store));
+        assert_eq!(current_set(&store).as_deref(), sets.first().map(String::as_str));
     }
 
     #[test]
@@ -375,10 +532,14 @@ mod tests {
             .publish(&[file("a.png", b"1"), file("report.md", b"new")])
             .expect_err("the planner's report.md must not be replaced");
         assert!(e.0.contains("report.md") && e.0.contains("nothing was changed"), "{}", e.0);
-        // Nothing was written: not a.png, not the manifest; the planner's file is as it was.
-        assert_eq!(listing(dir.path()), ["report.md"]);
+        // Nothing was written: no a.png, no set; the planner's file is as it was.
+        assert_eq!(listing(dir.path()), [STORE, "report.md"]);
+        assert!(listing(&dir.path().join(STORE)).is_empty());
         assert_eq!(fs::read(dir.path().join("report.md")).expect("mine"), b"MY NOTES");
-        // A file an earlier run wrote (listed in its manifest) is replaced as usual.
+        // A link of the planner's own to elsewhere is not ours either.
+        symlink(Path::new("report.md"), &dir.path().join("b.png")).expect("link");
+        assert_eq!(not_ours(dir.path(), &["b.png", "a.png"]), ["b.png"]);
+        // A file an earlier run wrote is replaced as usual.
         let run = RunDir::open(dir.path()).expect("open");
         run.publish(&[file("a.png", b"1")]).expect("first");
         let run = RunDir::open(dir.path()).expect("open");
@@ -390,13 +551,55 @@ mod tests {
     fn a_dropped_run_leaves_nothing_behind() {
         let dir = tempfile::tempdir().expect("tempdir");
         drop(RunDir::open(dir.path()).expect("open"));
-        assert!(listing(dir.path()).is_empty());
+        assert_eq!(listing(dir.path()), [STORE]);
+        assert!(listing(&dir.path().join(STORE)).is_empty());
+    }
+
+    #[test]
+    fn what_a_killed_run_left_is_cleared_by_the_next_and_the_shown_set_stays() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        let run = RunDir::open(d).expect("open");
+        run.publish(&[file("a.png", b"1"), file("b.csv", b"2")]).expect("first");
+        let store = d.join(STORE);
+        // A run killed after writing its set, its temporary link and a link for a new name,
+        // but before the swap: the folder still shows the first set, c.svg reads as absent.
+        fs::create_dir(store.join("set-killed")).expect("set");
+        fs::write(store.join("set-killed/a.png"), b"9").expect("file");
+        symlink(Path::new("set-killed"), &store.join("tmp-killed")).expect("tmp");
+        symlink(&link_target("c.svg"), &d.join("c.svg")).expect("link");
+        assert_eq!(fs::read(d.join("a.png")).expect("a"), b"1");
+        assert!(fs::read(d.join("c.svg")).is_err());
+        // The next run refuses nothing and leaves only its own set.
+        let run = RunDir::open(d).expect("open after a kill");
+        assert!(!store.join("set-killed").exists() && !store.join("tmp-killed").exists());
+        assert!(!is_link(d, "c.svg"), "a link to a name no set shows was kept");
+        run.publish(&[file("a.png", b"3")]).expect("publish after a kill");
+        assert_eq!(listing(d), [STORE, "a.png"]);
+        assert_eq!(fs::read(d.join("a.png")).expect("a"), b"3");
+    }
+
+    #[test]
+    fn a_folder_from_before_sets_is_taken_over_without_a_lockout() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        // The old layout: regular files and the manifest listing them, and a planner's file.
+        fs::write(d.join(LEGACY_MANIFEST), "# old\na.png\nold.csv\n").expect("manifest");
+        fs::write(d.join("a.png"), b"old a").expect("a");
+        fs::write(d.join("old.csv"), b"old csv").expect("old");
+        fs::write(d.join("mine.md"), b"mine").expect("mine");
+        let run = RunDir::open(d).expect("open");
+        run.publish(&[file("a.png", b"new a"), file("b.svg", b"b")]).expect("publish");
+        assert_eq!(listing(d), [STORE, "a.png", "b.svg", "mine.md"]);
+        assert_eq!(fs::read(d.join("a.png")).expect("a"), b"new a");
+        assert!(is_link(d, "a.png") && is_link(d, "b.svg"));
+        assert_eq!(fs::read(d.join("mine.md")).expect("mine"), b"mine");
     }
 
     #[test]
     fn manifest_names_outside_the_folder_are_ignored() {
         let dir = tempfile::tempdir().expect("tempdir");
-        fs::write(dir.path().join(MANIFEST), "../x.png\n/etc/passwd\n.hidden.md\nok.png\n").expect("manifest");
+        fs::write(dir.path().join(LEGACY_MANIFEST), "../x.png\n/etc/passwd\n.hidden.md\nok.png\n").expect("manifest");
         assert_eq!(read_manifest(dir.path()), ["ok.png"]);
     }
 }

@@ -48,10 +48,6 @@ fn format_number(v: f64, unit: &Unit, lin: Option<Linear>, value: bool) -> Strin
             }
         }
         Unit::Count => format!("{sign}{}", compact(a, lin, value, false)),
-        Unit::Flops => match lin {
-            Some(l) if l.max_abs < 1e4 => format!("{sign}{}", plain(a, lin, value)),
-            _ => format!("{sign}{}", scientific(a, value)),
-        },
         Unit::Ratio => format!("{sign}{}x", ratio(a, lin, value)),
         Unit::Plain(suffix) => {
             let big = lin.map_or(a, |l| l.max_abs) >= 10_000.0;
@@ -128,26 +124,6 @@ fn compact(a: f64, lin: Option<Linear>, value: bool, money: bool) -> String {
         return compact(a * 1.001, None, value, money);
     }
     format!("{text}{suffix}")
-}
-
-/// `1e24`, `3.2e24`; small numbers plainly.
-fn scientific(a: f64, value: bool) -> String {
-    if a == 0.0 {
-        return "0".to_string();
-    }
-    if (1e-3..1e4).contains(&a) {
-        return trim_zeros(format!("{a:.*}", decimals_for_sig(a, 3)));
-    }
-    let mut exp = a.log10().floor() as i32;
-    let mut m = a / 10f64.powi(exp);
-    let decimals = if value { 2 } else { 1 };
-    let mut text = trim_zeros(format!("{m:.decimals$}"));
-    if text.starts_with("10") {
-        exp += 1;
-        m /= 10.0;
-        text = trim_zeros(format!("{m:.decimals$}"));
-    }
-    if text == "1" { format!("1e{exp}") } else { format!("{text}e{exp}") }
 }
 
 fn ratio(a: f64, lin: Option<Linear>, value: bool) -> String {
@@ -624,14 +600,10 @@ mod tests {
         assert_eq!(format_value(950.0, &Unit::Usd), "$950");
         assert_eq!(format_value(12.0, &Unit::Count), "12");
         assert_eq!(format_value(12_500.0, &Unit::Count), "12.5k");
-        assert_eq!(format_value(3.21e24, &Unit::Flops), "3.21e24");
     }
 
     #[test]
-    fn flops_and_ratios() {
-        assert_eq!(format_tick(1e24, &Unit::Flops), "1e24");
-        assert_eq!(format_tick(3e21, &Unit::Flops), "3e21");
-        assert_eq!(format_tick(9.99e23, &Unit::Flops), "1e24");
+    fn ratios() {
         assert_eq!(format_tick(0.42, &Unit::Ratio), "0.42x");
         assert_eq!(format_tick(2.0, &Unit::Ratio), "2x");
         assert_eq!(format_tick(2024.0, &Unit::Plain(String::new())), "2024");
@@ -726,7 +698,7 @@ mod tests {
         let t = ticks((800.0, 2e10), AxisScale::Log, &Unit::Usd, 8);
         let labels: Vec<_> = t.iter().map(|t| t.label.as_str()).collect();
         assert_eq!(labels, ["$1k", "$10k", "$100k", "$1M", "$10M", "$100M", "$1B", "$10B"]);
-        let t = ticks((1e15, 1e27), AxisScale::Log, &Unit::Flops, 6);
+        let t = ticks((1e15, 1e27), AxisScale::Log, &Unit::Count, 6);
         assert!(t.len() <= 7 && t.len() >= 4, "{t:?}");
         let t = ticks((1.5, 40.0), AxisScale::Log, &Unit::Usd, 8);
         let labels: Vec<_> = t.iter().map(|t| t.label.as_str()).collect();

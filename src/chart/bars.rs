@@ -333,14 +333,6 @@ fn family_legend<DB: DrawingBackend>(p: &Painter<DB>, looks: impl Iterator<Item 
 
 // ---- simple bars and panels -------------------------------------------------------------
 
-pub(super) fn draw_bars<DB: DrawingBackend>(p: &Painter<DB>, c: &BarChart) -> Result<(), ChartError> {
-    let mut content = layout::draw_frame(p, &c.frame, &[])?;
-    let scale = c.value_axis.scale;
-    let drawn = c.bars.iter().filter(|b| axis::valid(b.value, scale));
-    content.y0 += family_legend(p, drawn.map(|b| b.look), content)?;
-    bar_panel(p, content, c, None)
-}
-
 pub(super) fn draw_panels<DB: DrawingBackend>(p: &Painter<DB>, c: &PanelChart) -> Result<(), ChartError> {
     let extra: Vec<String> = c.panels.iter().flat_map(|panel| panel.frame.notes.iter().cloned()).collect();
     let mut content = layout::draw_frame(p, &c.frame, &extra)?;

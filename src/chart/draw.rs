@@ -91,6 +91,19 @@ pub(super) struct Painter<'a, DB: DrawingBackend> {
     pub height: f64,
 }
 
+/// `text` as charts draw it: control characters (which XML 1.0 forbids in an SVG, and which no
+/// font draws) and bidi overrides become visible escapes (`\u001b`), as on the terminal and in
+/// report.md; the non-characters U+FFFE and U+FFFF, also forbidden in XML, become U+FFFD. The
+/// SVG backend escapes `&`, `<`, `>` and quotes itself, so with this any name gives valid XML.
+pub(super) fn drawable(text: &str) -> std::borrow::Cow<'_, str> {
+    let text = crate::config::diag::escape(text);
+    if text.contains(['\u{fffe}', '\u{ffff}']) {
+        std::borrow::Cow::Owned(text.replace(['\u{fffe}', '\u{ffff}'], "\u{fffd}"))
+    } else {
+        text
+    }
+}
+
 fn ipt(p: (f64, f64)) -> (i32, i32) {
     (round_px(p.0), round_px(p.1))
 }
@@ -149,12 +162,13 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
 
     // ---- text ------------------------------------------------------------------------------
 
-    /// Width of `text` in output pixels.
+    /// Width of `text` in output pixels (as [`Self::text`] draws it: see [`drawable`]).
     pub fn text_width(&self, text: &str, font: &Font) -> Result<f64, ChartError> {
         if text.is_empty() {
             return Ok(0.0);
         }
-        let (w, _) = self.font_desc(font).box_size(text).map_err(|e| ChartError::Font(e.to_string()))?;
+        let text = drawable(text);
+        let (w, _) = self.font_desc(font).box_size(&text).map_err(|e| ChartError::Font(e.to_string()))?;
         Ok(f64::from(w))
     }
 
@@ -178,6 +192,7 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
         if text.is_empty() {
             return Ok(());
         }
+        let text = drawable(text);
         let size = self.s(font.size);
         let top = baseline - size * self.top_to_baseline();
         let h = match align {
@@ -186,7 +201,7 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
             Align::Right => HPos::Right,
         };
         let style = self.draw_desc(font).color(&font.color).pos(Pos::new(h, VPos::Top));
-        self.area.draw(&Text::new(text, ipt((x, top)), style)).map_err(draw_error)
+        self.area.draw(&Text::new(text.as_ref(), ipt((x, top)), style)).map_err(draw_error)
     }
 
     /// Draws `text` vertically centred (on its capitals) at `cy`.

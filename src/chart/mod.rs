@@ -12,7 +12,7 @@ mod axis;
 mod bars;
 mod draw;
 pub(crate) use draw::Marker;
-pub mod fonts;
+pub(crate) mod fonts;
 mod heatmap;
 mod layout;
 mod line;
@@ -22,12 +22,11 @@ pub(crate) mod style;
 mod tornado;
 
 use std::fmt;
-use std::path::PathBuf;
 
 use plotters::prelude::{DrawingBackend, IntoDrawingArea, SVGBackend};
 use plotters::style::RGBColor;
 
-pub use axis::{format_tick, format_value};
+pub use axis::format_value;
 
 /// How one series is drawn: colour, dash pattern and marker (summary.json `styles`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -75,16 +74,6 @@ impl Default for Canvas {
 }
 
 impl Canvas {
-    /// The default 1600x1000 canvas times `scale` (`--scale 2` gives 3200x2000). A scale that
-    /// is not a positive finite number gives the default canvas.
-    pub fn scaled(scale: f64) -> Canvas {
-        let s = if scale.is_finite() && scale > 0.0 { scale } else { 1.0 };
-        Canvas {
-            width: (style::BASE_WIDTH * s).round().clamp(1.0, f64::from(u32::MAX)) as u32,
-            height: (style::BASE_HEIGHT * s).round().clamp(1.0, f64::from(u32::MAX)) as u32,
-        }
-    }
-
     /// Multiplier from design pixels (at 1600x1000) to this canvas's pixels.
     pub fn scale_factor(&self) -> f64 {
         (f64::from(self.width) / style::BASE_WIDTH).min(f64::from(self.height) / style::BASE_HEIGHT)
@@ -159,8 +148,6 @@ pub enum Unit {
     UsdPerHour,
     /// A count: `512`, `1k`, `2.5M`.
     Count,
-    /// FLOPs: `1e24`, `3.2e24`.
-    Flops,
     /// A ratio: `0.42x`.
     Ratio,
     /// A plain number followed by this suffix (may be empty); below 10,000 numbers are written
@@ -205,32 +192,6 @@ pub struct LineChart {
     pub vlines: Vec<(f64, String)>,
 }
 
-/// One labelled point of a scatter chart.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScatterPoint {
-    pub label: String,
-    pub look: Look,
-    pub x: f64,
-    pub y: f64,
-}
-
-/// A dashed reference line through given points, named in the legend.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TrendLine {
-    pub label: String,
-    pub points: Vec<(f64, f64)>,
-}
-
-/// Labelled points coloured by family, with an optional trend line.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScatterChart {
-    pub frame: Frame,
-    pub x: Axis,
-    pub y: Axis,
-    pub points: Vec<ScatterPoint>,
-    pub trend: Option<TrendLine>,
-}
-
 /// One horizontal bar.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bar {
@@ -253,34 +214,12 @@ pub struct BarChart {
     pub reference_line: Option<(f64, String)>,
 }
 
-/// A titled bar chart, for building a [`PanelChart`] with [`PanelChart::from_groups`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct BarGroup {
-    pub title: String,
-    pub bars: BarChart,
-}
-
 /// Several bar charts side by side in one image; each panel's `frame.title` is its panel
 /// title and its `frame.notes` join the chart's notes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PanelChart {
     pub frame: Frame,
     pub panels: Vec<BarChart>,
-}
-
-impl PanelChart {
-    /// Panels from titled groups: each group's title becomes its panel's title.
-    pub fn from_groups(frame: Frame, groups: Vec<BarGroup>) -> PanelChart {
-        let panels = groups
-            .into_iter()
-            .map(|g| {
-                let mut bars = g.bars;
-                bars.frame.title = g.title;
-                bars
-            })
-            .collect();
-        PanelChart { frame, panels }
-    }
 }
 
 /// One component of a stacked bar: one value per category.
@@ -346,8 +285,6 @@ pub struct Heatmap {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Chart {
     Line(LineChart),
-    Scatter(ScatterChart),
-    Bars(BarChart),
     Panels(PanelChart),
     Stacked(StackedBarChart),
     Tornado(TornadoChart),
@@ -359,8 +296,6 @@ impl Chart {
     pub fn frame(&self) -> &Frame {
         match self {
             Chart::Line(c) => &c.frame,
-            Chart::Scatter(c) => &c.frame,
-            Chart::Bars(c) => &c.frame,
             Chart::Panels(c) => &c.frame,
             Chart::Stacked(c) => &c.frame,
             Chart::Tornado(c) => &c.frame,
@@ -380,8 +315,6 @@ pub enum ChartError {
     Draw(String),
     /// The canvas size is outside what can be drawn.
     InvalidCanvas { width: u32, height: u32 },
-    /// Writing the output file failed.
-    Io { path: PathBuf, source: std::io::Error },
 }
 
 impl fmt::Display for ChartError {
@@ -396,21 +329,11 @@ impl fmt::Display for ChartError {
                 style::MAX_CANVAS_SIDE,
                 style::MAX_CANVAS_PIXELS
             ),
-            ChartError::Io { path, source } => {
-                write!(f, "cannot write chart {}: {source}", path.display())
-            }
         }
     }
 }
 
-impl std::error::Error for ChartError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            ChartError::Io { source, .. } => Some(source),
-            _ => None,
-        }
-    }
-}
+impl std::error::Error for ChartError {}
 
 /// Converts any plotters drawing error into a [`ChartError`].
 pub(crate) fn draw_error<E: std::error::Error + Send + Sync>(e: plotters::drawing::DrawingAreaErrorKind<E>) -> ChartError {
@@ -477,8 +400,6 @@ fn draw_chart<DB: DrawingBackend>(p: &Painter<DB>, chart: &Chart) -> Result<(), 
     p.clear()?;
     match chart {
         Chart::Line(c) => line::draw(p, c),
-        Chart::Scatter(c) => scatter::draw(p, c),
-        Chart::Bars(c) => bars::draw_bars(p, c),
         Chart::Panels(c) => bars::draw_panels(p, c),
         Chart::Stacked(c) => bars::draw_stacked(p, c),
         Chart::Tornado(c) => tornado::draw(p, c),

@@ -1,113 +1,13 @@
-//! Price-performance scatter: one labelled point per accelerator, colour and marker shape by
-//! family, an optional dashed trend line named in the legend. Labels are placed greedily at
-//! the candidate position around each point that overlaps other labels, markers, the trend
-//! line and the plot edge least; a label pushed away from its point gets a thin leader line.
+//! Labelled points (the line charts' points-only series): labels are placed greedily at the
+//! candidate position around each point that overlaps other labels, markers, lines and the
+//! plot edge least; a label pushed away from its point gets a thin leader line.
 
 use plotters::prelude::DrawingBackend;
 use plotters::style::Color;
 
-use super::axis;
-use super::draw::{Align, Font, Painter, Region, dash_polyline};
-use super::layout::{self, AxisData, DomainRule, LegendItem, Swatch};
+use super::ChartError;
+use super::draw::{Align, Font, Painter, Region};
 use super::style::*;
-use super::{AxisScale, ChartError, Look, ScatterChart};
-
-pub(super) fn draw<DB: DrawingBackend>(p: &Painter<DB>, c: &ScatterChart) -> Result<(), ChartError> {
-    let (xs, ys) = (c.x.scale, c.y.scale);
-    let ok = |x: f64, y: f64| axis::valid(x, xs) && axis::valid(y, ys);
-    let skipped = c.points.iter().filter(|q| !ok(q.x, q.y)).count();
-    let any_log = xs == AxisScale::Log || ys == AxisScale::Log;
-    let notes: Vec<String> = layout::skipped_note(skipped, any_log).into_iter().collect();
-    let content = layout::draw_frame(p, &c.frame, &notes)?;
-    let points: Vec<_> = c.points.iter().filter(|q| ok(q.x, q.y)).collect();
-    let trend: Vec<(f64, f64)> = c
-        .trend
-        .iter()
-        .flat_map(|t| t.points.iter().copied())
-        .filter(|&(x, y)| ok(x, y))
-        .collect();
-
-    // The axes follow the points; the trend line is clipped to them (it decides the range
-    // only when there are no points).
-    let (x_range, y_range) = if points.is_empty() {
-        (
-            axis::data_range(trend.iter().map(|t| t.0), xs),
-            axis::data_range(trend.iter().map(|t| t.1), ys),
-        )
-    } else {
-        (
-            axis::data_range(points.iter().map(|q| q.x), xs),
-            axis::data_range(points.iter().map(|q| q.y), ys),
-        )
-    };
-
-    let mut items: Vec<LegendItem> = Look::distinct(points.iter().map(|q| q.look))
-        .into_iter()
-        .map(|l| LegendItem {
-            swatch: Swatch::Point(l.marker, l.color),
-            label: l.legend.to_string(),
-        })
-        .collect();
-    if let Some(t) = &c.trend {
-        items.push(LegendItem {
-            swatch: Swatch::Line {
-                color: TREND,
-                width: TREND_WIDTH,
-                dash: TREND_DASH,
-                marker: None,
-            },
-            label: t.label.clone(),
-        });
-    }
-    let legend_w = layout::legend_column_width(p, &items)?;
-    let reserve = if legend_w > 0.0 { legend_w + p.s(LEGEND_GAP) } else { 0.0 };
-    let x_rule = DomainRule {
-        pad: 0.07,
-        zero: false,
-        round: false,
-    };
-    let y_rule = DomainRule { round: true, ..x_rule };
-    let x = AxisData {
-        axis: &c.x,
-        range: x_range,
-        rule: x_rule,
-    };
-    let y = AxisData {
-        axis: &c.y,
-        range: y_range,
-        rule: y_rule,
-    };
-    let plot = layout::xy_plot(p, content, x, y, reserve)?;
-    let clip = plot.rect;
-
-    let trend_px: Vec<(f64, f64)> = trend
-        .iter()
-        .filter_map(|&(x, y)| Some((plot.x.px_clamped(x)?, plot.y.px_clamped(y)?)))
-        .collect();
-    p.polyline_clipped(&trend_px, &clip, TREND.to_rgba(), TREND_WIDTH, TREND_DASH)?;
-
-    let placed: Vec<LabelledPoint> = points
-        .iter()
-        .filter_map(|q| Some(((plot.x.px(q.x)?, plot.y.px(q.y)?), *q)))
-        .filter(|(pt, _)| clip.inflate(1.0).contains(pt.0, pt.1))
-        .map(|(at, q)| LabelledPoint {
-            at,
-            marker: q.look.marker,
-            color: q.look.color,
-            label: q.label.as_str(),
-        })
-        .collect();
-    draw_labelled_points(p, &placed, &sample_line(&trend_px, p.s(6.0)), &clip)?;
-
-    if legend_w > 0.0 {
-        let r = Region::new(content.x1 - legend_w, content.y0, content.x1, content.y1);
-        layout::draw_legend_column(p, &items, r)?;
-    }
-    if placed.is_empty() && trend_px.is_empty() {
-        layout::no_data(p, &plot.rect, "No data to plot")?;
-    }
-    Ok(())
-}
 
 /// One point to draw with its label, in pixels.
 pub(super) struct LabelledPoint<'a> {
@@ -187,21 +87,6 @@ struct Label {
     baseline: f64,
     /// End of a leader line when the label sits away from its point.
     leader: Option<(f64, f64)>,
-}
-
-fn sample_line(pts: &[(f64, f64)], step: f64) -> Vec<(f64, f64)> {
-    let mut out = Vec::new();
-    for piece in dash_polyline(pts, &[]) {
-        for w in piece.windows(2) {
-            let len = ((w[1].0 - w[0].0).powi(2) + (w[1].1 - w[0].1).powi(2)).sqrt();
-            let n = (len / step.max(1.0)).ceil().clamp(1.0, 10_000.0) as usize;
-            for i in 0..=n {
-                let t = i as f64 / n as f64;
-                out.push((w[0].0 + (w[1].0 - w[0].0) * t, w[0].1 + (w[1].1 - w[0].1) * t));
-            }
-        }
-    }
-    out
 }
 
 #[allow(clippy::too_many_arguments)]

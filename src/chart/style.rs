@@ -111,7 +111,7 @@ pub const COLORBAR_GAP: f64 = 40.0;
 // ---- lines and markers ----------------------------------------------------------------------
 
 pub const SERIES_WIDTH: f64 = 3.2;
-pub const TREND_WIDTH: f64 = 2.6;
+
 pub const GRID_WIDTH: f64 = 1.0;
 pub const AXIS_WIDTH: f64 = 1.6;
 pub const REFERENCE_WIDTH: f64 = 2.2;
@@ -141,8 +141,7 @@ pub const MARKERS: [Marker; 6] = [
 ];
 /// How much darker a family member is drawn, by `style_index` (0 = family colour).
 pub const SHADES: [f64; 4] = [0.0, 0.36, 0.16, 0.5];
-/// Dash of trend and reference lines.
-pub const TREND_DASH: &[f64] = &[14.0, 8.0];
+
 pub const REFERENCE_DASH: &[f64] = &[10.0, 7.0];
 
 // ---- palette --------------------------------------------------------------------------------
@@ -155,7 +154,7 @@ pub const GRID: RGBColor = RGBColor(226, 226, 226);
 pub const GRID_MINOR: RGBColor = RGBColor(242, 242, 242);
 pub const AXIS: RGBColor = RGBColor(140, 140, 140);
 pub const REFERENCE: RGBColor = RGBColor(60, 60, 60);
-pub const TREND: RGBColor = RGBColor(95, 95, 95);
+
 pub const CONTOUR: RGBColor = RGBColor(25, 25, 25);
 pub const MISSING: RGBColor = RGBColor(205, 205, 205);
 /// Colour mixed in to darken family shades.

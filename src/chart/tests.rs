@@ -67,43 +67,19 @@ fn all_charts() -> Vec<Chart> {
     };
     vec![
         line_chart(vec![(1.0, 1e3), (10.0, 1e5), (100.0, 1e7)]),
-        Chart::Scatter(ScatterChart {
-            frame: frame("Scatter"),
-            x: axis("Year", AxisScale::Linear, Unit::Plain(String::new())),
-            y: axis("USD per PFLOP-hour", AxisScale::Log, Unit::Usd),
-            points: vec![
-                ScatterPoint {
-                    label: "V100".into(),
-                    look: Family::Gpu.look(),
-                    x: 2017.0,
-                    y: 30.0,
+        Chart::Panels(PanelChart {
+            frame: frame("Panels"),
+            panels: vec![
+                BarChart {
+                    frame: frame("Training"),
+                    ..bars.clone()
                 },
-                ScatterPoint {
-                    label: "TPU v5e".into(),
-                    look: Family::Tpu.look(),
-                    x: 2023.0,
-                    y: 4.0,
+                BarChart {
+                    frame: frame("Inference"),
+                    ..bars
                 },
             ],
-            trend: Some(TrendLine {
-                label: "trend".into(),
-                points: vec![(2016.0, 40.0), (2026.0, 1.5)],
-            }),
         }),
-        Chart::Bars(bars.clone()),
-        Chart::Panels(PanelChart::from_groups(
-            frame("Panels"),
-            vec![
-                BarGroup {
-                    title: "Training".into(),
-                    bars: bars.clone(),
-                },
-                BarGroup {
-                    title: "Inference".into(),
-                    bars,
-                },
-            ],
-        )),
         Chart::Stacked(StackedBarChart {
             frame: frame("Stacked"),
             value_axis: axis("USD per chip-hour", AxisScale::Linear, Unit::UsdPerHour),
@@ -200,18 +176,14 @@ fn empty_charts() -> Vec<Chart> {
             series: vec![],
             vlines: vec![],
         }),
-        Chart::Scatter(ScatterChart {
+        Chart::Panels(PanelChart {
             frame: f.clone(),
-            x: lin.clone(),
-            y: log.clone(),
-            points: vec![],
-            trend: None,
-        }),
-        Chart::Bars(BarChart {
-            frame: f.clone(),
-            value_axis: log.clone(),
-            bars: vec![],
-            reference_line: None,
+            panels: vec![BarChart {
+                frame: f.clone(),
+                value_axis: log.clone(),
+                bars: vec![],
+                reference_line: None,
+            }],
         }),
         Chart::Panels(PanelChart {
             frame: f.clone(),
@@ -263,23 +235,14 @@ fn hostile_values_render_without_panic() {
     let mut charts = vec![line_chart(pts.clone()), line_chart(vec![(5.0, 5.0)])];
     for mut chart in all_charts() {
         match &mut chart {
-            Chart::Scatter(c) => {
-                for (i, q) in c.points.iter_mut().enumerate() {
-                    q.y = bad[i % bad.len()];
+            Chart::Panels(p) => {
+                for c in &mut p.panels {
+                    c.value_axis.scale = AxisScale::Log;
+                    for (i, b) in c.bars.iter_mut().enumerate() {
+                        b.value = bad[(i + 3) % bad.len()];
+                    }
+                    c.reference_line = Some((f64::NAN, "ref".into()));
                 }
-                c.points.push(ScatterPoint {
-                    label: String::new(),
-                    look: Family::Other.look(),
-                    x: f64::NAN,
-                    y: 1.0,
-                });
-            }
-            Chart::Bars(c) => {
-                c.value_axis.scale = AxisScale::Log;
-                for (i, b) in c.bars.iter_mut().enumerate() {
-                    b.value = bad[(i + 3) % bad.len()];
-                }
-                c.reference_line = Some((f64::NAN, "ref".into()));
             }
             Chart::Stacked(c) => {
                 c.segments[0].values = vec![f64::NAN];
@@ -360,14 +323,6 @@ fn invalid_canvas_is_an_error() {
 }
 
 #[test]
-fn scaled_canvas_doubles_sizes() {
-    let c = Canvas::scaled(2.0);
-    assert_eq!((c.width, c.height), (3200, 2000));
-    assert!((c.scale_factor() - 2.0).abs() < 1e-12);
-    assert_eq!(Canvas::scaled(f64::NAN), Canvas::default());
-}
-
-#[test]
 fn charts_render_to_png_and_svg_bytes() {
     let chart = all_charts().remove(2);
     let png = render_bytes(&chart, small(), Format::Png).unwrap_or_default();
@@ -378,13 +333,9 @@ fn charts_render_to_png_and_svg_bytes() {
 }
 
 #[test]
-fn errors_display_and_chain() {
-    let e = ChartError::Io {
-        path: PathBuf::from("out/x.png"),
-        source: std::io::Error::other("disk full"),
-    };
-    assert!(e.to_string().contains("out/x.png"));
-    assert!(std::error::Error::source(&e).is_some());
+fn errors_display() {
+    let e = ChartError::Draw("no room".into());
+    assert!(e.to_string().contains("no room"));
     let e = ChartError::InvalidCanvas { width: 1, height: 2 };
     assert!(e.to_string().contains("1x2"));
 }
@@ -393,22 +344,24 @@ fn errors_display_and_chain() {
 fn points_at_the_same_place_both_show() {
     // Two chips at the same year and price (as B200 and Trainium3 once were): before, the
     // later marker covered the earlier; now they sit side by side, so both colours show.
-    let pt = |label: &str, family: Family| ScatterPoint {
-        label: label.to_string(),
+    let pt = |label: &str, family: Family| Series {
+        name: label.to_string(),
         look: family.look(),
-        x: 2025.0,
-        y: 16.66,
+        style_index: 0,
+        points: Vec::new(),
+        band: None,
+        point_labels: vec![(2025.0, 16.66, label.to_string())],
     };
-    let chart = Chart::Scatter(ScatterChart {
-        frame: frame("Scatter"),
+    let chart = Chart::Line(LineChart {
+        frame: frame("Points"),
         x: axis("Year", AxisScale::Linear, Unit::Plain(String::new())),
         y: axis("USD", AxisScale::Log, Unit::Usd),
-        points: vec![
+        series: vec![
             pt("GPU chip", Family::Gpu),
             pt("Trainium chip", Family::Trainium),
             pt("Other", Family::Tpu),
         ],
-        trend: None,
+        vlines: Vec::new(),
     });
     let rgb = render_rgb(&chart, Canvas::default()).unwrap_or_default();
     let count = |c: plotters::style::RGBColor| rgb.chunks_exact(3).filter(|p| p == &[c.0, c.1, c.2]).count();
@@ -416,4 +369,12 @@ fn points_at_the_same_place_both_show() {
     // alone has far fewer.
     let (gpu, trn) = (count(style::GPU_GREEN), count(style::TRAINIUM_ORANGE));
     assert!(gpu > 250 && trn > 250, "gpu {gpu} px, trainium {trn} px");
+}
+
+#[test]
+fn text_with_control_characters_draws_as_visible_escapes_and_the_svg_stays_xml() {
+    use super::draw::drawable;
+    assert_eq!(drawable("a\u{1b}[31mb\u{0}"), "a\\u001b[31mb\\u0000");
+    assert_eq!(drawable("x\u{fffe}y\u{ffff}"), "x\u{fffd}y\u{fffd}");
+    assert_eq!(drawable("H100 <b> & \"q\""), "H100 <b> & \"q\"");
 }

@@ -98,17 +98,76 @@ fn walk(dir: &Path, depth: usize, visited: &mut HashSet<PathBuf>, out: &mut Vec<
     }
 }
 
-/// Reads and parses one file into a tree; problems become diagnostics.
-pub fn read_file(path: &Path, diags: &mut Diags) -> Option<Node> {
+/// What a config file looked like when it was read: length, modification time and (on Unix)
+/// inode and change time, and a hash of the bytes read. A file another program rewrites while
+/// a command reads it (truncated, then written) shows a different stamp afterwards; see
+/// [`changed_since_read`]. The hash catches what the times miss: the kernel stamps times at
+/// its clock tick (a few ms), within which a truncate and a write leave them equal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    #[cfg(unix)]
+    unix: (u64, u64, i64, i64),
+    hash: u64,
+}
+
+impl Stamp {
+    fn of(m: &std::fs::Metadata, bytes: &[u8]) -> Stamp {
+        use std::hash::{Hash, Hasher};
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt;
+        let mut h = std::hash::DefaultHasher::new();
+        bytes.hash(&mut h);
+        Stamp {
+            len: m.len(),
+            modified: m.modified().ok(),
+            #[cfg(unix)]
+            unix: (m.dev(), m.ino(), m.ctime(), m.ctime_nsec()),
+            hash: h.finish(),
+        }
+    }
+}
+
+fn changed_error(path: &Path) -> Diag {
+    Diag::error(
+        file_origin(path),
+        format!(
+            "{} changed while it was being read (another program is writing it); nothing was computed from it",
+            path.display()
+        ),
+        "run the command again once the file is saved",
+    )
+}
+
+/// Reads and parses one file into a tree, reading it once into memory; problems become
+/// diagnostics. Returns the tree (None on errors) and the file's [`Stamp`] as read. A file
+/// whose length or times change during the read is an error.
+pub fn read_file(path: &Path, diags: &mut Diags) -> (Option<Node>, Option<Stamp>) {
+    use std::io::Read;
     let origin = file_origin(path);
-    let bytes = match std::fs::metadata(path) {
+    let cannot_read = |e: std::io::Error, diags: &mut Diags| {
+        diags.err(
+            &origin,
+            format!("cannot read {}: {e}", path.display()),
+            "check the file's permissions",
+        );
+    };
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            cannot_read(e, diags);
+            return (None, None);
+        }
+    };
+    let before = match file.metadata() {
         Ok(m) if !m.is_file() => {
             diags.err(
                 &origin,
                 format!("{} is not a regular file", path.display()),
                 "configs are TOML files or folders of them",
             );
-            return None;
+            return (None, None);
         }
         Ok(m) if m.len() > MAX_FILE_BYTES => {
             diags.err(
@@ -121,21 +180,74 @@ pub fn read_file(path: &Path, diags: &mut Diags) -> Option<Node> {
                 ),
                 "is this the right file? configs are small TOML files",
             );
-            return None;
+            return (None, None);
         }
-        _ => match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) => {
-                diags.err(
-                    &origin,
-                    format!("cannot read {}: {e}", path.display()),
-                    "check the file's permissions",
-                );
-                return None;
-            }
-        },
+        Ok(m) => m,
+        Err(e) => {
+            cannot_read(e, diags);
+            return (None, None);
+        }
     };
-    parse_text(Arc::from(path.display().to_string()), &bytes, diags)
+    // At most one byte past the limit: a file that grew while being read is caught below.
+    let mut bytes = Vec::new();
+    if let Err(e) = (&mut file).take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes) {
+        cannot_read(e, diags);
+        return (None, None);
+    }
+    let before = Stamp::of(&before, &bytes);
+    let after = file.metadata().map(|m| Stamp::of(&m, &bytes)).ok();
+    if after.as_ref() != Some(&before) || bytes.len() as u64 != before.len {
+        diags.push(changed_error(path));
+        return (None, None);
+    }
+    if bytes.is_empty() && recently_written(&before) {
+        // An empty file just written is most often one caught between its truncation and its
+        // new text; read as empty it would leave every key at its default in silence. It is
+        // looked at again after a pause: changed, it is an error; still empty, it is empty.
+        std::thread::sleep(EMPTY_FILE_PAUSE);
+        let again = std::fs::read(path).ok().zip(std::fs::metadata(path).ok());
+        if again.map(|(b, m)| Stamp::of(&m, &b)).as_ref() != Some(&before) {
+            diags.push(changed_error(path));
+            return (None, None);
+        }
+    }
+    (parse_text(Arc::from(path.display().to_string()), &bytes, diags), Some(before))
+}
+
+/// How long an empty, just-written config file is watched for a writer to finish.
+const EMPTY_FILE_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// True when the file was written in the last 100 ms (or its time is unknown): a writer may
+/// still be at work.
+fn recently_written(s: &Stamp) -> bool {
+    s.modified
+        .and_then(|m| std::time::SystemTime::now().duration_since(m).ok())
+        .is_none_or(|age| age < std::time::Duration::from_millis(100))
+}
+
+/// Errors for the files whose stamp now differs from the one they were read with (each is read
+/// again, a few kB): a file that another program was rewriting while this command read it (a
+/// read between its truncation and its new text sees an empty or partial file, which would
+/// silently leave keys at their defaults). Called once the whole config is loaded, so the
+/// window covers parsing and validation too.
+pub fn changed_since_read(stamps: &[(PathBuf, Stamp)]) -> Vec<Diag> {
+    // The kernel stamps times at its clock tick (1 to 10 ms): a file truncated and read empty
+    // within one tick, and truncated again when looked at here, would look unchanged. A file
+    // written in the last 100 ms may have a writer at work, so the check waits out a tick
+    // first; files saved earlier (the usual case) cost no wait.
+    if stamps.iter().any(|(_, s)| recently_written(s)) {
+        std::thread::sleep(std::time::Duration::from_millis(15));
+    }
+    let now = |p: &Path| {
+        let m = std::fs::metadata(p).ok()?;
+        let bytes = std::fs::read(p).ok()?;
+        Some(Stamp::of(&m, &bytes))
+    };
+    stamps
+        .iter()
+        .filter(|(p, s)| now(p).as_ref() != Some(s))
+        .map(|(p, _)| changed_error(p))
+        .collect()
 }
 
 /// Parses config text (bytes, as read) into a tree with origins.
@@ -178,20 +290,23 @@ fn syntax_hint(msg: &str) -> &'static str {
     }
 }
 
-/// Reads every file, merges them and applies the `--set` overrides.
-pub fn merged_tree(paths: &[PathBuf], sets: &[String], diags: &mut Diags) -> (Vec<String>, Table) {
+/// Reads every file, merges them and applies the `--set` overrides. Returns the files' names,
+/// the merged tree and each file's [`Stamp`] as read (for [`changed_since_read`]).
+pub fn merged_tree(paths: &[PathBuf], sets: &[String], diags: &mut Diags) -> (Vec<String>, Table, Vec<(PathBuf, Stamp)>) {
     let files = discover(paths, diags);
     // Files are read and parsed on both cores (each with its own diagnostics, kept in file
     // order): parsing is most of the time a command spends loading.
     let read = crate::par::on_both_cores(&files, |f| {
         let mut d = Diags::default();
-        let n = read_file(f, &mut d);
-        (n, d)
+        let (n, stamp) = read_file(f, &mut d);
+        (n, stamp, d)
     });
     let mut nodes = Vec::new();
-    for (n, d) in read {
+    let mut stamps = Vec::new();
+    for (f, (n, stamp, d)) in files.iter().zip(read) {
         diags.items.extend(d.items);
         nodes.extend(n);
+        stamps.extend(stamp.map(|s| (f.clone(), s)));
     }
     let mut root = tree::merge(nodes, diags);
     if !diags.has_errors() {
@@ -201,7 +316,7 @@ pub fn merged_tree(paths: &[PathBuf], sets: &[String], diags: &mut Diags) -> (Ve
             }
         }
     }
-    (files.iter().map(|f| f.display().to_string()).collect(), root)
+    (files.iter().map(|f| f.display().to_string()).collect(), root, stamps)
 }
 
 /// Convenience for callers that only need the errors as a list.

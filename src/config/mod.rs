@@ -9,7 +9,7 @@ pub mod load;
 mod param;
 mod reader;
 mod rules;
-pub mod schema;
+pub(crate) mod schema;
 mod tables;
 pub mod tree;
 
@@ -31,9 +31,15 @@ pub use tree::Origin;
 /// Loads, merges and validates configs. On failure, every error (and warning) found.
 pub fn load(paths: &[PathBuf], sets: &[String]) -> Result<Config, Vec<Diag>> {
     let mut diags = diag::Diags::default();
-    let (files, root) = load::merged_tree(paths, sets, &mut diags);
+    let (files, root, stamps) = load::merged_tree(paths, sets, &mut diags);
+    // A file rewritten while it was read: its errors (or its silent defaults) come from a
+    // partial text, so only that is said.
+    let changed = |items| {
+        let c = load::changed_since_read(&stamps);
+        if c.is_empty() { items } else { c }
+    };
     if diags.has_errors() {
-        return Err(diags.items);
+        return Err(changed(diags.items));
     }
     let mut canon = String::new();
     tree::canonical(&root, &mut canon);
@@ -45,6 +51,10 @@ pub fn load(paths: &[PathBuf], sets: &[String]) -> Result<Config, Vec<Diag>> {
         files: files.clone(),
     };
     let parts = rules::validate(&root, &mut ctx);
+    let late = load::changed_since_read(&stamps);
+    if !late.is_empty() {
+        return Err(late);
+    }
     match parts {
         Some(p) => Ok(Config {
             params: ctx.params,
@@ -61,7 +71,7 @@ pub fn load(paths: &[PathBuf], sets: &[String]) -> Result<Config, Vec<Diag>> {
             as_of: ctx.as_of,
             hash,
         }),
-        None => Err(ctx.diags.items),
+        None => Err(changed(ctx.diags.items)),
     }
 }
 

@@ -279,18 +279,41 @@ impl<'t> Reader<'t> {
             _ => (i64::MIN, i64::MAX),
         };
         let n = self.node(key)?;
+        // An integer is compared as one: through f64, one above 2^53 would be rounded (a seed
+        // of 2^53 + 1 read as 2^53). A whole float is taken where it is exact; above 2^53 (which
+        // is also where an integer beyond i64 lands, see `tree::from_toml`) it is an error.
+        const EXACT: f64 = 9_007_199_254_740_992.0;
         let v = match &n.value {
-            Value::Int(i) => Some(*i as f64),
-            Value::Float(f) if f.is_finite() && f.fract() == 0.0 => Some(*f),
+            Value::Int(i) => Some(Ok(*i)),
+            Value::Float(f) if f.is_finite() && f.fract() == 0.0 && f.abs() <= EXACT => Some(Ok(*f as i64)),
+            Value::Float(f) if f.is_finite() && f.fract() == 0.0 => Some(Err(*f)),
             _ => None,
         };
         match v {
-            Some(i) if (min as f64..=max as f64).contains(&i) => Some(i as i64),
-            Some(i) => {
+            Some(Ok(i)) if (min..=max).contains(&i) => Some(i),
+            Some(Ok(i)) => {
+                ctx.diags
+                    .err(&n.origin, format!("`{key}` in {} is {i}, outside {min}..={max}", self.what), "");
+                None
+            }
+            Some(Err(f)) if f < min as f64 || f > max as f64 => {
                 ctx.diags.err(
                     &n.origin,
-                    format!("`{key}` in {} is {}, outside {min}..={max}", self.what, show(i)),
+                    format!("`{key}` in {} is {}, outside {min}..={max}", self.what, show(f)),
                     "",
+                );
+                None
+            }
+            Some(Err(f)) => {
+                ctx.diags.err(
+                    &n.origin,
+                    format!(
+                        "`{key}` in {} is {}, which is not exact: above 2^53 a float, or an integer beyond {}, is rounded",
+                        self.what,
+                        show(f),
+                        i64::MAX
+                    ),
+                    &format!("write it as an integer in {min}..={max}"),
                 );
                 None
             }

@@ -252,11 +252,6 @@ pub fn all_tables() -> Vec<&'static TableDecl> {
     out
 }
 
-/// The root declaration that `name` (e.g. `accelerator`) names.
-pub fn root_table(name: &str) -> Option<&'static TableDecl> {
-    ROOT.into_iter().find(|t| t.name == name)
-}
-
 fn describe(k: &Key) -> String {
     let mut s = k.doc.to_string();
     if let Some(d) = k.default {

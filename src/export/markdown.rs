@@ -22,8 +22,9 @@ pub fn markdown_table(view: &CompareView<'_>, t: &crate::model::compare::Workloa
 
 /// A grid as a Markdown table under a `###` heading; a row marked `*` has its name in bold.
 pub fn md(g: &Grid) -> String {
-    // Config text stays in its cell: control characters (newlines, escape codes) are escaped.
-    let esc = |s: &str| crate::config::diag::escape(s).replace('|', "\\|");
+    // Config text stays in its cell: control characters (newlines, escape codes) and HTML are
+    // escaped, and `|` cannot end the cell.
+    let esc = |s: &str| text(s).replace('|', "\\|");
     let mut out = format!("### {}\n\n", esc(&g.title));
     out.push_str(&format!(
         "| {} |\n",
@@ -48,4 +49,48 @@ pub fn md(g: &Grid) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Config-given `s` as inert Markdown text: control characters (escape sequences, newlines,
+/// bidi overrides) written as visible escapes (`\u001b`), and `&`, `<`, `>` as HTML entities,
+/// so a name like `<script>` or `<img onerror=...>` shows as typed and no renderer runs it.
+/// Markdown's own emphasis characters pass (they cannot run anything).
+pub fn text(s: &str) -> String {
+    let s = crate::config::diag::escape(s);
+    if !s.contains(['&', '<', '>']) {
+        return s.into_owned();
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `s` inside a code span: control characters escaped, backticks (which would end the span and
+/// let what follows be read as Markdown or HTML) written as `'`. Inside a span HTML is inert.
+pub fn code(s: &str) -> String {
+    format!("`{}`", crate::config::diag::escape(s).replace('`', "'"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_and_control_characters_are_shown_not_run() {
+        assert_eq!(
+            text("<script>alert(1)</script> & co"),
+            "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"
+        );
+        assert_eq!(text("red\u{1b}[31m\u{7}"), "red\\u001b[31m\\u0007");
+        assert_eq!(text("plain **bold**"), "plain **bold**");
+        // A backtick cannot end the span and let HTML out.
+        assert_eq!(code("--set a=`<b>`"), "`--set a='<b>'`");
+    }
 }

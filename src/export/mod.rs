@@ -2,7 +2,7 @@
 //! returning bytes (hyperfine's `Exporter` shape); `crate::output` does all the writing.
 
 mod csv;
-pub use csv::field as csv_field;
+pub use csv::{field as csv_field, neutralise as csv_text};
 mod json;
 pub mod markdown;
 pub mod row;
@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::fmt::{num, usd};
 use crate::model::compare::{Figures, Kind, Row, WorkloadTable};
 
-pub use row::{ResultRow, row_json, table_json};
+pub use row::table_json;
 
 /// What every exporter renders.
 pub struct CompareView<'a> {

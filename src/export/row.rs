@@ -105,24 +105,27 @@ pub fn kind_name(k: Kind) -> &'static str {
 }
 
 /// A JSON row flattened to `(column, cell)` pairs: nested objects become `parent_key`
-/// columns, numbers keep full precision, null is empty.
-pub fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
+/// columns, numbers keep full precision, null is empty; every text cell (strings and lists of
+/// them, never a number) passes through `text` (the CSV exporter neutralises formulas there).
+pub fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>, text: &dyn Fn(&str) -> String) {
     match v {
         Value::Object(m) => {
             for (k, x) in m {
                 let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}_{k}") };
-                flatten(&key, x, out);
+                flatten(&key, x, out, text);
             }
         }
         Value::Null => out.push((prefix.to_string(), String::new())),
-        Value::String(s) => out.push((prefix.to_string(), s.clone())),
+        Value::String(s) => out.push((prefix.to_string(), text(s))),
         Value::Array(items) => out.push((
             prefix.to_string(),
-            items
-                .iter()
-                .map(|i| i.as_str().map_or_else(|| i.to_string(), String::from))
-                .collect::<Vec<_>>()
-                .join("; "),
+            text(
+                &items
+                    .iter()
+                    .map(|i| i.as_str().map_or_else(|| i.to_string(), String::from))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
         )),
         other => out.push((prefix.to_string(), other.to_string())),
     }

@@ -1,11 +1,10 @@
 //! The sweeps behind the report's curves (MODEL.md "Curves"), as plain data.
 
 use super::trace::get;
-use crate::config::{Accelerator, Config, Family, Inference, Precision, Training};
+use crate::config::{Accelerator, Config, Family, Inference, Precision};
 
 use super::inference::{self, InferenceInputs};
 use super::price::usd_per_chip_hour;
-use super::training::{self, Shape};
 use super::uncertainty::Draws;
 use super::{Skipped, log_space};
 
@@ -29,7 +28,10 @@ mod tests {
     #[test]
     fn pareto_keeps_only_points_nothing_beats() {
         // (speed, cost): (10, 5) is beaten by (20, 4); (30, 6) is the fastest; (5, 1) the cheapest
-        let f = super::pareto(vec![(10.0, 5.0), (20.0, 4.0), (30.0, 6.0), (5.0, 1.0)]);
+        let f: Vec<(f64, f64)> = super::pareto_tagged(vec![(10.0, 5.0, ()), (20.0, 4.0, ()), (30.0, 6.0, ()), (5.0, 1.0, ())])
+            .into_iter()
+            .map(|(x, y, ())| (x, y))
+            .collect();
         assert_eq!(f, vec![(5.0, 1.0), (20.0, 4.0), (30.0, 6.0)]);
     }
 }
@@ -49,44 +51,6 @@ fn skip(acc: &Accelerator, s: impl std::fmt::Display) -> Skipped {
 
 /// Number of points on each swept curve.
 pub const SWEEP_POINTS: usize = 25;
-
-/// Training cost (USD) vs model size (billions of parameters), tokens = tokens_per_param x params,
-/// dense, at the training workload's precision.
-pub fn training_vs_params(cfg: &Config, w: &Training, accs: &[&Accelerator], v: &[f64]) -> Curves {
-    let (lo, hi) = cfg.report.training_sweep_params_b;
-    let xs = log_space(lo, hi, SWEEP_POINTS);
-    let tpp = cfg.report.tokens_per_param;
-    let mut out = Curves {
-        curves: Vec::new(),
-        skipped: Vec::new(),
-    };
-    let shape = Shape {
-        chips: None,
-        flops: None,
-        // The workload's attention shape belongs to its own size, not to the swept ones: 6ND.
-        attention: None,
-        ..Shape::from(w)
-    };
-    for acc in accs {
-        match training::inputs(cfg, &shape, acc, v, &mut ()) {
-            Ok(base) => {
-                let pts = xs
-                    .iter()
-                    .map(|&p| {
-                        let mut i = base;
-                        i.params = p * 1e9;
-                        i.active_params = p * 1e9;
-                        i.tokens = tpp * p * 1e9;
-                        (p, training::figures(&i, &mut ()).cost_usd)
-                    })
-                    .collect();
-                out.curves.push(curve(acc, pts));
-            }
-            Err(s) => out.skipped.push(skip(acc, s)),
-        }
-    }
-    out
-}
 
 /// USD per million output tokens vs batch: at each batch of the sweep, the cost on the
 /// cheapest replica that holds it (the per-user target is the interactivity chart's axis, not
@@ -120,17 +84,8 @@ pub fn inference_vs_batch(cfg: &Config, w: &Inference, accs: &[&Accelerator], v:
     Curves { curves, skipped }
 }
 
-/// The cost-interactivity frontier: of all (speed, cost) points, those no other point beats on
-/// both (at least as fast and cheaper), sorted by speed. A larger batch that needs more chips can
-/// be both faster per user and dearer than a smaller one; only the frontier is a real choice.
-pub fn pareto(pts: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
-    pareto_tagged(pts.into_iter().map(|(x, y)| (x, y, ())).collect())
-        .into_iter()
-        .map(|(x, y, ())| (x, y))
-        .collect()
-}
-
-/// [`pareto`] of points that carry a tag (e.g. the replica size that gives them).
+/// The Pareto frontier of points that carry a tag (e.g. the replica size that gives them):
+/// the points no other point beats on both x and y.
 pub fn pareto_tagged<T>(mut pts: Vec<(f64, f64, T)>) -> Vec<(f64, f64, T)> {
     pts.retain(|(x, y, _)| x.is_finite() && y.is_finite());
     pts.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.total_cmp(&b.1)));
@@ -144,14 +99,8 @@ pub fn pareto_tagged<T>(mut pts: Vec<(f64, f64, T)>) -> Vec<(f64, f64, T)> {
     out
 }
 
-/// USD per million output tokens vs tokens/s per user (interactivity): each chip's Pareto
-/// frontier over every replica candidate and every batch from 1 to what its KV cache holds
-/// (MODEL.md "Interactivity frontier"), so wider replicas appear where they buy speed.
-pub fn inference_vs_interactivity(cfg: &Config, w: &Inference, accs: &[&Accelerator], v: &[f64]) -> Curves {
-    interactivity_frontier(cfg, w, accs, v).0
-}
-
-/// [`inference_vs_interactivity`] with, per curve, the chips per replica of each point.
+/// Cost per million output tokens vs tokens/s per user, per chip: the Pareto frontier over
+/// replica sizes and batches, with, per curve, the chips per replica of each point.
 pub fn interactivity_frontier(cfg: &Config, w: &Inference, accs: &[&Accelerator], v: &[f64]) -> (Curves, Vec<Vec<u64>>) {
     let mut out = Curves::default();
     let mut sizes = Vec::new();
@@ -192,26 +141,6 @@ pub fn interactivity_frontier(cfg: &Config, w: &Inference, accs: &[&Accelerator]
         }
     }
     (out, sizes)
-}
-
-/// USD per million output tokens vs utilization (0.05..1), on the replica and batch the step
-/// model chooses (cost scales as 1 / utilization).
-pub fn inference_vs_utilization(cfg: &Config, w: &Inference, accs: &[&Accelerator], v: &[f64]) -> Curves {
-    let xs: Vec<f64> = (1..=20).map(|k| k as f64 * 0.05).collect();
-    let mut out = Curves {
-        curves: Vec::new(),
-        skipped: Vec::new(),
-    };
-    for acc in accs {
-        match inference::inputs(cfg, w, acc, v, &mut ()).and_then(|i| inference::figures(&i, &mut ()).map(|f| (i, f))) {
-            Ok((i, f)) => {
-                let pts = xs.iter().map(|&u| (u, f.usd_per_m_output_tokens * i.utilization / u)).collect();
-                out.curves.push(curve(acc, pts));
-            }
-            Err(s) => out.skipped.push(skip(acc, s)),
-        }
-    }
-    out
 }
 
 /// One point of the price-performance chart.

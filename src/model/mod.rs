@@ -6,16 +6,16 @@
 
 pub mod calibrate;
 pub mod compare;
-pub mod curves;
-pub mod fit;
-pub mod fleet;
+pub(crate) mod curves;
+pub(crate) mod fit;
+pub(crate) mod fleet;
 pub mod inference;
-pub mod price;
-pub mod sensitivity;
+pub(crate) mod price;
+pub(crate) mod sensitivity;
 pub mod serve_fit;
-pub mod trace;
+pub(crate) mod trace;
 pub mod training;
-pub mod training_calibration;
+pub(crate) mod training_calibration;
 pub mod uncertainty;
 
 use std::fmt;

@@ -264,9 +264,9 @@ fn bands_are_ordered_percentiles_and_collapse_without_ranges() {
     let v = cfg.params.base_values();
     let accs: Vec<_> = cfg.accelerators.iter().collect();
     let w = &cfg.training[0];
-    let base = curves::training_vs_params(&cfg, w, &accs, &v);
+    let base = training_vs_params(&cfg, w, &accs, &v);
     let samples = Draws::all(&cfg.params, 300, 9);
-    let bands = curves::bands(&base, &samples, |s| curves::training_vs_params(&cfg, w, &accs, s));
+    let bands = curves::bands(&base, &samples, |s| training_vs_params(&cfg, w, &accs, s));
     for (c, b) in base.curves.iter().zip(&bands) {
         let b = b
             .as_ref()
@@ -281,10 +281,10 @@ fn bands_are_ordered_percentiles_and_collapse_without_ranges() {
     }
     // Every draw at base values: no spread, so no band is drawn.
     let flat = Draws::constant(v.clone(), 120);
-    let none = curves::bands(&base, &flat, |s| curves::training_vs_params(&cfg, w, &accs, s));
+    let none = curves::bands(&base, &flat, |s| training_vs_params(&cfg, w, &accs, s));
     assert!(none.iter().all(Option::is_none));
     // Fewer than 100 draws: no band at all.
-    let few = curves::bands(&base, &samples.first(99), |s| curves::training_vs_params(&cfg, w, &accs, s));
+    let few = curves::bands(&base, &samples.first(99), |s| training_vs_params(&cfg, w, &accs, s));
     assert!(few.iter().all(Option::is_none));
     // And table bands are P10 = P50 = P90 = the point figure.
     let mut t = super::compare::table(&cfg, super::compare::Workload::Training(w), &accs, &v);
@@ -295,4 +295,54 @@ fn bands_are_ordered_percentiles_and_collapse_without_ranges() {
             assert_eq!((b.p10, b.p50, b.p90), (*x, *x, *x), "{name}");
         }
     }
+}
+
+/// A cheap swept curve to check `curves::bands` on (no chart draws it): training cost (USD)
+/// vs model size (billions of parameters), tokens = tokens_per_param x params, dense.
+fn training_vs_params(
+    cfg: &crate::config::Config,
+    w: &crate::config::Training,
+    accs: &[&crate::config::Accelerator],
+    v: &[f64],
+) -> super::curves::Curves {
+    use super::curves::{Curve, Curves, SWEEP_POINTS};
+    use super::training::Shape;
+    let (lo, hi) = cfg.report.training_sweep_params_b;
+    let xs = super::log_space(lo, hi, SWEEP_POINTS);
+    let tpp = cfg.report.tokens_per_param;
+    let mut out = Curves {
+        curves: Vec::new(),
+        skipped: Vec::new(),
+    };
+    let shape = Shape {
+        chips: None,
+        flops: None,
+        // The workload's attention shape belongs to its own size, not to the swept ones: 6ND.
+        attention: None,
+        ..Shape::from(w)
+    };
+    for acc in accs {
+        match training::inputs(cfg, &shape, acc, v, &mut ()) {
+            Ok(base) => {
+                let pts = xs
+                    .iter()
+                    .map(|&p| {
+                        let mut i = base;
+                        i.params = p * 1e9;
+                        i.active_params = p * 1e9;
+                        i.tokens = tpp * p * 1e9;
+                        (p, training::figures(&i, &mut ()).cost_usd)
+                    })
+                    .collect();
+                out.curves.push(Curve {
+                    accelerator: acc.id.clone(),
+                    name: acc.name.clone(),
+                    family: acc.family,
+                    points: pts,
+                });
+            }
+            Err(s) => out.skipped.push(super::Skipped::new(&acc.id, s)),
+        }
+    }
+    out
 }

@@ -6,7 +6,6 @@ use serde_json::Value;
 use crate::config::Config;
 use crate::model::calibrate::CalibrationReport;
 use crate::model::compare::WorkloadTable;
-use crate::model::sensitivity::{BreakEvenMap, Tornado};
 
 use crate::model::uncertainty::on_both_cores;
 
@@ -20,8 +19,6 @@ pub struct ReportData {
     pub not_drawn: Vec<(&'static str, String)>,
     pub tables: Vec<WorkloadTable>,
     pub calibration: CalibrationReport,
-    pub tornado: Option<Tornado>,
-    pub break_even: Option<BreakEvenMap>,
     pub findings: Vec<String>,
     pub summary: Value,
 }
@@ -68,8 +65,6 @@ pub fn build_and<R: Send>(cfg: &Config, each: impl Fn(&ChartFile) -> R + Sync) -
         not_drawn,
         tables: ctx.tables,
         calibration: ctx.calibration,
-        tornado: ctx.tornado,
-        break_even: ctx.break_even.map(|(m, _)| m),
         findings,
         summary,
     };

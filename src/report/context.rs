@@ -42,7 +42,6 @@ pub struct Context<'a> {
     /// Every workload x drawn accelerator, with bands.
     pub tables: Vec<WorkloadTable>,
     pub calibration: CalibrationReport,
-    pub reference: Option<&'a Accelerator>,
     pub ref_label: String,
     /// `report.training_workload` and `report.inference_workload`.
     pub tw: Option<&'a Training>,
@@ -61,9 +60,6 @@ pub struct Context<'a> {
     pub marked: Vec<String>,
     /// The note every chart carries naming those prices (empty when none).
     price_notes: Vec<String>,
-    /// "chip_usd of ... is an internal cost estimate", for the charts that use chip_usd when the
-    /// basis is not owned (on the owned basis every chart carries it).
-    pub internal_note: Option<String>,
 }
 
 impl<'a> Context<'a> {
@@ -191,11 +187,9 @@ impl<'a> Context<'a> {
         if owned_basis {
             price_notes.extend(internal_note.clone());
         }
-        let internal_note = internal_note.filter(|_| !owned_basis);
         Context {
             marked,
             price_notes,
-            internal_note,
             cfg,
             v,
             accs,
@@ -208,7 +202,6 @@ impl<'a> Context<'a> {
             band_note,
             tables,
             calibration,
-            reference,
             ref_label,
             tw,
             iw,

@@ -26,18 +26,6 @@ pub fn chart_csv(chart: &Chart) -> String {
                 }
             }
         }
-        Chart::Scatter(c) => {
-            let _ = writeln!(s, "label,x,y");
-            for p in &c.points {
-                let _ = writeln!(s, "{},{},{}", q(&p.label), p.x, p.y);
-            }
-            if let Some(t) = &c.trend {
-                for (x, y) in &t.points {
-                    let _ = writeln!(s, "{},{x},{y}", q(&t.label));
-                }
-            }
-        }
-        Chart::Bars(b) => bars(&mut s, "", b),
         Chart::Panels(p) => {
             for b in &p.panels {
                 bars(&mut s, &b.frame.title, b);

@@ -5,20 +5,20 @@ use std::fmt::Write;
 
 use crate::config::Config;
 use crate::export::CompareView;
-use crate::export::markdown::markdown_table;
+use crate::export::markdown::{code, markdown_table, text as t};
 use crate::fmt::num;
 
 use super::ReportData;
 
 pub fn report_md(cfg: &Config, data: &ReportData, image_ext: &str) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "# {}\n", cfg.report.title);
+    let _ = writeln!(s, "# {}\n", t(&cfg.report.title));
     let _ = writeln!(
         s,
         "Basis **{}** · reference **{}** · configs as of {} · config `{}` · accel-cost {}\n",
         cfg.economics.basis.name(),
-        cfg.report.reference,
-        cfg.as_of.as_deref().unwrap_or("(undated)"),
+        t(&cfg.report.reference),
+        t(cfg.as_of.as_deref().unwrap_or("(undated)")),
         cfg.hash,
         env!("CARGO_PKG_VERSION")
     );
@@ -26,25 +26,34 @@ pub fn report_md(cfg: &Config, data: &ReportData, image_ext: &str) -> String {
         let _ = writeln!(
             s,
             "Overrides: {}\n",
-            cfg.overrides.iter().map(|o| format!("`--set {o}`")).collect::<Vec<_>>().join(", ")
+            cfg.overrides
+                .iter()
+                .map(|o| code(&format!("--set {o}")))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     let _ = writeln!(s, "## Findings\n");
     for f in &data.findings {
-        let _ = writeln!(s, "- {f}");
+        let _ = writeln!(s, "- {}", t(f));
     }
     let _ = writeln!(s, "\n## Charts\n");
     for c in &data.charts {
         let _ = writeln!(
             s,
             "### {}\n\n![{}]({}.{image_ext})\n\nData: [{}.csv]({}.csv)\n",
-            c.caption, c.caption, c.stem, c.stem, c.stem
+            t(&c.caption),
+            // Alt text ends at the first `]`.
+            t(&c.caption).replace('[', "\\[").replace(']', "\\]"),
+            c.stem,
+            c.stem,
+            c.stem
         );
         // Every note in full (a chart shows at most seven lines of them).
         let notes: Vec<&String> = c.chart.frame().notes.iter().filter(|n| !n.trim().is_empty()).collect();
         if !notes.is_empty() {
             for n in notes {
-                let _ = writeln!(s, "- {}", n.trim());
+                let _ = writeln!(s, "- {}", t(n.trim()));
             }
             let _ = writeln!(s);
         }
@@ -52,7 +61,7 @@ pub fn report_md(cfg: &Config, data: &ReportData, image_ext: &str) -> String {
     if !data.not_drawn.is_empty() {
         let _ = writeln!(s, "Not drawn:\n");
         for (name, why) in &data.not_drawn {
-            let _ = writeln!(s, "- `{name}`: {why}");
+            let _ = writeln!(s, "- {}: {}", code(name), t(why));
         }
         let _ = writeln!(s);
     }
@@ -82,7 +91,7 @@ pub fn report_md(cfg: &Config, data: &ReportData, image_ext: &str) -> String {
         "| accelerator | USD per chip-hour | provider | class | term | instance | region | as of | estimate | note |\n| --- | ---: | --- | --- | --- | --- | --- | --- | --- | --- |"
     );
     let v = cfg.params.base_values();
-    let cell = |x: &str| x.replace('|', "/");
+    let cell = |x: &str| t(x).replace('|', "/");
     for id in &cfg.report.accelerators {
         let Some(a) = cfg.accelerator(id) else { continue };
         let price = crate::model::price::usd_per_chip_hour(&cfg.economics, a, cfg.economics.basis, &v, &mut ());
@@ -98,7 +107,7 @@ pub fn report_md(cfg: &Config, data: &ReportData, image_ext: &str) -> String {
                     o.term,
                     cell(o.instance.as_deref().unwrap_or("")),
                     cell(o.region.as_deref().unwrap_or("")),
-                    o.as_of.as_deref().unwrap_or(""),
+                    cell(o.as_of.as_deref().unwrap_or("")),
                     if o.estimate { "yes" } else { "" },
                     cell(note.as_deref().unwrap_or(""))
                 );
@@ -128,11 +137,11 @@ pub fn report_md(cfg: &Config, data: &ReportData, image_ext: &str) -> String {
     }
     let _ = writeln!(s, "\n## Sources\n");
     for src in cfg.sources() {
-        let _ = writeln!(s, "- {src}");
+        let _ = writeln!(s, "- {}", t(&src));
     }
     // A planner's figure without a source is listed as such, never under another's source.
     for u in cfg.unsourced() {
-        let _ = writeln!(s, "- no source given: {u}");
+        let _ = writeln!(s, "- no source given: {}", t(&u));
     }
     s
 }

@@ -3,7 +3,7 @@
 //! through `crate::output` (a failure leaves the earlier set intact).
 
 mod build;
-pub mod charts;
+pub(crate) mod charts;
 mod context;
 mod csv;
 mod findings;

@@ -96,9 +96,13 @@ fn temp_files_never_follow_a_symlink_planted_at_a_predictable_name() {
     let result = accel_cost::app::run(cli);
     assert!(result.is_ok(), "{result:?}");
     assert_eq!(fs::read(&victim).expect("victim"), b"precious", "a file outside -o was overwritten");
+    // Each output is the tool's link to a regular file in the store inside `out`.
+    let store = fs::canonicalize(out.join(".accel-cost")).expect("store");
     for name in ["summary.json", "report.md", "tornado.csv", "tornado.svg"] {
-        let m = fs::symlink_metadata(out.join(name)).expect("output exists");
+        let m = fs::metadata(out.join(name)).expect("output exists");
         assert!(m.is_file(), "{name} is not a regular file");
+        let real = fs::canonicalize(out.join(name)).expect("resolves");
+        assert!(real.starts_with(&store), "{name} resolves outside the store: {}", real.display());
     }
     // The same for a single atomic write (used by `init`).
     let target = out.join("a.csv");
@@ -397,8 +401,18 @@ fn sigterm_during_a_run_removes_its_staging_folder_and_keeps_the_earlier_set() {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn");
-    // A staging folder (or, before the fix, a hidden temp file) shows the run is writing.
-    let staging = || snapshot(&out).keys().any(|n| n.starts_with('.') && n != ".accel-cost-manifest");
+    // A set folder other than the one on show means the run is writing.
+    let store = out.join(".accel-cost");
+    let sets = || -> Vec<String> {
+        fs::read_dir(&store)
+            .expect("store")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("set-"))
+            .collect()
+    };
+    let shown = fs::read_link(store.join("current")).expect("current");
+    let staging = || sets().iter().any(|n| Path::new(n) != shown);
     let mut seen = false;
     for _ in 0..2000 {
         if staging() {
@@ -416,4 +430,5 @@ fn sigterm_during_a_run_removes_its_staging_folder_and_keeps_the_earlier_set() {
     let status = child.wait().expect("wait");
     assert_eq!(status.code(), Some(130), "{status:?}");
     assert_eq!(snapshot(&out), before, "an interrupted run changed the folder");
+    assert_eq!(sets(), [shown.to_string_lossy().into_owned()], "the interrupted run's set was left");
 }

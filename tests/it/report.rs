@@ -70,13 +70,15 @@ fn report_on_shipped_configs_writes_every_chart_csv_summary_and_markdown() {
     for c in CHARTS {
         assert!(md.contains(&format!("]({c}.png)")), "report.md does not embed {c}");
     }
-    // no temporary files left behind
+    // no temporary files left behind: beside the outputs only the store, holding the link to
+    // the set on show and that set
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .expect("ls")
         .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with('.') && e.file_name() != ".accel-cost-manifest")
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.') && e.file_name() != ".accel-cost")
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert_eq!(std::fs::read_dir(dir.path().join(".accel-cost")).expect("store").count(), 2);
 }
 
 #[test]

@@ -115,6 +115,8 @@ fn moe_steps_read_only_the_experts_they_touch() {
 fn fp4_weights_carry_their_block_scales() {
     // 4 bits + one fp8 scale per 16 values = 0.5 + 1/16 = 0.5625 bytes
     assert_relative_eq!(crate::config::Precision::Fp4.bytes(), 0.5625, max_relative = 1e-12);
+    // MXFP4: 4 bits + one 8-bit scale per 32 values = 0.5 + 1/32 = 0.53125 bytes
+    assert_relative_eq!(crate::config::Precision::Mxfp4.bytes(), 0.53125, max_relative = 1e-12);
 }
 
 #[test]
@@ -361,7 +363,8 @@ fn the_lean_output_cost_is_the_full_figure() {
             i.chips_per_replica = None;
         }
         i.min_tokens_per_s_per_user = Some(30.0);
-        for b in [1.0, 7.0, 64.0, 200.0] {
+        // 400 is above what chat70()'s given 2-chip replica holds (205.3): clamped alike.
+        for b in [1.0, 7.0, 64.0, 200.0, 400.0] {
             let full = figures(
                 &InferenceInputs {
                     batch: Some(b),
