@@ -669,7 +669,9 @@ pub fn figures(i: &InferenceInputs, t: &mut impl Trace) -> Result<InferenceFigur
             Some(cur) => match (f.meets_target, cur.meets_target) {
                 (true, false) => true,
                 (false, true) => false,
-                (true, true) => f.usd_per_m_output_tokens < cur.usd_per_m_output_tokens,
+                // A tie (within rounding: attention data-parallel replicas cost the same per
+                // token at every size) keeps the smaller replica.
+                (true, true) => f.usd_per_m_output_tokens < cur.usd_per_m_output_tokens * (1.0 - 1e-9),
                 (false, false) => f.tokens_per_s_per_user > cur.tokens_per_s_per_user,
             },
         };

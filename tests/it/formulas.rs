@@ -480,7 +480,7 @@ fn serve(e: &Econ<'_>, w: &Table, acc: &Table, max_chips: u64) -> Option<Served>
             Some((cur, cm)) => match (meets, *cm) {
                 (true, false) => true,
                 (false, true) => false,
-                (true, true) => s.usd_out < cur.usd_out,
+                (true, true) => s.usd_out < cur.usd_out * (1.0 - 1e-9),
                 (false, false) => 1.0 / s.t > 1.0 / cur.t,
             },
         };
