@@ -53,6 +53,10 @@ fn inference_inputs() -> impl Strategy<Value = InferenceInputs> {
                 attention_width: 8192.0,
                 hidden: 8192.0,
                 heads: Some(64),
+                kv_heads: Some(8.0),
+                tp_unit_per_chip: 1,
+                scale_up_chips: 64,
+                attention_dp: false,
                 experts: (share < 0.5).then_some((64.0, 4.0)),
                 shared_params: pb * share * 0.3 * 1e9,
                 batch: Some(batch),
@@ -60,8 +64,9 @@ fn inference_inputs() -> impl Strategy<Value = InferenceInputs> {
                 min_tokens_per_s_per_user: None,
                 chips_per_replica: Some(n),
                 max_chips_per_replica: 64,
-                // Every replica holds its weights (the fit is tested elsewhere).
-                usable_memory: pb * 1e9 + 1e9,
+                // Every replica holds its weights and its batch's KV cache (a given batch above
+                // it is refused; the fit is tested elsewhere).
+                usable_memory: pb * 1e9 + 1e9 + batch * 163_840.0 * (lin + lout / 2.0),
                 peak_flops: tf * 1e12,
                 bandwidth: bw * 1e12,
                 interconnect: ic * 1e9,
