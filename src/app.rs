@@ -176,6 +176,16 @@ fn warn_skips(cfg: &Config, tables: &[WorkloadTable]) {
                     t.id, chips, r.accelerator, f.min_chips
                 ));
             }
+            // A given batch above what the KV cache holds is clamped by the model; say so.
+            if let Figures::Inference(f) = r.figures
+                && let Some(given) = cfg.inference(&t.id).and_then(|w| w.batch).map(|p| cfg.params.info(p).base)
+                && f.batch < given
+            {
+                crate::msg::warn(format_args!(
+                    "warning: {}: {}: the given batch of {} sequences is above the {:.0} the KV cache of {} chip(s) holds: costed at {:.0}",
+                    t.id, r.accelerator, given, f.batch.floor(), f.chips_per_replica, f.batch.floor()
+                ));
+            }
         }
     }
 }

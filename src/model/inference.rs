@@ -458,11 +458,12 @@ pub fn slo_batch(i: &InferenceInputs, n: f64, cap: f64, target: f64) -> Option<f
 }
 
 /// The running batch of a replica of `n` chips: the given one, else
-/// `min(B_kv, batch cap, B_slo)` ([`batch_cap`]). `None` when the replica cannot run one
-/// sequence. (A given batch the KV cache cannot hold is refused earlier, by [`candidates`].)
+/// `min(B_kv, batch cap, B_slo)` ([`batch_cap`]). A given batch above `B_kv` is clamped to it
+/// (`compare` and `report` warn with both numbers; one the KV cache cannot hold a single
+/// sequence of is refused by [`candidates`]). `None` when the replica cannot run one sequence.
 pub fn batch(i: &InferenceInputs, n: f64) -> Option<f64> {
     if let Some(b) = i.batch {
-        return Some(b);
+        return Some(b.min(kv_capacity(i, n)));
     }
     let cap = kv_capacity(i, n).min(batch_cap(i, n));
     if cap < 1.0 {
@@ -583,9 +584,9 @@ pub fn usd_per_m_output_tokens(i: &InferenceInputs, b: f64) -> Result<f64, Skip>
 /// degree in the stack's unit (`n * tp_unit_per_chip`) divides `heads` where given.
 ///
 /// Errors: a given replica beyond the scale-up domain ([`Skip::BeyondScaleUp`]), one that
-/// cannot hold the weights ([`Skip::DoesNotFit`]), a given batch its KV cache cannot hold
-/// ([`Skip::BatchAboveKv`]: refused, not clamped, so a planner's number is never silently
-/// changed); no candidate at all ([`Skip::NoReplica`], with the smaller of the two limits).
+/// cannot hold the weights ([`Skip::DoesNotFit`]), a given batch on one whose KV cache holds
+/// less than one sequence ([`Skip::BatchAboveKv`]; above one, [`batch`] clamps it); no
+/// candidate at all ([`Skip::NoReplica`], with the smaller of the two limits).
 pub fn candidates(i: &InferenceInputs) -> Result<Vec<u64>, Skip> {
     if let Some(n) = i.chips_per_replica {
         if n > i.scale_up_chips {
@@ -596,7 +597,7 @@ pub fn candidates(i: &InferenceInputs) -> Result<Vec<u64>, Skip> {
         }
         if let Some(b) = i.batch {
             let holds = kv_capacity(i, n as f64);
-            if holds < b {
+            if holds < b.min(1.0) {
                 return Err(Skip::BatchAboveKv {
                     batch: b.ceil() as u64,
                     holds: holds.max(0.0).floor() as u64,
@@ -750,7 +751,7 @@ pub fn figures(i: &InferenceInputs, t: &mut impl Trace) -> Result<InferenceFigur
             "sequences",
         );
         let how = if i.batch.is_some() {
-            "the workload's batch (at most B_kv, else refused)"
+            "min(the workload's batch, B_kv): a given batch the KV cache cannot hold is clamped"
         } else if i.min_tokens_per_s_per_user.is_some() {
             "min(B_kv, batch cap, B_slo): B_slo is the largest batch whose 1 / t_step meets min_tokens_per_s_per_user"
         } else {

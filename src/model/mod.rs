@@ -37,7 +37,7 @@ pub enum Skip {
     NoTrainingMfuAt(Precision),
     /// A given `chips_per_replica` (first) beyond the chip's scale-up domain (second).
     BeyondScaleUp(u64, u64),
-    /// A given `batch` above the sequences the KV cache of a `chips`-chip replica holds.
+    /// A given `batch` on a `chips`-chip replica whose KV cache holds less than one sequence.
     BatchAboveKv {
         batch: u64,
         holds: u64,
@@ -67,7 +67,7 @@ impl fmt::Display for Skip {
             ),
             Skip::BatchAboveKv { batch, holds, chips } => write!(
                 f,
-                "cannot run the given batch of {batch} sequences: the KV cache of {chips} chip(s) holds {holds} at the mean context (lower `batch` or raise chips_per_replica)"
+                "cannot run the given batch of {batch} sequences: the KV cache of {chips} chip(s) holds {holds} at the mean context (raise chips_per_replica)"
             ),
             Skip::NoTrainingMfuAt(p) => write!(f, "has no efficiency.training_mfu.{}", p.name()),
         }

@@ -308,21 +308,27 @@ fn the_scale_up_domain_and_the_stack_unit_bound_the_candidates() {
 }
 
 #[test]
-fn a_given_batch_above_the_kv_cache_is_refused() {
-    // One 72 GB chip, fp8 70B: B_kv = (72e9 - 70e9) / (163,840 * 2200) = 5.55 sequences.
+fn a_given_batch_above_the_kv_cache_is_clamped() {
+    // One 72 GB chip, fp8 70B: B_kv = (72e9 - 70e9) / (163,840 * 2200) = 5.5487 sequences.
     let mut i = chat70();
     i.chips_per_replica = Some(1);
     i.batch = Some(64.0);
+    assert_eq!(candidates(&i), Ok(vec![1]));
+    assert_relative_eq!(batch(&i, 1.0).unwrap_or(0.0), 2e9 / (163_840.0 * 2200.0), max_relative = 1e-12);
+    let f = figures(&i, &mut ()).unwrap_or_else(|s| panic!("{s}"));
+    assert_relative_eq!(f.batch, 5.548_7, max_relative = 1e-4);
+    // A batch it holds is used as is; one whose KV cache holds no sequence at all is refused.
+    i.batch = Some(5.0);
+    assert_relative_eq!(batch(&i, 1.0).unwrap_or(0.0), 5.0, max_relative = 1e-12);
+    i.usable_memory = 70.1e9; // (70.1e9 - 70e9) / 3.6045e8 = 0.277 sequences
     assert_eq!(
         candidates(&i),
         Err(Skip::BatchAboveKv {
-            batch: 64,
-            holds: 5,
+            batch: 5,
+            holds: 0,
             chips: 1
         })
     );
-    i.batch = Some(5.0);
-    assert_eq!(candidates(&i), Ok(vec![1]));
 }
 
 #[test]
