@@ -183,7 +183,7 @@ fn warn_skips(cfg: &Config, tables: &[WorkloadTable]) {
             {
                 crate::msg::warn(format_args!(
                     "warning: {}: {}: the given batch of {} sequences is above the {:.0} the KV cache of {} chip(s) holds: costed at {:.0}",
-                    t.id, r.accelerator, given, f.batch.floor(), f.chips_per_replica, f.batch.floor()
+                    t.id, r.accelerator, given, f.batch, f.chips_per_replica, f.batch
                 ));
             }
         }

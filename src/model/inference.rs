@@ -807,8 +807,8 @@ pub fn unpriced_inputs(cfg: &Config, w: &Inference, acc: &Accelerator, v: &[f64]
     let weight_bytes = d(
         t,
         "bytes per weight",
-        "bytes of the workload precision (fp4 = 0.5625: 4 bits + an fp8 scale per 16)",
-        w.precision.bytes(),
+        "bytes of weight_precision (default precision; fp4 = 0.5625: 4 bits + an fp8 scale per 16); FLOPs run at precision's peak",
+        w.weight_precision.bytes(),
         "bytes",
     );
     let params = get(v, w.params_b, "parameters", t) * 1e9;
@@ -833,10 +833,27 @@ pub fn unpriced_inputs(cfg: &Config, w: &Inference, acc: &Accelerator, v: &[f64]
     // Engines run attention data-parallel for DeepSeek-class MoE (SGLang --enable-dp-attention,
     // TensorRT-LLM enable_attention_dp, vLLM DP + EP): MoE with expert counts whose KV cache is
     // given in bytes (MLA's latent: no KV heads to split across ranks).
-    let attention_dp = experts.is_some() && matches!(w.kv, KvSize::BytesPerToken(_));
+    let attention_dp = w
+        .attention_data_parallel
+        .unwrap_or(experts.is_some() && matches!(w.kv, KvSize::BytesPerToken(_)));
     if t.enabled() {
         if attention_dp {
-            t.note("attention data-parallel (MoE with experts and a KV cache given in bytes, MLA-class): the batch cap is per attention rank, no KV-head copies, expert-parallel all-to-all instead of all-reduces".into());
+            t.note(format!(
+                "attention data-parallel ({}): the batch cap is max_batch per attention rank, no KV-head copies, expert-parallel all-to-all instead of all-reduces; attention weights replicated per rank are not counted",
+                if w.attention_data_parallel.is_some() {
+                    "attention_data_parallel = true"
+                } else {
+                    "default for MoE with experts and kv_bytes_per_token, MLA-class"
+                }
+            ));
+        }
+        if w.weight_precision != w.precision {
+            t.note(format!(
+                "weights stored as {} ({} bytes each), GEMMs computed at {}'s peak",
+                w.weight_precision.name(),
+                w.weight_precision.bytes(),
+                w.precision.name()
+            ));
         }
         if w.layers.is_none() {
             t.note("no `layers`: attention FLOPs, per-layer overheads and all-reduces are left out".into());
@@ -886,8 +903,12 @@ pub fn unpriced_inputs(cfg: &Config, w: &Inference, acc: &Accelerator, v: &[f64]
             KvSize::Shape { kv_heads, .. } => Some(*kv_heads as f64),
             KvSize::BytesPerToken(_) => None,
         },
-        tp_unit_per_chip: 1,
-        scale_up_chips: u64::MAX,
+        tp_unit_per_chip: acc.tp_unit_per_chip.map_or(1, |p| {
+            get(v, p, "tensor-parallel ranks per chip (stack unit)", t).round().max(1.0) as u64
+        }),
+        scale_up_chips: acc
+            .scale_up_chips
+            .map_or(u64::MAX, |p| get(v, p, "scale-up domain (chips)", t).round().max(1.0) as u64),
         attention_dp,
         experts,
         shared_params,

@@ -64,6 +64,24 @@ pub static ACCELERATOR: TableDecl = TableDecl {
             "GB/s",
             "chip-to-chip bandwidth per chip, one direction (NVLink, ICI, NeuronLink): tensor-parallel all-reduces",
         ),
+        Key::new(
+            "scale_up_chips",
+            Kind::Number {
+                check: Check::AtLeastOne,
+                range: false,
+            },
+            "chips",
+            "scale-up domain: chips one tensor/expert-parallel serving group may span (HGX 8, NVL72 72, inf2.48xlarge 12); default no limit",
+        ),
+        Key::new(
+            "tp_unit_per_chip",
+            Kind::Number {
+                check: Check::AtLeastOne,
+                range: false,
+            },
+            "ranks per chip",
+            "tensor-parallel ranks per chip in the unit the serving stack counts TP in (NeuronCores on Neuron): heads must divide n x it; default 1",
+        ),
         Key::new("cloud", Kind::Table(&CLOUD), "", "v1 cloud prices: each key becomes one offer"),
         Key::new(
             "offer",
@@ -190,6 +208,12 @@ pub struct Accelerator {
     pub power_w: Param,
     /// Chip-to-chip bandwidth per chip, one direction, GB/s (NVLink, ICI, NeuronLink).
     pub interconnect_gb_per_s: Option<Param>,
+    /// Chips one tensor/expert-parallel serving group may span (a whole number, no range);
+    /// `None`: no limit but `report.max_chips_per_replica`.
+    pub scale_up_chips: Option<Param>,
+    /// Tensor-parallel ranks per chip in the serving stack's unit (a whole number, no range);
+    /// `None`: 1.
+    pub tp_unit_per_chip: Option<Param>,
     /// Every price offer, in config order (`[[accelerator.offer]]` and the v1
     /// `[accelerator.cloud]` keys, one offer each).
     pub offers: Vec<Offer>,
@@ -409,6 +433,8 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
     let memory_tb_per_s = r.num_either(("memory_tb_per_s", "memory_gib_per_s"), GIB / 1000.0, ctx);
     let power_w = r.num_req("power_w", ctx);
     let interconnect_gb_per_s = r.num_opt("interconnect_gb_per_s", ctx);
+    let scale_up_chips = whole_opt(&mut r, "scale_up_chips", ctx);
+    let tp_unit_per_chip = whole_opt(&mut r, "tp_unit_per_chip", ctx);
 
     let mut offers = Vec::new();
     if let Some(mut c) = r.sub("cloud", ctx) {
@@ -540,11 +566,35 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
         memory_tb_per_s,
         power_w,
         interconnect_gb_per_s,
+        scale_up_chips,
+        tp_unit_per_chip,
         offers,
         owned,
         efficiency,
         prov,
     }
+}
+
+/// An optional whole count read as a [`Param`] (so the trace shows it with its source): a
+/// single number (no range) that is a whole number.
+fn whole_opt(r: &mut Reader<'_>, key: &'static str, ctx: &mut Ctx) -> Option<Param> {
+    let p = r.num_opt(key, ctx)?;
+    let info = ctx.params.info(p);
+    let (ranged, base, origin) = (info.ranged, info.base, info.origin.clone());
+    if ranged {
+        ctx.diags.err(
+            &origin,
+            format!("`{key}` of {} is a range; it counts chips or ranks", r.what),
+            "give one whole number, e.g. scale_up_chips = 8",
+        );
+    } else if base.fract() != 0.0 {
+        ctx.diags.err(
+            &origin,
+            format!("`{key}` of {} is {base}, not a whole number", r.what),
+            "it counts chips or ranks: give a whole number",
+        );
+    }
+    Some(p)
 }
 
 /// `training_mfu`: a number or range (every precision), or `{ bf16 = .., fp8 = .. }`.
