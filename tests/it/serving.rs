@@ -391,3 +391,50 @@ fn tp16_of_a_70b_model_with_8_kv_heads_holds_about_1_2x_the_sequences_of_tp8() {
     let ratio = tp16 / tp8;
     assert!((ratio - 1.16).abs() < 0.01, "TP16 / TP8 = {ratio}");
 }
+
+#[test]
+fn fp4_weights_on_fp8_compute_read_fp4_bytes_at_the_fp8_peak() {
+    // H100 has no FP4 peak: precision = "fp4" is skipped, but fp4 weights (4 bits + an fp8
+    // scale per 16 = 0.5625 bytes) on fp8 compute are costed: 70e9 x 0.5625 = 39.375 GB.
+    let fp4 = row("chat-70b", "h100-sxm", &["inference.chat-70b.weight_precision=fp4".into()]);
+    assert!((f(&fp4, "weights_gb") - 39.375).abs() < 1e-9, "{fp4}");
+    let fp8 = row("chat-70b", "h100-sxm", &[]);
+    assert!((f(&fp8, "weights_gb") - 70.0).abs() < 1e-9, "{fp8}");
+    // Fewer bytes per step: cheaper per output token at the same target.
+    assert!(f(&fp4, "usd_per_m_output_tokens") < f(&fp8, "usd_per_m_output_tokens"));
+    let o = run(&[
+        "estimate",
+        "--workload",
+        "chat-70b",
+        "--accelerator",
+        "h100-sxm",
+        "--set",
+        "inference.chat-70b.precision=fp4",
+    ]);
+    assert!(stderr(&o).contains("has no dense_tflops.fp4"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_moe_workload_responds_to_its_shared_parameters() {
+    // Llama 4 Maverick-like question: the weights every token reads (shared) stream at every
+    // step, the routed experts only as touched. Batch 1 on 8 H200s (4.8 TB/s, weight_bw_eff
+    // 0.95: 36.48e12 B/s), T = 1 + 1000/300 = 4.333 tokens touch E_t = 256 (1 - (248/256)^4.333)
+    // = 32.90 experts per layer. Shared 10B: 10 + 32.90 x 661/256 = 94.95 GB read per step;
+    // shared 30B: 30 + 32.90 x 641/256 = 112.38 GB. Both GEMMs are weight-bound, so the step
+    // grows by 17.43e9 / 36.48e12 = 0.478 ms (the old 128-row floor was compute-bound here and
+    // did not move at all).
+    let at = |shared: f64| {
+        let r = row(
+            "moe-671b-chat",
+            "h200",
+            &[
+                "inference.moe-671b-chat.batch=1".into(),
+                "inference.moe-671b-chat.chips_per_replica=8".into(),
+                format!("inference.moe-671b-chat.shared_params_b={shared}"),
+            ],
+        );
+        f(&r, "step_s")
+    };
+    let grew = at(30.0) - at(10.0);
+    assert!((grew - 0.478e-3).abs() < 0.01e-3, "step grew by {grew} s");
+}
