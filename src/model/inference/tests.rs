@@ -115,6 +115,8 @@ fn moe_steps_read_only_the_experts_they_touch() {
 fn fp4_weights_carry_their_block_scales() {
     // 4 bits + one fp8 scale per 16 values = 0.5 + 1/16 = 0.5625 bytes
     assert_relative_eq!(crate::config::Precision::Fp4.bytes(), 0.5625, max_relative = 1e-12);
+    // MXFP4: 4 bits + one 8-bit scale per 32 values = 0.5 + 1/32 = 0.53125 bytes
+    assert_relative_eq!(crate::config::Precision::Mxfp4.bytes(), 0.53125, max_relative = 1e-12);
 }
 
 #[test]
