@@ -860,6 +860,16 @@ pub fn unpriced_inputs(cfg: &Config, w: &Inference, acc: &Accelerator, v: &[f64]
         } else if w.attention_width.is_none() {
             t.note("no `attention_width`: attention FLOPs are left out (KV reads are counted)".into());
         }
+        if w.layers.is_some() && w.hidden.is_none() && w.attention_width.is_none() {
+            t.note(format!(
+                "no `hidden`: the {} between chips is left out",
+                if attention_dp {
+                    "expert-parallel all-to-all"
+                } else {
+                    "tensor-parallel all-reduce"
+                }
+            ));
+        }
         if experts.is_none() && w.active_params_b != w.params_b {
             t.note("MoE without `experts`: Wread = min(W, T * active bytes)".into());
         }
