@@ -251,11 +251,13 @@ pub fn table(cfg: &Config, w: Workload<'_>, accelerators: &[&Accelerator], v: &[
             Err(s) => skipped.push(Skipped::new(&acc.id, s)),
         }
     }
-    // "Cheapest" only among two or more rows.
+    // "Cheapest" only among two or more rows, and never a serving row that misses the
+    // per-user target (its cost is that of a slower service).
     if rows.len() > 1
         && let Some(best) = rows
             .iter_mut()
             .filter(|r| r.figures.metric().is_finite())
+            .filter(|r| !matches!(r.figures, Figures::Inference(i) if !i.meets_target))
             .min_by(|a, b| a.figures.metric().total_cmp(&b.figures.metric()))
     {
         best.cheapest = true;
