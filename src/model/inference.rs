@@ -570,6 +570,8 @@ pub fn usd_per_m_output_tokens(i: &InferenceInputs, b: f64) -> Result<f64, Skip>
     };
     let n = candidates(&i)?.first().copied().ok_or(Skip::NoReplica(i.max_chips_per_replica))?;
     let nf = n as f64;
+    // As [`batch`]: a batch the KV cache of a given replica cannot hold is clamped to it.
+    let b = b.min(kv_capacity(&i, nf));
     let p = prefill_per_step(&i, b);
     let total = step(&i, nf, b, p, &mut ()).total;
     let decode_only = step(&i, nf, b, 0.0, &mut ()).total;
