@@ -1,4 +1,4 @@
-//! Command-line interface (CLI.md): one binary, subcommands, config options on every one.
+//! Command-line interface (docs/cli.md): one binary, subcommands, config options on every one.
 
 use std::path::PathBuf;
 
@@ -64,7 +64,7 @@ pub enum Command {
         /// Only this accelerator
         #[arg(long)]
         accelerator: Option<String>,
-        /// JSON (the stable shape of CLI.md) instead of a table
+        /// JSON (the stable shape of docs/cli.md) instead of a table
         #[arg(long)]
         json: bool,
     },

@@ -1,4 +1,4 @@
-//! The one error type of the commands, and so the exit code (CLI.md): 2 for a usage or config
+//! The one error type of the commands, and so the exit code (docs/cli.md): 2 for a usage or config
 //! error, 1 for an I/O or rendering failure. Its `Display` is what `main` prints, with control
 //! characters from config text escaped (`config::diag::escape`).
 

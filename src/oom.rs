@@ -3,7 +3,7 @@
 //! that (`std::alloc::set_alloc_error_hook`) is nightly-only. On stable the allocator itself
 //! can act: [`ExitOnOom`] is the system allocator, and when it returns nothing it writes one
 //! line saying what happened and what to lower, and exits with code 1 like any other
-//! resource failure (CLI.md), without unwinding or running destructors.
+//! resource failure (docs/cli.md), without unwinding or running destructors.
 //!
 //! `main.rs` installs it as the `#[global_allocator]`. Sizes that scale with a config (Monte
 //! Carlo draws) are also bounded before any work, with a located error

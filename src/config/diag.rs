@@ -40,7 +40,7 @@ impl Diag {
 }
 
 impl fmt::Display for Diag {
-    /// `error: <file>:<line>:<col>: <what> (<hint>)`, as CLI.md specifies. Control characters
+    /// `error: <file>:<line>:<col>: <what> (<hint>)`, as docs/cli.md specifies. Control characters
     /// from config text or `--set` (escape sequences, newlines) are shown escaped.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let label = match self.severity {

@@ -1,4 +1,4 @@
-//! Config loading: files and folders, merge, `--set`, validation (CONFIG.md).
+//! Config loading: files and folders, merge, `--set`, validation (docs/config.md).
 //!
 //! Two stages: [`load`] reads TOML into a raw tree with origins (`tree`), then each table's
 //! reader (`tables/<table>.rs`) and the cross-table `rules` turn it into a typed [`Config`]

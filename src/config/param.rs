@@ -34,7 +34,7 @@ pub struct ParamInfo {
 #[derive(Clone, Debug, Default)]
 pub struct ParamTable {
     pub infos: Vec<ParamInfo>,
-    /// Ranges given with `shared = "<name>"` (CONFIG.md "Shared unknowns"): every number naming
+    /// Ranges given with `shared = "<name>"` (docs/model.md "Uncertainty"): every number naming
     /// the same unknown has the same range and Monte Carlo draws it once for all of them.
     pub shared: std::collections::BTreeMap<Param, std::sync::Arc<str>>,
 }
@@ -75,7 +75,7 @@ pub struct Provenance {
     pub notes: Option<String>,
 }
 
-/// Number formats, with bytes per value (MODEL.md "Units").
+/// Number formats, with bytes per value (docs/model.md "Units").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Precision {
     Fp32,
@@ -117,7 +117,7 @@ impl Precision {
             Precision::Fp32 | Precision::Tf32 => 4.0,
             Precision::Bf16 | Precision::Fp16 => 2.0,
             Precision::Fp8 | Precision::Int8 => 1.0,
-            // NVFP4: 4-bit values plus one fp8 scale per 16 values (MODEL.md "Units").
+            // NVFP4: 4-bit values plus one fp8 scale per 16 values (docs/model.md "Units").
             Precision::Fp4 => 0.5625,
             Precision::Int4 => 0.5,
             // OCP Microscaling (MX) v1.0: blocks of 32 values share one 8-bit scale.

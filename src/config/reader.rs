@@ -700,7 +700,7 @@ pub const MAX_MAGNITUDE: f64 = 1e15;
 /// Total training FLOPs may go higher (1e26 today).
 pub const MAX_FLOPS: f64 = 1e40;
 
-/// A range's `shared = "<name>"` (CONFIG.md "Shared unknowns"): records it for Monte Carlo
+/// A range's `shared = "<name>"` (docs/model.md "Uncertainty"): records it for Monte Carlo
 /// and checks that every number naming it has the same range (one unknown, one range).
 pub(crate) fn shared_name(n: &Node, key: &str, what: &str, p: Param, ctx: &mut Ctx) {
     let Value::Table(t) = &n.value else { return };

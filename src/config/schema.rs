@@ -325,7 +325,7 @@ fn table_schema(t: &TableDecl) -> Json {
     for k in t.keys.iter().chain(COMMON.iter()) {
         props.insert(k.name.to_string(), key_schema(k));
     }
-    // Keys of the layering mechanism (CONFIG.md "Layering") apply to list entries with an id:
+    // Keys of the layering mechanism (docs/config.md "Layering") apply to list entries with an id:
     // `patch = true` changes an entry an earlier file defined (the merge consumes the key).
     if t.list && t.keys.iter().any(|k| k.name == "id") && !t.name.contains('.') {
         props.insert(
@@ -425,7 +425,7 @@ fn kind_text(k: &Key) -> String {
 pub fn markdown() -> String {
     let mut s = String::from(
         "# Config keys\n\n\
-         Generated from the key declarations in `src/config/schema/` (`accel-cost schema --format markdown`);\n\
+         Generated from the key declarations in `src/config/tables/` (`accel-cost schema --format markdown`);\n\
          a test fails when this file is stale. Units are those written in the config. \"range ok\": the value may be\n\
          `{ low = a, base = b, high = c }` (point figures use `base`, Monte Carlo draws PERT). Every table also takes\n\
          `source`, `as_of`, `notes` and `estimates` (keys of the table that are estimates, shown as ESTIMATE).\n\n\

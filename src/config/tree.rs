@@ -1,7 +1,7 @@
 //! The raw config tree: every TOML value with the place it came from (file:line:col or the
 //! `--set` that wrote it), the merge of several files, and `--set` overrides.
 //!
-//! Nothing here knows the schema beyond the merge rules of CONFIG.md; `validate` turns the
+//! Nothing here knows the schema beyond the merge rules of docs/config.md; `validate` turns the
 //! merged tree into typed, checked values.
 
 use std::collections::HashMap;
@@ -349,7 +349,7 @@ fn radix_prefix(radix: u32) -> &'static str {
     }
 }
 
-/// Root keys whose entries concatenate across files (CONFIG.md "Files").
+/// Root keys whose entries concatenate across files (docs/config.md "Files").
 pub const LIST_KEYS: [&str; 5] = ["accelerator", "training", "inference", "measured", "calibration"];
 /// Root keys that merge key by key, later files winning.
 pub const MERGED_TABLES: [&str; 2] = ["economics", "report"];
@@ -357,7 +357,7 @@ pub const MERGED_TABLES: [&str; 2] = ["economics", "report"];
 /// Merges file roots in order. Lists concatenate; `[economics]` and `[report]` merge key by key.
 /// Any other root key is kept (the last one wins) so validation can name it as unknown.
 ///
-/// A list entry with `patch = true` (CONFIG.md "Layering") changes the entry of an earlier file
+/// A list entry with `patch = true` (docs/config.md "Layering") changes the entry of an earlier file
 /// with its `id`: it replaces the keys it gives (tables such as `[accelerator.owned]` key by
 /// key) and appends the `[[accelerator.offer]]` entries it lists. A patch of an id no earlier
 /// file defined is an error naming the patch and the id.

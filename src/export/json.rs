@@ -1,4 +1,4 @@
-//! JSON in the stable shapes of CLI.md.
+//! JSON in the stable shapes of docs/cli.md.
 
 use serde_json::{Value, json};
 

@@ -20,7 +20,7 @@ pub struct ResultRow<'a> {
     /// (usd_per_m_output_tokens, ...).
     #[serde(flatten)]
     pub figures: &'a Figures,
-    /// The offer the price came from (CLI.md `offer`: provider, provider_class, term, instance,
+    /// The offer the price came from (docs/cli.md `offer`: provider, provider_class, term, instance,
     /// region, as_of, estimate, and its id); on the owned basis provider/class/term "owned".
     pub offer: Option<&'a crate::model::price::OfferInfo>,
     /// Why the price is not of the basis's market (a fallback, a negotiated price, an owned
@@ -79,7 +79,7 @@ impl<'a> ResultRow<'a> {
     }
 }
 
-/// One result row as JSON (CLI.md shape). Non-finite numbers become null.
+/// One result row as JSON (docs/cli.md shape). Non-finite numbers become null.
 pub fn row_json(r: &Row) -> Value {
     serde_json::to_value(ResultRow::of(r)).unwrap_or(Value::Null)
 }

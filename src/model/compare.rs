@@ -177,7 +177,7 @@ pub struct Row {
     /// Share of the Monte Carlo draws in which this row costs less than the reference (paired
     /// draws); absent without at least `MIN_DRAWS` draws.
     pub p_cheaper_than_reference: Option<f64>,
-    /// The offer the price came from (CLI.md `offer`).
+    /// The offer the price came from (docs/cli.md `offer`).
     pub offer: Option<super::price::OfferInfo>,
     /// Why the price is not of the basis's market (fallback, negotiated, internal estimate).
     pub price_note: Option<String>,

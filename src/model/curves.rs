@@ -1,4 +1,4 @@
-//! The sweeps behind the report's curves (MODEL.md "Curves"), as plain data.
+//! The sweeps behind the report's curves (docs/model.md "Curves and charts"), as plain data.
 
 use super::trace::get;
 use crate::config::{Accelerator, Config, Family, Inference, Precision};

@@ -1,4 +1,4 @@
-//! Serving figures: the step model of continuous batching, per replica (MODEL.md "Serving").
+//! Serving figures: the step model of continuous batching, per replica (docs/model.md "Serving").
 //!
 //! A replica of `n` chips runs `B` sequences; every step decodes one token for each and carries
 //! `p = B * Lin / Lout` prefill tokens of new arrivals. A step costs GEMMs and attention (each
@@ -13,7 +13,7 @@ use super::Skip;
 use super::price::usd_per_chip_hour;
 use super::trace::{Trace, d, get};
 
-/// The step model's efficiencies of one accelerator, resolved (MODEL.md "Serving").
+/// The step model's efficiencies of one accelerator, resolved (docs/model.md "Serving").
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Eff {
     /// Share of dense peak in GEMMs and attention.
@@ -148,7 +148,7 @@ pub struct InferenceFigures {
     pub usd_per_m_output_tokens: f64,
     /// Blended over input and output tokens.
     pub usd_per_m_tokens: f64,
-    /// Always false: benchmarks check the model, they never replace it (CLI.md).
+    /// Always false: benchmarks check the model, they never replace it (docs/cli.md).
     pub measured: bool,
     /// True when the GEMMs are bound by streaming weights.
     pub memory_bound: bool,
@@ -266,7 +266,7 @@ pub fn gemm_time(i: &InferenceInputs, n: f64, tokens: f64) -> (f64, f64, f64) {
 }
 
 /// The time of one step of a replica of `n` chips running `b` sequences and carrying `p` prefill
-/// tokens, by term (MODEL.md "Serving").
+/// tokens, by term (docs/model.md "Serving").
 pub fn step(i: &InferenceInputs, n: f64, b: f64, p: f64, t: &mut impl Trace) -> Step {
     let e = &i.eff;
     let tokens = d(t, "T (tokens per step)", "B + p", b + p, "tokens");

@@ -1,4 +1,4 @@
-//! The price of one chip-hour by basis (MODEL.md "Price of one chip-hour, by basis"): which
+//! The price of one chip-hour by basis (docs/model.md "Price of one chip-hour: offers and the basis"): which
 //! offer prices a chip (the policy: a negotiated offer of the basis's term first, else the
 //! cheapest current offer of the market, else, with `fallback = "any"`, the nearest other
 //! market, noted), and what an owned chip-hour costs.
@@ -18,7 +18,7 @@ pub enum PriceChoice<'a> {
 }
 
 impl Accelerator {
-    /// The price this chip gets under `econ` (MODEL.md "Price of one chip-hour"): a negotiated
+    /// The price this chip gets under `econ` (docs/model.md "Price of one chip-hour"): a negotiated
     /// offer of the basis's term wins; else the cheapest current offer of that term in the
     /// market; else, with `fallback = "any"`, the nearest other market, noted; else `Missing`.
     pub fn price_choice(&self, econ: &Economics) -> PriceChoice<'_> {
@@ -244,7 +244,7 @@ pub fn usd_per_chip_hour(econ: &Economics, acc: &Accelerator, basis: Basis, v: &
     }
 }
 
-/// The offer a row was priced from, as every row of every command carries it (CLI.md shape:
+/// The offer a row was priced from, as every row of every command carries it (docs/cli.md shape:
 /// provider, provider_class, term, instance, region, as_of, estimate; plus its id and the USD
 /// per chip-hour of the offer at base). On the owned basis: provider, class and term "owned".
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]

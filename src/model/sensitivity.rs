@@ -1,4 +1,4 @@
-//! Tornado and break-even map (MODEL.md "Uncertainty" and "Break-even"): what decides whether
+//! Tornado and break-even map (docs/model.md "Uncertainty" and "Break-even"): what decides whether
 //! an accelerator beats the reference.
 
 use crate::config::{Accelerator, Config, Param};

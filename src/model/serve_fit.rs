@@ -1,4 +1,4 @@
-//! `calibrate --fit`, serving half: fits the serving efficiencies (MODEL.md "Serving":
+//! `calibrate --fit`, serving half: fits the serving efficiencies (docs/model.md "Serving":
 //! `serving_mfu`, `weight_bw_eff`, `kv_bw_eff`, the two per-layer overheads and
 //! `moe_efficiency`) to the `[[measured]]` benchmarks, by least squares on the log of
 //! predicted / measured (output tokens/s per chip, and per-user speed where given).
@@ -20,7 +20,7 @@
 //! A chip without points gets its stack's pooled fit (or the mean over stacks when its stack
 //! has none), marked ESTIMATE, with ranges at least as wide as the leave-one-chip-out error of
 //! its stack's chips. Monte Carlo draws a pooled efficiency ONCE for every chip that borrows it:
-//! the paste block names it with `shared = "..."` (CONFIG.md "Shared unknowns").
+//! the paste block names it with `shared = "..."` (docs/model.md "Uncertainty").
 
 use std::collections::BTreeMap;
 use std::fmt::Write;

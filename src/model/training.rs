@@ -1,4 +1,4 @@
-//! Training figures (MODEL.md "Training").
+//! Training figures (docs/model.md "Training").
 
 use crate::config::{Accelerator, AttentionShape, Config, Param, Precision, Training};
 
@@ -58,7 +58,7 @@ pub struct TrainingFigures {
     pub energy_kwh: f64,
 }
 
-/// Training compute C in FLOP (MODEL.md "Training"): `6 * N * D`, plus
+/// Training compute C in FLOP (docs/model.md "Training"): `6 * N * D`, plus
 /// `12 * layers * attention_width * seq_len * D` when the shape is given; `flops` overrides both.
 /// Returns (C, the attention term if it was added).
 pub fn compute(

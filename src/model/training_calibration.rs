@@ -1,4 +1,4 @@
-//! `calibrate`, training half: public runs' reported chip-hours against today's model (MODEL.md
+//! `calibrate`, training half: public runs' reported chip-hours against today's model (docs/model.md
 //! "Training"), against the planner's rule of thumb (40% MFU of bf16 peak, 6ND, no goodput), and
 //! against a leave-one-out fit of steady-state MFU per accelerator and precision; `--fit` prints
 //! that fit as TOML lines to paste.

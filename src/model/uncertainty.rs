@@ -1,4 +1,4 @@
-//! Uncertainty (MODEL.md "Uncertainty"): seeded Monte Carlo over every ranged input, each drawn
+//! Uncertainty (docs/model.md "Uncertainty"): seeded Monte Carlo over every ranged input, each drawn
 //! from a PERT distribution on (low, base, high), and percentiles of any figure.
 
 use rand::SeedableRng;
@@ -24,7 +24,7 @@ impl Band {
     }
 }
 
-/// Monte Carlo draws of the ranged inputs a command uses (MODEL.md "Uncertainty"): `n` draws,
+/// Monte Carlo draws of the ranged inputs a command uses (docs/model.md "Uncertainty"): `n` draws,
 /// each a value vector (indexed by [`Param`]) with the drawn inputs from their PERT
 /// distribution and every other number at its base value.
 ///
@@ -66,7 +66,7 @@ impl Draws {
             let i = &params.infos[*k];
             let pert = pert_gammas(i.low, i.base, i.high)?;
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            // A `shared` unknown (CONFIG.md "Shared unknowns") is keyed by its name: every
+            // A `shared` unknown (docs/model.md "Uncertainty") is keyed by its name: every
             // number naming it, with its one range, draws the very same column.
             rng.set_stream(stream_of(params.draw_key(Param(*k))));
             Some((*k, (0..n).map(|_| pert.sample(&mut rng)).collect::<Vec<f64>>()))
@@ -240,7 +240,7 @@ fn select_quantile(xs: &mut [f64], q: f64) -> f64 {
     a + (b - a) * w
 }
 
-/// Fewer draws than this give no bands and no P10/P90 figures (MODEL.md "Uncertainty"): the
+/// Fewer draws than this give no bands and no P10/P90 figures (docs/model.md "Uncertainty"): the
 /// 10th percentile of a handful of draws is one draw, noise shown as knowledge.
 pub const MIN_DRAWS: usize = 100;
 

@@ -152,7 +152,7 @@ impl<'a> Context<'a> {
                 break_even = Some((sensitivity::break_even_map(&w.id, &a.id, &r.id, price, ratio), price));
             }
         }
-        // chip_usd of chips their makers do not sell is an internal cost estimate (MODEL.md).
+        // chip_usd of chips their makers do not sell is an internal cost estimate (docs/model.md).
         let internal: Vec<&str> = accs
             .iter()
             .filter(|a| a.not_sold() && a.owned.is_some())

@@ -1,4 +1,4 @@
-//! `estimate --json` against an independent computation of MODEL.md: this file reads the TOML
+//! `estimate --json` against an independent computation of docs/model.md: this file reads the TOML
 //! with the plain `toml` crate (not the tool's loader) and writes every formula out again, so
 //! a slip in either is caught. Agreement is required to a relative 1e-9.
 
@@ -9,7 +9,7 @@ use toml::{Table, Value};
 
 use crate::common::{fixture, root, run, stdout};
 
-/// Every `*.toml` below `dir`, merged as CONFIG.md says (lists concatenate, tables merge).
+/// Every `*.toml` below `dir`, merged as docs/config.md says (lists concatenate, tables merge).
 fn merged(dir: &Path) -> Table {
     fn walk(d: &Path, out: &mut Vec<std::path::PathBuf>) {
         for e in std::fs::read_dir(d).expect("fixture folder").flatten() {
@@ -77,7 +77,7 @@ impl Econ<'_> {
 }
 
 /// `training_mfu` at `prec`: a number or range applies to every precision; a table of
-/// precisions gives each its own (CONFIG.md).
+/// precisions gives each its own (docs/config.md).
 fn training_mfu(eff: &Table, prec: &str) -> Option<f64> {
     match eff.get("training_mfu")? {
         Value::Table(t) if !t.contains_key("base") => num(t.get(prec)),
@@ -85,7 +85,7 @@ fn training_mfu(eff: &Table, prec: &str) -> Option<f64> {
     }
 }
 
-/// USD per chip-hour by basis, written out from MODEL.md.
+/// USD per chip-hour by basis, written out from docs/model.md.
 fn price(e: &Econ<'_>, acc: &Table) -> Option<f64> {
     let basis = e.0.get("basis").and_then(Value::as_str).unwrap_or("on_demand");
     let sub = |k: &str| acc.get(k).and_then(Value::as_table);
@@ -109,7 +109,7 @@ fn price(e: &Econ<'_>, acc: &Table) -> Option<f64> {
     }
 }
 
-/// MODEL.md "offers and the basis", written out: a negotiated offer of the term wins; else the
+/// docs/model.md "offers and the basis", written out: a negotiated offer of the term wins; else the
 /// cheapest of the market (hyperscaler by default) among offers no newer offer of the same
 /// provider, term, instance and region replaces. (No fallback: the shipped configs set none.)
 fn offer_price(e: &Econ<'_>, acc: &Table, term: &str) -> Option<f64> {
@@ -231,7 +231,7 @@ fn check_folder(dir: &Path) -> usize {
             let p = num(w.get("params_b")).expect("params") * 1e9;
             let n = num(w.get("active_params_b")).map_or(p, |a| a * 1e9);
             let d = num(w.get("tokens_t")).expect("tokens") * 1e12;
-            // MODEL.md "Training": C = 6ND + 12 * layers * attention_width * seq_len * D.
+            // docs/model.md "Training": C = 6ND + 12 * layers * attention_width * seq_len * D.
             let attn = match (num(w.get("layers")), num(w.get("attention_width")), num(w.get("seq_len"))) {
                 (Some(l), Some(a), Some(s)) if w.get("flops").is_none() => Some(12.0 * l * a * s * d),
                 _ => None,
@@ -306,7 +306,7 @@ fn check_folder(dir: &Path) -> usize {
     checked
 }
 
-/// One serving row as MODEL.md "Serving" defines it.
+/// One serving row as docs/model.md "Serving" defines it.
 struct Served {
     n: f64,
     b: f64,
@@ -321,7 +321,7 @@ struct Served {
     usd_all: f64,
 }
 
-/// MODEL.md "Serving", written out again: the replica candidates, the batch, the step, the
+/// docs/model.md "Serving", written out again: the replica candidates, the batch, the step, the
 /// choice and the prices. `None` where the tool must skip the pair.
 fn serve(e: &Econ<'_>, w: &Table, acc: &Table, max_chips: u64) -> Option<Served> {
     let prec = w["precision"].as_str().expect("precision");
@@ -508,7 +508,7 @@ fn estimate_json_matches_an_independent_computation_on_the_shipped_configs() {
     assert!(n >= 70, "only {n} rows checked");
 }
 
-/// `calibrate --json` on the shipped runs against MODEL.md written out again: C with attention,
+/// `calibrate --json` on the shipped runs against docs/model.md written out again: C with attention,
 /// goodput for all_in hours, implied steady-state MFU, the rule of thumb (40% of bf16 peak,
 /// 6ND, no goodput), and leave-one-out (geometric mean of the other runs' implied MFU of the
 /// same accelerator and precision, else of the same family and precision).

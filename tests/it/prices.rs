@@ -1,5 +1,5 @@
 //! Prices like for like: offers, the basis, a planner's own file (`patch = true`) and the
-//! plausibility warnings (CONFIG.md "Layering", "Validation"; MODEL.md "Price of one chip-hour").
+//! plausibility warnings (docs/config.md "Layering", "Validation"; docs/model.md "Price of one chip-hour").
 
 use serde_json::Value;
 

@@ -1,4 +1,4 @@
-//! The serving step model on the shipped configs (MODEL.md "Serving"): the behaviours public
+//! The serving step model on the shipped configs (docs/model.md "Serving"): the behaviours public
 //! serving shows and the v1 roofline missed, the benchmark check, and `explain`.
 
 use serde_json::Value;

@@ -1,4 +1,4 @@
-//! Training model v2 keys (CONFIG.md): the attention shape (all three or none), per-precision
+//! Training model v2 keys (docs/config.md): the attention shape (all three or none), per-precision
 //! `training_mfu`, `hours_basis`, and what each does to the figures. Each test copies the good
 //! fixture into a temp folder and adds one file.
 

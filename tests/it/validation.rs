@@ -1,4 +1,4 @@
-//! Validation (CONFIG.md "Validation", CLI.md exit codes and message format): each rule on a copy
+//! Validation (docs/config.md "Validation", docs/cli.md exit codes and message format): each rule on a copy
 //! of the good config with exactly one thing broken (tests/fixtures/broken/<case>/, rebuilt by
 //! tests/fixtures/broken/make_fixtures.py; the changed line ends in `# broken: ...`), `--set`,
 //! warnings, and inputs that must never make the tool panic.

@@ -253,7 +253,7 @@ pub struct Owned {
 pub struct Efficiency {
     /// Absent for inference-only chips: training pairs are skipped with that reason.
     pub training_mfu: Option<TrainingMfu>,
-    /// The serving step model's efficiencies (MODEL.md "Serving").
+    /// The serving step model's efficiencies (docs/model.md "Serving").
     pub serving: ServingEfficiency,
     /// Held-out median |error| of the serving efficiencies, percent (`calibrate --fit`).
     pub serving_heldout_error_pct: Option<Param>,
@@ -288,7 +288,7 @@ impl TrainingMfu {
     }
 }
 
-/// Efficiencies of the serving step model (MODEL.md "Serving"), per accelerator.
+/// Efficiencies of the serving step model (docs/model.md "Serving"), per accelerator.
 #[derive(Clone, Copy, Debug)]
 pub struct ServingEfficiency {
     /// Share of dense peak reached in GEMMs and attention (0..1].
@@ -696,7 +696,7 @@ fn serving_efficiency(e: &mut Reader<'_>, ctx: &mut Ctx) -> ServingEfficiency {
         ctx.diags.warn(
             o,
             format!(
-                "{}: prefill_mfu, decode_mfu and decode_mbu are v1 roofline keys; the serving step model reads serving_mfu, weight_bw_eff, kv_bw_eff, step_overhead_us_per_layer, tp_overhead_us_per_layer and moe_efficiency (MODEL.md); where those are absent, serving_mfu = prefill_mfu and weight_bw_eff = kv_bw_eff = decode_mbu",
+                "{}: prefill_mfu, decode_mfu and decode_mbu are v1 roofline keys; the serving step model reads serving_mfu, weight_bw_eff, kv_bw_eff, step_overhead_us_per_layer, tp_overhead_us_per_layer and moe_efficiency (docs/model.md); where those are absent, serving_mfu = prefill_mfu and weight_bw_eff = kv_bw_eff = decode_mbu",
                 e.what
             ),
         );

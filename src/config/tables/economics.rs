@@ -9,11 +9,11 @@ use crate::config::reader::{Ctx, Reader, show, table_of};
 use crate::config::schema::{Check, Key, Kind, TableDecl, num};
 use crate::config::tree::{Node, Origin, Table};
 
-/// `[economics]` (CONFIG.md example values are the built-in defaults).
+/// `[economics]` (built-in defaults: docs/config-keys.md).
 pub static ECONOMICS: TableDecl = TableDecl {
     name: "economics",
     list: false,
-    doc: "How a chip-hour is priced (`basis`) and what owning a fleet costs. Keys no file gives take their built-in default (the CONFIG.md example).",
+    doc: "How a chip-hour is priced (`basis`) and what owning a fleet costs. Keys no file gives take their built-in default.",
     keys: &[
         Key::new(
             "basis",
@@ -103,7 +103,7 @@ pub static ECONOMICS: TableDecl = TableDecl {
     ],
 };
 
-/// Which market prices every chip (MODEL.md "Price of one chip-hour: offers and the basis").
+/// Which market prices every chip (docs/model.md "Price of one chip-hour: offers and the basis").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Basis {
@@ -214,7 +214,7 @@ pub struct Economics {
     pub datacenter_capex_usd_per_mw: Option<Param>,
     pub training_bytes_per_param: Param,
     /// Share of paid chip-hours that advance training (failures, restarts, checkpoints,
-    /// stragglers): divides training chip-hours (MODEL.md "Training"). Default range
+    /// stragglers): divides training chip-hours (docs/model.md "Training"). Default range
     /// 0.66 / 0.90 / 0.97.
     pub training_goodput: Param,
     pub prov: Provenance,
@@ -238,7 +238,7 @@ pub(crate) fn read(node: Option<&Node>, ctx: &mut Ctx) -> Economics {
     let fallback = r.choice("fallback", fallback_parse, ctx).unwrap_or(false);
     let training_goodput = goodput(&mut r, ctx);
     let datacenter_capex_usd_per_mw = r.num_opt("datacenter_capex_usd_per_mw", ctx);
-    // Every number of [economics] has a built-in default (the CONFIG.md example).
+    // Every number of [economics] has a built-in default (docs/config-keys.md).
     let mut num = |key: &'static str, ctx: &mut Ctx| -> Param {
         if let Some(v) = r.num_opt(key, ctx) {
             return v;
@@ -253,7 +253,7 @@ pub(crate) fn read(node: Option<&Node>, ctx: &mut Ctx) -> Economics {
             high: default,
             ranged: false,
             origin: Origin::Default,
-            source: Some(Arc::from("built-in default (CONFIG.md example)")),
+            source: Some(Arc::from("built-in default (docs/config-keys.md)")),
             as_of: None,
             estimate: true,
             conversion: None,
@@ -297,7 +297,7 @@ pub(crate) fn read(node: Option<&Node>, ctx: &mut Ctx) -> Economics {
     }
 }
 
-/// `economics.training_goodput`, or its built-in default range 0.66 / 0.90 / 0.97 (MODEL.md
+/// `economics.training_goodput`, or its built-in default range 0.66 / 0.90 / 0.97 (docs/model.md
 /// "Training"; a key declaration holds one default, so the range is written here).
 fn goodput(r: &mut Reader<'_>, ctx: &mut Ctx) -> Param {
     match r.num_opt("training_goodput", ctx) {
@@ -311,7 +311,7 @@ fn goodput(r: &mut Reader<'_>, ctx: &mut Ctx) -> Param {
             ranged: true,
             origin: Origin::Default,
             source: Some(Arc::from(
-                "built-in default (MODEL.md 'Training'): Llama 3 paper (arXiv 2407.21783) '>90% effective training time'; low 0.66 = PaLM 540B's all-in hours vs its 46.2% steady MFU (arXiv 2204.02311)",
+                "built-in default (docs/model.md 'Training'): Llama 3 paper (arXiv 2407.21783) '>90% effective training time'; low 0.66 = PaLM 540B's all-in hours vs its 46.2% steady MFU (arXiv 2204.02311)",
             )),
             as_of: None,
             estimate: true,

@@ -153,7 +153,7 @@ pub struct Inference {
     pub experts: Option<(u64, u64)>,
     /// MoE: billions of weights every token reads (attention, shared experts).
     pub shared_params_b: Option<Param>,
-    /// Running batch per replica; derived (MODEL.md) when absent.
+    /// Running batch per replica; derived (docs/model.md) when absent.
     pub batch: Option<Param>,
     /// Engine cap on running sequences per replica (default 256).
     pub max_batch: Param,
@@ -254,7 +254,7 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
             format!("{}.max_batch", r.path),
             "sequences",
             256.0,
-            "built-in default engine cap (MODEL.md: max_batch defaults to 256)",
+            "built-in default engine cap (docs/model.md: max_batch defaults to 256)",
             ctx,
         ),
     };

@@ -10,7 +10,7 @@ use crate::config::reader::{Ctx, Reader, check_id, show};
 use crate::config::schema::{Check, Key, Kind, TableDecl, num, text};
 use crate::config::tree::{Node, Origin, Table, Value};
 
-/// `[[accelerator.offer]]`: one price of one chip (MODEL.md "Price of one chip-hour").
+/// `[[accelerator.offer]]`: one price of one chip (docs/model.md "Price of one chip-hour").
 pub static OFFER: TableDecl = TableDecl {
     name: "accelerator.offer",
     list: true,
@@ -336,7 +336,7 @@ pub(crate) fn supersede(offers: &mut [Offer]) {
     }
 }
 
-/// Plausibility of prices (CONFIG.md "Validation"): warnings, each naming the likely slip.
+/// Plausibility of prices (docs/config.md "Validation"): warnings, each naming the likely slip.
 ///
 /// Besides the fixed bounds, a price is weighed against the chip's other offers (their
 /// per-chip base prices: the cheapest `lo`, the dearest `hi`, and `m`, the lower median, which

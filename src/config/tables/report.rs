@@ -67,8 +67,9 @@ pub static REPORT: TableDecl = TableDecl {
             "max_chips_per_replica",
             Kind::Int { min: 1, max: 1_000_000 },
             "chips",
-            "largest tensor-parallel replica the serving model considers; default 64",
-        ),
+            "largest tensor-parallel replica the serving model considers",
+        )
+        .default(64.0),
         Key::new(
             "use_measured",
             Kind::Bool,
@@ -122,13 +123,8 @@ pub static MONTE_CARLO: TableDecl = TableDecl {
     list: false,
     doc: "Seeded Monte Carlo over every ranged input.",
     keys: &[
-        Key::new(
-            "samples",
-            Kind::Int { min: 1, max: 1_000_000 },
-            "draws",
-            "number of draws; default 2000",
-        ),
-        Key::new("seed", Kind::Int { min: 0, max: i64::MAX }, "", "random seed; default 42"),
+        Key::new("samples", Kind::Int { min: 1, max: 1_000_000 }, "draws", "number of draws").default(2000.0),
+        Key::new("seed", Kind::Int { min: 0, max: i64::MAX }, "", "random seed").default(42.0),
     ],
 };
 
@@ -180,6 +176,12 @@ pub struct Report {
     pub max_chips_per_replica: u64,
     /// Names of the charts to draw (`report.charts`); empty: every chart.
     pub charts: Vec<String>,
+}
+
+/// The declared default of a whole-number key of `table` (0 if it declares none: a test checks
+/// every key read this way declares one).
+fn declared(table: &TableDecl, key: &str) -> i64 {
+    table.key(key).and_then(|k| k.default).map_or(0, |d| d as i64)
 }
 
 /// A plain (not ranged) number of a report setting; its declared default when absent.
@@ -282,11 +284,13 @@ pub(crate) fn read(node: Option<&Node>, workloads: usize, ctx: &mut Ctx) -> (Rep
     let fleet_power_mw = plain(&mut r, "fleet_power_mw", ctx);
     // Epoch AI, "Trends in GPU price-performance": ML GPUs double every 2.07 years.
     let doubling = plain(&mut r, "price_performance_doubling_years", ctx);
-    let max_chips_per_replica = r.int_opt("max_chips_per_replica", ctx).unwrap_or(64) as u64;
+    let max_chips_per_replica = r
+        .int_opt("max_chips_per_replica", ctx)
+        .unwrap_or(declared(&REPORT, "max_chips_per_replica")) as u64;
     if let Some(n) = r.node("use_measured") {
         ctx.diags.warn(
             &n.origin,
-            "report.use_measured is deprecated and ignored: benchmarks ([[measured]]) check the model in `calibrate`, they never replace it (MODEL.md v2)".to_string(),
+            "report.use_measured is deprecated and ignored: benchmarks ([[measured]]) check the model in `calibrate`, they never replace it (docs/model.md 'Serving')".to_string(),
         );
     }
     let charts = r.node("charts").map(|n| report_charts(n, ctx)).unwrap_or_default();
@@ -300,11 +304,11 @@ pub(crate) fn read(node: Option<&Node>, workloads: usize, ctx: &mut Ctx) -> (Rep
         batch_range = pair(&mut s, "batch", batch_range, ctx);
         s.finish(ctx);
     }
-    let (mut samples, mut seed) = (2000, 42);
+    let (mut samples, mut seed) = (declared(&MONTE_CARLO, "samples") as u32, declared(&MONTE_CARLO, "seed") as u64);
     let mut samples_origin = Origin::Default;
     if let Some(mut s) = r.sub("monte_carlo", ctx) {
-        samples = s.int_opt("samples", ctx).unwrap_or(samples as i64) as u32;
-        seed = s.int_opt("seed", ctx).unwrap_or(seed as i64) as u64;
+        samples = s.int_opt("samples", ctx).map_or(samples, |n| n as u32);
+        seed = s.int_opt("seed", ctx).map_or(seed, |n| n as u64);
         samples_origin = s.table.get("samples").map_or_else(|| s.origin.clone(), |n| n.origin.clone());
         s.finish(ctx);
     }
@@ -431,4 +435,17 @@ fn report_charts(n: &Node, ctx: &mut Ctx) -> Vec<String> {
         );
     }
     charts.into_iter().map(|(c, _)| c).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_number_settings_take_their_defaults_from_the_declarations() {
+        // The values the key reference documents: 64 chips, 2,000 draws, seed 42.
+        assert_eq!(declared(&REPORT, "max_chips_per_replica"), 64);
+        assert_eq!(declared(&MONTE_CARLO, "samples"), 2000);
+        assert_eq!(declared(&MONTE_CARLO, "seed"), 42);
+    }
 }

@@ -52,7 +52,7 @@ pub struct Training {
     pub prov: Provenance,
 }
 
-/// Attention shape of a training run (MODEL.md "Training"): with it, C gains
+/// Attention shape of a training run (docs/model.md "Training"): with it, C gains
 /// `12 * layers * attention_width * seq_len * D`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct AttentionShape {

@@ -1,7 +1,7 @@
 //! The compute cost revolution over time: the cost of the report's training run and of a
 //! million output tokens of its inference workload at every dated offer of the basis's market
 //! (today's and earlier, superseded prices), by the offer's `as_of` date, one line per family
-//! with a least-squares halving time (MODEL.md "Curves and charts").
+//! with a least-squares halving time (docs/model.md "Curves and charts").
 
 use crate::chart::{AxisScale, Chart, LineChart, Series, Unit};
 use crate::config::Family;
