@@ -42,18 +42,6 @@ impl Eff {
             moe_efficiency: x[5],
         }
     }
-
-    /// The parameter vector, in [`crate::config::ServingEfficiency::KEYS`] order.
-    pub fn to_array(self) -> [f64; 6] {
-        [
-            self.serving_mfu,
-            self.weight_bw_eff,
-            self.kv_bw_eff,
-            self.step_overhead_us,
-            self.tp_overhead_us,
-            self.moe_efficiency,
-        ]
-    }
 }
 
 /// The numbers one serving estimate needs, resolved from the config (SI units; counts of

@@ -4,15 +4,15 @@
 //! Passing values separately from the config is what lets one set of formulas serve point
 //! estimates (base values), Monte Carlo (sampled values), tornado swings and break-even grids.
 
-pub mod calibrate;
+pub(crate) mod calibrate;
 pub mod compare;
 pub(crate) mod curves;
 pub(crate) mod fit;
 pub(crate) mod fleet;
-pub mod inference;
+pub(crate) mod inference;
 pub(crate) mod price;
 pub(crate) mod sensitivity;
-pub mod serve_fit;
+pub(crate) mod serve_fit;
 pub(crate) mod trace;
 pub mod training;
 pub(crate) mod training_calibration;

@@ -37,7 +37,6 @@ use super::inference::{self, Eff, InferenceInputs};
 pub struct Point {
     pub workload: String,
     pub accelerator: String,
-    pub family: Family,
     /// The serving stack the chip runs: its vendor, lower case (e.g. "nvidia", "aws").
     pub stack: String,
     pub source: String,
@@ -114,7 +113,6 @@ pub fn points(cfg: &Config, v: &[f64]) -> Vec<Point> {
             Some(Point {
                 workload: m.workload.clone(),
                 accelerator: m.accelerator.clone(),
-                family: acc.family,
                 stack: stack_of(&acc.vendor),
                 source: source_label(m.prov.source.as_deref().unwrap_or("")),
                 inputs,
