@@ -157,7 +157,7 @@ fn benchmarks_never_flood_the_tables() {
 
 #[test]
 fn calibrate_checks_every_benchmark_within_the_acceptance_errors() {
-    let v = json(&["calibrate", "--json", "--fit"]);
+    let v = crate::common::calibrate_fit();
     let benches = v["benchmarks"].as_array().cloned().unwrap_or_default();
     assert_eq!(benches.len(), 88);
     let median = f(&v, "benchmarks_median_abs_error_pct");
