@@ -121,7 +121,9 @@ proptest! {
 
     #[test]
     fn owned_cost_rises_with_electricity_price(e1 in 0.0..0.5f64, de in 1e-4..0.5f64) {
-        let cfg = starter();
+        // Parsed once for all cases: the property is about the price formula, not the reader.
+        static CFG: std::sync::OnceLock<crate::config::Config> = std::sync::OnceLock::new();
+        let cfg = CFG.get_or_init(starter);
         let mut v = cfg.params.base_values();
         let acc = &cfg.accelerators[0];
         v[cfg.economics.electricity_usd_per_kwh.0] = e1;
