@@ -379,7 +379,7 @@ fn calibrate_json_has_runs_and_a_median() {
 
 #[test]
 fn calibrate_fit_prints_the_toml_to_paste_and_every_chip_is_checked_by_other_runs() {
-    let v = json(&["calibrate", "--json", "--fit"]);
+    let v = crate::common::calibrate_fit();
     let fits = v["training_fit"].as_array().expect("training_fit");
     let h100_fp8 = fits
         .iter()

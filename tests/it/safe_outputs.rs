@@ -196,35 +196,6 @@ fn a_seed_above_2_pow_53_is_kept_exactly_and_one_beyond_i64_is_an_error() {
     }
 }
 
-#[test]
-fn monte_carlo_draws_too_large_for_memory_are_a_located_error() {
-    // `good` and ten more training workloads: 1,000,000 draws need about 2.8 GB.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = dir.path().join("cfg");
-    fs::create_dir(&cfg).expect("mkdir");
-    for name in ["accelerators.toml", "economics.toml", "workloads.toml"] {
-        fs::copy(fixture("good").join(name), cfg.join(name)).expect("copy");
-    }
-    let mut more = String::new();
-    for k in 0..8 {
-        more.push_str(&format!(
-            "[[training]]\nid = \"w{k}\"\nname = \"w{k}\"\nparams_b = 70\ntokens_t = 15\nprecision = \"bf16\"\nsource = \"test\"\nas_of = \"2026-11\"\n\n"
-        ));
-    }
-    fs::write(cfg.join("more.toml"), more).expect("write");
-    let load = |samples: &str| accel_cost::config::load(std::slice::from_ref(&cfg), &[format!("report.monte_carlo.samples={samples}")]);
-    let e = load("1000000").expect_err("too many draws");
-    let text: Vec<String> = e.iter().map(ToString::to_string).collect();
-    assert!(
-        text.iter().any(|t| t.contains("--set report.monte_carlo.samples")
-            && t.contains("report.monte_carlo.samples = 1000000")
-            && t.contains("GB")
-            && t.contains("at most")),
-        "{text:?}"
-    );
-    load("500000").expect("half as many draws fit");
-}
-
 #[cfg(unix)]
 #[test]
 fn running_out_of_memory_is_a_one_line_error_not_an_abort() {

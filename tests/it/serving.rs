@@ -159,7 +159,7 @@ fn benchmarks_never_flood_the_tables() {
 
 #[test]
 fn calibrate_fit_is_judged_held_out_and_borrowed_fits_are_estimates_at_least_as_wide() {
-    let v = json(&["calibrate", "--json", "--fit"]);
+    let v = crate::common::calibrate_fit();
     let benches = v["benchmarks"].as_array().cloned().unwrap_or_default();
     let fit = &v["serving_fit"];
     assert_eq!(benches.len() as f64, f(fit, "points"), "every benchmark is a fitting point");

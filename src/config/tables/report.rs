@@ -221,8 +221,8 @@ fn pair(r: &mut Reader<'_>, key: &'static str, default: (f64, f64), ctx: &mut Ct
     }
 }
 
-/// `[report]`; `workloads` (training and inference) bound the memory the Monte Carlo takes.
-pub(crate) fn read(node: Option<&Node>, workloads: usize, ctx: &mut Ctx) -> (Report, Vec<(String, Origin)>) {
+/// `[report]`.
+pub(crate) fn read(node: Option<&Node>, ctx: &mut Ctx) -> (Report, Vec<(String, Origin)>) {
     let empty = Table::default();
     let (table, origin) = match node {
         Some(n) => (table_of(n, "[report]", ctx).unwrap_or(&empty), n.origin.clone()),
@@ -305,29 +305,10 @@ pub(crate) fn read(node: Option<&Node>, workloads: usize, ctx: &mut Ctx) -> (Rep
         s.finish(ctx);
     }
     let (mut samples, mut seed) = (declared(&MONTE_CARLO, "samples") as u32, declared(&MONTE_CARLO, "seed") as u64);
-    let mut samples_origin = Origin::Default;
     if let Some(mut s) = r.sub("monte_carlo", ctx) {
         samples = s.int_opt("samples", ctx).map_or(samples, |n| n as u32);
         seed = s.int_opt("seed", ctx).map_or(seed, |n| n as u64);
-        samples_origin = s.table.get("samples").map_or_else(|| s.origin.clone(), |n| n.origin.clone());
         s.finish(ctx);
-    }
-    // Memory grows with the draws: bounded here, with the key to change, rather than found out
-    // as an allocation failure halfway through a report (`model::uncertainty::draw_bytes`).
-    let ranged = ctx.params.ranged().count();
-    let bytes = crate::model::uncertainty::draw_bytes(u64::from(samples), ranged, workloads);
-    let limit = crate::model::uncertainty::MAX_DRAW_BYTES;
-    if bytes > limit {
-        let fits = limit / crate::model::uncertainty::draw_bytes(1, ranged, workloads).max(1);
-        ctx.diags.err(
-            &samples_origin,
-            format!(
-                "report.monte_carlo.samples = {samples} over {ranged} ranged inputs and {workloads} workloads needs about {:.1} GB, above the {} GB this tool allows",
-                bytes as f64 / 1e9,
-                limit / 1_000_000_000
-            ),
-            &format!("set report.monte_carlo.samples to at most {fits} (2000 gives P10/P90 within a few percent), or give fewer inputs a range"),
-        );
     }
     r.finish(ctx);
     (
