@@ -28,8 +28,9 @@ pub const MIN_FIT_SPAN_YEARS: f64 = 3.0;
 /// shared/data/prices-audit-2026-12.md section 2.4. Drawn as a reference slope only.
 pub const EPOCH_GPU_HALVING_YEARS: (f64, f64, f64) = (2.07, 1.54, 3.13);
 
-/// One chip at one dated price: (family, accelerator id, date in years, cost, provider).
-type Point = (Family, String, f64, f64, String);
+/// One chip at one dated price: (family, accelerator id, date in years, cost, provider, the
+/// date as written: `valid_from`, else `as_of`).
+type Point = (Family, String, f64, f64, String, String);
 
 /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD` as a fractional year (a month without a day is taken at
 /// its middle); `None` for anything else.
@@ -159,8 +160,15 @@ fn points(ctx: &Context<'_>, t: &WorkloadTable) -> Vec<Point> {
             continue;
         }
         for o in acc.offers.iter().filter(|o| o.term == term && cfg.economics.market.admits(o.class)) {
-            if let Some(d) = o.start().and_then(year_of) {
-                out.push((acc.family, acc.id.clone(), d, metric * o.base / price, o.provider.clone()));
+            if let Some((s, d)) = o.start().and_then(|s| Some((s, year_of(s)?))) {
+                out.push((
+                    acc.family,
+                    acc.id.clone(),
+                    d,
+                    metric * o.base / price,
+                    o.provider.clone(),
+                    s.to_string(),
+                ));
             }
         }
     }
@@ -263,6 +271,7 @@ fn chart(ctx: &Context<'_>, t: Option<&WorkloadTable>, inference: bool) -> Resul
     let mut series = Vec::new();
     let mut unfitted = Vec::new();
     let mut epoch_from = None;
+    let mut starts: Vec<String> = Vec::new();
     for FamilyTrend {
         family: fam,
         points: mine,
@@ -273,6 +282,7 @@ fn chart(ctx: &Context<'_>, t: Option<&WorkloadTable>, inference: bool) -> Resul
         if let (Family::Gpu, Some(tr)) = (fam, fit) {
             epoch_from = Some((lo, (tr.a + tr.b * lo).exp(), hi));
         }
+        starts.extend(mine.iter().map(|p| p.5.clone()));
         let fam_name = fam.look().legend;
         // The prices as points (a marker each, labelled by chip and provider), and the fitted
         // trend, when there is one, as its own dashed line.
@@ -358,11 +368,13 @@ fn chart(ctx: &Context<'_>, t: Option<&WorkloadTable>, inference: bool) -> Resul
     } else {
         (TRAINING_STEM, "the training run", "Training run cost (USD, log scale)")
     };
+    let mut frame = ctx.frame(format!("Cost over time: {what}"), format!("{w} · basis {}", ctx.basis), notes);
+    frame.footer = footer_with_starts(&frame.footer, &starts);
     Ok(ChartFile {
         stem,
         caption: format!("Cost over time (the compute cost revolution): {what} ({w}) by the date of each price"),
         chart: Chart::Line(LineChart {
-            frame: ctx.frame(format!("Cost over time: {what}"), format!("{w} · basis {}", ctx.basis), notes),
+            frame,
             x: axis(
                 "Date the price began (offer valid_from, else as_of)",
                 AxisScale::Linear,
@@ -373,6 +385,26 @@ fn chart(ctx: &Context<'_>, t: Option<&WorkloadTable>, inference: bool) -> Resul
             vlines: Vec::new(),
         }),
     })
+}
+
+/// The report's footer with its "prices as of A to B" part (the dates the current prices were
+/// seen) replaced by the span of the dates this chart draws its prices at: "prices from C to D
+/// (the date each began)".
+fn footer_with_starts(footer: &str, starts: &[String]) -> String {
+    let (Some(a), Some(b)) = (starts.iter().min(), starts.iter().max()) else {
+        return footer.to_string();
+    };
+    footer
+        .split("  |  ")
+        .map(|part| {
+            if part.starts_with("prices ") {
+                format!("prices from {a} to {b} (the date each began)")
+            } else {
+                part.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("  |  ")
 }
 
 pub fn training(ctx: &Context<'_>) -> Result<ChartFile, String> {
@@ -394,6 +426,17 @@ mod tests {
         assert_relative_eq!(super::year_of("2026-01-01").unwrap_or(0.0), 2026.0);
         assert_eq!(super::year_of("2026-13"), None);
         assert_eq!(super::year_of("soon"), None);
+    }
+
+    #[test]
+    fn the_footer_gives_the_span_of_the_drawn_start_dates() {
+        let f = "basis: on_demand, hyperscaler market  |  prices as of 2025-03-03 to 2026-11-09  |  config abc";
+        let starts = ["2023-07-26", "2022-05-11", "2026-09-09"].map(String::from);
+        assert_eq!(
+            super::footer_with_starts(f, &starts),
+            "basis: on_demand, hyperscaler market  |  prices from 2022-05-11 to 2026-09-09 (the date each began)  |  config abc"
+        );
+        assert_eq!(super::footer_with_starts(f, &[]), f);
     }
 
     #[test]
