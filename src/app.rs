@@ -294,10 +294,15 @@ fn explain(cfg: &Config, workload: &str, accelerator: &str) -> Result<(), AppErr
     };
     for o in &acc.offers {
         let mark = if chosen.as_deref() == Some(o.id.as_str()) { "->" } else { "  " };
-        let state = match &o.superseded_by {
-            Some(n) => format!("  (superseded by {n})"),
+        let mut state = match &o.valid_from {
+            Some(f) => format!("  valid from {f}"),
             None => String::new(),
         };
+        match (&o.superseded_by, &o.valid_until) {
+            (Some(n), Some(u)) => state.push_str(&format!("  (superseded by {n} from {u})")),
+            (Some(n), None) => state.push_str(&format!("  (superseded by {n})")),
+            _ => {}
+        }
         let _ = writeln!(
             text,
             "  {mark} {:<28} {:<11} ${}/chip-h  {}{}{state}",

@@ -476,6 +476,8 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
                     region: region.clone(),
                     estimate: info.estimate,
                     superseded_by: None,
+                    valid_from: None,
+                    valid_until: None,
                     prov: prov.clone(),
                 });
             }

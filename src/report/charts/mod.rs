@@ -19,6 +19,12 @@ use crate::model::curves::{self, Curves};
 use super::ChartFile;
 use super::context::Context;
 
+/// summary.json's `cost_over_time`: the cost-over-time charts' per-family halving times with
+/// their 95% intervals (see `revolution::summary`).
+pub fn cost_over_time(ctx: &Context<'_>) -> serde_json::Value {
+    revolution::summary(ctx)
+}
+
 /// One chart of the report.
 pub struct ChartDef {
     /// Name in `report.charts`.
