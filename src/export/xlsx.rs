@@ -11,11 +11,13 @@
 
 use std::collections::HashMap;
 
-use rust_xlsxwriter::{Format, Formula, Workbook as Xlsx, Worksheet, XlsxError};
+use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Formula, Workbook as Xlsx, Worksheet, XlsxError};
+
+use super::csv::neutralise;
 
 use crate::config::{Accelerator, Config, Inference, KvSize, Param, Training};
 use crate::model::compare::{Kind, WorkloadTable};
-use crate::model::inference::{self, InferenceInputs, MOE_MIN_TOKENS_PER_EXPERT};
+use crate::model::inference::{self, InferenceInputs};
 use crate::model::price::{self, PriceChoice};
 use crate::model::trace::Trace;
 use crate::model::training::{self, Shape};
@@ -112,9 +114,82 @@ impl Steps {
 }
 
 struct Formats {
-    bold: Format,
+    /// Column headers: bold on grey, wrapped, a rule below.
+    header: Format,
+    /// A sheet's or a table's title.
+    title: Format,
     wrap: Format,
 }
+
+impl Formats {
+    fn new() -> Formats {
+        Formats {
+            header: Format::new()
+                .set_bold()
+                .set_text_wrap()
+                .set_align(FormatAlign::Top)
+                .set_background_color(Color::RGB(0xD9E1F2))
+                .set_border_bottom(FormatBorder::Thin),
+            title: Format::new().set_bold().set_font_size(13),
+            wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
+        }
+    }
+}
+
+/// How a number cell looks: a link to an input (blue), a number the model chose (grey,
+/// italic: not live), a headline result (bold on yellow), an editable input (on yellow), or
+/// plain.
+#[derive(Clone, Copy, PartialEq)]
+enum Style {
+    Plain,
+    Input,
+    Fixed,
+    Key,
+    Edit,
+}
+
+/// The number format of `x` in `style`: whole numbers with thousands separators, four
+/// decimals from 0.01 to 10 million, scientific notation outside.
+fn number_format(x: f64, style: Style) -> Format {
+    let a = x.abs();
+    let nf = if a == 0.0 || (a < 1e7 && a.fract() == 0.0) {
+        "#,##0"
+    } else if (1e-2..1e7).contains(&a) {
+        "#,##0.0000"
+    } else {
+        "0.0000E+00"
+    };
+    let f = Format::new().set_num_format(nf);
+    match style {
+        Style::Plain => f,
+        Style::Input => f.set_font_color(Color::RGB(0x1F4E9A)),
+        Style::Fixed => f.set_font_color(Color::RGB(0x707070)).set_italic(),
+        Style::Key => f.set_bold().set_background_color(Color::RGB(0xFFF2CC)),
+        Style::Edit => f.set_background_color(Color::RGB(0xFFF2CC)),
+    }
+}
+
+/// Writes a text cell, [`neutralise`]d as the CSVs are: config text a spreadsheet would run
+/// as a formula (`=`, `+`, `-`, `@`, tab, CR first) gets a leading single quote.
+fn text(ws: &mut Worksheet, r: u32, c: u16, s: &str) -> Res<()> {
+    ws.write_string(r, c, neutralise(s).into_owned())?;
+    Ok(())
+}
+
+/// [`text`] with a format.
+fn text_f(ws: &mut Worksheet, r: u32, c: u16, s: &str, f: &Format) -> Res<()> {
+    ws.write_string_with_format(r, c, neutralise(s).into_owned(), f)?;
+    Ok(())
+}
+
+/// A number cell in its [`number_format`].
+fn number(ws: &mut Worksheet, r: u32, c: u16, x: f64, style: Style) -> Res<()> {
+    ws.write_number_with_format(r, c, x, &number_format(x, style))?;
+    Ok(())
+}
+
+/// Headline rows: drawn bold on yellow.
+const KEY_ROWS: [&str; 8] = ["total", "cost", "ratio", "usd_in", "usd_out", "usd_req", "ratio_req", "ratio_out"];
 
 /// Writes one section's rows on a formula sheet: column A accelerator, B step, C value (a
 /// formula, or a number where the model chose it), D unit, E the model's formula or the key path.
@@ -142,22 +217,32 @@ fn addr(sheet: Option<&str>, r: u32) -> String {
 impl Block<'_> {
     fn write_row(&mut self, key: &str, label: &str, unit: &str, note: &str) -> Res<u32> {
         let r = *self.row;
-        self.ws.write_string(r, 0, &self.acc)?;
-        self.ws.write_string(r, 1, format!("{label}{}", self.suffix))?;
-        self.ws.write_string(r, 3, unit)?;
-        self.ws.write_string(r, 4, note)?;
+        let step = format!("{label}{}", self.suffix);
+        text(self.ws, r, 0, &self.acc)?;
+        if KEY_ROWS.contains(&key) {
+            text_f(self.ws, r, 1, &step, &Format::new().set_bold())?;
+        } else {
+            text(self.ws, r, 1, &step)?;
+        }
+        text(self.ws, r, 3, unit)?;
+        text(self.ws, r, 4, note)?;
         self.cells.insert(key.to_string(), addr(None, r));
         *self.row += 1;
         Ok(r)
     }
 
-    fn formula(&mut self, r: u32, label: &str, template: &str, value: f64) -> Res<()> {
+    fn formula(&mut self, r: u32, key: &str, label: &str, template: &str, value: f64, style: Style) -> Res<()> {
         let text = self.fill(template)?;
         if !value.is_finite() {
             return Err(Error::Model(format!("{} `{template}` is not a finite number", self.acc)));
         }
-        self.ws
-            .write_formula(r, VALUE_COL, Formula::new(&text).set_result(format!("{value}")))?;
+        let style = if KEY_ROWS.contains(&key) { Style::Key } else { style };
+        self.ws.write_formula_with_format(
+            r,
+            VALUE_COL,
+            Formula::new(&text).set_result(format!("{value}")),
+            &number_format(value, style),
+        )?;
         self.out.push(FormulaCell {
             sheet: self.sheet,
             row: r,
@@ -201,7 +286,7 @@ impl Block<'_> {
         let (unit, path) = (info.unit, info.path.clone());
         let r = self.write_row(key, label, unit, &path)?;
         let link = format!("={}", addr(Some("Inputs"), self.inputs_row[p.0]));
-        self.formula(r, label, &link, value)
+        self.formula(r, key, label, &link, value, Style::Input)
     }
 
     /// A model step (by its trace label) as a live formula; the stored value is the model's.
@@ -209,26 +294,25 @@ impl Block<'_> {
         let (model_formula, value) = steps.step(label)?;
         let model_formula = model_formula.to_string();
         let r = self.write_row(key, label, unit, &model_formula)?;
-        self.formula(r, label, template, value)
+        self.formula(r, key, label, template, value, Style::Plain)
     }
 
     /// A unit conversion or a value the model takes from a named function, live.
     fn conv(&mut self, key: &str, label: &str, template: &str, value: f64, unit: &str, note: &str) -> Res<()> {
         let r = self.write_row(key, label, unit, note)?;
-        self.formula(r, label, template, value)
+        self.formula(r, key, label, template, value, Style::Plain)
     }
 
     /// A number that is not a config number (a whole-number shape, the replica the model chose).
     fn fixed(&mut self, key: &str, label: &str, value: f64, unit: &str, note: &str) -> Res<()> {
         let r = self.write_row(key, label, unit, note)?;
-        self.ws.write_number(r, VALUE_COL, value)?;
-        Ok(())
+        number(self.ws, r, VALUE_COL, value, Style::Fixed)
     }
 
     /// A link to a cell of another block (the owned price, the reference's cost).
     fn link(&mut self, key: &str, label: &str, cell: &str, value: f64, unit: &str, note: &str) -> Res<()> {
         let r = self.write_row(key, label, unit, note)?;
-        self.formula(r, label, &format!("={cell}"), value)
+        self.formula(r, key, label, &format!("={cell}"), value, Style::Input)
     }
 }
 
@@ -247,10 +331,7 @@ fn build(cfg: &Config, tables: &[WorkloadTable]) -> Res<Workbook> {
     // Fast deflate: the Inputs sheet's XML is most of the file, and level 6 cost the report
     // about a quarter of its run time for a file a few percent smaller.
     wb.set_zip_compression_level(1);
-    let f = Formats {
-        bold: Format::new().set_bold(),
-        wrap: Format::new().set_text_wrap(),
-    };
+    let f = Formats::new();
     let v = cfg.params.base_values();
     let mut out = Vec::new();
 
@@ -260,7 +341,8 @@ fn build(cfg: &Config, tables: &[WorkloadTable]) -> Res<Workbook> {
     let t_table = table_of(tw.map(|w| w.id.as_str()));
     let i_table = table_of(iw.map(|w| w.id.as_str()));
 
-    about(wb.add_worksheet().set_name("About")?, cfg, tw, iw, &f)?;
+    // About is written last (it counts the formula cells) but stays the first sheet.
+    wb.add_worksheet().set_name("About")?;
     compare_sheet(wb.add_worksheet().set_name("Compare")?, tables, &f)?;
     let inputs_row = inputs_sheet(wb.add_worksheet().set_name("Inputs")?, cfg, &f)?;
 
@@ -307,7 +389,7 @@ fn build(cfg: &Config, tables: &[WorkloadTable]) -> Res<Workbook> {
         let ws = formula_sheet(wb.add_worksheet().set_name("Serving")?, &f)?;
         let mut row = 1;
         if let (Some(w), Some(t)) = (iw, i_table) {
-            let mut reference: Option<(String, f64)> = None;
+            let mut reference: Option<ServingRef> = None;
             for acc in headline(cfg, t) {
                 let ctx = Ctx {
                     cfg,
@@ -323,6 +405,7 @@ fn build(cfg: &Config, tables: &[WorkloadTable]) -> Res<Workbook> {
             }
         }
     }
+    about(wb.worksheet_from_name("About")?, cfg, tw, iw, out.len(), &f)?;
     let bytes = wb.save_to_buffer()?;
     Ok(Workbook { bytes, formulas: out })
 }
@@ -334,30 +417,83 @@ struct Ctx<'a> {
     owned_total: &'a HashMap<String, String>,
 }
 
-fn about(ws: &mut Worksheet, cfg: &Config, tw: Option<&Training>, iw: Option<&Inference>, f: &Formats) -> Res<()> {
+/// The first sheet: what the workbook is, what each sheet holds, and what is live.
+fn about(ws: &mut Worksheet, cfg: &Config, tw: Option<&Training>, iw: Option<&Inference>, formulas: usize, f: &Formats) -> Res<()> {
     let basis = cfg.economics.basis.name();
-    let lines = [
-        "accel-cost workbook".to_string(),
-        String::new(),
-        "Compare: every workload x accelerator as `accel-cost compare` gives them (values, not formulas).".into(),
-        "Inputs: every config number: key path, unit, base (column C, the value the formulas read), low, high, whether it is a range, whether it is an estimate, source, as_of, where it was set.".into(),
-        "Owned, Training, Serving: the headline pairs (the reference chip and each other chip) as live formulas over the Inputs cells: change a base value in Inputs and the costs move.".into(),
-        format!(
-            "Training: workload {} on basis {basis} (closed form). Serving: workload {} on basis {basis}, from the step terms of the replica the model chose.",
-            tw.map_or("(none)", |w| w.id.as_str()),
-            iw.map_or("(none)", |w| w.id.as_str())
-        ),
-        "Each formula cell also stores the tool's own value; column E gives the model's formula (as `accel-cost explain` prints it) or the key path.".into(),
-        "Not live: the replica size n and the running batch B (the model chooses them: re-run accel-cost after changing inputs that would change them), Monte Carlo bands, and which offer is cheapest.".into(),
+    let reference = &cfg.report.reference;
+    ws.set_column_width(0, 14)?;
+    ws.set_column_width(1, 110)?;
+    text_f(ws, 0, 0, &format!("accel-cost workbook: {}", cfg.report.title), &f.title)?;
+    let facts = [
+        ("basis", format!("{basis} (the price each chip-hour is costed at)")),
+        ("reference", format!("{reference} (ratios are to it)")),
+        ("training", tw.map_or("(none)".into(), |w| format!("{} ({})", w.name, w.id))),
+        ("serving", iw.map_or("(none)".into(), |w| format!("{} ({})", w.name, w.id))),
+        ("configs as_of", cfg.as_of.clone().unwrap_or_else(|| "(no dates)".into())),
+        ("config hash", cfg.hash.clone()),
+        ("tool", format!("accel-cost {}", env!("CARGO_PKG_VERSION"))),
     ];
-    ws.set_column_width(0, 120)?;
-    for (i, l) in lines.iter().enumerate() {
-        if i == 0 {
-            ws.write_string_with_format(i as u32, 0, l, &f.bold)?;
-        } else {
-            ws.write_string_with_format(i as u32, 0, l, &f.wrap)?;
-        }
+    for (i, (k, v)) in facts.iter().enumerate() {
+        let r = 2 + i as u32;
+        text_f(ws, r, 0, k, &Format::new().set_bold())?;
+        text(ws, r, 1, v)?;
     }
+    let mut r = 3 + facts.len() as u32;
+    text_f(ws, r, 0, "sheet", &f.header)?;
+    text_f(ws, r, 1, "what it holds", &f.header)?;
+    r += 1;
+    let sheets = [
+        (
+            "Compare",
+            "Every workload x accelerator as `accel-cost compare` gives them: the offer used, each figure, the ratio to the reference with P10/P90, break-even price and efficiency, probability of costing less; then the chips left out, with the reason. Values, not formulas.".to_string(),
+        ),
+        (
+            "Inputs",
+            "Every config number, one row each: key path (as --set takes it), unit, base (column C, on yellow: the value the formulas read; edit it here), low, high, range, estimate, source, as_of, where it was set, and any unit conversion.".into(),
+        ),
+        (
+            "Owned",
+            "Owned cost of one chip-hour of each headline chip with a chip price, in closed form: capex, capital recovery, maintenance, hosting, energy. Live.".into(),
+        ),
+        (
+            "Training",
+            format!(
+                "The training workload on each headline chip, in closed form: C, delivered FLOP/s, chip-hours, cost on the {basis} basis, ratio to {reference}, wall-clock, energy. Live."
+            ),
+        ),
+        (
+            "Serving",
+            format!(
+                "The serving workload on each headline chip, from the step terms of the replica the model chose (with and without the step's prefill): tokens/s, USD per million input, output and all tokens, USD per request, ratios to {reference} per request and per output token. Live."
+            ),
+        ),
+    ];
+    for (name, what) in &sheets {
+        text_f(ws, r, 0, name, &Format::new().set_bold().set_align(FormatAlign::Top))?;
+        text_f(ws, r, 1, what, &f.wrap)?;
+        r += 1;
+    }
+    r += 1;
+    let notes = [
+        format!(
+            "Live: the {formulas} formula cells on Owned, Training and Serving are formulas over the Inputs cells. Change a price, an efficiency or a power in Inputs column C and the costs move."
+        ),
+        "Each formula cell also stores the tool's own value, so a viewer that does not recalculate shows the tool's numbers. Column E gives the model's formula (as `accel-cost explain` prints it) or the key path.".into(),
+        "Colours: blue, a link to an Inputs cell; bold on yellow, a headline result; grey italics, a number the model chose (replica size n, running batch B, shape counts): not live, re-run accel-cost after a change that would change them.".into(),
+        "Not live either: which offer is cheapest, the Monte Carlo bands (P10/P90), and every figure on Compare.".into(),
+        "Text from the configs that a spreadsheet would run as a formula (beginning with =, +, -, @) is written as text with a leading single quote.".into(),
+    ];
+    for n in &notes {
+        text_f(ws, r, 1, n, &f.wrap)?;
+        r += 1;
+    }
+    Ok(())
+}
+
+/// Printed (or saved as PDF): landscape, one page wide, the header row on every page.
+fn print_setup(ws: &mut Worksheet) -> Res<()> {
+    ws.set_landscape().set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(0, 0)?;
     Ok(())
 }
 
@@ -366,75 +502,88 @@ fn formula_sheet<'a>(ws: &'a mut Worksheet, f: &Formats) -> Res<&'a mut Workshee
         .iter()
         .enumerate()
     {
-        ws.write_string_with_format(0, c as u16, *h, &f.bold)?;
+        text_f(ws, 0, c as u16, h, &f.header)?;
     }
-    ws.set_column_width(0, 16)?;
-    ws.set_column_width(1, 40)?;
-    ws.set_column_width(2, 22)?;
-    ws.set_column_width(3, 16)?;
-    ws.set_column_width(4, 90)?;
-    ws.set_freeze_panes(1, 0)?;
+    ws.set_column_width(0, 14)?;
+    ws.set_column_width(1, 44)?;
+    ws.set_column_width(2, 16)?;
+    ws.set_column_width(3, 14)?;
+    ws.set_column_width(4, 100)?;
+    ws.set_freeze_panes(1, 2)?;
+    print_setup(ws)?;
     Ok(ws)
 }
 
 /// The Inputs sheet; returns each config number's row (0-based), by `Param` index.
 fn inputs_sheet(ws: &mut Worksheet, cfg: &Config, f: &Formats) -> Res<Vec<u32>> {
     let headers = [
-        "key path",
-        "unit",
-        "base",
-        "low",
-        "high",
-        "range",
-        "estimate",
-        "source",
-        "as_of",
-        "set at",
-        "conversion",
+        ("key path", 62.0),
+        ("unit", 14.0),
+        ("base", 14.0),
+        ("low", 12.0),
+        ("high", 12.0),
+        ("range", 7.0),
+        ("estimate", 8.0),
+        ("source", 70.0),
+        ("as_of", 11.0),
+        ("set at", 44.0),
+        ("conversion", 30.0),
     ];
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &f.bold)?;
+    for (c, (h, w)) in headers.iter().enumerate() {
+        text_f(ws, 0, c as u16, h, &f.header)?;
+        ws.set_column_width(c as u16, *w)?;
     }
     let mut rows = Vec::with_capacity(cfg.params.infos.len());
     for (i, info) in cfg.params.infos.iter().enumerate() {
         let r = i as u32 + 1;
         rows.push(r);
-        ws.write_string(r, 0, &info.path)?;
-        ws.write_string(r, 1, info.unit)?;
-        for (c, x) in [(2, info.base), (3, info.low), (4, info.high)] {
+        text(ws, r, 0, &info.path)?;
+        text(ws, r, 1, info.unit)?;
+        for (c, x, style) in [
+            (2, info.base, Style::Edit),
+            (3, info.low, Style::Plain),
+            (4, info.high, Style::Plain),
+        ] {
             if x.is_finite() {
-                ws.write_number(r, c, x)?;
+                number(ws, r, c, x, style)?;
             }
         }
         ws.write_boolean(r, 5, info.ranged)?;
         ws.write_boolean(r, 6, info.estimate)?;
-        ws.write_string(r, 7, info.source.as_deref().unwrap_or(""))?;
-        ws.write_string(r, 8, info.as_of.as_deref().unwrap_or(""))?;
-        ws.write_string(r, 9, info.origin.to_string())?;
+        text(ws, r, 7, info.source.as_deref().unwrap_or(""))?;
+        text(ws, r, 8, info.as_of.as_deref().unwrap_or(""))?;
+        text(ws, r, 9, &info.origin.to_string())?;
         if let Some(c) = &info.conversion {
-            ws.write_string(r, 10, c)?;
+            text(ws, r, 10, c)?;
         }
     }
-    ws.set_column_width(0, 60)?;
-    ws.set_column_width(7, 60)?;
     ws.set_freeze_panes(1, 1)?;
+    print_setup(ws)?;
+    ws.autofilter(0, 0, rows.len() as u32, headers.len() as u16 - 1)?;
     Ok(rows)
 }
 
 fn compare_sheet(ws: &mut Worksheet, tables: &[WorkloadTable], f: &Formats) -> Res<()> {
     let mut r = 0u32;
+    let mut widest = 0u16;
     for t in tables {
         let kind = match t.kind {
             Kind::Training => "training",
             Kind::Inference => "inference",
         };
-        ws.write_string_with_format(r, 0, format!("{} ({kind}, {}): reference {}", t.name, t.id, t.reference), &f.bold)?;
+        text_f(
+            ws,
+            r,
+            0,
+            &format!("{} ({kind}, {}): reference {}", t.name, t.id, t.reference),
+            &f.title,
+        )?;
         r += 1;
         let named: Vec<&str> = t
             .rows
             .first()
             .map_or(Vec::new(), |row| row.figures.named().iter().map(|(k, _)| *k).collect());
-        let mut headers: Vec<String> = [
+        let mut headers: Vec<&str> = vec![
             "accelerator",
             "name",
             "cheapest",
@@ -443,37 +592,31 @@ fn compare_sheet(ws: &mut Worksheet, tables: &[WorkloadTable], f: &Formats) -> R
             "term",
             "as_of",
             "estimate",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        headers.extend(named.iter().map(|s| s.to_string()));
-        headers.extend(
-            [
-                "ratio_to_reference",
-                "ratio P10",
-                "ratio P90",
-                "break_even_usd_per_chip_hour",
-                "break_even_efficiency",
-                "p_cheaper_than_reference",
-                "price_note",
-            ]
-            .iter()
-            .map(|s| s.to_string()),
-        );
+        ];
+        headers.extend(named.iter().copied());
+        headers.extend([
+            "ratio_to_reference",
+            "ratio P10",
+            "ratio P90",
+            "break_even_usd_per_chip_hour",
+            "break_even_efficiency",
+            "p_cheaper_than_reference",
+            "price_note",
+        ]);
         for (c, h) in headers.iter().enumerate() {
-            ws.write_string_with_format(r, c as u16, h, &f.bold)?;
+            text_f(ws, r, c as u16, h, &f.header)?;
         }
+        widest = widest.max(headers.len() as u16);
         r += 1;
         for row in &t.rows {
-            ws.write_string(r, 0, &row.accelerator)?;
-            ws.write_string(r, 1, &row.name)?;
+            text(ws, r, 0, &row.accelerator)?;
+            text(ws, r, 1, &row.name)?;
             ws.write_boolean(r, 2, row.cheapest)?;
             if let Some(o) = &row.offer {
-                ws.write_string(r, 3, o.short())?;
-                ws.write_string(r, 4, &o.provider_class)?;
-                ws.write_string(r, 5, &o.term)?;
-                ws.write_string(r, 6, o.as_of.as_deref().unwrap_or(""))?;
+                text(ws, r, 3, &o.short())?;
+                text(ws, r, 4, &o.provider_class)?;
+                text(ws, r, 5, &o.term)?;
+                text(ws, r, 6, o.as_of.as_deref().unwrap_or(""))?;
                 ws.write_boolean(r, 7, o.estimate)?;
             }
             let figures = row.figures.named();
@@ -482,7 +625,7 @@ fn compare_sheet(ws: &mut Worksheet, tables: &[WorkloadTable], f: &Formats) -> R
                 if let Some((_, x)) = figures.iter().find(|(n, _)| n == k)
                     && x.is_finite()
                 {
-                    ws.write_number(r, c, *x)?;
+                    number(ws, r, c, *x, Style::Plain)?;
                 }
                 c += 1;
             }
@@ -494,25 +637,35 @@ fn compare_sheet(ws: &mut Worksheet, tables: &[WorkloadTable], f: &Formats) -> R
                 row.break_even_efficiency,
                 row.p_cheaper_than_reference,
             ];
-            for x in opt {
+            for (j, x) in opt.into_iter().enumerate() {
                 if let Some(x) = x.filter(|x| x.is_finite()) {
-                    ws.write_number(r, c, x)?;
+                    number(ws, r, c, x, if j == 0 { Style::Key } else { Style::Plain })?;
                 }
                 c += 1;
             }
-            ws.write_string(r, c, row.price_note.as_deref().unwrap_or(""))?;
+            text(ws, r, c, row.price_note.as_deref().unwrap_or(""))?;
             r += 1;
         }
         for s in &t.skipped {
-            ws.write_string(r, 0, &s.accelerator)?;
-            ws.write_string(r, 1, format!("skipped: {}", s.reason))?;
+            text(ws, r, 0, &s.accelerator)?;
+            text(ws, r, 1, &format!("skipped: {}", s.reason))?;
             r += 1;
         }
         r += 1;
     }
-    ws.set_column_width(0, 16)?;
-    ws.set_column_width(1, 28)?;
+    ws.set_column_width(0, 14)?;
+    ws.set_column_width(1, 26)?;
+    ws.set_column_width(2, 9)?;
     ws.set_column_width(3, 36)?;
+    ws.set_column_width(4, 13)?;
+    ws.set_column_width(5, 11)?;
+    ws.set_column_width(6, 11)?;
+    ws.set_column_width(7, 9)?;
+    for c in 8..widest {
+        ws.set_column_width(c, 14)?;
+    }
+    ws.set_freeze_panes(0, 2)?;
+    ws.set_landscape().set_print_fit_to_pages(1, 0);
     Ok(())
 }
 
@@ -714,7 +867,7 @@ fn ti_flops(s: &Steps) -> Res<f64> {
 }
 
 /// Serving cost of one chip from the chosen replica's step terms (docs/model.md "Serving");
-/// returns its USD per million output tokens cell (from another sheet) and value.
+/// returns its USD per request cell (from another sheet) and value.
 #[allow(clippy::too_many_arguments)]
 fn serving_block(
     ws: &mut Worksheet,
@@ -723,18 +876,18 @@ fn serving_block(
     ctx: &Ctx<'_>,
     w: &Inference,
     acc: &Accelerator,
-    reference: &Option<(String, f64)>,
+    reference: &Option<ServingRef>,
     ref_id: &str,
-) -> Res<(String, f64)> {
+) -> Res<ServingRef> {
     let cfg = ctx.cfg;
     let err = |e: crate::model::Skip| Error::Model(format!("{} {e}", acc.id));
     // Inputs (and, on the owned basis, the price's own steps) are traced apart from the steps.
     let mut si = Steps::default();
     let i = inference::inputs(cfg, w, acc, ctx.v, &mut si).map_err(err)?;
-    let chosen = inference::figures(&i, &mut ()).map_err(err)?;
-    let (n, batch) = (chosen.chips_per_replica, chosen.batch);
+    // The model's choice of replica and batch, then that replica's steps, traced.
     let mut s = Steps::default();
-    inference::figures_at(&i, n, batch, &mut s);
+    let chosen = inference::figures(&i, &mut s).map_err(err)?;
+    let (n, batch) = (chosen.chips_per_replica, chosen.batch);
     let mut s0 = Steps::default();
     inference::step(&i, n as f64, batch, 0.0, &mut s0);
 
@@ -848,35 +1001,45 @@ fn serving_block(
                 "params",
             )?;
         }
+        b.conv(
+            "Ne",
+            "Ne (parameters of one routed expert)",
+            "=MAX({N}-{Ns},0)/{E}",
+            (i.params - i.shared_params).max(0.0) / e,
+            "params",
+            "(params - shared) / experts, over all layers",
+        )?;
     }
-    b.fixed("n", "n (chips per replica)", n as f64, "chips", "chosen by the model (not live)")?;
+    let (_, n_v) = s.step("n (chips per replica)")?;
     b.fixed(
-        "B",
-        "B (running batch per replica)",
-        batch,
-        "sequences",
-        "chosen by the model (not live)",
+        "n",
+        "n (chips per replica)",
+        n_v,
+        "chips",
+        "chosen by the model among its candidates (not live: re-run accel-cost)",
     )?;
-    b.conv(
-        "W",
-        "W (weights)",
-        "={N}*{wb}",
-        inference::weights(&i),
-        "bytes",
-        "params * bytes per weight",
-    )?;
-    b.conv(
-        "c",
-        "c (mean context)",
-        "={Lin}+{Lout}/2",
-        inference::mean_context(&i),
-        "tokens",
-        "Lin + Lout / 2",
-    )?;
+    let (how, b_v) = s.step("B (running batch per replica)")?;
+    let how = format!("{how} (not live: re-run accel-cost)");
+    b.fixed("B", "B (running batch per replica)", b_v, "sequences", &how)?;
+    b.step("W", &s, "W (weights)", "={N}*{wb}", "bytes")?;
+    b.step("c", &s, "c (mean context)", "={Lin}+{Lout}/2", "tokens")?;
+    // r: copies of each KV head (model: kv_copies).
+    match (i.kv_heads, i.attention_dp) {
+        (Some(h), false) if h > 0.0 => {
+            b.fixed("kvh", "KV heads", h, "heads", "the workload's kv_heads")?;
+            if si.param("tensor-parallel ranks per chip (stack unit)").is_some() {
+                b.input("tpu", &si, "tensor-parallel ranks per chip (stack unit)")?;
+            } else {
+                b.fixed("tpu", "tensor-parallel ranks per chip (stack unit)", 1.0, "ranks", "none given: 1")?;
+            }
+            b.step("r", &s, "r (copies of each KV head)", "=MAX({kvh},{n}*{tpu})/{kvh}", "")?;
+        }
+        _ => b.step("r", &s, "r (copies of each KV head)", "=1", "")?,
+    }
     b.step("p", &s, "p (prefill tokens per step)", "={B}*{Lin}/{Lout}", "tokens")?;
-    step_rows(&mut b, &s, &i, "", "{p}")?;
+    step_rows(&mut b, &s, &i, n as f64, "", "{p}")?;
     b.suffix = ", without prefill (p = 0)";
-    step_rows(&mut b, &s0, &i, "0", "0")?;
+    step_rows(&mut b, &s0, &i, n as f64, "0", "0")?;
     b.suffix = "";
     b.step("tps", &s, "output tokens/s per chip", "={B}/{t_step}/{n}", "tokens/s")?;
     b.step("user", &s, "tokens/s per user", "=1/{t_step}", "tokens/s")?;
@@ -909,66 +1072,142 @@ fn serving_block(
         "={usd_s}/(({B}+{p})/{t_step})*1E6",
         "USD/M tokens",
     )?;
+    let usd_in = s.step("USD per million input tokens")?.1;
     let usd_out = s.step("USD per million output tokens")?.1;
-    ratio_row(&mut b, "usd_out", usd_out, reference, ref_id)?;
-    Ok((format!("Serving!{}", b.cells["usd_out"]), usd_out))
+    let per_request = (i.input_tokens * usd_in + i.output_tokens * usd_out) / 1e6;
+    b.conv(
+        "usd_req",
+        "USD per request",
+        "=({Lin}*{usd_in}+{Lout}*{usd_out})/1E6",
+        per_request,
+        "USD/request",
+        "(Lin * USD per M input + Lout * USD per M output) / 1e6: the workload's request shape",
+    )?;
+    if let Some(r) = reference {
+        b.conv(
+            "ratio_req",
+            "x reference, per request",
+            &format!("={{usd_req}}/{}", r.request.0),
+            per_request / r.request.1,
+            "ratio",
+            &format!("USD per request over {ref_id}'s (input and output tokens)"),
+        )?;
+        b.conv(
+            "ratio_out",
+            "x reference, per output token",
+            &format!("={{usd_out}}/{}", r.output.0),
+            usd_out / r.output.1,
+            "ratio",
+            &format!("USD per million output tokens over {ref_id}'s"),
+        )?;
+    }
+    Ok(ServingRef {
+        request: (format!("Serving!{}", b.cells["usd_req"]), per_request),
+        output: (format!("Serving!{}", b.cells["usd_out"]), usd_out),
+    })
 }
 
-/// One step's terms (`inference::step`) for prefill `p` (a cell or 0); keys get `sfx`.
-fn step_rows(b: &mut Block<'_>, s: &Steps, i: &InferenceInputs, sfx: &str, p: &str) -> Res<()> {
+/// The reference chip's serving cells (as seen from another sheet) and values: USD per
+/// request, USD per million output tokens.
+struct ServingRef {
+    request: (String, f64),
+    output: (String, f64),
+}
+
+/// One step's terms (`inference::step`) at replica `n` (chips) for prefill `p` (a cell or 0);
+/// keys get `sfx`.
+fn step_rows(b: &mut Block<'_>, s: &Steps, i: &InferenceInputs, n: f64, sfx: &str, p: &str) -> Res<()> {
     // Keys of this step: `T` becomes `T0` for the step without prefill, and so on.
     let k = |key: &str| format!("{key}{sfx}");
     let t = |template: &str| {
         let mut out = template.replace("{p}", p);
         for key in [
-            "T", "Et", "m", "Wread", "gc", "gm", "t_gemm", "ac", "am", "t_attn", "t_tp", "ovh", "t_step",
+            "T", "Et", "rows", "m", "Wread", "sc", "sm", "rc", "rm", "gc", "gm", "t_gemm", "ac", "am", "t_attn", "t_tp", "ovh", "t_step",
         ] {
             out = out.replace(&format!("{{{key}}}"), &format!("{{{key}{sfx}}}"));
         }
         out
     };
     b.step(&k("T"), s, "T (tokens per step)", &t("={B}+{p}"), "tokens")?;
-    if i.experts.is_some() {
-        b.conv(
-            &k("Et"),
-            "E_t (experts a step touches)",
-            &t("={E}*(1-(1-{k}/{E})^{T})"),
-            // The value `inference::weights_read` and `moe_factor` use for this step.
-            i.experts.map_or(0.0, |(e, kk)| {
-                let tokens = s.step("T (tokens per step)").map_or(0.0, |x| x.1);
-                e * (1.0 - (1.0 - kk / e).powf(tokens))
-            }),
-            "experts",
-            "experts * (1 - (1 - experts_per_token / experts)^T)",
-        )?;
-        b.step(
-            &k("m"),
-            s,
-            "m (MoE GEMM efficiency)",
-            &t(&format!("={{moe}}*{{T}}/({{T}}+{MOE_MIN_TOKENS_PER_EXPERT}*{{Et}}/{{k}})")),
-            "",
-        )?;
-        b.step(
-            &k("Wread"),
-            s,
-            "Wread (weights read per step)",
-            &t("=MIN({Ns}*{wb}+{Et}*MAX({N}-{Ns},0)*{wb}/{E},{W})"),
-            "bytes",
-        )?;
-    } else {
-        let m = if i.active_params < i.params { "={moe}" } else { "=1" };
-        b.step(&k("m"), s, "m (MoE GEMM efficiency)", m, "")?;
-        b.step(
-            &k("Wread"),
-            s,
-            "Wread (weights read per step)",
-            &t("=MIN({W},{T}*{Na}*{wb})"),
-            "bytes",
-        )?;
+    match i.experts {
+        Some((e, kk)) => {
+            b.step(
+                &k("Et"),
+                s,
+                "E_t (experts touched per layer)",
+                &t("={E}*(1-(1-{k}/{E})^{T})"),
+                "experts",
+            )?;
+            b.step(&k("rows"), s, "rows per touched expert", &t("={T}*{k}/{Et}"), "tokens")?;
+            b.step(&k("m"), s, "m (MoE GEMM efficiency)", "={moe}", "")?;
+            b.step(
+                &k("Wread"),
+                s,
+                "Wread (weights read per step)",
+                &t("=MIN({Ns}*{wb}+{Et}*{Ne}*{wb},{W})"),
+                "bytes",
+            )?;
+            // The shared weights' GEMM and the touched experts' GEMMs, each bound by compute
+            // or by streaming its weights (model: gemm_time); the model records their sums
+            // and t_gemm, which the rows below must give.
+            let tokens = s.step("T (tokens per step)")?.1;
+            let wread = s.step("Wread (weights read per step)")?.1;
+            let compute = n * i.peak_flops * i.eff.serving_mfu;
+            let stream = n * i.bandwidth * i.eff.weight_bw_eff;
+            let ne = (i.params - i.shared_params).max(0.0) / e;
+            let shared_bytes = i.shared_params * i.weight_bytes;
+            let terms = [
+                (
+                    "sc",
+                    "shared GEMM, compute",
+                    "=2*{Ns}*{T}/({n}*{P}*{mfu})",
+                    2.0 * i.shared_params * tokens / compute,
+                    "2 * shared * T / (n * P * serving_mfu)",
+                ),
+                (
+                    "sm",
+                    "shared GEMM, weights",
+                    "={Ns}*{wb}/({n}*{BW}*{wbe})",
+                    shared_bytes / stream,
+                    "shared * bytes per weight / (n * BW * weight_bw_eff)",
+                ),
+                (
+                    "rc",
+                    "routed GEMMs, compute",
+                    "=2*{k}*{Ne}*{T}/({n}*{P}*{mfu}*{m})",
+                    2.0 * kk * ne * tokens / (compute * i.eff.moe_efficiency),
+                    "2 * k * expert params * T / (n * P * serving_mfu * m): k * T rows of one expert's width",
+                ),
+                (
+                    "rm",
+                    "routed GEMMs, touched experts' weights",
+                    "=MAX({Wread}-{Ns}*{wb},0)/({n}*{BW}*{wbe})",
+                    (wread - shared_bytes).max(0.0) / stream,
+                    "(Wread - shared bytes) / (n * BW * weight_bw_eff)",
+                ),
+            ];
+            for (key, label, template, value, note) in terms {
+                b.conv(&k(key), label, &t(template), value, "s", note)?;
+            }
+            b.step(&k("gc"), s, "GEMM time, compute", &t("={sc}+{rc}"), "s")?;
+            b.step(&k("gm"), s, "GEMM time, weights", &t("={sm}+{rm}"), "s")?;
+            b.step(&k("t_gemm"), s, "t_gemm", &t("=MAX({sc},{sm})+MAX({rc},{rm})"), "s")?;
+        }
+        None => {
+            let m = if i.active_params < i.params { "={moe}" } else { "=1" };
+            b.step(&k("m"), s, "m (MoE GEMM efficiency)", m, "")?;
+            b.step(
+                &k("Wread"),
+                s,
+                "Wread (weights read per step)",
+                &t("=MIN({W},{T}*{Na}*{wb})"),
+                "bytes",
+            )?;
+            b.step(&k("gc"), s, "GEMM time, compute", &t("=2*{Na}*{T}/({n}*{P}*{mfu}*{m})"), "s")?;
+            b.step(&k("gm"), s, "GEMM time, weights", &t("={Wread}/({n}*{BW}*{wbe})"), "s")?;
+            b.step(&k("t_gemm"), s, "t_gemm", &t("=MAX({gc},{gm})"), "s")?;
+        }
     }
-    b.step(&k("gc"), s, "GEMM time, compute", &t("=2*{Na}*{T}/({n}*{P}*{mfu}*{m})"), "s")?;
-    b.step(&k("gm"), s, "GEMM time, weights", &t("={Wread}/({n}*{BW}*{wbe})"), "s")?;
-    b.step(&k("t_gemm"), s, "t_gemm", &t("=MAX({gc},{gm})"), "s")?;
     b.step(
         &k("ac"),
         s,
@@ -976,15 +1215,22 @@ fn step_rows(b: &mut Block<'_>, s: &Steps, i: &InferenceInputs, sfx: &str, p: &s
         &t("=4*{L}*{d}*({B}*{c}+{p}*{Lin}/2)/({n}*{P}*{mfu})"),
         "s",
     )?;
-    b.step(&k("am"), s, "attention time, KV reads", &t("={B}*{c}*{kv}/({n}*{BW}*{kvbe})"), "s")?;
-    b.step(&k("t_attn"), s, "t_attn", &t("=MAX({ac},{am})"), "s")?;
     b.step(
-        &k("t_tp"),
+        &k("am"),
         s,
-        "t_tp",
-        &t("=IF(AND({n}>1,{ic}>0),2*{L}*{T}*{hidden}*2*2*({n}-1)/{n}/{ic},0)"),
+        "attention time, KV reads",
+        &t("={B}*{c}*{r}*{kv}/({n}*{BW}*{kvbe})"),
         "s",
     )?;
+    b.step(&k("t_attn"), s, "t_attn", &t("=MAX({ac},{am})"), "s")?;
+    // The model's case: expert-parallel all-to-all where attention runs data-parallel on an
+    // MoE with expert counts, else ring all-reduces; none on one chip or without interconnect.
+    let tp = if i.attention_dp && i.experts.is_some() {
+        "=IF(AND({n}>1,{ic}>0),2*{L}*({T}/{n})*{k}*{hidden}*2*({n}-1)/{n}/{ic},0)"
+    } else {
+        "=IF(AND({n}>1,{ic}>0),2*{L}*{T}*{hidden}*2*2*({n}-1)/{n}/{ic},0)"
+    };
+    b.step(&k("t_tp"), s, "t_tp", &t(tp), "s")?;
     b.step(&k("ovh"), s, "per-layer overheads", &t("={L}*({so}+IF({n}>1,{tpo},0))*1E-6"), "s")?;
     b.step(&k("t_step"), s, "t_step", &t("={t_gemm}+{t_attn}+{t_tp}+{ovh}"), "s")?;
     Ok(())
