@@ -28,6 +28,17 @@ pub struct Workbook {
     pub bytes: Vec<u8>,
     /// Every formula cell with the value stored in it (what a recalculation must give).
     pub formulas: Vec<FormulaCell>,
+    /// The layout, one line a row: each sheet's headers, Compare's tables and rows, every
+    /// Inputs row (key path, unit), every formula-sheet row (step, unit, formula or fixed
+    /// value). What the layout snapshot pins.
+    pub outline: Vec<String>,
+}
+
+/// What the writer records beside the bytes.
+#[derive(Default)]
+struct Record {
+    formulas: Vec<FormulaCell>,
+    outline: Vec<String>,
 }
 
 /// One formula cell: sheet, 0-based row and column, the accelerator and step of its row, the
@@ -148,16 +159,23 @@ enum Style {
     Edit,
 }
 
-/// The number format of `x` in `style`: whole numbers with thousands separators, four
-/// decimals from 0.01 to 10 million, scientific notation outside.
+/// The number format of `x` in `style`: whole numbers and numbers from 1,000 to a trillion with
+/// thousands separators and no decimals (USD, chip-hours, kWh); three decimals from 1 to 1,000
+/// (prices, ratios); four from 0.01 to 1 (shares, ratios); six from 0.0001 (seconds, USD per
+/// request); scientific notation outside (FLOPs, bytes, tiny times). The cell keeps full
+/// precision; only the display rounds.
 fn number_format(x: f64, style: Style) -> Format {
     let a = x.abs();
-    let nf = if a == 0.0 || (a < 1e7 && a.fract() == 0.0) {
+    let nf = if a == 0.0 || (a < 1e12 && (a.fract() == 0.0 || a >= 1e3)) {
         "#,##0"
-    } else if (1e-2..1e7).contains(&a) {
-        "#,##0.0000"
+    } else if (1.0..1e3).contains(&a) {
+        "#,##0.000"
+    } else if (1e-2..1.0).contains(&a) {
+        "0.0000"
+    } else if (1e-4..1e-2).contains(&a) {
+        "0.000000"
     } else {
-        "0.0000E+00"
+        "0.000E+00"
     };
     let f = Format::new().set_num_format(nf);
     match style {
@@ -182,6 +200,25 @@ fn text_f(ws: &mut Worksheet, r: u32, c: u16, s: &str, f: &Format) -> Res<()> {
     Ok(())
 }
 
+/// A number in the column named `column`: ratios, probabilities, efficiencies and prices per
+/// chip-hour with three decimals on every row (a column reads down evenly), others by
+/// magnitude ([`number_format`]).
+fn number_in(ws: &mut Worksheet, r: u32, c: u16, x: f64, style: Style, column: &str) -> Res<()> {
+    let fixed = ["ratio", "p_cheaper", "efficiency", "usd_per_chip_hour"];
+    if fixed.iter().any(|k| column.contains(k)) && x.abs() < 1e6 {
+        let f = number_format(x, style).set_num_format("#,##0.000");
+        ws.write_number_with_format(r, c, x, &f)?;
+        Ok(())
+    } else {
+        number(ws, r, c, x, style)
+    }
+}
+
+/// A flag as a planner filters it.
+fn yes_no(x: bool) -> &'static str {
+    if x { "yes" } else { "no" }
+}
+
 /// A number cell in its [`number_format`].
 fn number(ws: &mut Worksheet, r: u32, c: u16, x: f64, style: Style) -> Res<()> {
     ws.write_number_with_format(r, c, x, &number_format(x, style))?;
@@ -199,7 +236,7 @@ struct Block<'a> {
     row: &'a mut u32,
     acc: String,
     cells: HashMap<String, String>,
-    out: &'a mut Vec<FormulaCell>,
+    out: &'a mut Record,
     inputs_row: &'a [u32],
     cfg: &'a Config,
     /// Appended to the step names shown (not to the trace labels looked up).
@@ -224,9 +261,13 @@ impl Block<'_> {
         } else {
             text(self.ws, r, 1, &step)?;
         }
-        text(self.ws, r, 3, unit)?;
+        // Indented: the unit reads apart from the right-aligned value before it.
+        text_f(self.ws, r, 3, unit, &Format::new().set_indent(1))?;
         text(self.ws, r, 4, note)?;
         self.cells.insert(key.to_string(), addr(None, r));
+        self.out
+            .outline
+            .push(format!("{}!{} {} | {step} | {unit} | {note}", self.sheet, r + 1, self.acc));
         *self.row += 1;
         Ok(r)
     }
@@ -237,13 +278,16 @@ impl Block<'_> {
             return Err(Error::Model(format!("{} `{template}` is not a finite number", self.acc)));
         }
         let style = if KEY_ROWS.contains(&key) { Style::Key } else { style };
-        self.ws.write_formula_with_format(
-            r,
-            VALUE_COL,
-            Formula::new(&text).set_result(format!("{value}")),
-            &number_format(value, style),
-        )?;
-        self.out.push(FormulaCell {
+        let mut format = number_format(value, style);
+        if key.starts_with("ratio") {
+            format = format.set_num_format("0.0000");
+        }
+        self.ws
+            .write_formula_with_format(r, VALUE_COL, Formula::new(&text).set_result(format!("{value}")), &format)?;
+        if let Some(l) = self.out.outline.last_mut() {
+            l.push_str(&format!(" | {text}"));
+        }
+        self.out.formulas.push(FormulaCell {
             sheet: self.sheet,
             row: r,
             col: VALUE_COL,
@@ -306,6 +350,9 @@ impl Block<'_> {
     /// A number that is not a config number (a whole-number shape, the replica the model chose).
     fn fixed(&mut self, key: &str, label: &str, value: f64, unit: &str, note: &str) -> Res<()> {
         let r = self.write_row(key, label, unit, note)?;
+        if let Some(l) = self.out.outline.last_mut() {
+            l.push_str(&format!(" | fixed {value}"));
+        }
         number(self.ws, r, VALUE_COL, value, Style::Fixed)
     }
 
@@ -333,7 +380,7 @@ fn build(cfg: &Config, tables: &[WorkloadTable]) -> Res<Workbook> {
     wb.set_zip_compression_level(1);
     let f = Formats::new();
     let v = cfg.params.base_values();
-    let mut out = Vec::new();
+    let mut out = Record::default();
 
     let tw = cfg.report.training_workload.as_deref().and_then(|id| cfg.training(id));
     let iw = cfg.report.inference_workload.as_deref().and_then(|id| cfg.inference(id));
@@ -343,8 +390,8 @@ fn build(cfg: &Config, tables: &[WorkloadTable]) -> Res<Workbook> {
 
     // About is written last (it counts the formula cells) but stays the first sheet.
     wb.add_worksheet().set_name("About")?;
-    compare_sheet(wb.add_worksheet().set_name("Compare")?, tables, &f)?;
-    let inputs_row = inputs_sheet(wb.add_worksheet().set_name("Inputs")?, cfg, &f)?;
+    compare_sheet(wb.add_worksheet().set_name("Compare")?, tables, &f, &mut out.outline)?;
+    let inputs_row = inputs_sheet(wb.add_worksheet().set_name("Inputs")?, cfg, &f, &mut out.outline)?;
 
     // Owned TCO of every headline chip with an owned price.
     let mut chips: Vec<&Accelerator> = Vec::new();
@@ -357,7 +404,7 @@ fn build(cfg: &Config, tables: &[WorkloadTable]) -> Res<Workbook> {
     }
     let mut owned_total: HashMap<String, String> = HashMap::new();
     {
-        let ws = formula_sheet(wb.add_worksheet().set_name("Owned")?, &f)?;
+        let ws = formula_sheet(wb.add_worksheet().set_name("Owned")?, &f, &mut out.outline)?;
         let mut row = 1;
         for acc in chips.iter().filter(|a| a.owned.is_some()) {
             let cell = owned_block(ws, &mut row, &mut out, &inputs_row, cfg, acc, &v)?;
@@ -366,7 +413,7 @@ fn build(cfg: &Config, tables: &[WorkloadTable]) -> Res<Workbook> {
         }
     }
     {
-        let ws = formula_sheet(wb.add_worksheet().set_name("Training")?, &f)?;
+        let ws = formula_sheet(wb.add_worksheet().set_name("Training")?, &f, &mut out.outline)?;
         let mut row = 1;
         if let (Some(w), Some(t)) = (tw, t_table) {
             let mut reference: Option<(String, f64)> = None;
@@ -386,7 +433,7 @@ fn build(cfg: &Config, tables: &[WorkloadTable]) -> Res<Workbook> {
         }
     }
     {
-        let ws = formula_sheet(wb.add_worksheet().set_name("Serving")?, &f)?;
+        let ws = formula_sheet(wb.add_worksheet().set_name("Serving")?, &f, &mut out.outline)?;
         let mut row = 1;
         if let (Some(w), Some(t)) = (iw, i_table) {
             let mut reference: Option<ServingRef> = None;
@@ -405,9 +452,13 @@ fn build(cfg: &Config, tables: &[WorkloadTable]) -> Res<Workbook> {
             }
         }
     }
-    about(wb.worksheet_from_name("About")?, cfg, tw, iw, out.len(), &f)?;
+    about(wb.worksheet_from_name("About")?, cfg, tw, iw, out.formulas.len(), &f)?;
     let bytes = wb.save_to_buffer()?;
-    Ok(Workbook { bytes, formulas: out })
+    Ok(Workbook {
+        bytes,
+        formulas: out.formulas,
+        outline: out.outline,
+    })
 }
 
 struct Ctx<'a> {
@@ -417,12 +468,23 @@ struct Ctx<'a> {
     owned_total: &'a HashMap<String, String>,
 }
 
+/// Width of the About sheet's text column (characters).
+const ABOUT_WIDTH: f64 = 100.0;
+
+/// Row `r` tall enough for `s` wrapped in the About text column (spreadsheets do not grow a
+/// row for wrapped text they did not lay out themselves).
+fn fit_rows(ws: &mut Worksheet, r: u32, s: &str) -> Res<()> {
+    let lines = (s.chars().count() as f64 / (ABOUT_WIDTH * 1.05)).ceil().max(1.0);
+    ws.set_row_height(r, 15.0 * lines + 2.0)?;
+    Ok(())
+}
+
 /// The first sheet: what the workbook is, what each sheet holds, and what is live.
 fn about(ws: &mut Worksheet, cfg: &Config, tw: Option<&Training>, iw: Option<&Inference>, formulas: usize, f: &Formats) -> Res<()> {
     let basis = cfg.economics.basis.name();
     let reference = &cfg.report.reference;
     ws.set_column_width(0, 14)?;
-    ws.set_column_width(1, 110)?;
+    ws.set_column_width(1, ABOUT_WIDTH)?;
     text_f(ws, 0, 0, &format!("accel-cost workbook: {}", cfg.report.title), &f.title)?;
     let facts = [
         ("basis", format!("{basis} (the price each chip-hour is costed at)")),
@@ -471,12 +533,14 @@ fn about(ws: &mut Worksheet, cfg: &Config, tw: Option<&Training>, iw: Option<&In
     for (name, what) in &sheets {
         text_f(ws, r, 0, name, &Format::new().set_bold().set_align(FormatAlign::Top))?;
         text_f(ws, r, 1, what, &f.wrap)?;
+        fit_rows(ws, r, what)?;
         r += 1;
     }
     r += 1;
     let notes = [
         format!(
-            "Live: the {formulas} formula cells on Owned, Training and Serving are formulas over the Inputs cells. Change a price, an efficiency or a power in Inputs column C and the costs move."
+            "Live: the {} formula cells on Owned, Training and Serving are formulas over the Inputs cells. Change a price, an efficiency or a power in Inputs column C and the costs move.",
+            crate::fmt::num(formulas as f64, 4)
         ),
         "Each formula cell also stores the tool's own value, so a viewer that does not recalculate shows the tool's numbers. Column E gives the model's formula (as `accel-cost explain` prints it) or the key path.".into(),
         "Colours: blue, a link to an Inputs cell; bold on yellow, a headline result; grey italics, a number the model chose (replica size n, running batch B, shape counts): not live, re-run accel-cost after a change that would change them.".into(),
@@ -485,8 +549,10 @@ fn about(ws: &mut Worksheet, cfg: &Config, tw: Option<&Training>, iw: Option<&In
     ];
     for n in &notes {
         text_f(ws, r, 1, n, &f.wrap)?;
+        fit_rows(ws, r, n)?;
         r += 1;
     }
+    ws.set_landscape().set_print_fit_to_pages(1, 0);
     Ok(())
 }
 
@@ -497,17 +563,16 @@ fn print_setup(ws: &mut Worksheet) -> Res<()> {
     Ok(())
 }
 
-fn formula_sheet<'a>(ws: &'a mut Worksheet, f: &Formats) -> Res<&'a mut Worksheet> {
-    for (c, h) in ["accelerator", "step", "value (live)", "unit", "model formula or key path"]
-        .iter()
-        .enumerate()
-    {
+fn formula_sheet<'a>(ws: &'a mut Worksheet, f: &Formats, outline: &mut Vec<String>) -> Res<&'a mut Worksheet> {
+    let headers = ["accelerator", "step", "value (live)", "unit", "model formula or key path"];
+    for (c, h) in headers.iter().enumerate() {
         text_f(ws, 0, c as u16, h, &f.header)?;
     }
+    outline.push(format!("{}!1 {}", ws.name(), headers.join(" | ")));
     ws.set_column_width(0, 14)?;
     ws.set_column_width(1, 44)?;
     ws.set_column_width(2, 16)?;
-    ws.set_column_width(3, 14)?;
+    ws.set_column_width(3, 24)?;
     ws.set_column_width(4, 100)?;
     ws.set_freeze_panes(1, 2)?;
     print_setup(ws)?;
@@ -515,10 +580,10 @@ fn formula_sheet<'a>(ws: &'a mut Worksheet, f: &Formats) -> Res<&'a mut Workshee
 }
 
 /// The Inputs sheet; returns each config number's row (0-based), by `Param` index.
-fn inputs_sheet(ws: &mut Worksheet, cfg: &Config, f: &Formats) -> Res<Vec<u32>> {
+fn inputs_sheet(ws: &mut Worksheet, cfg: &Config, f: &Formats, outline: &mut Vec<String>) -> Res<Vec<u32>> {
     let headers = [
         ("key path", 62.0),
-        ("unit", 14.0),
+        ("unit", 24.0),
         ("base", 14.0),
         ("low", 12.0),
         ("high", 12.0),
@@ -533,12 +598,15 @@ fn inputs_sheet(ws: &mut Worksheet, cfg: &Config, f: &Formats) -> Res<Vec<u32>> 
         text_f(ws, 0, c as u16, h, &f.header)?;
         ws.set_column_width(c as u16, *w)?;
     }
+    let names: Vec<&str> = headers.iter().map(|(h, _)| *h).collect();
+    outline.push(format!("Inputs!1 {}", names.join(" | ")));
     let mut rows = Vec::with_capacity(cfg.params.infos.len());
     for (i, info) in cfg.params.infos.iter().enumerate() {
         let r = i as u32 + 1;
         rows.push(r);
         text(ws, r, 0, &info.path)?;
         text(ws, r, 1, info.unit)?;
+        outline.push(format!("Inputs!{} {} [{}]", r + 1, info.path, info.unit));
         for (c, x, style) in [
             (2, info.base, Style::Edit),
             (3, info.low, Style::Plain),
@@ -548,8 +616,8 @@ fn inputs_sheet(ws: &mut Worksheet, cfg: &Config, f: &Formats) -> Res<Vec<u32>> 
                 number(ws, r, c, x, style)?;
             }
         }
-        ws.write_boolean(r, 5, info.ranged)?;
-        ws.write_boolean(r, 6, info.estimate)?;
+        text(ws, r, 5, yes_no(info.ranged))?;
+        text(ws, r, 6, yes_no(info.estimate))?;
         text(ws, r, 7, info.source.as_deref().unwrap_or(""))?;
         text(ws, r, 8, info.as_of.as_deref().unwrap_or(""))?;
         text(ws, r, 9, &info.origin.to_string())?;
@@ -563,7 +631,7 @@ fn inputs_sheet(ws: &mut Worksheet, cfg: &Config, f: &Formats) -> Res<Vec<u32>> 
     Ok(rows)
 }
 
-fn compare_sheet(ws: &mut Worksheet, tables: &[WorkloadTable], f: &Formats) -> Res<()> {
+fn compare_sheet(ws: &mut Worksheet, tables: &[WorkloadTable], f: &Formats, outline: &mut Vec<String>) -> Res<()> {
     let mut r = 0u32;
     let mut widest = 0u16;
     for t in tables {
@@ -578,6 +646,7 @@ fn compare_sheet(ws: &mut Worksheet, tables: &[WorkloadTable], f: &Formats) -> R
             &format!("{} ({kind}, {}): reference {}", t.name, t.id, t.reference),
             &f.title,
         )?;
+        outline.push(format!("Compare!{} table {} ({kind})", r + 1, t.id));
         r += 1;
         let named: Vec<&str> = t
             .rows
@@ -604,20 +673,25 @@ fn compare_sheet(ws: &mut Worksheet, tables: &[WorkloadTable], f: &Formats) -> R
             "price_note",
         ]);
         for (c, h) in headers.iter().enumerate() {
-            text_f(ws, r, c as u16, h, &f.header)?;
+            // Spaces for underscores: a header wraps at a word, never inside one.
+            text_f(ws, r, c as u16, &h.replace('_', " "), &f.header)?;
         }
+        outline.push(format!("Compare!{} {}", r + 1, headers.join(" | ")));
+        // Room for the long figure names (`break_even_usd_per_chip_hour`) on three lines.
+        ws.set_row_height(r, 45)?;
         widest = widest.max(headers.len() as u16);
         r += 1;
         for row in &t.rows {
             text(ws, r, 0, &row.accelerator)?;
             text(ws, r, 1, &row.name)?;
-            ws.write_boolean(r, 2, row.cheapest)?;
+            outline.push(format!("Compare!{} {}", r + 1, row.accelerator));
+            text(ws, r, 2, yes_no(row.cheapest))?;
             if let Some(o) = &row.offer {
                 text(ws, r, 3, &o.short())?;
                 text(ws, r, 4, &o.provider_class)?;
                 text(ws, r, 5, &o.term)?;
                 text(ws, r, 6, o.as_of.as_deref().unwrap_or(""))?;
-                ws.write_boolean(r, 7, o.estimate)?;
+                text(ws, r, 7, yes_no(o.estimate))?;
             }
             let figures = row.figures.named();
             let mut c = 8u16;
@@ -625,10 +699,18 @@ fn compare_sheet(ws: &mut Worksheet, tables: &[WorkloadTable], f: &Formats) -> R
                 if let Some((_, x)) = figures.iter().find(|(n, _)| n == k)
                     && x.is_finite()
                 {
-                    number(ws, r, c, *x, Style::Plain)?;
+                    number_in(ws, r, c, *x, Style::Plain, k)?;
                 }
                 c += 1;
             }
+            let tail = [
+                "ratio_to_reference",
+                "ratio P10",
+                "ratio P90",
+                "break_even_usd_per_chip_hour",
+                "break_even_efficiency",
+                "p_cheaper_than_reference",
+            ];
             let opt = [
                 row.ratio_to_reference,
                 row.ratio_band.map(|b| b.p10),
@@ -639,7 +721,8 @@ fn compare_sheet(ws: &mut Worksheet, tables: &[WorkloadTable], f: &Formats) -> R
             ];
             for (j, x) in opt.into_iter().enumerate() {
                 if let Some(x) = x.filter(|x| x.is_finite()) {
-                    number(ws, r, c, x, if j == 0 { Style::Key } else { Style::Plain })?;
+                    let style = if j == 0 { Style::Key } else { Style::Plain };
+                    number_in(ws, r, c, x, style, tail[j])?;
                 }
                 c += 1;
             }
@@ -649,6 +732,7 @@ fn compare_sheet(ws: &mut Worksheet, tables: &[WorkloadTable], f: &Formats) -> R
         for s in &t.skipped {
             text(ws, r, 0, &s.accelerator)?;
             text(ws, r, 1, &format!("skipped: {}", s.reason))?;
+            outline.push(format!("Compare!{} {} skipped", r + 1, s.accelerator));
             r += 1;
         }
         r += 1;
@@ -656,7 +740,7 @@ fn compare_sheet(ws: &mut Worksheet, tables: &[WorkloadTable], f: &Formats) -> R
     ws.set_column_width(0, 14)?;
     ws.set_column_width(1, 26)?;
     ws.set_column_width(2, 9)?;
-    ws.set_column_width(3, 36)?;
+    ws.set_column_width(3, 50)?;
     ws.set_column_width(4, 13)?;
     ws.set_column_width(5, 11)?;
     ws.set_column_width(6, 11)?;
@@ -673,7 +757,7 @@ fn compare_sheet(ws: &mut Worksheet, tables: &[WorkloadTable], f: &Formats) -> R
 fn owned_block(
     ws: &mut Worksheet,
     row: &mut u32,
-    out: &mut Vec<FormulaCell>,
+    out: &mut Record,
     inputs_row: &[u32],
     cfg: &Config,
     acc: &Accelerator,
@@ -782,7 +866,7 @@ fn ratio_row(b: &mut Block<'_>, key: &str, value: f64, reference: &Option<(Strin
 fn training_block(
     ws: &mut Worksheet,
     row: &mut u32,
-    out: &mut Vec<FormulaCell>,
+    out: &mut Record,
     ctx: &Ctx<'_>,
     w: &Training,
     acc: &Accelerator,
@@ -872,7 +956,7 @@ fn ti_flops(s: &Steps) -> Res<f64> {
 fn serving_block(
     ws: &mut Worksheet,
     row: &mut u32,
-    out: &mut Vec<FormulaCell>,
+    out: &mut Record,
     ctx: &Ctx<'_>,
     w: &Inference,
     acc: &Accelerator,

@@ -24,47 +24,14 @@ pub struct ReportData {
 }
 
 pub fn build(cfg: &Config) -> ReportData {
-    build_and(cfg, |_| (), |_| ()).0
+    build_and(cfg, |_| ()).0
 }
 
 /// [`build`], running `each` on every drawn chart as soon as it is built, on the core that
 /// built it (the report renders there, so building and rendering overlap). Returns `each`'s
-/// results in the order of `ReportData::charts`, and `beside`'s result: `beside` runs on the
-/// compare tables on a thread of its own while the charts are built (the workbook: it fills
-/// the moments a core waits).
-pub fn build_and<R: Send, S: Send>(
-    cfg: &Config,
-    each: impl Fn(&ChartFile) -> R + Sync,
-    beside: impl FnOnce(&[WorkloadTable]) -> S + Send,
-) -> (ReportData, Vec<R>, S) {
+/// results in the order of `ReportData::charts`.
+pub fn build_and<R: Send>(cfg: &Config, each: impl Fn(&ChartFile) -> R + Sync) -> (ReportData, Vec<R>) {
     let ctx = Context::new(cfg);
-    let (charts, not_drawn, done, side) = std::thread::scope(|scope| {
-        let side = scope.spawn(|| beside(&ctx.tables));
-        let (charts, not_drawn, done) = charts_of(cfg, &ctx, &each);
-        // `beside` returns its errors; a panic there is passed on as it is.
-        let side = side.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-        (charts, not_drawn, done, side)
-    });
-    let findings = super::findings::findings(&ctx);
-    let summary = super::summary::summary(&ctx);
-    let data = ReportData {
-        charts,
-        not_drawn,
-        tables: ctx.tables,
-        calibration: ctx.calibration,
-        findings,
-        summary,
-    };
-    (data, done, side)
-}
-
-/// Every selected chart, built (and `each` run on it) on both cores, in report order.
-#[allow(clippy::type_complexity)]
-fn charts_of<R: Send>(
-    cfg: &Config,
-    ctx: &Context<'_>,
-    each: &(impl Fn(&ChartFile) -> R + Sync),
-) -> (Vec<ChartFile>, Vec<(&'static str, String)>, Vec<R>) {
     let mut charts = Vec::new();
     let mut not_drawn = Vec::new();
     let selected: Vec<_> = CHARTS
@@ -74,8 +41,8 @@ fn charts_of<R: Send>(
     // Charts are independent: build (and render) them on both cores, in report order.
     let mut done = Vec::new();
     let built = on_both_cores(&selected, |def| {
-        let chart = (def.build)(ctx);
-        let result = chart.as_ref().ok().map(each);
+        let chart = (def.build)(&ctx);
+        let result = chart.as_ref().ok().map(&each);
         (chart, result)
     });
     for (def, (chart, result)) in selected.iter().zip(built) {
@@ -91,5 +58,15 @@ fn charts_of<R: Send>(
             (Err(why), _) => not_drawn.push((def.name, why)),
         }
     }
-    (charts, not_drawn, done)
+    let findings = super::findings::findings(&ctx);
+    let summary = super::summary::summary(&ctx);
+    let data = ReportData {
+        charts,
+        not_drawn,
+        tables: ctx.tables,
+        calibration: ctx.calibration,
+        findings,
+        summary,
+    };
+    (data, done)
 }

@@ -73,9 +73,11 @@ pub fn run(cfg: &Config, out: &Path, format: ImageFormat, scale: u32) -> Result<
         });
         Ok(files)
     };
-    // The workbook is built on a thread of its own while the charts are (it needs only the
-    // tables), so it fills the moments a core waits.
-    let (data, results, workbook) = build::build_and(cfg, render_one, |tables| crate::export::xlsx::workbook(cfg, tables));
+    let (data, results) = build::build_and(cfg, render_one);
+    // The workbook after the charts, on this thread: a third thread beside the two that draw
+    // made running out of memory abort (two threads failing at once) instead of the one-line
+    // error (tests/it/safe_outputs.rs).
+    let workbook = crate::export::xlsx::workbook(cfg, &data.tables);
     for t in &data.tables {
         if let Some(m) = crate::model::compare::reference_missing(t) {
             crate::msg::warn(format_args!("warning: {m}"));
