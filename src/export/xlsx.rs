@@ -11,7 +11,9 @@
 
 use std::collections::HashMap;
 
-use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Formula, Workbook as Xlsx, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Formula, Workbook as Xlsx, Worksheet, XlsxError,
+};
 
 use super::csv::neutralise;
 
@@ -373,11 +375,29 @@ fn headline<'a>(cfg: &'a Config, t: &WorkloadTable) -> Vec<&'a Accelerator> {
     ids.into_iter().filter_map(|id| cfg.accelerator(id)).collect()
 }
 
+/// A config `as_of` (`2026-12-07`, `2026-12`, `2026`) as a date: the first of the month or year
+/// where it gives none; 2000-01-01 when there is none.
+fn as_of_date(as_of: Option<&str>) -> Res<ExcelDateTime> {
+    let mut parts = as_of.unwrap_or("2000").split('-').map(|p| p.trim().parse::<u16>().ok());
+    let year = parts.next().flatten().filter(|y| (1900..=9999).contains(y)).unwrap_or(2000);
+    let month = parts.next().flatten().filter(|m| (1..=12).contains(m)).unwrap_or(1) as u8;
+    let day = parts.next().flatten().filter(|d| (1..=28).contains(d)).unwrap_or(1) as u8;
+    Ok(ExcelDateTime::from_ymd(year, month, day)?)
+}
+
 fn build(cfg: &Config, tables: &[WorkloadTable]) -> Res<Workbook> {
     let mut wb = Xlsx::new();
     // Fast deflate: the Inputs sheet's XML is most of the file, and level 6 cost the report
     // about a quarter of its run time for a file a few percent smaller.
     wb.set_zip_compression_level(1);
+    // The same configs give the same bytes (as the charts and CSVs do): the file's created date
+    // is the configs' newest `as_of`, not the clock.
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(format!("accel-cost workbook: {}", cfg.report.title))
+            .set_comment(format!("config hash {}", cfg.hash))
+            .set_creation_datetime(&as_of_date(cfg.as_of.as_deref())?),
+    );
     let f = Formats::new();
     let v = cfg.params.base_values();
     let mut out = Record::default();
