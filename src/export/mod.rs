@@ -252,6 +252,24 @@ pub fn calibration_grid(rep: &crate::model::calibrate::CalibrationReport) -> Gri
         med(rep.rule_of_thumb_median_abs_error_pct),
         med(rep.loo_median_abs_error_pct)
     )];
+    let [md, mm, ld, lm] = rep.dense_moe_median_abs_error_pct;
+    notes.push(format!(
+        "dense runs: model {}, leave-one-out {}; mixture-of-experts runs: model {}, leave-one-out {}",
+        med(md),
+        med(ld),
+        med(mm),
+        med(lm)
+    ));
+    for m in &rep.moe_fit {
+        notes.push(format!(
+            "MoE training efficiency, {} matmuls, fitted on {} MoE runs: {:.3} of the chip's dense MFU (range {:.3}-{:.3})",
+            m.matmuls,
+            m.runs.len(),
+            m.efficiency,
+            m.low,
+            m.high
+        ));
+    }
     notes.push(
         "implied MFU: steady-state MFU that reproduces the reported hours (all_in hours divided by goodput); leave-one-out: MFU fitted on the chip's other runs at that precision, else its family's (F)".into(),
     );

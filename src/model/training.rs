@@ -21,8 +21,11 @@ pub struct TrainingInputs {
     pub attention: Option<AttentionShape>,
     /// Dense peak of one chip at the workload's precision (FLOP/s).
     pub peak_flops: f64,
-    /// Steady-state training MFU at the workload's precision (share of `peak_flops`).
+    /// Steady-state training MFU of dense runs at the workload's precision (share of `peak_flops`).
     pub mfu: f64,
+    /// MoE training efficiency: the share of the dense MFU a mixture-of-experts run reaches
+    /// (`economics.training_moe_efficiency`; 1 for a dense run, where active = total parameters).
+    pub moe_efficiency: f64,
     /// Share of paid chip-hours that advance training (1 = none lost).
     pub goodput: f64,
     pub usd_per_chip_hour: f64,
@@ -41,8 +44,8 @@ pub struct TrainingFigures {
     pub usd_per_chip_hour: f64,
     /// Total training compute (FLOP), attention included.
     pub flops: f64,
-    /// The attention term `12 * layers * attention_width * seq_len * D` (FLOP); `None` when the
-    /// workload gives no shape (C is then 6·N·D) or gives `flops`.
+    /// The attention term `6 (causal) or 12 (full) * layers * attention_width * seq_len * D`
+    /// (FLOP); `None` when the workload gives no shape (C is then 6·N·D) or gives `flops`.
     pub attention_flops: Option<f64>,
     /// Share of paid chip-hours that advance training, used to divide chip-hours.
     pub goodput: f64,
@@ -59,7 +62,8 @@ pub struct TrainingFigures {
 }
 
 /// Training compute C in FLOP (docs/model.md "Training"): `6 * N * D`, plus
-/// `12 * layers * attention_width * seq_len * D` when the shape is given; `flops` overrides both.
+/// `6 * layers * attention_width * seq_len * D` (causal attention, the default; 12 for full) when
+/// the shape is given; `flops` overrides both.
 /// Returns (C, the attention term if it was added).
 pub fn compute(
     active_params: f64,
@@ -74,17 +78,20 @@ pub fn compute(
     let dense = d(t, "6ND (parameter FLOPs)", "6 * N * D", 6.0 * active_params * tokens, "FLOP");
     match attention {
         Some(a) => {
-            let (l, w, s) = (a.layers as f64, a.attention_width as f64, a.seq_len as f64);
             // Labels are built only for a tracer that keeps them (not in Monte Carlo draws).
             let formula = if t.enabled() {
                 format!(
-                    "12 * layers {} * attention_width {} * seq_len {} * D",
-                    a.layers, a.attention_width, a.seq_len
+                    "{} attention: {} * layers {} * attention_width {} * seq_len {} * D",
+                    if a.causal { "causal" } else { "full" },
+                    a.coefficient(),
+                    a.layers,
+                    a.attention_width,
+                    a.seq_len
                 )
             } else {
                 String::new()
             };
-            let attn = d(t, "attention FLOPs", &formula, 12.0 * l * w * s * tokens, "FLOP");
+            let attn = d(t, "attention FLOPs", &formula, a.flops_per_token() * tokens, "FLOP");
             (
                 d(t, "C (training FLOPs)", "6ND + attention FLOPs", dense + attn, "FLOP"),
                 Some(attn),
@@ -99,15 +106,25 @@ pub fn compute(
     }
 }
 
-/// Paid chip-hours: `C / (peak * mfu) / goodput / 3600`.
-pub fn chip_hours(flops: f64, peak_flops: f64, mfu: f64, goodput: f64, t: &mut impl Trace) -> f64 {
-    let per_chip = d(
-        t,
-        "delivered FLOP/s per chip",
-        "dense peak * training_mfu (steady state)",
-        peak_flops * mfu,
-        "FLOP/s",
-    );
+/// Paid chip-hours: `C / (peak * mfu * moe_efficiency) / goodput / 3600`.
+pub fn chip_hours(flops: f64, peak_flops: f64, mfu: f64, moe_efficiency: f64, goodput: f64, t: &mut impl Trace) -> f64 {
+    let per_chip = if moe_efficiency == 1.0 {
+        d(
+            t,
+            "delivered FLOP/s per chip",
+            "dense peak * training_mfu (steady state)",
+            peak_flops * mfu,
+            "FLOP/s",
+        )
+    } else {
+        d(
+            t,
+            "delivered FLOP/s per chip",
+            "dense peak * training_mfu (steady state) * MoE training efficiency",
+            peak_flops * mfu * moe_efficiency,
+            "FLOP/s",
+        )
+    };
     d(
         t,
         "chip-hours",
@@ -120,7 +137,7 @@ pub fn chip_hours(flops: f64, peak_flops: f64, mfu: f64, goodput: f64, t: &mut i
 /// The formulas, on resolved inputs.
 pub fn figures(i: &TrainingInputs, t: &mut impl Trace) -> TrainingFigures {
     let (flops, attention_flops) = compute(i.active_params, i.tokens, i.attention, i.flops_override, t);
-    let chip_hours = chip_hours(flops, i.peak_flops, i.mfu, i.goodput, t);
+    let chip_hours = chip_hours(flops, i.peak_flops, i.mfu, i.moe_efficiency, i.goodput, t);
     let cost_usd = d(t, "cost", "chip-hours * USD per chip-hour", chip_hours * i.usd_per_chip_hour, "USD");
     let wall_days = i
         .chips
@@ -216,6 +233,7 @@ pub fn inputs(cfg: &Config, s: &Shape, acc: &Accelerator, v: &[f64], t: &mut imp
     let active = get(v, s.active_params_b, "active parameters", t) * 1e9;
     let tokens = get(v, s.tokens_t, "tokens", t) * 1e12;
     let flops_override = s.flops.map(|f| get(v, f, "FLOPs", t));
+    let moe_efficiency = moe_efficiency(cfg, s.precision, params, active, v, t);
     let mem = get(v, acc.memory_gb, "memory", t) * 1e9;
     let frac = get(v, e.usable_memory_fraction, "usable memory fraction", t);
     let bpp = get(v, e.training_bytes_per_param, "training bytes per parameter", t);
@@ -228,6 +246,7 @@ pub fn inputs(cfg: &Config, s: &Shape, acc: &Accelerator, v: &[f64], t: &mut imp
         attention: s.attention,
         peak_flops,
         mfu,
+        moe_efficiency,
         goodput: get(v, e.training_goodput, "training goodput", t),
         usd_per_chip_hour: usd,
         chips: s.chips,
@@ -237,6 +256,20 @@ pub fn inputs(cfg: &Config, s: &Shape, acc: &Accelerator, v: &[f64], t: &mut imp
         load_factor: get(v, e.load_factor, "load factor", t),
         pue: get(v, e.pue, "PUE", t),
     })
+}
+
+/// The MoE training efficiency of a run whose active parameters are fewer than its total (a
+/// mixture of experts): `economics.training_moe_efficiency`, or `training_moe_efficiency_fp8` for
+/// 8-bit or narrower matmuls; 1 for a dense run (share of the dense MFU).
+pub fn moe_efficiency(cfg: &Config, precision: Precision, params: f64, active: f64, v: &[f64], t: &mut impl Trace) -> f64 {
+    if active >= params {
+        return 1.0;
+    }
+    if precision.bytes() <= 1.0 {
+        get(v, cfg.economics.training_moe_efficiency_fp8, "MoE training efficiency, 8-bit (share of dense MFU)", t)
+    } else {
+        get(v, cfg.economics.training_moe_efficiency, "MoE training efficiency, 16-bit (share of dense MFU)", t)
+    }
 }
 
 /// Training figures for one workload on one accelerator.
@@ -258,6 +291,7 @@ mod tests {
             attention: None,
             peak_flops: 989e12,
             mfu: 0.4,
+            moe_efficiency: 1.0,
             goodput: 1.0,
             usd_per_chip_hour: 6.88,
             chips: Some(8192),
@@ -295,6 +329,7 @@ mod tests {
             layers: 80,
             attention_width: 8192,
             seq_len: 8192,
+            causal: false,
         });
         i.goodput = 0.9;
         let f = figures(&i, &mut ());
