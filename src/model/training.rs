@@ -224,9 +224,33 @@ pub fn peak_and_mfu(acc: &Accelerator, precision: Precision, v: &[f64], t: &mut 
     Ok((peak, get(v, mfu, &mfu_label, t)))
 }
 
+/// The public range of fp8 over bf16 training speed-ups in like-for-like pairs (same model, code
+/// and cluster), docs/model.md "Training".
+pub const FP8_SPEEDUP_RANGE: (f64, f64) = (1.1, 1.8);
+
+/// Delivered fp8 over delivered bf16 training FLOP/s of one chip (`dense peak * training_mfu` at
+/// each), or `None` without both precisions.
+pub fn fp8_over_bf16(acc: &Accelerator, v: &[f64]) -> Option<f64> {
+    let delivered = |p| peak_and_mfu(acc, p, v, &mut ()).ok().map(|(peak, mfu)| peak * mfu);
+    Some(delivered(Precision::Fp8)? / delivered(Precision::Bf16)?)
+}
+
 /// Resolves a training shape on one accelerator into inputs.
 pub fn inputs(cfg: &Config, s: &Shape, acc: &Accelerator, v: &[f64], t: &mut impl Trace) -> Result<TrainingInputs, Skip> {
     let (peak_flops, mfu) = peak_and_mfu(acc, s.precision, v, t)?;
+    if t.enabled()
+        && matches!(s.precision, Precision::Fp8 | Precision::Bf16)
+        && let Some(r) = fp8_over_bf16(acc, v)
+    {
+        let (lo, hi) = FP8_SPEEDUP_RANGE;
+        t.note(format!("implied fp8/bf16 training speed-up on {}: {r:.2}x (dense peak * training_mfu at each)", acc.id));
+        if !(lo..=hi).contains(&r) {
+            t.note(format!(
+                "warning: {}'s fp8/bf16 speed-up {r:.2}x is outside the public like-for-like range {lo}-{hi}x: check its training_mfu per precision",
+                acc.id
+            ));
+        }
+    }
     let e = &cfg.economics;
     let usd = usd_per_chip_hour(e, acc, e.basis, v, t)?;
     let params = get(v, s.params_b, "parameters", t) * 1e9;

@@ -190,22 +190,23 @@ fn eight_bit(p: Precision) -> bool {
 }
 
 /// Each MoE run `keep` admits with its ratio: implied MFU over the dense MFU of its chip at its
-/// precision, fitted on the chip's dense runs, else the chip's configured MFU (a family fit would
-/// compare unlike chips).
+/// precision that a prediction uses (the configured one, which dense runs or a documented estimate
+/// set), else the one fitted on the chip's dense runs (a family fit would compare unlike chips).
 fn moe_ratios(runs: &[RunCheck], keep: impl Fn(usize) -> bool) -> Vec<(usize, f64)> {
     runs.iter()
         .enumerate()
         .filter(|(j, q)| q.moe && keep(*j))
         .filter_map(|(j, q)| {
             let chip = fit_on(runs, |_, d| !d.moe && d.accelerator == q.accelerator && d.precision_enum == q.precision_enum);
-            chip.or(q.configured_mfu).map(|m| (j, q.implied_mfu / m))
+            q.configured_mfu.or(chip).map(|m| (j, q.implied_mfu / m))
         })
         .collect()
 }
 
 /// Fills each run's leave-one-out prediction. A dense run: the MFU fitted on the other dense runs
-/// of the same accelerator and precision, else of the same family and precision. A MoE run: that
-/// dense fit times the MoE efficiency fitted on the other MoE runs.
+/// of the same accelerator and precision, else of the same family and precision. A MoE run: the
+/// chip's configured dense MFU (set from dense runs only; else that dense fit) times the MoE
+/// efficiency fitted on the other MoE runs of its matmul width.
 pub fn leave_one_out(runs: &mut [RunCheck]) {
     for i in 0..runs.len() {
         let dense = dense_fit(runs, &runs[i], |j| j != i);
@@ -218,7 +219,8 @@ pub fn leave_one_out(runs: &mut [RunCheck]) {
                     .into_iter()
                     .map(|(_, x)| x)
                     .collect();
-                (fit::geometric_mean(&xs).map(|e| m * e), Some(from))
+                let dense = runs[i].configured_mfu.unwrap_or(m);
+                (fit::geometric_mean(&xs).map(|e| dense * e), Some(from))
             }
         };
         let r = &mut runs[i];
