@@ -355,7 +355,11 @@ fn training_fit_text(cfg: &Config, rep: &crate::model::calibrate::CalibrationRep
         );
     }
     for m in &rep.moe_fit {
-        let key = if m.matmuls == "8-bit" { "training_moe_efficiency_fp8" } else { "training_moe_efficiency" };
+        let key = if m.matmuls == "8-bit" {
+            "training_moe_efficiency_fp8"
+        } else {
+            "training_moe_efficiency"
+        };
         let _ = writeln!(
             s,
             "\nMoE training efficiency, {} matmuls (share of the chip's dense MFU; geometric mean over the MoE runs): {:.3} (range {:.3}-{:.3}) on {} run(s): {}",

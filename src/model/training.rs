@@ -243,7 +243,10 @@ pub fn inputs(cfg: &Config, s: &Shape, acc: &Accelerator, v: &[f64], t: &mut imp
         && let Some(r) = fp8_over_bf16(acc, v)
     {
         let (lo, hi) = FP8_SPEEDUP_RANGE;
-        t.note(format!("implied fp8/bf16 training speed-up on {}: {r:.2}x (dense peak * training_mfu at each)", acc.id));
+        t.note(format!(
+            "implied fp8/bf16 training speed-up on {}: {r:.2}x (dense peak * training_mfu at each)",
+            acc.id
+        ));
         if !(lo..=hi).contains(&r) {
             t.note(format!(
                 "warning: {}'s fp8/bf16 speed-up {r:.2}x is outside the public like-for-like range {lo}-{hi}x: check its training_mfu per precision",
@@ -290,9 +293,19 @@ pub fn moe_efficiency(cfg: &Config, precision: Precision, params: f64, active: f
         return 1.0;
     }
     if precision.bytes() <= 1.0 {
-        get(v, cfg.economics.training_moe_efficiency_fp8, "MoE training efficiency, 8-bit (share of dense MFU)", t)
+        get(
+            v,
+            cfg.economics.training_moe_efficiency_fp8,
+            "MoE training efficiency, 8-bit (share of dense MFU)",
+            t,
+        )
     } else {
-        get(v, cfg.economics.training_moe_efficiency, "MoE training efficiency, 16-bit (share of dense MFU)", t)
+        get(
+            v,
+            cfg.economics.training_moe_efficiency,
+            "MoE training efficiency, 16-bit (share of dense MFU)",
+            t,
+        )
     }
 }
 

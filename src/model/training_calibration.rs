@@ -197,7 +197,9 @@ fn moe_ratios(runs: &[RunCheck], keep: impl Fn(usize) -> bool) -> Vec<(usize, f6
         .enumerate()
         .filter(|(j, q)| q.moe && keep(*j))
         .filter_map(|(j, q)| {
-            let chip = fit_on(runs, |_, d| !d.moe && d.accelerator == q.accelerator && d.precision_enum == q.precision_enum);
+            let chip = fit_on(runs, |_, d| {
+                !d.moe && d.accelerator == q.accelerator && d.precision_enum == q.precision_enum
+            });
             q.configured_mfu.or(chip).map(|m| (j, q.implied_mfu / m))
         })
         .collect()

@@ -230,7 +230,18 @@ fn shipped_training_mfu_is_the_fit_output() {
 fn shipped_estimate(extra: &str, workload: &str, acc: &str) -> Value {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("extra.toml"), extra).expect("write");
-    let o = run(&["estimate", "-c", "configs", "-c", path(dir.path()), "--workload", workload, "--accelerator", acc, "--json"]);
+    let o = run(&[
+        "estimate",
+        "-c",
+        "configs",
+        "-c",
+        path(dir.path()),
+        "--workload",
+        workload,
+        "--accelerator",
+        acc,
+        "--json",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     serde_json::from_str::<Value>(&stdout(&o)).expect("json")["results"][0].clone()
 }
@@ -250,13 +261,20 @@ fn an_8b_run_at_128k_context_costs_about_2_8x_the_run_at_8k() {
     //   8K: 6 * 32 * 4096 * 8192 = 6.442e9 -> 5.4442e10 FLOP/token;
     //   128K: 6 * 32 * 4096 * 131072 = 1.03079e11 -> 1.51079e11 FLOP/token;
     //   ratio 1.51079e11 / 5.4442e10 = 2.775 (full attention, 12 *, would give 4.24).
-    let (a, b) = (short["chip_hours"].as_f64().unwrap_or(0.0), long["chip_hours"].as_f64().unwrap_or(0.0));
+    let (a, b) = (
+        short["chip_hours"].as_f64().unwrap_or(0.0),
+        long["chip_hours"].as_f64().unwrap_or(0.0),
+    );
     assert!((b / a - 2.775).abs() < 0.01, "128K / 8K = {}", b / a);
     // `attention = "full"` doubles the attention term: (4.8e10 + 2 * 1.03079e11) / (4.8e10 + 2 * 6.442e9) = 4.18.
-    let full = extra.replace("seq_len = 131072\n", "seq_len = 131072\nattention = \"full\"\n").replace("seq_len = 8192\n", "seq_len = 8192\nattention = \"full\"\n");
+    let full = extra
+        .replace("seq_len = 131072\n", "seq_len = 131072\nattention = \"full\"\n")
+        .replace("seq_len = 8192\n", "seq_len = 8192\nattention = \"full\"\n");
     let (fa, fb) = (
         shipped_estimate(&full, "ctx-8k", "h100-sxm")["chip_hours"].as_f64().unwrap_or(0.0),
-        shipped_estimate(&full, "ctx-128k", "h100-sxm")["chip_hours"].as_f64().unwrap_or(0.0),
+        shipped_estimate(&full, "ctx-128k", "h100-sxm")["chip_hours"]
+            .as_f64()
+            .unwrap_or(0.0),
     );
     assert!((fb / fa - 4.18).abs() < 0.01, "full: 128K / 8K = {}", fb / fa);
 }
@@ -275,7 +293,17 @@ fn fp8_over_bf16_on_h100_and_b200_is_within_the_public_range() {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("extra.toml"), w).expect("write");
     let explain = |set: &[&str]| {
-        let mut args = vec!["explain", "-c", "configs", "-c", path(dir.path()), "--workload", "w8", "--accelerator", "h100-sxm"];
+        let mut args = vec![
+            "explain",
+            "-c",
+            "configs",
+            "-c",
+            path(dir.path()),
+            "--workload",
+            "w8",
+            "--accelerator",
+            "h100-sxm",
+        ];
         args.extend_from_slice(set);
         let o = run(&args);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

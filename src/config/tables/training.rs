@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 
 use super::{
-    ACTIVE_PARAMS_B, ATTENTION, ATTENTION_WIDTH, ID, LAYERS, NAME, PARAMS_B, PRECISION, SEQ_LEN, active_params, params_plausible, read_precision,
+    ACTIVE_PARAMS_B, ATTENTION, ATTENTION_WIDTH, ID, LAYERS, NAME, PARAMS_B, PRECISION, SEQ_LEN, active_params, params_plausible,
+    read_precision,
 };
 use crate::config::param::{Param, Precision, Provenance};
 use crate::config::reader::{Ctx, Reader, read_id};
@@ -119,11 +120,15 @@ pub(crate) fn attention_shape(r: &mut Reader<'_>, ctx: &mut Ctx) -> Option<Atten
     let width = r.int_opt("attention_width", ctx);
     let seq = r.int_opt("seq_len", ctx);
     let causal = r
-        .choice("attention", |s| match s {
-            "causal" => Some(true),
-            "full" => Some(false),
-            _ => None,
-        }, ctx)
+        .choice(
+            "attention",
+            |s| match s {
+                "causal" => Some(true),
+                "full" => Some(false),
+                _ => None,
+            },
+            ctx,
+        )
         .unwrap_or(true);
     if !given.is_empty() && given.len() < 3 {
         let missing: Vec<&str> = keys.iter().copied().filter(|k| !given.contains(k)).collect();
