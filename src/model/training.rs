@@ -142,20 +142,7 @@ pub fn figures(i: &TrainingInputs, t: &mut impl Trace) -> TrainingFigures {
     let wall_days = i
         .chips
         .map(|c| d(t, "wall-clock", "chip-hours / chips / 24", chip_hours / c as f64 / 24.0, "days"));
-    let need = d(
-        t,
-        "training state",
-        "params * training_bytes_per_param",
-        i.params * i.bytes_per_param,
-        "bytes",
-    );
-    let min_chips = d(
-        t,
-        "min chips",
-        "ceil(training state / usable memory per chip)",
-        (need / i.usable_memory).ceil(),
-        "chips",
-    );
+    let min_chips = min_chips(i, t);
     let energy_kwh = d(
         t,
         "energy",
@@ -163,7 +150,6 @@ pub fn figures(i: &TrainingInputs, t: &mut impl Trace) -> TrainingFigures {
         chip_hours * i.power_kw * i.load_factor * i.pue,
         "kWh",
     );
-    let min_chips = min_chips.clamp(1.0, u64::MAX as f64) as u64;
     TrainingFigures {
         usd_per_chip_hour: i.usd_per_chip_hour,
         flops,
@@ -176,6 +162,67 @@ pub fn figures(i: &TrainingInputs, t: &mut impl Trace) -> TrainingFigures {
         feasible: i.chips.is_none_or(|c| c >= min_chips),
         energy_kwh,
     }
+}
+
+/// Bytes per value of the activations and gathered weights `min_chips` counts (bf16).
+const ACTIVATION_BYTES: f64 = 2.0;
+
+/// The fewest chips that hold a training run (docs/model.md "Training"): the training state
+/// (weights, gradients, optimizer: `params * training_bytes_per_param`) fully sharded over the
+/// chips (FSDP / ZeRO-3), plus on every chip what sharding does not split: one micro-batch's
+/// activations at `seq_len` under full recompute (each layer's input kept,
+/// `layers * seq_len * attention_width * 2` bytes) and one layer's gathered weights, twice
+/// (the layer in use and the next one prefetched: `2 * params / layers * 2` bytes).
+/// `ceil(state / (usable memory - activations - gathered layers))` chips; `u64::MAX` when those
+/// alone exceed one chip. Without an attention shape only the state is known, and a note says so.
+fn min_chips(i: &TrainingInputs, t: &mut impl Trace) -> u64 {
+    let state = d(
+        t,
+        "training state",
+        "params * training_bytes_per_param (weights, gradients, optimizer; sharded over the chips)",
+        i.params * i.bytes_per_param,
+        "bytes",
+    );
+    let per_chip = match i.attention {
+        Some(a) => {
+            let act = d(
+                t,
+                "activations per chip",
+                "layers * seq_len * attention_width * 2 bytes (micro-batch 1, full recompute: each layer's input in bf16)",
+                a.layers as f64 * a.seq_len as f64 * a.attention_width as f64 * ACTIVATION_BYTES,
+                "bytes",
+            );
+            let gathered = d(
+                t,
+                "gathered layers per chip",
+                "2 * params / layers * 2 bytes (the layer in use and the next, unsharded, in bf16)",
+                2.0 * i.params / a.layers as f64 * ACTIVATION_BYTES,
+                "bytes",
+            );
+            act + gathered
+        }
+        None => {
+            if t.enabled() {
+                t.note("no layers / attention_width / seq_len given: min chips counts the training state only (activations unknown)".into());
+            }
+            0.0
+        }
+    };
+    let room = i.usable_memory - per_chip;
+    if room <= 0.0 {
+        if t.enabled() {
+            t.note("activations and gathered layers alone exceed one chip's usable memory: no cluster size holds this run without tensor or context parallelism".into());
+        }
+        return u64::MAX;
+    }
+    let n = d(
+        t,
+        "min chips",
+        "ceil(training state / (usable memory per chip - activations - gathered layers))",
+        (state / room).ceil(),
+        "chips",
+    );
+    n.clamp(1.0, u64::MAX as f64) as u64
 }
 
 /// A training shape, from a workload or a calibration run.
@@ -383,6 +430,33 @@ mod tests {
         i.flops_override = Some(1e24);
         let f = figures(&i, &mut ());
         assert_eq!((f.flops, f.attention_flops), (1e24, None));
+    }
+
+    #[test]
+    fn min_chips_counts_activations_and_gathered_layers() {
+        let mut i = h100_70b();
+        i.attention = Some(AttentionShape {
+            layers: 80,
+            attention_width: 8192,
+            seq_len: 8192,
+            causal: true,
+        });
+        i.chips = Some(16);
+        let f = figures(&i, &mut ());
+        // activations = 80 * 8192 * 8192 * 2 = 10,737,418,240 B; gathered = 2 * 70e9 / 80 * 2 = 3.5e9 B;
+        // room = 72e9 - 10.737418240e9 - 3.5e9 = 57.76258176e9 B; 1.12e12 / 57.76258176e9 = 19.39 -> 20.
+        assert_eq!(f.min_chips, 20);
+        assert!(!f.feasible);
+        // A 1M-token sequence: activations 80 * 1,048,576 * 8192 * 2 = 1.37e12 B > one chip.
+        i.attention = Some(AttentionShape {
+            layers: 80,
+            attention_width: 8192,
+            seq_len: 1 << 20,
+            causal: true,
+        });
+        let f = figures(&i, &mut ());
+        assert_eq!(f.min_chips, u64::MAX);
+        assert!(!f.feasible);
     }
 
     #[test]

@@ -326,3 +326,15 @@ fn a_moe_run_pays_the_fitted_moe_efficiency() {
     // Same C (6 * 37e9 * 1e12); the MoE run delivers 0.344 of the dense MFU (training_moe_efficiency_fp8).
     assert!((d / m - 0.344).abs() < 1e-9, "dense / moe = {}", d / m);
 }
+
+/// Memory: 70B at 8K context on 16 H100s does not fit once activations (micro-batch 1, full
+/// recompute) and the gathered layers are counted beside the sharded state.
+#[test]
+fn a_70b_run_at_8k_context_on_16_h100s_is_not_feasible() {
+    let w = SHAPED.replace("shaped-70b", "on-16").replace("seq_len = 8192\n", "seq_len = 8192\nchips = 16\n");
+    let f = shipped_estimate(&w, "on-16", "h100-sxm");
+    // state 70e9 * 16 = 1.12e12 B; usable 80e9 * 0.9 = 72e9 B; activations 80 * 8192 * 8192 * 2
+    // = 10.74e9 B; gathered layers 2 * 70e9 / 80 * 2 = 3.5e9 B; 1.12e12 / 57.76e9 = 19.4 -> 20.
+    assert_eq!(f["min_chips"].as_u64(), Some(20), "{f}");
+    assert_eq!(f["feasible"].as_bool(), Some(false), "{f}");
+}
