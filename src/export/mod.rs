@@ -119,6 +119,15 @@ pub const TRAINING_COLUMNS: &[Column] = &[
         cell: |r| show(training(r).map(|f| num(f.chip_hours, 3))),
     },
     Column {
+        header: "billed chip-hours",
+        cell: |r| {
+            show(training(r).and_then(|f| {
+                let (c, h, bch) = (f.billed_chips?, f.billed_hours?, f.billed_chip_hours?);
+                Some(format!("{} ({c} chips x {} h)", num(bch, 3), num(h, 3)))
+            }))
+        },
+    },
+    Column {
         header: "cost",
         cell: |r| show(training(r).map(|f| usd(f.cost_usd))),
     },

@@ -27,6 +27,7 @@ fn training_inputs() -> impl Strategy<Value = TrainingInputs> {
             goodput: 0.9,
             usd_per_chip_hour: price,
             chips: Some(1024),
+            billing: None,
             usable_memory: 72e9,
             bytes_per_param: 16.0,
             power_kw: 1.0,

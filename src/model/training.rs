@@ -30,12 +30,24 @@ pub struct TrainingInputs {
     pub goodput: f64,
     pub usd_per_chip_hour: f64,
     pub chips: Option<u64>,
+    /// How the chosen offer bills; `None` on the owned basis (nothing rounds).
+    pub billing: Option<Billing>,
     /// Usable memory of one chip (bytes).
     pub usable_memory: f64,
     pub bytes_per_param: f64,
     pub power_kw: f64,
     pub load_factor: f64,
     pub pue: f64,
+}
+
+/// How a cloud offer bills a run: whole instances, hours in increments.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Billing {
+    /// Chips per instance (`None`: the offer sells single chips).
+    pub chips_per_instance: Option<u64>,
+    /// What the run's hours round up to (hours): the offer's `billing_increment_hours`, else
+    /// one second (on demand, committed, spot) or 24 (capacity block).
+    pub increment_hours: f64,
 }
 
 /// One training estimate.
@@ -54,6 +66,18 @@ pub struct TrainingFigures {
     /// Wall-clock days on the workload's `chips` (absent when it gives none).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wall_days: Option<f64>,
+    /// Chips the cloud bills: the workload's `chips` rounded up to whole instances of the offer
+    /// (absent without `chips` or on the owned basis).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub billed_chips: Option<u64>,
+    /// Hours each billed chip is billed: wall-clock hours rounded up to the offer's billing
+    /// increment (h).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub billed_hours: Option<f64>,
+    /// Billed chip-hours, `billed_chips * billed_hours`, beside the used `chip_hours`; `cost_usd`
+    /// is billed chip-hours * price where they are known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub billed_chip_hours: Option<f64>,
     /// Chips needed to hold the training state.
     pub min_chips: u64,
     /// False when the workload's `chips` cannot hold the training state.
@@ -138,10 +162,17 @@ pub fn chip_hours(flops: f64, peak_flops: f64, mfu: f64, moe_efficiency: f64, go
 pub fn figures(i: &TrainingInputs, t: &mut impl Trace) -> TrainingFigures {
     let (flops, attention_flops) = compute(i.active_params, i.tokens, i.attention, i.flops_override, t);
     let chip_hours = chip_hours(flops, i.peak_flops, i.mfu, i.moe_efficiency, i.goodput, t);
-    let cost_usd = d(t, "cost", "chip-hours * USD per chip-hour", chip_hours * i.usd_per_chip_hour, "USD");
     let wall_days = i
         .chips
         .map(|c| d(t, "wall-clock", "chip-hours / chips / 24", chip_hours / c as f64 / 24.0, "days"));
+    let billed = match (i.chips, i.billing, wall_days) {
+        (Some(c), Some(b), Some(days)) => Some(billed(c, b, days * 24.0, t)),
+        _ => None,
+    };
+    let cost_usd = match billed {
+        Some((_, _, bch)) => d(t, "cost", "billed chip-hours * USD per chip-hour", bch * i.usd_per_chip_hour, "USD"),
+        None => d(t, "cost", "chip-hours * USD per chip-hour", chip_hours * i.usd_per_chip_hour, "USD"),
+    };
     let min_chips = min_chips(i, t);
     let energy_kwh = d(
         t,
@@ -158,10 +189,41 @@ pub fn figures(i: &TrainingInputs, t: &mut impl Trace) -> TrainingFigures {
         chip_hours,
         cost_usd,
         wall_days,
+        billed_chips: billed.map(|b| b.0),
+        billed_hours: billed.map(|b| b.1),
+        billed_chip_hours: billed.map(|b| b.2),
         min_chips,
         feasible: i.chips.is_none_or(|c| c >= min_chips),
         energy_kwh,
     }
+}
+
+/// What a cloud bills for `chips` running `wall_hours` (docs/model.md "Training"): chips rounded
+/// up to whole instances, hours rounded up to the billing increment. Returns (billed chips,
+/// billed hours per chip, billed chip-hours).
+pub fn billed(chips: u64, b: Billing, wall_hours: f64, t: &mut impl Trace) -> (u64, f64, f64) {
+    let billed_chips = match b.chips_per_instance {
+        Some(k) if k > 1 => chips.div_ceil(k).saturating_mul(k),
+        _ => chips,
+    };
+    let chips_f = d(
+        t,
+        "billed chips",
+        "chips rounded up to whole instances (chips_per_instance)",
+        billed_chips as f64,
+        "chips",
+    );
+    // A hair below a whole increment is that increment (floating-point noise is not an hour).
+    let increments = (wall_hours / b.increment_hours * (1.0 - 1e-12)).ceil().max(1.0);
+    let hours = d(
+        t,
+        "billed hours",
+        "wall-clock hours rounded up to the billing increment",
+        increments * b.increment_hours,
+        "h",
+    );
+    let bch = d(t, "billed chip-hours", "billed chips * billed hours", chips_f * hours, "chip-h");
+    (billed_chips, hours, bch)
 }
 
 /// Bytes per value of the activations and gathered weights `min_chips` counts (bf16).
@@ -203,7 +265,9 @@ fn min_chips(i: &TrainingInputs, t: &mut impl Trace) -> u64 {
         }
         None => {
             if t.enabled() {
-                t.note("no layers / attention_width / seq_len given: min chips counts the training state only (activations unknown)".into());
+                t.note(
+                    "no layers / attention_width / seq_len given: min chips counts the training state only (activations unknown)".into(),
+                );
             }
             0.0
         }
@@ -303,6 +367,15 @@ pub fn inputs(cfg: &Config, s: &Shape, acc: &Accelerator, v: &[f64], t: &mut imp
     }
     let e = &cfg.economics;
     let usd = usd_per_chip_hour(e, acc, e.basis, v, t)?;
+    let billing = match acc.price_choice_on(e, e.basis) {
+        super::price::PriceChoice::Offer { offer, .. } => Some(Billing {
+            chips_per_instance: offer.chips_per_instance,
+            increment_hours: offer
+                .billing_increment_hours
+                .map_or(offer.term.billing_increment_hours(), |p| get(v, p, "billing increment", t)),
+        }),
+        _ => None,
+    };
     let params = get(v, s.params_b, "parameters", t) * 1e9;
     let active = get(v, s.active_params_b, "active parameters", t) * 1e9;
     let tokens = get(v, s.tokens_t, "tokens", t) * 1e12;
@@ -324,6 +397,7 @@ pub fn inputs(cfg: &Config, s: &Shape, acc: &Accelerator, v: &[f64], t: &mut imp
         goodput: get(v, e.training_goodput, "training goodput", t),
         usd_per_chip_hour: usd,
         chips: s.chips,
+        billing,
         usable_memory: mem * frac,
         bytes_per_param: bpp,
         power_kw: kw,
@@ -379,6 +453,7 @@ mod tests {
             goodput: 1.0,
             usd_per_chip_hour: 6.88,
             chips: Some(8192),
+            billing: None,
             usable_memory: 80e9 * 0.9,
             bytes_per_param: 16.0,
             power_kw: 0.7 * 1.4,
@@ -430,6 +505,31 @@ mod tests {
         i.flops_override = Some(1e24);
         let f = figures(&i, &mut ());
         assert_eq!((f.flops, f.attention_flops), (1e24, None));
+    }
+
+    #[test]
+    fn a_cloud_bills_whole_instances_and_billing_increments() {
+        let on_demand = Billing {
+            chips_per_instance: Some(8),
+            increment_hours: 1.0 / 3600.0,
+        };
+        // 12 chips -> 2 instances of 8 = 16 chips; 13 h is a whole number of seconds: 16 * 13 = 208.
+        assert_eq!(billed(12, on_demand, 13.0, &mut ()), (16, 13.0, 208.0));
+        // 13 h + 0.5 s -> 13 h + 1 s = 13.000278 h.
+        let (_, h, _) = billed(12, on_demand, 13.0 + 0.5 / 3600.0, &mut ());
+        assert_relative_eq!(h, 13.0 + 1.0 / 3600.0, max_relative = 1e-12);
+        // A capacity block bills whole days: 16 * 24 = 384.
+        let block = Billing {
+            chips_per_instance: Some(8),
+            increment_hours: 24.0,
+        };
+        assert_eq!(billed(12, block, 13.0, &mut ()), (16, 24.0, 384.0));
+        // Single chips: nothing rounds but the hours.
+        let single = Billing {
+            chips_per_instance: None,
+            increment_hours: 1.0,
+        };
+        assert_eq!(billed(12, single, 12.2, &mut ()), (12, 13.0, 156.0));
     }
 
     #[test]

@@ -331,10 +331,59 @@ fn a_moe_run_pays_the_fitted_moe_efficiency() {
 /// recompute) and the gathered layers are counted beside the sharded state.
 #[test]
 fn a_70b_run_at_8k_context_on_16_h100s_is_not_feasible() {
-    let w = SHAPED.replace("shaped-70b", "on-16").replace("seq_len = 8192\n", "seq_len = 8192\nchips = 16\n");
+    let w = SHAPED
+        .replace("shaped-70b", "on-16")
+        .replace("seq_len = 8192\n", "seq_len = 8192\nchips = 16\n");
     let f = shipped_estimate(&w, "on-16", "h100-sxm");
     // state 70e9 * 16 = 1.12e12 B; usable 80e9 * 0.9 = 72e9 B; activations 80 * 8192 * 8192 * 2
     // = 10.74e9 B; gathered layers 2 * 70e9 / 80 * 2 = 3.5e9 B; 1.12e12 / 57.76e9 = 19.4 -> 20.
     assert_eq!(f["min_chips"].as_u64(), Some(20), "{f}");
     assert_eq!(f["feasible"].as_bool(), Some(false), "{f}");
+}
+
+/// What a cloud bills: a 12-chip job of 13 hours bills two 8-GPU instances, 16 chips x 13 h on
+/// demand (per second) and 16 x 24 h on a capacity block (whole days).
+#[test]
+fn a_12_chip_13_hour_job_bills_16_chips_by_the_second_or_by_the_day() {
+    // 12 chips * 13 h = 156 chip-h at 989e12 * 0.4 FLOP/s, goodput 1:
+    // flops = 156 * 3600 * 3.956e14 = 2.2216896e20.
+    let w = "[[training]]\nid = \"job\"\nparams_b = 1\ntokens_t = 1\nprecision = \"bf16\"\nchips = 12\nflops = 2.2216896e20\nsource = \"test\"\n";
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("extra.toml"), w).expect("write");
+    let est = |basis: &str| -> Value {
+        let b = format!("economics.basis={basis}");
+        let o = run(&[
+            "estimate",
+            "-c",
+            "configs",
+            "-c",
+            path(dir.path()),
+            "--workload",
+            "job",
+            "--accelerator",
+            "h100-sxm",
+            "--json",
+            "--set",
+            "economics.training_goodput=1",
+            "--set",
+            &b,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        serde_json::from_str::<Value>(&stdout(&o)).expect("json")["results"][0].clone()
+    };
+    let od = est("on_demand");
+    assert!((od["chip_hours"].as_f64().unwrap_or(0.0) - 156.0).abs() < 1e-6, "{od}");
+    assert_eq!(od["billed_chips"].as_u64(), Some(16), "{od}");
+    assert!((od["billed_hours"].as_f64().unwrap_or(0.0) - 13.0).abs() < 1e-9, "{od}");
+    assert!((od["billed_chip_hours"].as_f64().unwrap_or(0.0) - 208.0).abs() < 1e-6, "{od}");
+    // The cost is the billed chip-hours at the price.
+    let price = od["usd_per_chip_hour"].as_f64().unwrap_or(0.0);
+    assert!(
+        (od["cost_usd"].as_f64().unwrap_or(0.0) / (208.0 * price) - 1.0).abs() < 1e-9,
+        "{od}"
+    );
+    let cb = est("capacity_block");
+    assert_eq!(cb["billed_chips"].as_u64(), Some(16), "{cb}");
+    assert!((cb["billed_hours"].as_f64().unwrap_or(0.0) - 24.0).abs() < 1e-9, "{cb}");
+    assert!((cb["billed_chip_hours"].as_f64().unwrap_or(0.0) - 384.0).abs() < 1e-6, "{cb}");
 }
