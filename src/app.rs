@@ -171,10 +171,17 @@ fn warn_skips(cfg: &Config, tables: &[WorkloadTable]) {
                 && !f.feasible
             {
                 let chips = cfg.training(&t.id).and_then(|w| w.chips).unwrap_or(0);
-                crate::msg::warn(format_args!(
-                    "warning: {}: {} chips of {} cannot hold the training state; at least {} are needed (row marked infeasible)",
-                    t.id, chips, r.accelerator, f.min_chips
-                ));
+                if f.min_chips == u64::MAX {
+                    crate::msg::warn(format_args!(
+                        "warning: {}: on {} one sequence's activations and two gathered layers exceed a chip: no cluster of fully sharded data parallelism holds it (row marked infeasible; tensor or context parallelism would be needed)",
+                        t.id, r.accelerator
+                    ));
+                } else {
+                    crate::msg::warn(format_args!(
+                        "warning: {}: {} chips of {} cannot hold the training state and activations; at least {} are needed (row marked infeasible)",
+                        t.id, chips, r.accelerator, f.min_chips
+                    ));
+                }
             }
         }
     }

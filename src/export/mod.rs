@@ -141,7 +141,16 @@ pub const TRAINING_COLUMNS: &[Column] = &[
     },
     Column {
         header: "min chips",
-        cell: |r| show(training(r).map(|f| format!("{}{}", f.min_chips, if f.feasible { "" } else { " (infeasible)" }))),
+        cell: |r| {
+            show(training(r).map(|f| {
+                let n = if f.min_chips == u64::MAX {
+                    "none".to_string()
+                } else {
+                    f.min_chips.to_string()
+                };
+                format!("{n}{}", if f.feasible { "" } else { " (infeasible)" })
+            }))
+        },
     },
     RATIO,
     BREAK_EVEN_PRICE,

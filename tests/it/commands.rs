@@ -403,7 +403,7 @@ fn calibrate_fit_prints_the_toml_to_paste_and_every_chip_is_checked_by_other_run
 fn explain_shows_the_attention_term_goodput_and_the_mfu_source() {
     let t = stdout(&run(&["explain", "--workload", "dense-70b", "--accelerator", "h100-sxm"]));
     assert!(
-        t.contains("attention FLOPs = 12 * layers 80 * attention_width 8192 * seq_len 8192 * D"),
+        t.contains("attention FLOPs = causal attention: 6 * layers 80 * attention_width 8192 * seq_len 8192 * D"),
         "{t}"
     );
     assert!(t.contains("training goodput = 0.9"), "{t}");
