@@ -387,3 +387,16 @@ fn a_12_chip_13_hour_job_bills_16_chips_by_the_second_or_by_the_day() {
     assert!((cb["billed_hours"].as_f64().unwrap_or(0.0) - 24.0).abs() < 1e-9, "{cb}");
     assert!((cb["billed_chip_hours"].as_f64().unwrap_or(0.0) - 384.0).abs() < 1e-6, "{cb}");
 }
+
+/// `attention` without the shape counts nothing: a warning says so, at the key.
+#[test]
+fn attention_without_a_shape_is_warned_about() {
+    let w = "[[training]]\nid = \"no-shape\"\nparams_b = 8\ntokens_t = 1\nprecision = \"bf16\"\nattention = \"full\"\nsource = \"test\"\nas_of = \"2026-01\"\n";
+    let d = with_extra(w);
+    let o = run(&["validate", "-c", path(d.path())]);
+    let err = stderr(&o);
+    assert!(
+        err.contains("zz-extra.toml:6:") && err.contains("gives `attention` but no layers, attention_width, seq_len"),
+        "{err}"
+    );
+}

@@ -130,6 +130,18 @@ pub(crate) fn attention_shape(r: &mut Reader<'_>, ctx: &mut Ctx) -> Option<Atten
             ctx,
         )
         .unwrap_or(true);
+    if given.is_empty()
+        && let Some(n) = r.table.get("attention")
+    {
+        let origin = n.origin.clone();
+        ctx.diags.warn(
+            &origin,
+            format!(
+                "{} gives `attention` but no layers, attention_width, seq_len: attention FLOPs are not counted",
+                r.what
+            ),
+        );
+    }
     if !given.is_empty() && given.len() < 3 {
         let missing: Vec<&str> = keys.iter().copied().filter(|k| !given.contains(k)).collect();
         let origin = r.table.get(given[0]).map_or_else(|| r.origin.clone(), |n| n.origin.clone());
