@@ -248,9 +248,9 @@ fn check_folder(dir: &Path) -> usize {
             // A mixture of experts delivers economics.training_moe_efficiency(_fp8) of the dense MFU.
             let moe = if n < p {
                 if prec == "fp8" {
-                    e.get("training_moe_efficiency_fp8", 0.344)
+                    e.get("training_moe_efficiency_fp8", 0.359)
                 } else {
-                    e.get("training_moe_efficiency", 0.509)
+                    e.get("training_moe_efficiency", 0.506)
                 }
             } else {
                 1.0
@@ -590,9 +590,9 @@ fn calibrate_json_matches_an_independent_computation_on_the_shipped_configs() {
         let moe = if !is_moe {
             1.0
         } else if prec == "fp8" {
-            e.get("training_moe_efficiency_fp8", 0.344)
+            e.get("training_moe_efficiency_fp8", 0.359)
         } else {
-            e.get("training_moe_efficiency", 0.509)
+            e.get("training_moe_efficiency", 0.506)
         };
         let flops = num(c.get("flops")).unwrap_or(6.0 * n * d + attn);
         let goodput = match c.get("hours_basis").and_then(Value::as_str) {

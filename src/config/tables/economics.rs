@@ -106,14 +106,14 @@ pub static ECONOMICS: TableDecl = TableDecl {
             "share of dense MFU",
             "the share of a chip's dense training MFU a mixture-of-experts run in 16-bit (or wider) matmuls reaches (expert all-to-all, routing, grouped GEMMs); applies where active_params_b < params_b",
         )
-        .default(0.509),
+        .default(0.506),
         num(
             "training_moe_efficiency_fp8",
             Check::Fraction,
             "share of dense MFU",
             "as training_moe_efficiency, for a run in 8-bit or narrower matmuls (fp8 speeds the expert GEMMs, not the all-to-all)",
         )
-        .default(0.344),
+        .default(0.359),
     ],
 };
 
