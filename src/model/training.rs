@@ -174,6 +174,20 @@ pub fn figures(i: &TrainingInputs, t: &mut impl Trace) -> TrainingFigures {
         None => d(t, "cost", "chip-hours * USD per chip-hour", chip_hours * i.usd_per_chip_hour, "USD"),
     };
     let min_chips = min_chips(i, t);
+    let feasible = i.chips.is_none_or(|c| c >= min_chips);
+    if let Some(c) = i.chips {
+        t.note(if feasible {
+            format!("feasible: the run's {c} chips hold the training state, activations and gathered layers (min chips {min_chips})")
+        } else {
+            format!("NOT feasible: the run's {c} chips are fewer than min chips {min_chips}; no cluster that small holds it")
+        });
+    }
+    if let Some((_, _, bch)) = billed {
+        t.note(format!(
+            "billed chip-hours are {:.2}x the used chip-hours (whole instances, billing increment)",
+            bch / chip_hours
+        ));
+    }
     let energy_kwh = d(
         t,
         "energy",
@@ -193,7 +207,7 @@ pub fn figures(i: &TrainingInputs, t: &mut impl Trace) -> TrainingFigures {
         billed_hours: billed.map(|b| b.1),
         billed_chip_hours: billed.map(|b| b.2),
         min_chips,
-        feasible: i.chips.is_none_or(|c| c >= min_chips),
+        feasible,
         energy_kwh,
     }
 }

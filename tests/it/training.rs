@@ -398,3 +398,42 @@ fn attention_without_a_shape_is_warned_about() {
         "{err}"
     );
 }
+
+/// `explain` says whether the run's chips hold it and how far billing exceeds use.
+#[test]
+fn explain_names_feasibility_and_billed_over_used() {
+    let on16 = SHAPED
+        .replace("shaped-70b", "on-16")
+        .replace("seq_len = 8192\n", "seq_len = 8192\nchips = 16\n");
+    // 12 chips x 13 h as in the billing test: 16 x 13 = 208 billed over 156 used = 1.33x.
+    let job = "[[training]]\nid = \"job\"\nparams_b = 1\ntokens_t = 1\nprecision = \"bf16\"\nchips = 12\nflops = 2.2216896e20\nsource = \"test\"\n";
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("extra.toml"), format!("{on16}{job}")).expect("write");
+    let explain = |w: &str| {
+        let o = run(&[
+            "explain",
+            "-c",
+            "configs",
+            "-c",
+            path(dir.path()),
+            "--workload",
+            w,
+            "--accelerator",
+            "h100-sxm",
+            "--set",
+            "economics.training_goodput=1",
+            "--set",
+            "economics.basis=on_demand",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let out = explain("on-16");
+    assert!(
+        out.contains("NOT feasible: the run's 16 chips are fewer than min chips 20"),
+        "{out}"
+    );
+    let out = explain("job");
+    assert!(out.contains("feasible: the run's 12 chips hold"), "{out}");
+    assert!(out.contains("billed chip-hours are 1.33x the used chip-hours"), "{out}");
+}
