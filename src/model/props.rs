@@ -54,6 +54,7 @@ fn inference_inputs() -> impl Strategy<Value = InferenceInputs> {
                 output_tokens: lout,
                 layers: 80.0,
                 attention_width: 8192.0,
+                decode_attention_width: 8192.0,
                 hidden: 8192.0,
                 heads: Some(64),
                 kv_heads: Some(8.0),

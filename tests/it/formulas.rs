@@ -383,6 +383,8 @@ fn serve(e: &Econ<'_>, w: &Table, acc: &Table, max_chips: u64) -> Option<Served>
     };
     let layers = g("layers").unwrap_or(0.0);
     let d = g("attention_width").unwrap_or(0.0);
+    // MLA's absorbed decode has its own width (docs/model.md "Serving"); default d.
+    let d_dec = g("decode_attention_width").unwrap_or(d);
     let hidden = g("hidden").unwrap_or(d);
     let kv =
         g("kv_bytes_per_token").unwrap_or_else(|| 2.0 * layers * g("kv_heads").unwrap_or(0.0) * g("head_dim").unwrap_or(0.0) * bytes(kvp));
@@ -431,7 +433,7 @@ fn serve(e: &Econ<'_>, w: &Table, acc: &Table, max_chips: u64) -> Option<Served>
             }
             None => (2.0 * ab * 1e9 * tok / (n * peak * mfu * me)).max(read / (n * bw * wbe)),
         };
-        let attn = (4.0 * layers * d * (b * c + p * lin / 2.0) / (n * peak * mfu)).max(b * c * copies(n) * kv / (n * bw * kvbe));
+        let attn = (4.0 * layers * (d_dec * b * c + d * p * lin / 2.0) / (n * peak * mfu)).max(b * c * copies(n) * kv / (n * bw * kvbe));
         let tp = match moe {
             _ if n <= 1.0 || ic <= 0.0 => 0.0,
             // Data-parallel attention: dispatch and combine all-to-all of k copies of each token.
