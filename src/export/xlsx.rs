@@ -930,7 +930,8 @@ fn training_block(
             b.step("6ND", &s, "6ND (parameter FLOPs)", "=6*({Na_b}*1E9)*{D}", "FLOP")?;
             match w.attention {
                 Some(a) => {
-                    let t = format!("=12*{}*{}*{}*{{D}}", a.layers, a.attention_width, a.seq_len);
+                    // 6 (causal) or 12 (full) * layers * attention_width * seq_len per token.
+                    let t = format!("={}*{}*{}*{}*{{D}}", a.coefficient(), a.layers, a.attention_width, a.seq_len);
                     b.step("attn", &s, "attention FLOPs", &t, "FLOP")?;
                     b.step("C", &s, "C (training FLOPs)", "={6ND}+{attn}", "FLOP")?;
                 }
@@ -947,15 +948,55 @@ fn training_block(
             }
         }
     }
-    b.step("del", &s, "delivered FLOP/s per chip", "={peak}*{mfu}", "FLOP/s")?;
+    // An MoE run delivers a share of the dense MFU (economics.training_moe_efficiency*).
+    let moe_label = [
+        "MoE training efficiency, 8-bit (share of dense MFU)",
+        "MoE training efficiency, 16-bit (share of dense MFU)",
+    ]
+    .into_iter()
+    .find(|l| si.param(l).is_some());
+    match moe_label {
+        Some(l) => {
+            b.input("moe", &si, l)?;
+            b.step("del", &s, "delivered FLOP/s per chip", "={peak}*{mfu}*{moe}", "FLOP/s")?;
+        }
+        None => b.step("del", &s, "delivered FLOP/s per chip", "={peak}*{mfu}", "FLOP/s")?,
+    }
     b.step("ch", &s, "chip-hours", "={C}/{del}/{goodput}/3600", "chip-h")?;
-    b.step("cost", &s, "cost", "={ch}*{price}", "USD")?;
-    let cost = s.step("cost")?.1;
-    ratio_row(&mut b, "cost", cost, reference, ref_id)?;
     if let Some(chips) = w.chips {
         b.fixed("chips", "chips", chips as f64, "chips", "the workload's chips")?;
         b.step("wall", &s, "wall-clock", "={ch}/{chips}/24", "days")?;
     }
+    match (w.chips, ti.billing) {
+        // A run of given chips on an offer pays whole instances for whole billing increments.
+        (Some(_), Some(bill)) => {
+            let (_, billed_chips) = s.step("billed chips")?;
+            b.fixed(
+                "bchips",
+                "billed chips",
+                billed_chips,
+                "chips",
+                "chips rounded up to whole instances (chips_per_instance)",
+            )?;
+            if si.param("billing increment").is_some() {
+                b.input("inc", &si, "billing increment")?;
+            } else {
+                b.fixed(
+                    "inc",
+                    "billing increment",
+                    bill.increment_hours,
+                    "h",
+                    "the term's default (1 s on demand, committed, spot; 24 h capacity block)",
+                )?;
+            }
+            b.step("bh", &s, "billed hours", "=MAX(ROUNDUP({wall}*24/{inc}*(1-1E-12),0),1)*{inc}", "h")?;
+            b.step("bch", &s, "billed chip-hours", "={bchips}*{bh}", "chip-h")?;
+            b.step("cost", &s, "cost", "={bch}*{price}", "USD")?;
+        }
+        _ => b.step("cost", &s, "cost", "={ch}*{price}", "USD")?,
+    }
+    let cost = s.step("cost")?.1;
+    ratio_row(&mut b, "cost", cost, reference, ref_id)?;
     b.input("w", &si, "chip power")?;
     b.input("spf", &si, "system power factor")?;
     b.step("kw", &si, "power_kw", "={w}*{spf}/1000", "kW")?;
@@ -1066,6 +1107,18 @@ fn serving_block(
         b.input("d", &si, "attention width")?;
     } else {
         b.fixed("d", "attention width", 0.0, "", "none given")?;
+    }
+    if si.param("decode attention width").is_some() {
+        b.input("dd", &si, "decode attention width")?;
+    } else {
+        b.conv(
+            "dd",
+            "decode attention width",
+            "={d}",
+            i.decode_attention_width,
+            "",
+            "the attention width (no decode_attention_width given)",
+        )?;
     }
     if si.param("hidden (all-reduce width)").is_some() {
         b.input("hidden", &si, "hidden (all-reduce width)")?;
@@ -1316,7 +1369,7 @@ fn step_rows(b: &mut Block<'_>, s: &Steps, i: &InferenceInputs, n: f64, sfx: &st
         &k("ac"),
         s,
         "attention time, compute",
-        &t("=4*{L}*{d}*({B}*{c}+{p}*{Lin}/2)/({n}*{P}*{mfu})"),
+        &t("=4*{L}*({dd}*{B}*{c}+{d}*{p}*{Lin}/2)/({n}*{P}*{mfu})"),
         "s",
     )?;
     b.step(

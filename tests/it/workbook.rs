@@ -128,6 +128,14 @@ fn libreoffice_recomputes_every_formula_cell_to_the_stored_value() {
                 ],
             )),
         ),
+        // A run of given chips on Capacity Blocks: whole instances for whole 24-hour increments.
+        (
+            "billed",
+            workbook(&load(
+                std::slice::from_ref(&configs),
+                &["report.training_workload=dense-405b", "economics.basis=capacity_block"],
+            )),
+        ),
         // Names that begin with `=HYPERLINK(`, `+cmd`, `@SUM`, `-x` (tests/it/safe_outputs.rs).
         ("hostile", workbook(&load(&[fixture("hostile")], &[]))),
     ];
@@ -156,6 +164,16 @@ fn libreoffice_recomputes_every_formula_cell_to_the_stored_value() {
         .expect("canary converted");
     assert_eq!(cell(&canary_csv, 0, 0), "2", "LibreOffice did not recalculate on load");
 
+    // Each book exercises the branches it is here for.
+    let has = |stem: &str, step: &str| {
+        let b = &books.iter().find(|(s, _)| *s == stem).expect("book").1;
+        assert!(b.formulas.iter().any(|f| f.step.starts_with(step)), "{stem}: no `{step}` row");
+    };
+    has("billed", "billed hours");
+    has("moe", "MoE training efficiency");
+    has("moe", "decode attention width");
+    has("moe", "routed GEMMs, compute");
+    has("default", "r (copies of each KV head)");
     let (mut total, mut worst) = (0usize, 0.0f64);
     for (stem, b) in &books {
         let least = if *stem == "hostile" { 20 } else { 200 };
