@@ -97,10 +97,12 @@ pub fn stack_of(vendor: &str) -> String {
     vendor.trim().to_lowercase()
 }
 
-/// Every `[[measured]]` benchmark as a fitting point (skipping those the model cannot cost).
+/// Every `[[measured]]` benchmark as a fitting point (skipping those the model cannot cost and
+/// those marked `fit = false`).
 pub fn points(cfg: &Config, v: &[f64]) -> Vec<Point> {
     cfg.measured
         .iter()
+        .filter(|m| m.fit)
         .filter_map(|m| {
             let w = cfg.inference(&m.workload)?;
             let acc = cfg.accelerator(&m.accelerator)?;

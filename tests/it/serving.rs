@@ -162,7 +162,18 @@ fn calibrate_fit_is_judged_held_out_and_borrowed_fits_are_estimates_at_least_as_
     let v = crate::common::calibrate_fit();
     let benches = v["benchmarks"].as_array().cloned().unwrap_or_default();
     let fit = &v["serving_fit"];
-    assert_eq!(benches.len() as f64, f(fit, "points"), "every benchmark is a fitting point");
+    // Every benchmark is a fitting point but the 10 speculative decoding runs (`fit = false`:
+    // their acceptance length is an estimate), which are checked, not fitted.
+    let checked_only = benches
+        .iter()
+        .filter(|b| b["workload"].as_str().is_some_and(|w| w.contains("-mtp-")))
+        .count();
+    assert_eq!(checked_only, 10);
+    assert_eq!(
+        (benches.len() - checked_only) as f64,
+        f(fit, "points"),
+        "every other benchmark is a fitting point"
+    );
     // Held out: each chip predicted by the pooled fit it would borrow without its points.
     let loco = f(fit, "leave_chip_out_median_abs_error_pct");
     assert!(loco <= 20.0, "leave-one-chip-out median |error| {loco}%");
@@ -248,11 +259,11 @@ fn numbers_sharing_one_unknown_must_give_one_range() {
 
 #[test]
 fn calibrate_checks_every_shipped_benchmark_file_and_says_which_it_skips() {
-    // All of configs/benchmarks: 238 [[measured]] entries, of which mi355x's 6 MXFP4 points are
+    // All of configs/benchmarks: 248 [[measured]] entries, of which mi355x's 6 MXFP4 points are
     // skipped (mi355x has no dense fp4 figure) with the reason, never dropped in silence.
     let v = json(&["calibrate", "--json"]);
     let benches = v["benchmarks"].as_array().cloned().unwrap_or_default();
-    assert_eq!(benches.len(), 232);
+    assert_eq!(benches.len(), 242);
     let skipped = v["skipped"].as_array().cloned().unwrap_or_default();
     assert_eq!(skipped.len(), 6);
     for s in &skipped {
