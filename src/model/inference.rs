@@ -1113,7 +1113,12 @@ pub fn figures(i: &InferenceInputs, t: &mut impl Trace) -> Result<InferenceFigur
             "replica candidates (tensor-parallel degrees: powers of two that hold the weights, whose n * tp_unit_per_chip = n * {} ranks divide the heads, at most report.max_chips_per_replica = {}{}):\n{}\n  chosen: n = {} ({why})",
             i.tp_unit_per_chip,
             i.max_chips_per_replica,
-            if i.scale_up_chips < u64::MAX {
+            if i.scale_up_chips < u64::MAX && i.scale_out > 0.0 {
+                format!(
+                    " and scale_up_chips = {} per tensor/expert-parallel group; beyond it, pipeline stages of such groups over scale_out_gb_per_s",
+                    i.scale_up_chips
+                )
+            } else if i.scale_up_chips < u64::MAX {
                 format!(" and scale_up_chips = {}", i.scale_up_chips)
             } else {
                 " (no scale_up_chips declared)".to_string()

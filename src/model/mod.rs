@@ -59,7 +59,7 @@ impl fmt::Display for Skip {
             Skip::DoesNotFit(n) => write!(f, "cannot hold the weights on chips_per_replica = {n} chip(s)"),
             Skip::NoReplica(max) => write!(
                 f,
-                "has no replica of at most {max} chips (report.max_chips_per_replica, or the chip's scale_up_chips without scale_out_gb_per_s; a power of two whose tensor-parallel ranks divide the heads, or pipeline stages of one) that holds the weights and a sequence's KV cache"
+                "has no replica of at most {max} chips (report.max_chips_per_replica or the chip's scale_up_chips; powers of two whose ranks divide the heads, or pipelines of them) that holds the weights and a sequence's KV cache"
             ),
             Skip::BeyondScaleUp(n, domain) => write!(
                 f,

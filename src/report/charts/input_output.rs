@@ -58,7 +58,8 @@ pub fn input_vs_output(ctx: &Context<'_>) -> Result<ChartFile, String> {
     let mut notes = Vec::new();
     if !shares.is_empty() {
         notes.push(format!(
-            "Input (prefill) is {}–{}% of a request's cost across these chips",
+            "Input ({}) is {}–{}% of a request's cost across these chips",
+            if tc > 0.0 { "prefill and cache" } else { "prefill" },
             num(lo * 100.0, 2),
             num(hi * 100.0, 2)
         ));
@@ -70,9 +71,14 @@ pub fn input_vs_output(ctx: &Context<'_>) -> Result<ChartFile, String> {
             frame: ctx.frame(
                 "What a request costs: input vs output tokens".into(),
                 format!(
-                    "{} · {} in / {} out tokens per request · basis {}",
+                    "{} · {} in{} / {} out tokens per request · basis {}",
                     w.name,
                     short(tin),
+                    if tc > 0.0 {
+                        format!(" ({} cached)", short(tc.min(tin)))
+                    } else {
+                        String::new()
+                    },
                     short(tout),
                     ctx.basis
                 ),
