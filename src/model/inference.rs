@@ -182,6 +182,17 @@ pub fn weights(i: &InferenceInputs) -> f64 {
     i.params * i.weight_bytes
 }
 
+/// Bytes of weights a replica holds: the model's `W`, plus the draft's `Nd * bytes per weight`
+/// with speculative decoding (a draft model or MTP module sits beside the model it drafts for).
+pub fn resident_weights(i: &InferenceInputs) -> f64 {
+    weights(i)
+        + if i.spec_tokens > 0.0 {
+            i.draft_params * i.weight_bytes
+        } else {
+            0.0
+        }
+}
+
 /// Mean context of a running sequence, `Lin + Lout / 2` (tokens).
 pub fn mean_context(i: &InferenceInputs) -> f64 {
     i.input_tokens + i.output_tokens / 2.0
@@ -254,11 +265,11 @@ pub fn kv_copies(i: &InferenceInputs, n: f64) -> f64 {
 
 /// B_kv: sequences the KV cache of `n` chips holds at the mean context, the shared prefix
 /// stored `g` times ([`prefix_copies`]) and each sequence's own `c - Ls` tokens:
-/// `(n * usable memory - W - r * kv * Ls * g) / (r * kv * (c - Ls))` (may be below 1 or
-/// negative when the weights leave no room).
+/// `(n * usable memory - Wh - r * kv * Ls * g) / (r * kv * (c - Ls))`, `Wh` the weights held
+/// ([`resident_weights`]; may be below 1 or negative when the weights leave no room).
 pub fn kv_capacity(i: &InferenceInputs, n: f64) -> f64 {
     let r = kv_copies(i, n);
-    (n * i.usable_memory - weights(i) - r * i.kv_bytes_per_token * i.shared_prefix * prefix_copies(i, n))
+    (n * i.usable_memory - resident_weights(i) - r * i.kv_bytes_per_token * i.shared_prefix * prefix_copies(i, n))
         / (r * i.kv_bytes_per_token * (mean_context(i) - i.shared_prefix))
 }
 
@@ -954,7 +965,7 @@ pub fn candidates(i: &InferenceInputs) -> Result<Vec<u64>, Skip> {
         if np > i.scale_up_chips || i.scale_out <= 0.0 {
             return Err(Skip::BeyondScaleUp(np, i.scale_up_chips));
         }
-        if np as f64 * i.usable_memory <= weights(i) {
+        if np as f64 * i.usable_memory <= resident_weights(i) {
             return Err(Skip::DoesNotFit(np));
         }
     }
@@ -962,7 +973,7 @@ pub fn candidates(i: &InferenceInputs) -> Result<Vec<u64>, Skip> {
         if layout(i, n).is_none() {
             return Err(Skip::BeyondScaleUp(n, i.scale_up_chips));
         }
-        if n as f64 * i.usable_memory <= weights(i) {
+        if n as f64 * i.usable_memory <= resident_weights(i) {
             return Err(Skip::DoesNotFit(n));
         }
         if let Some(b) = i.batch {
@@ -1129,6 +1140,15 @@ pub fn figures(i: &InferenceInputs, t: &mut impl Trace) -> Result<InferenceFigur
         let n = chosen.chips_per_replica as f64;
         d(t, "n (chips per replica)", "the chosen candidate", n, "chips");
         d(t, "W (weights)", "params * bytes per weight", weights(i), "bytes");
+        if i.spec_tokens > 0.0 && i.draft_params > 0.0 {
+            d(
+                t,
+                "weights held (model and draft)",
+                "W + Nd * bytes per weight: what B_kv and the fit to memory use",
+                resident_weights(i),
+                "bytes",
+            );
+        }
         d(t, "c (mean context)", "Lin + Lout / 2", mean_context(i), "tokens");
         d(
             t,
@@ -1173,9 +1193,9 @@ pub fn figures(i: &InferenceInputs, t: &mut impl Trace) -> Result<InferenceFigur
             t,
             "B_kv (sequences the KV cache holds)",
             if i.shared_prefix > 0.0 {
-                "(n * usable memory - W - r * kv * Ls * g) / (r * kv * (c - Ls)): the shared prefix stored g times, each sequence its own c - Ls tokens"
+                "(n * usable memory - weights held - r * kv * Ls * g) / (r * kv * (c - Ls)): the shared prefix stored g times, each sequence its own c - Ls tokens"
             } else {
-                "(n * usable memory - W) / (r * kv * c)"
+                "(n * usable memory - weights held) / (r * kv * c)"
             },
             kv_capacity(i, n),
             "sequences",

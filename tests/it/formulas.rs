@@ -484,11 +484,16 @@ fn serve(e: &Econ<'_>, w: &Table, acc: &Table, max_chips: u64) -> Option<Served>
     let kv_cap = |n: f64| {
         let s = stage_of(n);
         let gp = if dp { s * unit } else { 1.0 };
-        (n * mem - big_w - copies(s) * kv * ls * gp) / (copies(s) * kv * (c - ls))
+        // The draft's weights sit beside the model's.
+        let held = big_w + if ks > 0.0 { nd * wb } else { 0.0 };
+        (n * mem - held - copies(s) * kv * ls * gp) / (copies(s) * kv * (c - ls))
     };
     let ns: Vec<f64> = match w.get("chips_per_replica").and_then(Value::as_integer) {
         Some(n) => {
-            if layout(n as u64).is_none() || n as f64 * mem <= big_w || given_b.is_some_and(|b| kv_cap(n as f64) < b.min(1.0)) {
+            if layout(n as u64).is_none()
+                || n as f64 * mem <= big_w + if ks > 0.0 { nd * wb } else { 0.0 }
+                || given_b.is_some_and(|b| kv_cap(n as f64) < b.min(1.0))
+            {
                 return None;
             }
             vec![n as f64]
