@@ -648,3 +648,11 @@ fn an_acceptance_length_above_the_drafted_tokens_plus_one_is_a_located_error() {
     let e = stderr(&o);
     assert!(e.contains("acceptance_length") && e.contains("speculative_tokens + 1 = 2"), "{e}");
 }
+
+#[test]
+fn speculative_tokens_without_an_acceptance_length_warn() {
+    let o = run(&["validate", "--set", "inference.chat-8b.speculative_tokens=2"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("without acceptance_length"), "{e}");
+}

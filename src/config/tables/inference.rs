@@ -310,6 +310,19 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
             );
         }
     }
+    if speculative_tokens > 0
+        && acceptance_length.is_none()
+        && let Some(n) = t.get("speculative_tokens")
+    {
+        let o = n.origin.clone();
+        ctx.diags.warn(
+            &o,
+            format!(
+                "speculative_tokens in {} without acceptance_length: each step emits 1 token per sequence (the default), so drafting only adds cost; give the mean tokens per step (e.g. acceptance_length = 1.85 for one MTP token)",
+                r.what
+            ),
+        );
+    }
     let draft_params_b = r.num_opt("draft_params_b", ctx);
     let draft_active_params_b = r.num_opt("draft_active_params_b", ctx);
     at_most(
