@@ -25,6 +25,9 @@ pub struct BenchmarkCheck {
     pub predicted_tokens_per_s_per_user: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_error_pct: Option<f64>,
+    /// Whether `calibrate --fit` fits on this point (`fit = false` on the `[[measured]]` entry:
+    /// checked and printed, left out of the fit, e.g. MTP runs whose acceptance is an estimate).
+    pub fitted: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -98,6 +101,7 @@ pub fn benchmarks(cfg: &Config, v: &[f64]) -> (Vec<BenchmarkCheck>, Vec<Skipped>
                     measured_tokens_per_s_per_user: user,
                     predicted_tokens_per_s_per_user: f.tokens_per_s_per_user,
                     user_error_pct: user.map(|u| super::fit::error_pct(f.tokens_per_s_per_user, u)),
+                    fitted: m.fit,
                 });
             }
             Err(s) => skipped.push(Skipped {

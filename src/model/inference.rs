@@ -59,6 +59,28 @@ pub struct InferenceInputs {
     /// Lin, Lout (tokens per request).
     pub input_tokens: f64,
     pub output_tokens: f64,
+    /// Lc: input tokens per request served from the prefix cache (no prefill compute), <= Lin.
+    pub cached_tokens: f64,
+    /// Ls: of those, the tokens every request shares, <= Lc: their KV is stored once per
+    /// attention group ([`prefix_copies`]), not once per sequence.
+    pub shared_prefix: f64,
+    /// k: draft tokens verified per sequence per step (0 without speculative decoding).
+    pub spec_tokens: f64,
+    /// a: mean tokens emitted per sequence per step, in [1, k + 1] (1 without speculation).
+    pub acceptance: f64,
+    /// Draft model or MTP module: weights read per draft pass (count; 0: no draft cost).
+    pub draft_params: f64,
+    /// Weights each drafted token computes with (count).
+    pub draft_active_params: f64,
+    /// Layers of the draft (per-layer overheads, its KV reads).
+    pub draft_layers: f64,
+    /// Scale-out bandwidth per chip, one direction (bytes/s): pipeline stages across scale-up
+    /// domains and the disaggregated KV transfer; 0 when the chip declares none (no replica
+    /// then spans domains, no disaggregated pools).
+    pub scale_out: f64,
+    /// Disaggregated serving: chips of a prefill-pool replica (`None`: prefill folded into the
+    /// decode steps).
+    pub prefill_chips: Option<u64>,
     /// Layers; 0 when unknown (no attention FLOPs, overheads or all-reduces then).
     pub layers: f64,
     /// Query heads x head_dim; 0 when unknown (no attention FLOPs).
@@ -112,10 +134,17 @@ pub struct InferenceInputs {
 /// One step's time, by term (seconds).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Step {
+    /// The terms of one pipeline stage's pass (the whole replica when it has one stage).
     pub gemm: f64,
     pub attn: f64,
     pub tp: f64,
     pub overhead: f64,
+    /// The draft model's or MTP module's passes (0 without speculative decoding).
+    pub draft: f64,
+    /// What pipeline stages across scale-up domains add: the activation transfers and the
+    /// idle stages of a batch too small to fill every stage (0 for one stage).
+    pub pipeline: f64,
+    /// Time between two steps of one sequence (each emits `a` tokens per sequence).
     pub total: f64,
     /// True when the GEMM term is bound by streaming weights rather than compute.
     pub memory_bound: bool,
@@ -130,14 +159,18 @@ pub struct InferenceFigures {
     pub batch: f64,
     pub weights_gb: f64,
     pub kv_bytes_per_token: f64,
-    /// Seconds per step (= time per output token).
+    /// Seconds per step (time per output token without speculative decoding; each step emits
+    /// `acceptance_length` tokens per sequence).
     pub step_s: f64,
     pub output_tokens_per_s_per_chip: f64,
     pub tokens_per_s_per_user: f64,
     pub ttft_s: f64,
+    /// USD per million fresh (uncached) input tokens.
     pub usd_per_m_input_tokens: f64,
+    /// USD per million input tokens served from the prefix cache (0 without `cached_input_tokens`).
+    pub usd_per_m_cached_input_tokens: f64,
     pub usd_per_m_output_tokens: f64,
-    /// Blended over input and output tokens.
+    /// Blended over input (fresh and cached) and output tokens, each at its price.
     pub usd_per_m_tokens: f64,
     /// Always false: benchmarks check the model, they never replace it (docs/cli.md).
     pub measured: bool,
@@ -152,14 +185,74 @@ pub fn weights(i: &InferenceInputs) -> f64 {
     i.params * i.weight_bytes
 }
 
+/// Bytes of weights a replica holds: the model's `W`, plus the draft's `Nd * bytes per weight`
+/// with speculative decoding (a draft model or MTP module sits beside the model it drafts for).
+pub fn resident_weights(i: &InferenceInputs) -> f64 {
+    weights(i)
+        + if i.spec_tokens > 0.0 {
+            i.draft_params * i.weight_bytes
+        } else {
+            0.0
+        }
+}
+
 /// Mean context of a running sequence, `Lin + Lout / 2` (tokens).
 pub fn mean_context(i: &InferenceInputs) -> f64 {
     i.input_tokens + i.output_tokens / 2.0
 }
 
+/// Fresh input tokens per request, `Lin - Lc`: the prompt tokens prefill computes.
+pub fn fresh_input(i: &InferenceInputs) -> f64 {
+    (i.input_tokens - i.cached_tokens).max(0.0)
+}
+
+/// (s, m): a replica of `n` chips as `m` pipeline stages of `s` chips, each stage one
+/// tensor/expert-parallel group within a scale-up domain. `(n, 1)` when `n` fits one domain;
+/// otherwise `s` is the largest divisor of `n` of at most `scale_up_chips` whose `s *
+/// tp_unit_per_chip` ranks divide the heads (where given). `None` when no such layout exists or
+/// the replica cannot span domains (no `scale_out_gb_per_s`, `layers` or `hidden`, or more
+/// stages than layers).
+pub fn layout(i: &InferenceInputs, n: u64) -> Option<(u64, u64)> {
+    if n <= i.scale_up_chips {
+        return Some((n, 1));
+    }
+    if i.scale_out <= 0.0 || i.layers < 1.0 || i.hidden <= 0.0 {
+        return None;
+    }
+    let s = (1..=i.scale_up_chips.min(n))
+        .rev()
+        .find(|&d| n.is_multiple_of(d) && i.heads.is_none_or(|h| h.is_multiple_of(d * i.tp_unit_per_chip)))?;
+    let m = n / s;
+    (m as f64 <= i.layers).then_some((s, m))
+}
+
+/// Chips of one tensor/expert-parallel group (a pipeline stage) of a replica of `n` chips.
+fn stage_chips(i: &InferenceInputs, n: f64) -> f64 {
+    layout(i, n as u64).map_or(n, |(s, _)| s as f64)
+}
+
+/// One pipeline stage of `m`: the model's weights, layers and KV bytes per token divided by
+/// `m` (stages hold equal shares of the layers).
+fn stage_inputs(i: &InferenceInputs, m: f64) -> InferenceInputs {
+    InferenceInputs {
+        params: i.params / m,
+        active_params: i.active_params / m,
+        shared_params: i.shared_params / m,
+        kv_bytes_per_token: i.kv_bytes_per_token / m,
+        layers: i.layers / m,
+        ..*i
+    }
+}
+
 /// u: tensor-parallel ranks of a replica of `n` chips, in the stack's unit (`n * tp_unit_per_chip`).
 pub fn tp_ranks(i: &InferenceInputs, n: f64) -> f64 {
     n * i.tp_unit_per_chip as f64
+}
+
+/// g: copies of the shared prefix's KV a replica of `n` chips stores: one per attention
+/// data-parallel rank of a stage (each rank has its own cache), else one.
+pub fn prefix_copies(i: &InferenceInputs, n: f64) -> f64 {
+    if i.attention_dp { tp_ranks(i, stage_chips(i, n)) } else { 1.0 }
 }
 
 /// r: copies of each KV head a replica of `n` chips holds, `max(kv_heads, u) / kv_heads`: a
@@ -168,23 +261,26 @@ pub fn tp_ranks(i: &InferenceInputs, n: f64) -> f64 {
 /// data-parallel (each rank caches its own sequences) or the KV heads are not known.
 pub fn kv_copies(i: &InferenceInputs, n: f64) -> f64 {
     match i.kv_heads {
-        Some(h) if h > 0.0 && !i.attention_dp => tp_ranks(i, n).max(h) / h,
+        Some(h) if h > 0.0 && !i.attention_dp => tp_ranks(i, stage_chips(i, n)).max(h) / h,
         _ => 1.0,
     }
 }
 
-/// B_kv: sequences the KV cache of `n` chips holds at the mean context,
-/// `(n * usable memory - W) / (r * kv * c)` (may be below 1 or negative when the weights leave
-/// no room).
+/// B_kv: sequences the KV cache of `n` chips holds at the mean context, the shared prefix
+/// stored `g` times ([`prefix_copies`]) and each sequence's own `c - Ls` tokens:
+/// `(n * usable memory - Wh - r * kv * Ls * g) / (r * kv * (c - Ls))`, `Wh` the weights held
+/// ([`resident_weights`]; may be below 1 or negative when the weights leave no room).
 pub fn kv_capacity(i: &InferenceInputs, n: f64) -> f64 {
-    (n * i.usable_memory - weights(i)) / (kv_copies(i, n) * i.kv_bytes_per_token * mean_context(i))
+    let r = kv_copies(i, n);
+    (n * i.usable_memory - resident_weights(i) - r * i.kv_bytes_per_token * i.shared_prefix * prefix_copies(i, n))
+        / (r * i.kv_bytes_per_token * (mean_context(i) - i.shared_prefix))
 }
 
 /// The engine's running-batch cap of a replica of `n` chips: `max_batch`, or `max_batch` per
 /// attention rank (`max_batch * u`) when attention runs data-parallel.
 pub fn batch_cap(i: &InferenceInputs, n: f64) -> f64 {
     if i.attention_dp {
-        i.max_batch * tp_ranks(i, n)
+        i.max_batch * tp_ranks(i, stage_chips(i, n))
     } else {
         i.max_batch
     }
@@ -256,11 +352,30 @@ pub fn gemm_time(i: &InferenceInputs, n: f64, tokens: f64) -> (f64, f64, f64) {
     }
 }
 
-/// The time of one step of a replica of `n` chips running `b` sequences and carrying `p` prefill
-/// tokens, by term (docs/model.md "Serving").
-pub fn step(i: &InferenceInputs, n: f64, b: f64, p: f64, t: &mut impl Trace) -> Step {
+/// One pass of `b` sequences and `p` prefill tokens through a tensor/expert-parallel group of
+/// `n` chips holding the layers of `i` (the whole model, or one pipeline stage's share), by
+/// term. Each sequence verifies `k + 1` tokens (its next token and `k` drafted ones). With
+/// `cached_ctx` false, the prefill's work over the cached context (attention over it, reading
+/// its KV) is left out: the difference prices the cached input tokens.
+fn stage_step(i: &InferenceInputs, n: f64, b: f64, p: f64, cached_ctx: bool, t: &mut impl Trace) -> Step {
     let e = &i.eff;
-    let tokens = d(t, "T (tokens per step)", "B + p", b + p, "tokens");
+    let tokens = d(
+        t,
+        "T (tokens per step)",
+        if i.spec_tokens > 0.0 {
+            "B * (k + 1) + p: each sequence verifies its next token and k drafted ones"
+        } else {
+            "B + p"
+        },
+        b * (i.spec_tokens + 1.0) + p,
+        "tokens",
+    );
+    let fresh = fresh_input(i);
+    let lc = if cached_ctx { i.cached_tokens } else { 0.0 };
+    // Requests whose prompts this step prefills, and the context each prefilled token
+    // attends to on average: the cached context plus half its own fresh prompt.
+    let requests = if fresh > 0.0 { p / fresh } else { 0.0 };
+    let prefill_ctx = lc + fresh / 2.0;
     let c = mean_context(i);
     let (gemm_flops, gemm_mem, gemm) = gemm_time(i, n, tokens);
     if t.enabled() {
@@ -332,8 +447,12 @@ pub fn step(i: &InferenceInputs, n: f64, b: f64, p: f64, t: &mut impl Trace) -> 
     let attn_flops = d(
         t,
         "attention time, compute",
-        "4 * L * (d_decode * B * c + d * p * Lin / 2) / (n * P * serving_mfu)",
-        4.0 * i.layers * (i.decode_attention_width * b * c + i.attention_width * p * i.input_tokens / 2.0)
+        if i.cached_tokens > 0.0 {
+            "4 * L * (d_decode * B * (k + 1) * c + d * p * (Lc + (Lin - Lc) / 2)) / (n * P * serving_mfu): fresh prompt tokens attend to the cached context too"
+        } else {
+            "4 * L * (d_decode * B * (k + 1) * c + d * p * Lin / 2) / (n * P * serving_mfu)"
+        },
+        4.0 * i.layers * (i.decode_attention_width * b * (i.spec_tokens + 1.0) * c + i.attention_width * p * prefill_ctx)
             / (n * i.peak_flops * e.serving_mfu),
         "s",
     );
@@ -341,8 +460,12 @@ pub fn step(i: &InferenceInputs, n: f64, b: f64, p: f64, t: &mut impl Trace) -> 
     let attn_mem = d(
         t,
         "attention time, KV reads",
-        "B * c * r * kv / (n * BW * kv_bw_eff), r = max(kv_heads, u) / kv_heads copies of each KV head",
-        b * c * copies * i.kv_bytes_per_token / (n * i.bandwidth * e.kv_bw_eff),
+        if i.cached_tokens > 0.0 {
+            "(B * c + (p / (Lin - Lc)) * Lc) * r * kv / (n * BW * kv_bw_eff): each step reads every running sequence's whole context once (the k + 1 verified tokens share the reads), and each prefilled request its cached context; r = max(kv_heads, u) / kv_heads copies of each KV head"
+        } else {
+            "B * c * r * kv / (n * BW * kv_bw_eff): the k + 1 verified tokens of a sequence share the reads; r = max(kv_heads, u) / kv_heads copies of each KV head"
+        },
+        (b * c + requests * lc) * copies * i.kv_bytes_per_token / (n * i.bandwidth * e.kv_bw_eff),
         "s",
     );
     let attn = d(t, "t_attn", "max(attention compute, KV reads)", attn_flops.max(attn_mem), "s");
@@ -371,20 +494,143 @@ pub fn step(i: &InferenceInputs, n: f64, b: f64, p: f64, t: &mut impl Trace) -> 
         i.layers * per_layer * 1e-6,
         "s",
     );
-    let total = d(t, "t_step", "t_gemm + t_attn + t_tp + overheads", gemm + attn + tp + overhead, "s");
+    let total = gemm + attn + tp + overhead;
     Step {
         gemm,
         attn,
         tp,
         overhead,
+        draft: 0.0,
+        pipeline: 0.0,
         total,
         memory_bound: gemm_mem >= gemm_flops,
     }
 }
 
-/// Prefill tokens folded into each step, `p = B * Lin / Lout`.
-fn prefill_per_step(i: &InferenceInputs, b: f64) -> f64 {
-    b * i.input_tokens / i.output_tokens
+/// The draft model's or MTP module's work in one step of `b` sequences on `n` chips: `k`
+/// sequential passes, each drafting one token per sequence (seconds):
+///
+/// ```text
+/// k * (max(2 * Nda * b / (n * P * serving_mfu), min(Nd, b * Nda) * bytes / (n * BW * weight_bw_eff))
+///      + b * c * r * kv * (Ld / L) / (n * BW * kv_bw_eff) + Ld * per-layer overheads)
+/// ```
+///
+/// The draft's KV is taken as the main model's per layer (exact for an MTP module, an
+/// estimate for a separate draft model). 0 without speculation, a draft, or sequences.
+pub fn draft_time(i: &InferenceInputs, n: f64, b: f64) -> f64 {
+    if i.spec_tokens <= 0.0 || i.draft_params <= 0.0 || b <= 0.0 {
+        return 0.0;
+    }
+    let e = &i.eff;
+    let compute = 2.0 * i.draft_active_params * b / (n * i.peak_flops * e.serving_mfu);
+    let stream = (b * i.draft_active_params).min(i.draft_params) * i.weight_bytes / (n * i.bandwidth * e.weight_bw_eff);
+    let kv = if i.layers > 0.0 {
+        b * mean_context(i) * kv_copies(i, n) * i.kv_bytes_per_token * (i.draft_layers / i.layers) / (n * i.bandwidth * e.kv_bw_eff)
+    } else {
+        0.0
+    };
+    let per_layer = e.step_overhead_us + if n > 1.0 { e.tp_overhead_us } else { 0.0 };
+    i.spec_tokens * (compute.max(stream) + kv + i.draft_layers * per_layer * 1e-6)
+}
+
+/// The time of one step of a replica of `n` chips running `b` sequences and carrying `p` prefill
+/// tokens, by term (docs/model.md "Serving"): each sequence emits `a` tokens per step.
+pub fn step(i: &InferenceInputs, n: f64, b: f64, p: f64, t: &mut impl Trace) -> Step {
+    step_with(i, n, b, p, true, t)
+}
+
+/// [`step`], with or without the prefill's work over the cached context ([`stage_step`]).
+///
+/// One stage (`n` within the scale-up domain): `t_step = t_stage(B, p) + t_draft(B)`.
+/// Pipeline stages ([`layout`]: `m` stages of `s` chips): the batch runs as `mb = min(m,
+/// max(B, 1))` micro-batches; a stage holds `1/m` of the layers and passes each micro-batch in
+/// `tau = t_stage(B / mb, p / mb)`, sends its activations, `x = (T / mb) * hidden * 2 bytes /
+/// (s * scale_out)`, and the last stage drafts: `t_step = max(m * (tau + x) + t_draft(B / mb),
+/// mb * (tau + x + t_draft(B / mb)))`: every sequence's micro-batch passes all `m` stages, and
+/// with fewer micro-batches than stages the stages idle (the pipeline bubble).
+fn step_with(i: &InferenceInputs, n: f64, b: f64, p: f64, cached_ctx: bool, t: &mut impl Trace) -> Step {
+    let (s, m) = layout(i, n as u64).map_or((n, 1.0), |(s, m)| (s as f64, m as f64));
+    if m <= 1.0 {
+        let st = stage_step(i, n, b, p, cached_ctx, t);
+        let draft = draft_time(i, n, b);
+        if i.spec_tokens > 0.0 {
+            d(
+                t,
+                "t_draft",
+                "k * (max(2 * Nda * B / (n * P * serving_mfu), min(Nd, B * Nda) * bytes / (n * BW * weight_bw_eff)) + B * c * r * kv * (Ld / L) / (n * BW * kv_bw_eff) + Ld * per-layer overheads)",
+                draft,
+                "s",
+            );
+        }
+        let total = d(
+            t,
+            "t_step",
+            if i.spec_tokens > 0.0 {
+                "t_gemm + t_attn + t_tp + overheads + t_draft"
+            } else {
+                "t_gemm + t_attn + t_tp + overheads"
+            },
+            st.total + draft,
+            "s",
+        );
+        return Step { draft, total, ..st };
+    }
+    let mb = d(t, "mb (micro-batches)", "min(m, max(B, 1))", m.min(b.max(1.0)), "");
+    let stage = stage_inputs(i, m);
+    let st = stage_step(&stage, s, b / mb, p / mb, cached_ctx, t);
+    let tau = d(
+        t,
+        "tau (one stage's pass of a micro-batch)",
+        "t_gemm + t_attn + t_tp + overheads of L / m layers on s chips at B / mb sequences",
+        st.total,
+        "s",
+    );
+    let tokens = (b * (i.spec_tokens + 1.0) + p) / mb;
+    let x = d(
+        t,
+        "x (activations to the next stage)",
+        "(T / mb) * hidden * 2 bytes / (s * scale_out): each of the stage's chips sends its share over its own NIC",
+        tokens * i.hidden * 2.0 / (s * i.scale_out),
+        "s",
+    );
+    let draft = draft_time(i, s, b / mb);
+    if i.spec_tokens > 0.0 {
+        d(
+            t,
+            "t_draft (last stage, one micro-batch)",
+            "k * (max(2 * Nda * B/mb / (s * P * serving_mfu), min(Nd, B/mb * Nda) * bytes / (s * BW * weight_bw_eff)) + B/mb * c * r * kv * (Ld / L) / (s * BW * kv_bw_eff) + Ld * per-layer overheads)",
+            draft,
+            "s",
+        );
+    }
+    let total = d(
+        t,
+        "t_step (one pipeline cycle)",
+        "max(m * (tau + x) + t_draft, mb * (tau + x + t_draft)): each micro-batch passes the m stages; fewer micro-batches than stages leave stages idle",
+        (m * (tau + x) + draft).max(mb * (tau + x + draft)),
+        "s",
+    );
+    Step {
+        gemm: st.gemm,
+        attn: st.attn,
+        tp: st.tp,
+        overhead: st.overhead,
+        draft,
+        pipeline: total - m * tau - draft,
+        total,
+        memory_bound: st.memory_bound,
+    }
+}
+
+/// Prefill tokens folded into each step, `p = B * a * (Lin - Lc) / Lout`: requests finish at
+/// `B * a / Lout` per step and each arrival prefills its fresh prompt. 0 when prefill runs on
+/// its own pool (`prefill_chips`).
+pub fn prefill_per_step(i: &InferenceInputs, b: f64) -> f64 {
+    if i.prefill_chips.is_some() {
+        0.0
+    } else {
+        b * i.acceptance * fresh_input(i) / i.output_tokens
+    }
 }
 
 /// Step time at batch `b` with its prefill share (no tracing).
@@ -392,10 +638,11 @@ fn step_at(i: &InferenceInputs, n: f64, b: f64) -> f64 {
     step(i, n, b, prefill_per_step(i, b), &mut ()).total
 }
 
-/// B_slo: the largest batch in [1, cap] whose per-user speed `1 / t_step` meets `target`
+/// B_slo: the largest batch in [1, cap] whose per-user speed `a / t_step` meets `target`
 /// (`t_step` rises with the batch; solved to ~1e-14). `None` when even one sequence is too slow.
 pub fn slo_batch(i: &InferenceInputs, n: f64, cap: f64, target: f64) -> Option<f64> {
-    let limit = 1.0 / target;
+    // a tokens per step: the step may take a / target.
+    let limit = i.acceptance / target;
     if step_at(i, n, 1.0) > limit {
         return None;
     }
@@ -470,7 +717,20 @@ pub fn batch(i: &InferenceInputs, n: f64) -> Option<f64> {
 /// Figures of a replica of `n` chips at running batch `b`, traced.
 pub fn figures_at(i: &InferenceInputs, n: u64, b: f64, t: &mut impl Trace) -> InferenceFigures {
     let nf = n as f64;
-    let p = d(t, "p (prefill tokens per step)", "B * Lin / Lout", prefill_per_step(i, b), "tokens");
+    let a = i.acceptance;
+    let p = d(
+        t,
+        "p (prefill tokens per step)",
+        if i.prefill_chips.is_some() {
+            "0: prefill runs on its own pool (prefill_chips)"
+        } else if i.cached_tokens > 0.0 || a > 1.0 {
+            "B * a * (Lin - Lc) / Lout: requests finish at B * a / Lout per step, each arrival prefills its fresh prompt"
+        } else {
+            "B * Lin / Lout"
+        },
+        prefill_per_step(i, b),
+        "tokens",
+    );
     let s = step(i, nf, b, p, t);
     let decode_only = d(
         t,
@@ -479,15 +739,6 @@ pub fn figures_at(i: &InferenceInputs, n: u64, b: f64, t: &mut impl Trace) -> In
         step(i, nf, b, 0.0, &mut ()).total,
         "s",
     );
-    let ttft = d(
-        t,
-        "TTFT",
-        "t_step(B, p + Lin): one step carrying the request's whole prompt with the running batch",
-        step(i, nf, b, p + i.input_tokens, &mut ()).total,
-        "s",
-    );
-    let tps = d(t, "output tokens/s per chip", "B / t_step / n", b / s.total / nf, "tokens/s");
-    let per_user = d(t, "tokens/s per user", "1 / t_step", 1.0 / s.total, "tokens/s");
     let usd_per_s = d(
         t,
         "replica USD per second",
@@ -495,32 +746,168 @@ pub fn figures_at(i: &InferenceInputs, n: u64, b: f64, t: &mut impl Trace) -> In
         nf * i.usd_per_chip_hour / 3600.0 / i.utilization,
         "USD/s",
     );
-    let share_in = d(
+    let out_per_step = b * a;
+    let tps_replica = out_per_step / s.total;
+    let per_user = d(
         t,
-        "input share of the step",
-        "(t_step(B, p) - t_step(B, 0)) / t_step(B, p)",
-        ((s.total - decode_only) / s.total).clamp(0.0, 1.0),
-        "",
+        "tokens/s per user",
+        if a > 1.0 { "a / t_step" } else { "1 / t_step" },
+        a / s.total,
+        "tokens/s",
     );
-    let usd_in = d(
-        t,
-        "USD per million input tokens",
-        "usd_per_s * share_in / (p / t_step) * 1e6",
-        usd_per_s * share_in / (p / s.total) * 1e6,
-        "USD/M tokens",
-    );
+    let fresh = fresh_input(i);
+    let lc = i.cached_tokens;
     let usd_out = d(
         t,
         "USD per million output tokens",
-        "usd_per_s * (1 - share_in) / (B / t_step) * 1e6",
-        usd_out_of(usd_per_s, share_in, b, s.total),
+        "usd_per_s * t_step(B, 0) / (B * a) * 1e6: the decode share of the step, per token emitted",
+        usd_per_s * decode_only / out_per_step * 1e6,
         "USD/M tokens",
+    );
+    let (usd_in, usd_cached, ttft, chips_per_output) = match i.prefill_chips {
+        None => {
+            let no_ctx = step_with(i, nf, b, p, false, &mut ()).total;
+            if lc > 0.0 {
+                d(
+                    t,
+                    "t_step without the cached context",
+                    "t_step(B, p) with the prefill's attention over and reads of the cached context left out",
+                    no_ctx,
+                    "s",
+                );
+            }
+            let share_in = d(
+                t,
+                "input share of the step",
+                "(t_step(B, p) without the cached context - t_step(B, 0)) / t_step(B, p)",
+                ((no_ctx - decode_only) / s.total).clamp(0.0, 1.0),
+                "",
+            );
+            let share_cached = ((s.total - no_ctx) / s.total).clamp(0.0, 1.0);
+            let usd_in = d(
+                t,
+                "USD per million input tokens",
+                "usd_per_s * share_in / (p / t_step) * 1e6 (fresh input tokens)",
+                if p > 0.0 { usd_per_s * share_in / (p / s.total) * 1e6 } else { 0.0 },
+                "USD/M tokens",
+            );
+            let pc = out_per_step * lc / i.output_tokens;
+            let usd_cached = if lc > 0.0 {
+                d(
+                    t,
+                    "cached share of the step",
+                    "(t_step(B, p) - t_step without the cached context) / t_step(B, p)",
+                    share_cached,
+                    "",
+                );
+                d(
+                    t,
+                    "USD per million cached input tokens",
+                    "usd_per_s * share_cached / (pc / t_step) * 1e6, pc = B * a * Lc / Lout cached tokens per step",
+                    usd_per_s * share_cached / (pc / s.total) * 1e6,
+                    "USD/M tokens",
+                )
+            } else {
+                0.0
+            };
+            let ttft = d(
+                t,
+                "TTFT",
+                "t_step(B, p + Lin - Lc): one step carrying the request's fresh prompt with the running batch",
+                step(i, nf, b, p + fresh, &mut ()).total,
+                "s",
+            );
+            (usd_in, usd_cached, ttft, nf)
+        }
+        Some(np) => {
+            let npf = np as f64;
+            let pre = step_with(i, npf, 0.0, fresh, true, &mut ()).total;
+            let pre_no_ctx = step_with(i, npf, 0.0, fresh, false, &mut ()).total;
+            d(
+                t,
+                "t_prefill (prefill pool, one request)",
+                "t_step(B = 0, p = Lin - Lc) on prefill_chips chips",
+                pre,
+                "s",
+            );
+            let xfer = d(
+                t,
+                "t_kv (KV transfer to the decode pool)",
+                "(Lin - Ls) * kv / (prefill_chips * scale_out): the request's KV but the shared prefix the decode pool holds",
+                (i.input_tokens - i.shared_prefix) * i.kv_bytes_per_token / (npf * i.scale_out),
+                "s",
+            );
+            let busy = d(
+                t,
+                "prefill pool time per request",
+                "max(t_prefill, t_kv): the transfer overlaps the next prompt's prefill",
+                pre.max(xfer),
+                "s",
+            );
+            let usd_pre = d(
+                t,
+                "prefill pool USD per request",
+                "prefill_chips * USD per chip-hour / 3600 / utilization * busy",
+                npf * i.usd_per_chip_hour / 3600.0 / i.utilization * busy,
+                "USD",
+            );
+            let cached_part = if pre > 0.0 {
+                ((pre - pre_no_ctx) / pre).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            let usd_in = d(
+                t,
+                "USD per million input tokens",
+                "prefill pool USD per request * (1 - cached share) / (Lin - Lc) * 1e6",
+                if fresh > 0.0 {
+                    usd_pre * (1.0 - cached_part) / fresh * 1e6
+                } else {
+                    0.0
+                },
+                "USD/M tokens",
+            );
+            let usd_cached = if lc > 0.0 {
+                d(
+                    t,
+                    "USD per million cached input tokens",
+                    "prefill pool USD per request * cached share / Lc * 1e6, cached share = (t_prefill - t_prefill without the cached context) / t_prefill",
+                    usd_pre * cached_part / lc * 1e6,
+                    "USD/M tokens",
+                )
+            } else {
+                0.0
+            };
+            let ttft = d(t, "TTFT", "t_prefill + t_kv", pre + xfer, "s");
+            // Prefill-pool chips busy per decode replica: requests per second times chip-seconds.
+            let pool = d(
+                t,
+                "chips per decode replica, both pools",
+                "n + prefill_chips * busy * (B * a / t_step / Lout)",
+                nf + npf * busy * tps_replica / i.output_tokens,
+                "chips",
+            );
+            (usd_in, usd_cached, ttft, pool)
+        }
+    };
+    let tps = d(
+        t,
+        "output tokens/s per chip",
+        if i.prefill_chips.is_some() {
+            "B * a / t_step / chips of both pools"
+        } else if a > 1.0 {
+            "B * a / t_step / n"
+        } else {
+            "B / t_step / n"
+        },
+        tps_replica / chips_per_output,
+        "tokens/s",
     );
     let usd_all = d(
         t,
         "USD per million tokens (blended)",
-        "usd_per_s / ((B + p) / t_step) * 1e6",
-        usd_per_s / ((b + p) / s.total) * 1e6,
+        "((Lin - Lc) * input + Lc * cached + Lout * output) / (Lin + Lout): each token at its price",
+        (fresh * usd_in + lc * usd_cached + i.output_tokens * usd_out) / (i.input_tokens + i.output_tokens),
         "USD/M tokens",
     );
     InferenceFigures {
@@ -534,6 +921,7 @@ pub fn figures_at(i: &InferenceInputs, n: u64, b: f64, t: &mut impl Trace) -> In
         tokens_per_s_per_user: per_user,
         ttft_s: ttft,
         usd_per_m_input_tokens: usd_in,
+        usd_per_m_cached_input_tokens: usd_cached,
         usd_per_m_output_tokens: usd_out,
         usd_per_m_tokens: usd_all,
         measured: false,
@@ -542,18 +930,11 @@ pub fn figures_at(i: &InferenceInputs, n: u64, b: f64, t: &mut impl Trace) -> In
     }
 }
 
-/// USD per million output tokens from the replica's USD per second, the input share of the
-/// step, the batch and the step time (one expression for [`figures_at`] and
-/// [`usd_per_m_output_tokens`]).
-fn usd_out_of(usd_per_s: f64, share_in: f64, b: f64, step_s: f64) -> f64 {
-    usd_per_s * (1.0 - share_in) / (b / step_s) * 1e6
-}
-
 /// USD per million output tokens at a given running batch `b` (> 0), on the replica
 /// [`figures`] chooses for it: the first candidate that holds `b` sequences (the cheapest one:
-/// see [`figures`]). Equal to `figures(i with batch b).usd_per_m_output_tokens`, at two step
-/// times instead of three (no TTFT): the batch curves and their Monte Carlo bands need no
-/// other figure. Errors as [`candidates`].
+/// see [`figures`]). Equal to `figures(i with batch b).usd_per_m_output_tokens`, at one step
+/// time instead of four (no prefill, TTFT): the batch curves and their Monte Carlo bands need
+/// no other figure. Errors as [`candidates`].
 pub fn usd_per_m_output_tokens(i: &InferenceInputs, b: f64) -> Result<f64, Skip> {
     let i = InferenceInputs {
         batch: Some(b),
@@ -564,29 +945,39 @@ pub fn usd_per_m_output_tokens(i: &InferenceInputs, b: f64) -> Result<f64, Skip>
     let nf = n as f64;
     // As [`batch`]: a batch the KV cache of a given replica cannot hold is clamped to it.
     let b = b.min(kv_capacity(&i, nf));
-    let p = prefill_per_step(&i, b);
-    let total = step(&i, nf, b, p, &mut ()).total;
+    // As [`figures_at`]: the decode step's cost per token emitted.
     let decode_only = step(&i, nf, b, 0.0, &mut ()).total;
     let usd_per_s = nf * i.usd_per_chip_hour / 3600.0 / i.utilization;
-    let share_in = ((total - decode_only) / total).clamp(0.0, 1.0);
-    Ok(usd_out_of(usd_per_s, share_in, b, total))
+    Ok(usd_per_s * decode_only / (b * i.acceptance) * 1e6)
 }
 
 /// The replica sizes to consider: the given one, else powers of two from the smallest that
 /// holds the weights (and one sequence's KV when the batch is derived) up to
 /// `max_chips_per_replica` and the chip's scale-up domain, only those whose tensor-parallel
-/// degree in the stack's unit (`n * tp_unit_per_chip`) divides `heads` where given.
+/// degree in the stack's unit (`n * tp_unit_per_chip`) divides `heads` where given; then, where
+/// the chip declares `scale_out_gb_per_s`, pipelines of `m = 2, 4, ...` stages of the largest
+/// such group, `s * m` chips up to `max_chips_per_replica` ([`layout`]).
 ///
-/// Errors: a given replica beyond the scale-up domain ([`Skip::BeyondScaleUp`]), one that
-/// cannot hold the weights ([`Skip::DoesNotFit`]), a given batch on one whose KV cache holds
-/// less than one sequence ([`Skip::BatchAboveKv`]; above one, [`batch`] clamps it); no
-/// candidate at all ([`Skip::NoReplica`], with the smaller of the two limits).
+/// Errors: a given replica beyond the scale-up domain with no pipeline layout
+/// ([`Skip::BeyondScaleUp`]), one that cannot hold the weights ([`Skip::DoesNotFit`]), a given
+/// batch on one whose KV cache holds less than one sequence ([`Skip::BatchAboveKv`]; above
+/// one, [`batch`] clamps it); a prefill pool that cannot run ([`Skip::BeyondScaleUp`],
+/// [`Skip::DoesNotFit`]); no candidate at all ([`Skip::NoReplica`], with the smaller of the
+/// two limits).
 pub fn candidates(i: &InferenceInputs) -> Result<Vec<u64>, Skip> {
+    if let Some(np) = i.prefill_chips {
+        if np > i.scale_up_chips || i.scale_out <= 0.0 {
+            return Err(Skip::BeyondScaleUp(np, i.scale_up_chips));
+        }
+        if np as f64 * i.usable_memory <= resident_weights(i) {
+            return Err(Skip::DoesNotFit(np));
+        }
+    }
     if let Some(n) = i.chips_per_replica {
-        if n > i.scale_up_chips {
+        if layout(i, n).is_none() {
             return Err(Skip::BeyondScaleUp(n, i.scale_up_chips));
         }
-        if n as f64 * i.usable_memory <= weights(i) {
+        if n as f64 * i.usable_memory <= resident_weights(i) {
             return Err(Skip::DoesNotFit(n));
         }
         if let Some(b) = i.batch {
@@ -602,12 +993,12 @@ pub fn candidates(i: &InferenceInputs) -> Result<Vec<u64>, Skip> {
         return Ok(vec![n]);
     }
     let need = i.batch.unwrap_or(1.0);
+    let divides = |n: u64| i.heads.is_none_or(|h| h.is_multiple_of(n * i.tp_unit_per_chip));
     let limit = i.max_chips_per_replica.min(i.scale_up_chips);
     let mut out = Vec::new();
     let mut n: u64 = 1;
     while n <= limit {
-        let divides = i.heads.is_none_or(|h| h.is_multiple_of(n * i.tp_unit_per_chip));
-        if divides && kv_capacity(i, n as f64) >= need {
+        if divides(n) && kv_capacity(i, n as f64) >= need {
             out.push(n);
         }
         n = match n.checked_mul(2) {
@@ -615,16 +1006,46 @@ pub fn candidates(i: &InferenceInputs) -> Result<Vec<u64>, Skip> {
             None => break,
         };
     }
-    if out.is_empty() { Err(Skip::NoReplica(limit)) } else { Ok(out) }
+    // Pipelines across scale-up domains: stages of the widest power-of-two group the domain
+    // holds whose ranks divide the heads.
+    let mut widest = None;
+    let mut s: u64 = 1;
+    while s <= i.scale_up_chips {
+        if divides(s) {
+            widest = Some(s);
+        }
+        s = match s.checked_mul(2) {
+            Some(x) => x,
+            None => break,
+        };
+    }
+    if let Some(s) = widest {
+        let mut m: u64 = 2;
+        while let Some(n) = s.checked_mul(m).filter(|&n| n <= i.max_chips_per_replica) {
+            if layout(i, n) == Some((s, m)) && kv_capacity(i, n as f64) >= need {
+                out.push(n);
+            }
+            m = match m.checked_mul(2) {
+                Some(x) => x,
+                None => break,
+            };
+        }
+    }
+    let reach = if i.scale_out > 0.0 && i.layers >= 2.0 && i.hidden > 0.0 {
+        i.max_chips_per_replica
+    } else {
+        limit
+    };
+    if out.is_empty() { Err(Skip::NoReplica(reach)) } else { Ok(out) }
 }
 
-/// The powers of two up to `max_chips_per_replica` that the scale-up domain rules out (for
-/// `explain`).
-fn beyond_domain(i: &InferenceInputs) -> Vec<u64> {
+/// The powers of two up to `max_chips_per_replica` that the scale-up domain rules out and no
+/// pipeline layout runs (for `explain`).
+fn beyond_domain(i: &InferenceInputs, ns: &[u64]) -> Vec<u64> {
     let mut out = Vec::new();
     let mut n: u64 = 1;
     while n <= i.max_chips_per_replica {
-        if n > i.scale_up_chips {
+        if n > i.scale_up_chips && !ns.contains(&n) {
             out.push(n);
         }
         n = match n.checked_mul(2) {
@@ -646,8 +1067,12 @@ pub fn figures(i: &InferenceInputs, t: &mut impl Trace) -> Result<InferenceFigur
         let Some(b) = batch(i, n as f64) else { continue };
         let f = figures_at(i, n, b, &mut ());
         if t.enabled() {
+            let shape = match layout(i, n) {
+                Some((s, m)) if m > 1 => format!(" ({m} pipeline stages of {s} chips)"),
+                _ => String::new(),
+            };
             rows.push(format!(
-                "  n = {n}: batch {:.1}, step {:.4} s, {:.1} output tokens/s per chip, {:.1} tokens/s per user, {:.4} USD per M output tokens{}",
+                "  n = {n}{shape}: batch {:.1}, step {:.4} s, {:.1} output tokens/s per chip, {:.1} tokens/s per user, {:.4} USD per M output tokens{}",
                 f.batch,
                 f.step_s,
                 f.output_tokens_per_s_per_chip,
@@ -690,7 +1115,7 @@ pub fn figures(i: &InferenceInputs, t: &mut impl Trace) -> Result<InferenceFigur
         } else {
             "the cheapest per output token (no per-user target)".to_string()
         };
-        let beyond = beyond_domain(i);
+        let beyond = beyond_domain(i, &ns);
         if i.chips_per_replica.is_none() && !beyond.is_empty() {
             let list: Vec<String> = beyond.iter().map(u64::to_string).collect();
             rows.push(format!(
@@ -703,7 +1128,12 @@ pub fn figures(i: &InferenceInputs, t: &mut impl Trace) -> Result<InferenceFigur
             "replica candidates (tensor-parallel degrees: powers of two that hold the weights, whose n * tp_unit_per_chip = n * {} ranks divide the heads, at most report.max_chips_per_replica = {}{}):\n{}\n  chosen: n = {} ({why})",
             i.tp_unit_per_chip,
             i.max_chips_per_replica,
-            if i.scale_up_chips < u64::MAX {
+            if i.scale_up_chips < u64::MAX && i.scale_out > 0.0 {
+                format!(
+                    " and scale_up_chips = {} per tensor/expert-parallel group; beyond it, pipeline stages of such groups over scale_out_gb_per_s",
+                    i.scale_up_chips
+                )
+            } else if i.scale_up_chips < u64::MAX {
                 format!(" and scale_up_chips = {}", i.scale_up_chips)
             } else {
                 " (no scale_up_chips declared)".to_string()
@@ -714,6 +1144,15 @@ pub fn figures(i: &InferenceInputs, t: &mut impl Trace) -> Result<InferenceFigur
         let n = chosen.chips_per_replica as f64;
         d(t, "n (chips per replica)", "the chosen candidate", n, "chips");
         d(t, "W (weights)", "params * bytes per weight", weights(i), "bytes");
+        if i.spec_tokens > 0.0 && i.draft_params > 0.0 {
+            d(
+                t,
+                "weights held (model and draft)",
+                "W + Nd * bytes per weight: what B_kv and the fit to memory use",
+                resident_weights(i),
+                "bytes",
+            );
+        }
         d(t, "c (mean context)", "Lin + Lout / 2", mean_context(i), "tokens");
         d(
             t,
@@ -728,10 +1167,40 @@ pub fn figures(i: &InferenceInputs, t: &mut impl Trace) -> Result<InferenceFigur
             kv_copies(i, n),
             "",
         );
+        if let Some((s, m)) = layout(i, chosen.chips_per_replica).filter(|&(_, m)| m > 1) {
+            t.note(format!(
+                "pipeline across scale-up domains: {m} stages of {s} chips (tensor/expert-parallel within a domain, stages linked by scale_out_gb_per_s); each stage holds 1/{m} of the layers, weights and KV; the batch runs as micro-batches"
+            ));
+            d(
+                t,
+                "s (chips per stage)",
+                "the widest group of at most scale_up_chips whose ranks divide the heads",
+                s as f64,
+                "chips",
+            );
+            d(t, "m (pipeline stages)", "n / s", m as f64, "stages");
+        }
+        if i.shared_prefix > 0.0 {
+            d(
+                t,
+                "g (copies of the shared prefix)",
+                if i.attention_dp {
+                    "attention ranks per stage: each data-parallel rank caches its own prefix"
+                } else {
+                    "1: one copy per replica"
+                },
+                prefix_copies(i, n),
+                "",
+            );
+        }
         d(
             t,
             "B_kv (sequences the KV cache holds)",
-            "(n * usable memory - W) / (r * kv * c)",
+            if i.shared_prefix > 0.0 {
+                "(n * usable memory - weights held - r * kv * Ls * g) / (r * kv * (c - Ls)): the shared prefix stored g times, each sequence its own c - Ls tokens"
+            } else {
+                "(n * usable memory - weights held) / (r * kv * c)"
+            },
             kv_capacity(i, n),
             "sequences",
         );
@@ -749,7 +1218,7 @@ pub fn figures(i: &InferenceInputs, t: &mut impl Trace) -> Result<InferenceFigur
         let how = if i.batch.is_some() {
             "min(the workload's batch, B_kv): a given batch the KV cache cannot hold is clamped"
         } else if i.min_tokens_per_s_per_user.is_some() {
-            "min(B_kv, batch cap, B_slo): B_slo is the largest batch whose 1 / t_step meets min_tokens_per_s_per_user"
+            "min(B_kv, batch cap, B_slo): B_slo is the largest batch whose a / t_step meets min_tokens_per_s_per_user"
         } else {
             "min(B_kv, batch cap)"
         };
@@ -881,6 +1350,55 @@ pub fn unpriced_inputs(cfg: &Config, w: &Inference, acc: &Accelerator, v: &[f64]
         }
     }
     let interconnect = acc.interconnect_gb_per_s.map_or(0.0, |p| get(v, p, "interconnect", t) * 1e9);
+    let scale_out = acc
+        .scale_out_gb_per_s
+        .map_or(0.0, |p| get(v, p, "scale-out bandwidth per chip", t) * 1e9);
+    let input_tokens = get(v, w.input_tokens, "input tokens", t);
+    // A draw of a part above its whole is clamped to it (the config's bases are checked).
+    let cached_tokens = w
+        .cached_input_tokens
+        .map_or(0.0, |p| get(v, p, "Lc (cached input tokens)", t))
+        .min(input_tokens);
+    let shared_prefix = w
+        .shared_prefix_tokens
+        .map_or(0.0, |p| get(v, p, "Ls (shared prefix tokens)", t))
+        .min(cached_tokens);
+    let spec_tokens = w.speculative_tokens as f64;
+    let acceptance = match w.acceptance_length {
+        Some(p) if w.speculative_tokens > 0 => get(v, p, "a (acceptance length)", t),
+        _ => 1.0,
+    };
+    let draft_params = w.draft_params_b.map_or(0.0, |p| get(v, p, "Nd (draft weights)", t) * 1e9);
+    let draft_active_params = w
+        .draft_active_params_b
+        .map_or(draft_params, |p| get(v, p, "Nda (draft active weights)", t) * 1e9)
+        .min(draft_params);
+    if t.enabled() {
+        if cached_tokens > 0.0 {
+            t.note(format!(
+                "prefix caching: {} of each request's input tokens come from the cache (no prefill compute), {} of them a prefix every request shares (its KV stored once per attention group); each decode step still reads the whole context",
+                crate::fmt::plain(cached_tokens),
+                crate::fmt::plain(shared_prefix)
+            ));
+        }
+        if spec_tokens > 0.0 {
+            t.note(format!(
+                "speculative decoding: k = {} draft tokens verified per sequence per step, a = {} tokens emitted per step; the weights are read once per step, the KV once per sequence, the GEMMs and attention run over k + 1 tokens per sequence{}",
+                w.speculative_tokens,
+                crate::fmt::plain(acceptance),
+                if draft_params > 0.0 {
+                    ", and the draft runs k passes of its own"
+                } else {
+                    "; no draft_params_b: the draft's own passes are not counted"
+                }
+            ));
+        }
+        if let Some(np) = w.prefill_chips {
+            t.note(format!(
+                "disaggregated: prefill runs on its own pool of {np}-chip replicas, the decode replica only decodes; the KV moves over scale_out_gb_per_s; each pool is priced by its own chip-hours"
+            ));
+        }
+    }
     let mem = get(v, acc.memory_gb, "memory", t) * 1e9;
     let frac = get(v, e.usable_memory_fraction, "usable memory fraction", t);
     let bw = get(v, acc.memory_tb_per_s, "memory bandwidth", t) * 1e12;
@@ -903,8 +1421,17 @@ pub fn unpriced_inputs(cfg: &Config, w: &Inference, acc: &Accelerator, v: &[f64]
         active_params,
         weight_bytes,
         kv_bytes_per_token,
-        input_tokens: get(v, w.input_tokens, "input tokens", t),
+        input_tokens,
         output_tokens: get(v, w.output_tokens, "output tokens", t),
+        cached_tokens,
+        shared_prefix,
+        spec_tokens,
+        acceptance,
+        draft_params,
+        draft_active_params,
+        draft_layers: w.draft_layers.unwrap_or(1) as f64,
+        scale_out,
+        prefill_chips: w.prefill_chips,
         layers: w.layers.map_or(0.0, |l| l as f64),
         attention_width,
         decode_attention_width,

@@ -59,11 +59,11 @@ impl fmt::Display for Skip {
             Skip::DoesNotFit(n) => write!(f, "cannot hold the weights on chips_per_replica = {n} chip(s)"),
             Skip::NoReplica(max) => write!(
                 f,
-                "has no replica of at most {max} chips (report.max_chips_per_replica or the chip's scale_up_chips; a power of two whose tensor-parallel ranks divide the heads) that holds the weights and a sequence's KV cache"
+                "has no replica of at most {max} chips (report.max_chips_per_replica or the chip's scale_up_chips; powers of two whose ranks divide the heads, or pipelines of them) that holds the weights and a sequence's KV cache"
             ),
             Skip::BeyondScaleUp(n, domain) => write!(
                 f,
-                "cannot run chips_per_replica = {n}: one tensor/expert-parallel group spans at most its scale-up domain of {domain} chips (scale_up_chips)"
+                "cannot run {n} chips per replica (chips_per_replica or prefill_chips): one tensor/expert-parallel group spans at most its scale-up domain of {domain} chips (scale_up_chips), and pipeline stages or a prefill pool across domains need the chip's scale_out_gb_per_s and the workload's layers and hidden"
             ),
             Skip::BatchAboveKv { batch, holds, chips } => write!(
                 f,

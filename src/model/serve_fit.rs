@@ -97,15 +97,17 @@ pub fn stack_of(vendor: &str) -> String {
     vendor.trim().to_lowercase()
 }
 
-/// Every `[[measured]]` benchmark as a fitting point (skipping those the model cannot cost).
+/// Every `[[measured]]` benchmark as a fitting point (skipping those the model cannot cost and
+/// those marked `fit = false`).
 pub fn points(cfg: &Config, v: &[f64]) -> Vec<Point> {
     cfg.measured
         .iter()
+        .filter(|m| m.fit)
         .filter_map(|m| {
             let w = cfg.inference(&m.workload)?;
             let acc = cfg.accelerator(&m.accelerator)?;
             let inputs = inference::unpriced_inputs(cfg, w, acc, v, &mut ()).ok()?;
-            let fixed = inputs.batch.is_some() && inputs.chips_per_replica.is_some();
+            let fixed = inputs.batch.is_some() && inputs.chips_per_replica.is_some() && inputs.prefill_chips.is_none();
             let at = fixed
                 .then(|| figures_with(&inputs, &START))
                 .flatten()
@@ -136,7 +138,7 @@ fn figures_with(inputs: &InferenceInputs, x: &[f64; 6]) -> Option<inference::Inf
 
 /// (output tokens/s per chip, tokens/s per user) of a point with efficiencies `x`: as
 /// [`inference::figures`] gives them (at a fixed replica and batch, the one step it costs:
-/// `B / t_step / n` and `1 / t_step`, with the prefill share `p = B * Lin / Lout` of
+/// `B * a / t_step / n` and `a / t_step`, with the prefill share `p = B * a * (Lin - Lc) / Lout` of
 /// [`inference::figures_at`]).
 pub fn predict(p: &Point, x: &[f64; 6]) -> Option<(f64, f64)> {
     match p.at {
@@ -145,9 +147,10 @@ pub fn predict(p: &Point, x: &[f64; 6]) -> Option<(f64, f64)> {
                 eff: Eff::from_array(*x),
                 ..p.inputs
             };
-            let prefill = b * i.input_tokens / i.output_tokens;
+            let prefill = inference::prefill_per_step(&i, b);
             let t = inference::step(&i, n, b, prefill, &mut ()).total;
-            Some((b / t / n, 1.0 / t))
+            let a = i.acceptance;
+            Some((b * a / t / n, a / t))
         }
         None => figures_with(&p.inputs, x).map(|f| (f.output_tokens_per_s_per_chip, f.tokens_per_s_per_user)),
     }

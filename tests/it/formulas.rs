@@ -312,6 +312,8 @@ fn check_folder(dir: &Path) -> usize {
             continue; // a benchmark's conditions: checked by `calibrate`, not listed by estimate
         }
         let id = w["id"].as_str().expect("id");
+        // Disaggregated pools are checked by hand in the unit tests (src/model/inference/tests.rs).
+        assert!(w.get("prefill_chips").is_none(), "{id}: prefill_chips is not re-computed here");
         let out = estimate_json(dir, id);
         for acc in &accs {
             let aid = acc["id"].as_str().expect("id");
@@ -328,15 +330,24 @@ fn check_folder(dir: &Path) -> usize {
             close(f("weights_gb"), x.w / 1e9, "weights_gb");
             close(f("kv_bytes_per_token"), x.kv, "kv bytes");
             close(f("step_s"), x.t, &format!("{id}/{aid} step"));
-            close(f("output_tokens_per_s_per_chip"), x.b / x.t / x.n, &format!("{id}/{aid} tps"));
-            close(f("tokens_per_s_per_user"), 1.0 / x.t, "per user");
+            close(f("output_tokens_per_s_per_chip"), x.b * x.a / x.t / x.n, &format!("{id}/{aid} tps"));
+            close(f("tokens_per_s_per_user"), x.a / x.t, "per user");
             close(f("ttft_s"), x.ttft, &format!("{id}/{aid} ttft"));
             close(f("usd_per_m_input_tokens"), x.usd_in, &format!("{id}/{aid} usd/M in"));
+            close(
+                f("usd_per_m_cached_input_tokens"),
+                x.usd_cached,
+                &format!("{id}/{aid} usd/M cached"),
+            );
             close(f("usd_per_m_output_tokens"), x.usd_out, &format!("{id}/{aid} usd/M out"));
             close(f("usd_per_m_tokens"), x.usd_all, &format!("{id}/{aid} usd/M all"));
-            // The split adds up: p * in + B * out = (B + p) * all.
-            let p = x.b * x.lin / x.lout;
-            close(x.usd_in * p + x.usd_out * x.b, x.usd_all * (x.b + p), "split adds up");
+            // The split adds up to the replica's cost per step: p * in + pc * cached + B * a * out.
+            let per_step = x.b * x.a / x.lout;
+            close(
+                x.usd_in * per_step * x.fresh + x.usd_cached * per_step * x.lc + x.usd_out * x.b * x.a,
+                x.usd_s * x.t * 1e6,
+                "split adds up",
+            );
             checked += 1;
         }
     }
@@ -351,15 +362,22 @@ struct Served {
     kv: f64,
     t: f64,
     ttft: f64,
-    lin: f64,
+    /// Tokens emitted per sequence per step.
+    a: f64,
+    /// Fresh, cached prompt tokens per request; output tokens per request.
+    fresh: f64,
+    lc: f64,
     lout: f64,
+    usd_s: f64,
     usd_in: f64,
+    usd_cached: f64,
     usd_out: f64,
     usd_all: f64,
 }
 
-/// docs/model.md "Serving", written out again: the replica candidates, the batch, the step, the
-/// choice and the prices. `None` where the tool must skip the pair.
+/// docs/model.md "Serving", written out again: the replica candidates (pipelines across
+/// scale-up domains too), the batch, the step (prefix caching, speculative decoding), the choice
+/// and the prices. `None` where the tool must skip the pair.
 fn serve(e: &Econ<'_>, w: &Table, acc: &Table, max_chips: u64) -> Option<Served> {
     let prec = w["precision"].as_str().expect("precision");
     let kvp = w.get("kv_precision").and_then(Value::as_str).unwrap_or(prec);
@@ -381,6 +399,15 @@ fn serve(e: &Econ<'_>, w: &Table, acc: &Table, max_chips: u64) -> Option<Served>
     } else {
         1.0
     };
+    // Prefix caching (Lc, Ls) and speculative decoding (k, a, the draft's Nd, Nda, Ld).
+    let lc = g("cached_input_tokens").unwrap_or(0.0).min(lin);
+    let ls = g("shared_prefix_tokens").unwrap_or(0.0).min(lc);
+    let fresh = lin - lc;
+    let ks = g("speculative_tokens").unwrap_or(0.0);
+    let a = if ks > 0.0 { g("acceptance_length").unwrap_or(1.0) } else { 1.0 };
+    let nd = g("draft_params_b").unwrap_or(0.0) * 1e9;
+    let nda = g("draft_active_params_b").map_or(nd, |x| x * 1e9).min(nd);
+    let ld = g("draft_layers").unwrap_or(1.0);
     let layers = g("layers").unwrap_or(0.0);
     let d = g("attention_width").unwrap_or(0.0);
     // MLA's absorbed decode has its own width (docs/model.md "Serving"); default d.
@@ -391,9 +418,25 @@ fn serve(e: &Econ<'_>, w: &Table, acc: &Table, max_chips: u64) -> Option<Served>
     // Weights are stored as weight_precision (default precision); FLOPs run at precision's peak.
     let wb = bytes(w.get("weight_precision").and_then(Value::as_str).unwrap_or(prec));
     let big_w = pb * 1e9 * wb;
-    // The stack's TP unit per chip and the scale-up domain (chips).
+    // The stack's TP unit per chip, the scale-up domain (chips) and the scale-out network.
     let unit = num(acc.get("tp_unit_per_chip")).unwrap_or(1.0);
     let domain = num(acc.get("scale_up_chips")).map_or(u64::MAX, |x| x as u64);
+    let scale_out = num(acc.get("scale_out_gb_per_s")).map_or(0.0, |x| x * 1e9);
+    let heads = w.get("heads").and_then(Value::as_integer).map(|h| h as u64);
+    let divides = |s: u64| heads.is_none_or(|h| h.is_multiple_of(s * unit as u64));
+    // (chips per stage, stages): one stage within the domain; beyond it, the largest divisor of
+    // n within the domain whose ranks divide the heads, with a scale-out network, layers, hidden.
+    let layout = |n: u64| -> Option<(u64, u64)> {
+        if n <= domain {
+            return Some((n, 1));
+        }
+        if scale_out <= 0.0 || layers < 1.0 || hidden <= 0.0 {
+            return None;
+        }
+        let s = (1..=domain.min(n)).rev().find(|&s| n.is_multiple_of(s) && divides(s))?;
+        ((n / s) as f64 <= layers).then_some((s, n / s))
+    };
+    let stage_of = |n: f64| layout(n as u64).map_or(n, |(s, _)| s as f64);
     // KV heads (only with the KV shape); attention data-parallel: given, else MoE with expert
     // counts and kv_bytes_per_token (MLA-class).
     let kv_heads = if g("kv_bytes_per_token").is_some() { None } else { g("kv_heads") };
@@ -401,9 +444,9 @@ fn serve(e: &Econ<'_>, w: &Table, acc: &Table, max_chips: u64) -> Option<Served>
         .get("attention_data_parallel")
         .and_then(Value::as_bool)
         .unwrap_or(moe.is_some() && g("kv_bytes_per_token").is_some());
-    // Each TP rank holds at least one KV head: max(kv_heads, n * unit) / kv_heads copies.
-    let copies = |n: f64| match kv_heads {
-        Some(h) if !dp => (n * unit).max(h) / h,
+    // Each TP rank of a stage holds at least one KV head: max(kv_heads, s * unit) / kv_heads.
+    let copies = |s: f64| match kv_heads {
+        Some(h) if !dp => (s * unit).max(h) / h,
         _ => 1.0,
     };
     let shared = g("shared_params_b").map(|s| s * 1e9).unwrap_or_else(|| match moe {
@@ -415,53 +458,112 @@ fn serve(e: &Econ<'_>, w: &Table, acc: &Table, max_chips: u64) -> Option<Served>
     let bw = bandwidth_tb(acc) * 1e12;
     let ic = num(acc.get("interconnect_gb_per_s")).map_or(0.0, |x| x * 1e9);
     let c = lin + lout / 2.0;
-    let step = |n: f64, b: f64, p: f64| -> f64 {
-        let tok = b + p;
+    // One stage's pass (1/m of the layers, weights and KV) on s chips; `ctx`: with the prefill's
+    // work over the cached context.
+    let stage = |s: f64, m: f64, b: f64, p: f64, ctx: bool| -> f64 {
+        let tok = b * (ks + 1.0) + p;
+        let (sh_w, all_w) = (shared / m, pb * 1e9 / m);
         let read = match moe {
-            Some((ne, k)) => (shared * wb + ne * (1.0 - (1.0 - k / ne).powf(tok)) * (pb * 1e9 - shared).max(0.0) * wb / ne).min(big_w),
-            None => big_w.min(tok * ab * 1e9 * wb),
+            Some((ne, k)) => (sh_w * wb + ne * (1.0 - (1.0 - k / ne).powf(tok)) * (all_w - sh_w).max(0.0) * wb / ne).min(big_w / m),
+            None => (big_w / m).min(tok * ab * 1e9 / m * wb),
         };
-        // MoE with expert counts: the shared GEMM (T rows) and the touched experts' GEMMs (k * T
-        // rows of one expert's width, moe_efficiency on their FLOPs), each compute- or
-        // weight-bound; otherwise one GEMM of the active weights.
         let gemm = match moe {
             Some((ne, k)) => {
-                let pe = (pb * 1e9 - shared).max(0.0) / ne;
-                let sh = (2.0 * shared * tok / (n * peak * mfu)).max(shared * wb / (n * bw * wbe));
-                let routed = (2.0 * k * pe * tok / (n * peak * mfu * me)).max((read - shared * wb).max(0.0) / (n * bw * wbe));
+                let pe = (all_w - sh_w).max(0.0) / ne;
+                let sh = (2.0 * sh_w * tok / (s * peak * mfu)).max(sh_w * wb / (s * bw * wbe));
+                let routed = (2.0 * k * pe * tok / (s * peak * mfu * me)).max((read - sh_w * wb).max(0.0) / (s * bw * wbe));
                 sh + routed
             }
-            None => (2.0 * ab * 1e9 * tok / (n * peak * mfu * me)).max(read / (n * bw * wbe)),
+            None => (2.0 * ab * 1e9 / m * tok / (s * peak * mfu * me)).max(read / (s * bw * wbe)),
         };
-        let attn = (4.0 * layers * (d_dec * b * c + d * p * lin / 2.0) / (n * peak * mfu)).max(b * c * copies(n) * kv / (n * bw * kvbe));
+        let l = layers / m;
+        let lcc = if ctx { lc } else { 0.0 };
+        let requests = if fresh > 0.0 { p / fresh } else { 0.0 };
+        let attn = (4.0 * l * (d_dec * b * (ks + 1.0) * c + d * p * (lcc + fresh / 2.0)) / (s * peak * mfu))
+            .max((b * c + requests * lcc) * copies(s) * kv / m / (s * bw * kvbe));
         let tp = match moe {
-            _ if n <= 1.0 || ic <= 0.0 => 0.0,
+            _ if s <= 1.0 || ic <= 0.0 => 0.0,
             // Data-parallel attention: dispatch and combine all-to-all of k copies of each token.
-            Some((_, k)) if dp => 2.0 * layers * (tok / n) * k * hidden * 2.0 * (n - 1.0) / n / ic,
-            _ => 2.0 * layers * tok * hidden * 2.0 * 2.0 * (n - 1.0) / n / ic,
+            Some((_, k)) if dp => 2.0 * l * (tok / s) * k * hidden * 2.0 * (s - 1.0) / s / ic,
+            _ => 2.0 * l * tok * hidden * 2.0 * 2.0 * (s - 1.0) / s / ic,
         };
-        gemm + attn + tp + layers * (so + if n > 1.0 { to } else { 0.0 }) * 1e-6
+        gemm + attn + tp + l * (so + if s > 1.0 { to } else { 0.0 }) * 1e-6
     };
+    // k passes of the draft over b sequences on s chips.
+    let draft = |s: f64, b: f64| -> f64 {
+        if ks <= 0.0 || nd <= 0.0 || b <= 0.0 {
+            return 0.0;
+        }
+        let kvr = if layers > 0.0 {
+            b * c * copies(s) * kv * (ld / layers) / (s * bw * kvbe)
+        } else {
+            0.0
+        };
+        ks * ((2.0 * nda * b / (s * peak * mfu)).max((b * nda).min(nd) * wb / (s * bw * wbe))
+            + kvr
+            + ld * (so + if s > 1.0 { to } else { 0.0 }) * 1e-6)
+    };
+    let step_ctx = |n: f64, b: f64, p: f64, ctx: bool| -> f64 {
+        let (s, m) = layout(n as u64).map_or((n, 1.0), |(s, m)| (s as f64, m as f64));
+        if m <= 1.0 {
+            return stage(n, 1.0, b, p, ctx) + draft(n, b);
+        }
+        let mb = m.min(b.max(1.0));
+        let tau = stage(s, m, b / mb, p / mb, ctx);
+        let x = (b * (ks + 1.0) + p) / mb * hidden * 2.0 / (s * scale_out);
+        let dr = draft(s, b / mb);
+        (m * (tau + x) + dr).max(mb * (tau + x + dr))
+    };
+    let step = |n: f64, b: f64, p: f64| step_ctx(n, b, p, true);
     let given_b = g("batch");
     let target = g("min_tokens_per_s_per_user");
     let max_batch = g("max_batch").unwrap_or(256.0);
-    let kv_cap = |n: f64| (n * mem - big_w) / (copies(n) * kv * c);
+    // The shared prefix stored once per replica (once per attention rank with data-parallel
+    // attention), each sequence its own c - Ls tokens.
+    let kv_cap = |n: f64| {
+        let s = stage_of(n);
+        let gp = if dp { s * unit } else { 1.0 };
+        // The draft's weights sit beside the model's.
+        let held = big_w + if ks > 0.0 { nd * wb } else { 0.0 };
+        (n * mem - held - copies(s) * kv * ls * gp) / (copies(s) * kv * (c - ls))
+    };
     let ns: Vec<f64> = match w.get("chips_per_replica").and_then(Value::as_integer) {
         Some(n) => {
-            if n as u64 > domain || n as f64 * mem <= big_w || given_b.is_some_and(|b| kv_cap(n as f64) < b.min(1.0)) {
+            if layout(n as u64).is_none()
+                || n as f64 * mem <= big_w + if ks > 0.0 { nd * wb } else { 0.0 }
+                || given_b.is_some_and(|b| kv_cap(n as f64) < b.min(1.0))
+            {
                 return None;
             }
             vec![n as f64]
         }
         None => {
-            let heads = w.get("heads").and_then(Value::as_integer);
-            (0..40)
+            let need = given_b.unwrap_or(1.0);
+            let mut out: Vec<f64> = (0..40)
                 .map(|k| 1u64 << k)
                 .take_while(|n| *n <= max_chips.min(domain))
-                .filter(|n| heads.is_none_or(|h| (h as u64).is_multiple_of(*n * unit as u64)))
+                .filter(|n| divides(*n))
                 .map(|n| n as f64)
-                .filter(|n| kv_cap(*n) >= given_b.unwrap_or(1.0))
-                .collect()
+                .filter(|n| kv_cap(*n) >= need)
+                .collect();
+            // Pipelines of the widest power-of-two group the domain holds.
+            if let Some(s) = (0..40)
+                .map(|k| 1u64 << k)
+                .take_while(|s| *s <= domain)
+                .filter(|s| divides(*s))
+                .last()
+            {
+                for m in (1..40).map(|k| 1u64 << k) {
+                    let n = s.saturating_mul(m);
+                    if n > max_chips {
+                        break;
+                    }
+                    if layout(n) == Some((s, m)) && kv_cap(n as f64) >= need {
+                        out.push(n as f64);
+                    }
+                }
+            }
+            out
         }
     };
     let mut best: Option<(Served, bool)> = None;
@@ -470,57 +572,68 @@ fn serve(e: &Econ<'_>, w: &Table, acc: &Table, max_chips: u64) -> Option<Served>
             // A given batch above what the KV cache holds is clamped to it.
             Some(b) => b.min(kv_cap(n)),
             None => {
-                // max_batch per attention rank when attention runs data-parallel.
-                let cap = kv_cap(n).min(if dp { max_batch * n * unit } else { max_batch });
+                // max_batch per attention rank of a stage when attention runs data-parallel.
+                let cap = kv_cap(n).min(if dp { max_batch * stage_of(n) * unit } else { max_batch });
                 if cap < 1.0 {
                     continue;
                 }
-                let at = |b: f64| step(n, b, b * lin / lout);
+                // a tokens per step: the step may take a / target.
+                let at = |b: f64| step(n, b, b * a * fresh / lout);
                 match target {
                     None => cap,
-                    Some(t) if at(1.0) > 1.0 / t => 1.0,
-                    Some(t) if at(cap) <= 1.0 / t => cap,
+                    Some(t) if at(1.0) > a / t => 1.0,
+                    Some(t) if at(cap) <= a / t => cap,
                     Some(t) => {
-                        // Bisection to the last bit: the largest batch with 1 / t_step >= target.
+                        // Bisection to the last bit: the largest batch with a / t_step >= target.
                         let (mut lo, mut hi) = (1.0f64, cap);
                         for _ in 0..200 {
                             let mid = 0.5 * (lo + hi);
                             if mid <= lo || mid >= hi {
                                 break;
                             }
-                            if at(mid) <= 1.0 / t { lo = mid } else { hi = mid }
+                            if at(mid) <= a / t { lo = mid } else { hi = mid }
                         }
                         lo
                     }
                 }
             }
         };
-        let p = b * lin / lout;
+        let p = b * a * fresh / lout;
         let t = step(n, b, p);
         let t0 = step(n, b, 0.0);
+        let tnc = step_ctx(n, b, p, false);
         let usd_s = n * usd / 3600.0 / util;
-        let share = ((t - t0) / t).clamp(0.0, 1.0);
+        let share_in = ((tnc - t0) / t).clamp(0.0, 1.0);
+        let share_c = ((t - tnc) / t).clamp(0.0, 1.0);
+        let pc = b * a * lc / lout;
+        let usd_in = if p > 0.0 { usd_s * share_in / (p / t) * 1e6 } else { 0.0 };
+        let usd_cached = if lc > 0.0 { usd_s * share_c / (pc / t) * 1e6 } else { 0.0 };
+        let usd_out = usd_s * t0 / (b * a) * 1e6;
         let s = Served {
             n,
             b,
             w: big_w,
             kv,
             t,
-            ttft: step(n, b, p + lin),
-            lin,
+            ttft: step(n, b, p + fresh),
+            a,
+            fresh,
+            lc,
             lout,
-            usd_in: usd_s * share / (p / t) * 1e6,
-            usd_out: usd_s * (1.0 - share) / (b / t) * 1e6,
-            usd_all: usd_s / ((b + p) / t) * 1e6,
+            usd_s,
+            usd_in,
+            usd_cached,
+            usd_out,
+            usd_all: (fresh * usd_in + lc * usd_cached + lout * usd_out) / (lin + lout),
         };
-        let meets = target.is_none_or(|x| 1.0 / t >= x * (1.0 - 1e-9));
+        let meets = target.is_none_or(|x| a / t >= x * (1.0 - 1e-9));
         let better = match &best {
             None => true,
             Some((cur, cm)) => match (meets, *cm) {
                 (true, false) => true,
                 (false, true) => false,
                 (true, true) => s.usd_out < cur.usd_out * (1.0 - 1e-9),
-                (false, false) => 1.0 / s.t > 1.0 / cur.t,
+                (false, false) => a / s.t > a / cur.t,
             },
         };
         if better {

@@ -54,7 +54,7 @@ fn report_on_shipped_configs_writes_every_chart_csv_summary_and_markdown() {
     }
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).expect("summary")).expect("json");
-    assert_eq!(summary["workloads"].as_array().map(Vec::len), Some(7));
+    assert_eq!(summary["workloads"].as_array().map(Vec::len), Some(9));
     assert!(summary["tornado"]["swings"].as_array().is_some_and(|s| !s.is_empty()));
     // The workbook is published with the set, as every other output.
     let xlsx = dir.path().join("accel-cost.xlsx");

@@ -64,6 +64,12 @@ pub static ACCELERATOR: TableDecl = TableDecl {
             "GB/s",
             "chip-to-chip bandwidth per chip, one direction (NVLink, ICI, NeuronLink): tensor-parallel all-reduces",
         ),
+        num(
+            "scale_out_gb_per_s",
+            Check::Positive,
+            "GB/s",
+            "scale-out network bandwidth per chip, one direction (InfiniBand, RoCE, EFA NICs between scale-up domains): pipeline stages across domains and the KV transfer of disaggregated serving; default none (no replica spans domains)",
+        ),
         Key::new(
             "scale_up_chips",
             Kind::Number {
@@ -217,6 +223,9 @@ pub struct Accelerator {
     /// Chips one tensor/expert-parallel serving group may span (a whole number, no range);
     /// `None`: no limit but `report.max_chips_per_replica`.
     pub scale_up_chips: Option<Param>,
+    /// Scale-out bandwidth per chip, one direction, GB/s (the NICs between scale-up domains);
+    /// `None`: no replica spans domains.
+    pub scale_out_gb_per_s: Option<Param>,
     /// Tensor-parallel ranks per chip in the serving stack's unit (a whole number, no range);
     /// `None`: 1.
     pub tp_unit_per_chip: Option<Param>,
@@ -441,6 +450,7 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
     let power_w = r.num_req("power_w", ctx);
     let interconnect_gb_per_s = r.num_opt("interconnect_gb_per_s", ctx);
     let scale_up_chips = whole_opt(&mut r, "scale_up_chips", ctx);
+    let scale_out_gb_per_s = r.num_opt("scale_out_gb_per_s", ctx);
     let tp_unit_per_chip = whole_opt(&mut r, "tp_unit_per_chip", ctx);
 
     let mut offers = Vec::new();
@@ -580,6 +590,7 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
         power_w,
         interconnect_gb_per_s,
         scale_up_chips,
+        scale_out_gb_per_s,
         tp_unit_per_chip,
         offers,
         owned,

@@ -44,6 +44,54 @@ pub static INFERENCE: TableDecl = TableDecl {
         Key::new("head_dim", Kind::Int { min: 1, max: 100_000 }, "", "dimension of one head"),
         num("input_tokens", Check::Positive, "tokens", "prompt tokens per request").required(),
         num("output_tokens", Check::Positive, "tokens", "generated tokens per request").required(),
+        num(
+            "cached_input_tokens",
+            Check::NonNegative,
+            "tokens",
+            "prefix caching: input tokens of each request served from the KV cache (no prefill compute); at most input_tokens; default 0",
+        ),
+        num(
+            "shared_prefix_tokens",
+            Check::NonNegative,
+            "tokens",
+            "prefix caching: of the cached tokens, those every request shares (system prompt, tools), whose KV is stored once per attention group; at most cached_input_tokens; default 0",
+        ),
+        Key::new(
+            "speculative_tokens",
+            Kind::Int { min: 0, max: 64 },
+            "tokens",
+            "speculative decoding / MTP: draft tokens verified per sequence per step; default 0 (one token per step)",
+        ),
+        num(
+            "acceptance_length",
+            Check::AtLeastOne,
+            "tokens per step",
+            "speculative decoding / MTP: mean tokens emitted per sequence per step, 1 to speculative_tokens + 1; default 1",
+        ),
+        num(
+            "draft_params_b",
+            Check::Positive,
+            "billion parameters",
+            "speculative decoding: weights of the draft model or MTP module, read once per draft pass; default 0 (no draft cost)",
+        ),
+        num(
+            "draft_active_params_b",
+            Check::Positive,
+            "billion parameters",
+            "speculative decoding: draft weights each drafted token computes with (MoE MTP layer: its active part); default draft_params_b",
+        ),
+        Key::new(
+            "draft_layers",
+            Kind::Int { min: 1, max: 10_000 },
+            "",
+            "speculative decoding: transformer layers of the draft (per-layer overheads, KV reads); default 1 (an MTP module)",
+        ),
+        Key::new(
+            "prefill_chips",
+            Kind::Int { min: 1, max: 1_000_000 },
+            "chips",
+            "disaggregated serving: chips of a prefill-pool replica; given, prefill runs on its own pool and the replica only decodes; default none (prefill folded into decode steps)",
+        ),
         Key::new(
             "heads",
             Kind::Int { min: 1, max: 1_000_000 },
@@ -147,6 +195,21 @@ pub struct Inference {
     pub kv: KvSize,
     pub input_tokens: Param,
     pub output_tokens: Param,
+    /// Prefix caching: input tokens per request served from the cache (<= input_tokens).
+    pub cached_input_tokens: Option<Param>,
+    /// Prefix caching: of those, the tokens every request shares (<= cached_input_tokens).
+    pub shared_prefix_tokens: Option<Param>,
+    /// Speculative decoding / MTP: draft tokens verified per sequence per step (0: none).
+    pub speculative_tokens: u64,
+    /// Mean tokens emitted per sequence per step, in [1, speculative_tokens + 1].
+    pub acceptance_length: Option<Param>,
+    /// Draft model or MTP module: weights read per draft pass, and weights each drafted token
+    /// computes with (billions), and its layers.
+    pub draft_params_b: Option<Param>,
+    pub draft_active_params_b: Option<Param>,
+    pub draft_layers: Option<u64>,
+    /// Disaggregated serving: chips of a prefill-pool replica.
+    pub prefill_chips: Option<u64>,
     /// Layers (from the KV shape, or given with `kv_bytes_per_token`).
     pub layers: Option<u64>,
     /// Query heads: tensor-parallel degrees must divide them.
@@ -221,6 +284,76 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
     };
     let input_tokens = r.num_req("input_tokens", ctx);
     let output_tokens = r.num_req("output_tokens", ctx);
+    let cached_input_tokens = r.num_opt("cached_input_tokens", ctx);
+    let shared_prefix_tokens = r.num_opt("shared_prefix_tokens", ctx);
+    at_most(
+        &r,
+        shared_prefix_tokens,
+        cached_input_tokens,
+        ("shared_prefix_tokens", "cached_input_tokens"),
+        "the shared prefix is part of the cached input",
+        ctx,
+    );
+    at_most(
+        &r,
+        cached_input_tokens,
+        Some(input_tokens),
+        ("cached_input_tokens", "input_tokens"),
+        "cached tokens are part of the prompt",
+        ctx,
+    );
+    let speculative_tokens = r.int_opt("speculative_tokens", ctx).map_or(0, |k| k as u64);
+    let acceptance_length = r.num_opt("acceptance_length", ctx);
+    if let Some(a) = acceptance_length {
+        let info = ctx.params.info(a);
+        let (high, o) = (info.high, info.origin.clone());
+        if high > speculative_tokens as f64 + 1.0 + 1e-9 {
+            ctx.diags.err(
+                &o,
+                format!(
+                    "acceptance_length {} of {} is above speculative_tokens + 1 = {}",
+                    crate::config::reader::show(high),
+                    r.what,
+                    speculative_tokens + 1
+                ),
+                "each step emits at most the drafted tokens plus the verified one: give speculative_tokens (draft tokens per step) and an acceptance_length between 1 and speculative_tokens + 1",
+            );
+        }
+    }
+    if speculative_tokens > 0
+        && acceptance_length.is_none()
+        && let Some(n) = t.get("speculative_tokens")
+    {
+        let o = n.origin.clone();
+        ctx.diags.warn(
+            &o,
+            format!(
+                "speculative_tokens in {} without acceptance_length: each step emits 1 token per sequence (the default), so drafting only adds cost; give the mean tokens per step (e.g. acceptance_length = 1.85 for one MTP token)",
+                r.what
+            ),
+        );
+    }
+    let draft_params_b = r.num_opt("draft_params_b", ctx);
+    let draft_active_params_b = r.num_opt("draft_active_params_b", ctx);
+    at_most(
+        &r,
+        draft_active_params_b,
+        draft_params_b,
+        ("draft_active_params_b", "draft_params_b"),
+        "the active weights are part of the draft",
+        ctx,
+    );
+    let draft_layers = r.int_opt("draft_layers", ctx).map(|l| l as u64);
+    if speculative_tokens == 0 {
+        for k in ["draft_params_b", "draft_active_params_b", "draft_layers"] {
+            if let Some(n) = t.get(k) {
+                let o = n.origin.clone();
+                ctx.diags
+                    .warn(&o, format!("`{k}` in {} has no effect without speculative_tokens", r.what));
+            }
+        }
+    }
+    let prefill_chips = r.int_opt("prefill_chips", ctx).map(|c| c as u64);
     let heads = r.int_opt("heads", ctx).map(|h| h as u64);
     let attention_width = r.num_opt("attention_width", ctx);
     let decode_attention_width = r.num_opt("decode_attention_width", ctx);
@@ -311,6 +444,14 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
         kv,
         input_tokens,
         output_tokens,
+        cached_input_tokens,
+        shared_prefix_tokens,
+        speculative_tokens,
+        acceptance_length,
+        draft_params_b,
+        draft_active_params_b,
+        draft_layers,
+        prefill_chips,
         layers,
         heads,
         attention_width,
@@ -326,5 +467,40 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
         utilization,
         benchmark,
         prov: r.finish(ctx),
+    }
+}
+
+/// Errors when the `small` parameter's base is above the `big` one's (both token-like counts of
+/// one request: a part above its whole); warns when the part's high end is above the whole's
+/// (draws are drawn independently; one above its whole is clamped to it).
+fn at_most(r: &Reader<'_>, small: Option<Param>, big: Option<Param>, keys: (&str, &str), why: &str, ctx: &mut Ctx) {
+    let (Some(s), Some(b)) = (small, big) else { return };
+    let (si, bi) = (ctx.params.info(s), ctx.params.info(b));
+    let (o, sb, bb, sh, bh) = (si.origin.clone(), si.base, bi.base, si.high, bi.high);
+    if sb > bb * (1.0 + 1e-12) {
+        ctx.diags.err(
+            &o,
+            format!(
+                "{} ({}) is above {} ({}) in {}",
+                keys.0,
+                crate::config::reader::show(sb),
+                keys.1,
+                crate::config::reader::show(bb),
+                r.what
+            ),
+            &format!("{why}: {} must be at most {}", keys.0, keys.1),
+        );
+    } else if sh > bh * (1.0 + 1e-12) {
+        ctx.diags.warn(
+            &o,
+            format!(
+                "the range of {} in {} reaches {}, above the high end of {} ({}): a draw above it is clamped to it",
+                keys.0,
+                r.what,
+                crate::config::reader::show(sh),
+                keys.1,
+                crate::config::reader::show(bh)
+            ),
+        );
     }
 }

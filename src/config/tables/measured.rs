@@ -4,7 +4,7 @@
 use crate::config::param::{Param, Provenance};
 use crate::config::reader::{Ctx, Reader};
 use crate::config::schema::{Check, Key, Kind, TableDecl, num};
-use crate::config::tree::{Origin, Table};
+use crate::config::tree::{Node, Origin, Table, Value};
 
 /// A serving benchmark.
 pub static MEASURED: TableDecl = TableDecl {
@@ -27,6 +27,12 @@ pub static MEASURED: TableDecl = TableDecl {
             "tokens/s per user",
             "1 / mean time per output token, where the source gives it",
         ),
+        Key::new(
+            "fit",
+            Kind::Bool,
+            "",
+            "whether calibrate --fit fits the serving efficiencies to it; default true. false: checked and printed, not fitted (a run whose conditions carry an estimate, e.g. a speculative decoding acceptance length)",
+        ),
     ],
 };
 
@@ -39,6 +45,8 @@ pub struct Measured {
     pub output_tokens_per_s_per_chip: Param,
     /// 1 / mean time per output token, where the source gives it.
     pub tokens_per_s_per_user: Option<Param>,
+    /// Whether `calibrate --fit` fits to it (`fit = false`: checked only).
+    pub fit: bool,
     pub prov: Provenance,
 }
 
@@ -53,6 +61,18 @@ pub(crate) fn read(t: &Table, origin: Origin, ctx: &mut Ctx) -> Measured {
     r.what = format!("[[measured]] {} on {}", or_q(&workload), or_q(&accelerator));
     let output_tokens_per_s_per_chip = r.num_req("output_tokens_per_s_per_chip", ctx);
     let tokens_per_s_per_user = r.num_opt("tokens_per_s_per_user", ctx);
+    let fit = match r.node("fit") {
+        None => true,
+        Some(Node { value: Value::Bool(b), .. }) => *b,
+        Some(n) => {
+            ctx.diags.err(
+                &n.origin,
+                format!("`fit` in {} must be true or false, found {}", r.what, n.value.type_name()),
+                "fit = false keeps a benchmark out of calibrate --fit (it is still checked)",
+            );
+            true
+        }
+    };
     Measured {
         workload,
         accelerator,
@@ -60,6 +80,7 @@ pub(crate) fn read(t: &Table, origin: Origin, ctx: &mut Ctx) -> Measured {
         accelerator_origin,
         output_tokens_per_s_per_chip,
         tokens_per_s_per_user,
+        fit,
         prov: r.finish(ctx),
     }
 }

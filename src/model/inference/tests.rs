@@ -20,6 +20,15 @@ fn chat70() -> InferenceInputs {
         kv_heads: Some(8.0),
         tp_unit_per_chip: 1,
         scale_up_chips: 64,
+        cached_tokens: 0.0,
+        shared_prefix: 0.0,
+        spec_tokens: 0.0,
+        acceptance: 1.0,
+        draft_params: 0.0,
+        draft_active_params: 0.0,
+        draft_layers: 1.0,
+        scale_out: 0.0,
+        prefill_chips: None,
         attention_dp: false,
         experts: None,
         shared_params: 0.0,
@@ -383,4 +392,142 @@ fn the_lean_output_cost_is_the_full_figure() {
             }
         }
     }
+}
+
+/// chat70 with a prefix cache: 1,500 of the 2,000 input tokens cached, 1,000 of them shared.
+fn chat70_cached() -> InferenceInputs {
+    InferenceInputs {
+        cached_tokens: 1500.0,
+        shared_prefix: 1000.0,
+        ..chat70()
+    }
+}
+
+#[test]
+fn a_shared_prefix_is_stored_once_and_frees_kv_for_the_batch() {
+    let i = chat70_cached();
+    // r = max(8, 2) / 8 = 1, g = 1 (no attention data-parallel), c - Ls = 2200 - 1000 = 1200:
+    // B_kv = (2 * 72e9 - 70e9 - 163,840 * 1000) / (163,840 * 1200) = 7.383616e10 / 1.96608e8 = 375.55
+    assert_relative_eq!(kv_capacity(&i, 2.0), 375.550_130_2, max_relative = 1e-9);
+    // Without the cache: (144e9 - 70e9) / (163,840 * 2200) = 205.3
+    assert_relative_eq!(kv_capacity(&chat70(), 2.0), 74e9 / (163_840.0 * 2200.0), max_relative = 1e-12);
+    // p = B * a * (Lin - Lc) / Lout = 64 * 1 * 500 / 400 = 80 fresh tokens per step
+    assert_relative_eq!(prefill_per_step(&i, 64.0), 80.0, max_relative = 1e-12);
+}
+
+#[test]
+fn cached_tokens_skip_prefill_compute_but_decode_still_reads_the_whole_context() {
+    let i = chat70_cached();
+    let s = step(&i, 2.0, 64.0, 80.0, &mut ());
+    // T = 144: GEMM compute 2 * 70e9 * 144 / 1.979e15 = 0.010187 < weights 0.0130597 (bound)
+    assert_relative_eq!(s.gemm, 0.013_059_701_5, max_relative = 1e-9);
+    // attention compute = 4 * 80 * 8192 * (64 * 2200 + 80 * (1500 + 500 / 2)) / 1.979e15 = 3.72e-4
+    // KV reads = (64 * 2200 + (80 / 500) * 1500) * 163,840 / (2 * 3.35e12 * 0.6) = 0.0057483:
+    // every sequence's whole context, plus each prefilled request's cached 1,500 once
+    assert_relative_eq!(s.attn, 0.005_748_257_1, max_relative = 1e-7);
+    // all-reduce of 144 tokens 8.3886e-4 + overheads 2.4e-3 -> 0.0220468 s
+    assert_relative_eq!(s.total, 0.022_046_819_4, max_relative = 1e-7);
+    // Without the cached context: KV reads 64 * 2200 * 163,840 / 4.02e12 -> 0.0220370 s
+    let nc = step_with(&i, 2.0, 64.0, 80.0, false, &mut ()).total;
+    assert_relative_eq!(nc, 0.022_037_037_9, max_relative = 1e-7);
+}
+
+#[test]
+fn fresh_cached_and_output_prices_add_up_to_the_replica_cost() {
+    let i = chat70_cached();
+    let f = figures(&i, &mut ()).unwrap_or_else(|s| panic!("{s}"));
+    // Per step: p = 80 fresh, pc = 64 * 1500 / 400 = 240 cached, B = 64 output tokens.
+    let usd_per_step = 2.0 * 6.88 / 3600.0 / 0.6 * f.step_s * 1e6;
+    let sum = 80.0 * f.usd_per_m_input_tokens + 240.0 * f.usd_per_m_cached_input_tokens + 64.0 * f.usd_per_m_output_tokens;
+    assert_relative_eq!(sum, usd_per_step, max_relative = 1e-9);
+    // The blended price weights each token at its price: (500 in + 1500 cached + 400 out) / 2400.
+    let blended =
+        (500.0 * f.usd_per_m_input_tokens + 1500.0 * f.usd_per_m_cached_input_tokens + 400.0 * f.usd_per_m_output_tokens) / 2400.0;
+    assert_relative_eq!(f.usd_per_m_tokens, blended, max_relative = 1e-12);
+    // A cached token (attention over it, one read of its KV) costs far less than a fresh one.
+    assert!(f.usd_per_m_cached_input_tokens > 0.0 && f.usd_per_m_cached_input_tokens < 0.1 * f.usd_per_m_input_tokens);
+}
+
+#[test]
+fn speculation_verifies_k_plus_1_tokens_reading_the_weights_and_kv_once() {
+    let mut i = chat70();
+    i.spec_tokens = 1.0;
+    i.acceptance = 1.8;
+    // Decode only, B = 64: T = 128; GEMM compute 2 * 70e9 * 128 / 1.979e15 = 0.0090551 is below
+    // the weights' 0.0130597, so the GEMM term does not grow: weights are read once per step.
+    let spec = step(&i, 2.0, 64.0, 0.0, &mut ());
+    let plain = step(&chat70(), 2.0, 64.0, 0.0, &mut ());
+    assert_relative_eq!(spec.gemm, plain.gemm, max_relative = 1e-12);
+    // KV reads are the same (the 2 query tokens share them); attention compute doubles but stays
+    // below the reads: 4 * 80 * 8192 * 128 * 2200 / 1.979e15 = 3.73e-4 < 0.0057385.
+    assert_relative_eq!(spec.attn, plain.attn, max_relative = 1e-12);
+    // Only the all-reduce grows with T: 2 * 80 * 128 * 8192 * 2 * 2 * 0.5 / 450e9 = 7.4565e-4 vs half.
+    assert_relative_eq!(spec.tp, 2.0 * plain.tp, max_relative = 1e-12);
+    // p = B * a * Lin / Lout = 64 * 1.8 * 5 = 576 tokens (arrivals keep pace with 1.8 tokens/step).
+    assert_relative_eq!(prefill_per_step(&i, 64.0), 576.0, max_relative = 1e-12);
+    // A draft of 1e9 weights (1 layer): k * (max(2e9 * 64 / 1.979e15, 1e9 / 5.36e12)
+    //  + 64 * 2200 * 163,840 * (1 / 80) / 4.02e12 + 30e-6) = 1.86567e-4 + 7.1731e-5 + 3e-5
+    i.draft_params = 1e9;
+    i.draft_active_params = 1e9;
+    assert_relative_eq!(draft_time(&i, 2.0, 64.0), 2.882_981e-4, max_relative = 1e-6);
+}
+
+#[test]
+fn a_replica_beyond_the_domain_runs_as_pipeline_stages() {
+    let mut i = chat70();
+    i.scale_up_chips = 8;
+    i.scale_out = 50e9;
+    i.chips_per_replica = Some(16);
+    assert_eq!(layout(&i, 16), Some((8, 2)));
+    // 64 heads: 6 ranks do not divide them, 4 do -> 12 = 3 stages of 4
+    assert_eq!(layout(&i, 12), Some((4, 3)));
+    // B = 64 as 2 micro-batches of 32, each stage 40 layers, 35e9 weights, kv 81,920 B on 8 chips:
+    // GEMM max(2 * 35e9 * 32 / 7.916e15, 35e9 / 2.144e13) = 1.63246e-3; KV reads
+    // 32 * 2200 * 81,920 / 1.608e13 = 3.5866e-4; all-reduce 2 * 40 * 32 * 8192 * 4 * 7/8 / 450e9
+    // = 1.6311e-4; overheads 40 * 30 us = 1.2e-3 -> tau = 3.35423e-3;
+    // x = 32 * 8192 * 2 / (8 * 50e9) = 1.31e-6; t_step = 2 * (tau + x) = 6.71108e-3
+    let s = step(&i, 16.0, 64.0, 0.0, &mut ());
+    assert_relative_eq!(s.total, 0.006_711_079_9, max_relative = 1e-7);
+    // One sequence: one micro-batch, the other stage idles: max(2 * (tau + x), tau + x)
+    let one = step(&i, 16.0, 1.0, 0.0, &mut ());
+    assert_relative_eq!(one.total, 0.005_697_617_7, max_relative = 1e-7);
+    // Without a scale-out network, a 16-chip replica cannot run.
+    i.scale_out = 0.0;
+    assert_eq!(layout(&i, 16), None);
+    assert_eq!(candidates(&i), Err(Skip::BeyondScaleUp(16, 8)));
+}
+
+#[test]
+fn candidates_continue_as_pipelines_where_one_domain_cannot_hold_the_weights() {
+    let mut i = chat70();
+    i.chips_per_replica = None;
+    i.batch = None;
+    i.weight_bytes = 2.0; // W = 140 GB: one 72 GB chip cannot hold it
+    i.scale_up_chips = 1;
+    assert_eq!(candidates(&i), Err(Skip::NoReplica(1)));
+    i.scale_out = 50e9;
+    i.max_chips_per_replica = 8;
+    // Stages of 1 chip: 2, 4, 8 stages (KV of 2 chips: (144 - 140) / (163,840 * 2200) = 11 sequences)
+    assert_eq!(candidates(&i), Ok(vec![2, 4, 8]));
+}
+
+#[test]
+fn disaggregated_pools_price_input_on_the_prefill_pool_and_output_on_the_decode_replica() {
+    let mut i = chat70();
+    i.prefill_chips = Some(2);
+    i.scale_out = 50e9;
+    let f = figures(&i, &mut ()).unwrap_or_else(|s| panic!("{s}"));
+    // The decode replica only decodes: t_step = t_step(64, 0) = 0.0215710 s (see above), and
+    // output = usd/s * t_step / B = 0.00637037 * 0.0215710 / 64 * 1e6 = 2.14710 USD/M.
+    assert_relative_eq!(f.step_s, 0.021_571_0, max_relative = 1e-5);
+    assert_relative_eq!(f.usd_per_m_output_tokens, 0.006_370_37 * f.step_s / 64.0 * 1e6, max_relative = 1e-5);
+    // Prefill: one 2,000-token prompt per step on 2 chips: T = 2000, GEMM compute
+    // 2 * 70e9 * 2000 / 1.979e15 = 0.141486; attention 4 * 80 * 8192 * 2000 * 1000 / 1.979e15 =
+    // 0.0026493; all-reduce 2 * 80 * 2000 * 8192 * 2 * 2 * 0.5 / 450e9 = 0.0116508; overheads 0.0024
+    // -> 0.158186 s; KV out 2000 * 163,840 / (2 * 50e9) = 0.0032768 s (overlapped).
+    // input = 0.00637037 * 0.158186 / 2000 * 1e6 = 0.503852 USD/M; TTFT = 0.161463 s
+    assert_relative_eq!(f.usd_per_m_input_tokens, 0.503_852, max_relative = 1e-4);
+    assert_relative_eq!(f.ttft_s, 0.161_463, max_relative = 1e-4);
+    // Chips per decode replica, both pools: 2 + 2 * 0.158186 * (64 / 0.021571 / 400) = 4.3466
+    assert_relative_eq!(f.output_tokens_per_s_per_chip, 64.0 / f.step_s / 4.346_6, max_relative = 1e-4);
 }

@@ -149,7 +149,16 @@ fn headline_notes(cfg: &Config, ttab: Option<&WorkloadTable>, itab: Option<&Work
     if let Some(t) = itab {
         let ids: Vec<&str> = t.rows.iter().map(|r| r.accelerator.as_str()).collect();
         match super::serving_error_note(cfg, &ids) {
-            Some(n) => notes.push(format!("{n} (`accel-cost calibrate --fit`, {} benchmarks)", cal.benchmarks.len())),
+            Some(n) => {
+                // The held-out errors come from the fit: count the benchmarks it fits (not the
+                // `fit = false` ones it only checks).
+                let fitted = cal
+                    .benchmarks
+                    .iter()
+                    .filter(|b| cfg.measured.iter().any(|m| m.workload == b.workload && m.accelerator == b.accelerator && m.fit))
+                    .count();
+                notes.push(format!("{n} (`accel-cost calibrate --fit`, {fitted} benchmarks)"))
+            }
             None if !cal.benchmarks.is_empty() => notes.push(format!(
                 "Inference: {} public benchmarks check the step model; no held-out error is recorded for these chips (`accel-cost calibrate --fit`)",
                 cal.benchmarks.len()

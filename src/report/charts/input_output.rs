@@ -16,12 +16,14 @@ pub const STEM: &str = "inference-input-vs-output";
 /// Requests per bar value: costs are per 1,000 requests.
 const REQUESTS: f64 = 1000.0;
 
-/// (input, output) USD of `REQUESTS` requests of `input_tokens` in and `output_tokens` out, at
-/// the row's USD per million input and output tokens.
-pub fn split(usd_per_m_in: f64, usd_per_m_out: f64, input_tokens: f64, output_tokens: f64) -> (f64, f64) {
+/// (input, output) USD of `REQUESTS` requests of `input_tokens` in (of which `cached_tokens`
+/// from the prefix cache) and `output_tokens` out, at the row's USD per million fresh input,
+/// cached input and output tokens.
+pub fn split(f: &crate::model::inference::InferenceFigures, input_tokens: f64, cached_tokens: f64, output_tokens: f64) -> (f64, f64) {
+    let cached = cached_tokens.min(input_tokens);
     (
-        REQUESTS * input_tokens * usd_per_m_in / 1e6,
-        REQUESTS * output_tokens * usd_per_m_out / 1e6,
+        REQUESTS * ((input_tokens - cached) * f.usd_per_m_input_tokens + cached * f.usd_per_m_cached_input_tokens) / 1e6,
+        REQUESTS * output_tokens * f.usd_per_m_output_tokens / 1e6,
     )
 }
 
@@ -33,12 +35,15 @@ pub fn input_vs_output(ctx: &Context<'_>) -> Result<ChartFile, String> {
         get(&ctx.v, w.input_tokens, "input tokens", &mut ()),
         get(&ctx.v, w.output_tokens, "output tokens", &mut ()),
     );
+    let tc = w
+        .cached_input_tokens
+        .map_or(0.0, |p| get(&ctx.v, p, "cached input tokens", &mut ()));
     let mut rows: Vec<(String, crate::chart::Look, f64, f64)> = t
         .rows
         .iter()
         .filter_map(|r| match &r.figures {
             Figures::Inference(f) => {
-                let (i, o) = split(f.usd_per_m_input_tokens, f.usd_per_m_output_tokens, tin, tout);
+                let (i, o) = split(f, tin, tc, tout);
                 let label = mark(label_id(cfg, &r.accelerator), &ctx.marked, &r.accelerator);
                 (i + o > 0.0 && (i + o).is_finite()).then_some((label, r.family.look(), i, o))
             }
@@ -53,7 +58,8 @@ pub fn input_vs_output(ctx: &Context<'_>) -> Result<ChartFile, String> {
     let mut notes = Vec::new();
     if !shares.is_empty() {
         notes.push(format!(
-            "Input (prefill) is {}–{}% of a request's cost across these chips",
+            "Input ({}) is {}–{}% of a request's cost across these chips",
+            if tc > 0.0 { "prefill and cache" } else { "prefill" },
             num(lo * 100.0, 2),
             num(hi * 100.0, 2)
         ));
@@ -65,9 +71,14 @@ pub fn input_vs_output(ctx: &Context<'_>) -> Result<ChartFile, String> {
             frame: ctx.frame(
                 "What a request costs: input vs output tokens".into(),
                 format!(
-                    "{} · {} in / {} out tokens per request · basis {}",
+                    "{} · {} in{} / {} out tokens per request · basis {}",
                     w.name,
                     short(tin),
+                    if tc > 0.0 {
+                        format!(" ({} cached)", short(tc.min(tin)))
+                    } else {
+                        String::new()
+                    },
                     short(tout),
                     ctx.basis
                 ),
@@ -77,7 +88,11 @@ pub fn input_vs_output(ctx: &Context<'_>) -> Result<ChartFile, String> {
             categories: rows.iter().map(|r| (r.0.clone(), r.1)).collect(),
             segments: vec![
                 StackSegment {
-                    name: "Input tokens (prefill)".into(),
+                    name: if tc > 0.0 {
+                        "Input tokens (prefill and cache)".into()
+                    } else {
+                        "Input tokens (prefill)".into()
+                    },
                     values: rows.iter().map(|r| r.2).collect(),
                 },
                 StackSegment {
@@ -95,10 +110,31 @@ mod tests {
 
     #[test]
     fn a_request_splits_into_its_input_and_output_tokens() {
+        let f = crate::model::inference::InferenceFigures {
+            usd_per_chip_hour: 1.0,
+            chips_per_replica: 1,
+            batch: 1.0,
+            weights_gb: 1.0,
+            kv_bytes_per_token: 1.0,
+            step_s: 1.0,
+            output_tokens_per_s_per_chip: 1.0,
+            tokens_per_s_per_user: 1.0,
+            ttft_s: 1.0,
+            usd_per_m_input_tokens: 0.5,
+            usd_per_m_cached_input_tokens: 0.05,
+            usd_per_m_output_tokens: 4.0,
+            usd_per_m_tokens: 1.0,
+            measured: false,
+            memory_bound: false,
+            meets_target: true,
+        };
         // 1,000 requests of 8,000 in at $0.5/M and 200 out at $4/M:
         // input 1000 * 8000 * 0.5 / 1e6 = $4, output 1000 * 200 * 4 / 1e6 = $0.8
-        let (i, o) = super::split(0.5, 4.0, 8000.0, 200.0);
+        let (i, o) = super::split(&f, 8000.0, 0.0, 200.0);
         assert_relative_eq!(i, 4.0);
         assert_relative_eq!(o, 0.8);
+        // 6,000 of them cached at $0.05/M: 1000 * (2000 * 0.5 + 6000 * 0.05) / 1e6 = $1.3
+        let (i, _) = super::split(&f, 8000.0, 6000.0, 200.0);
+        assert_relative_eq!(i, 1.3);
     }
 }
