@@ -359,44 +359,36 @@ fn line_rows(chart: &str, stem: &str, extra: &[&str]) -> Vec<(String, f64, f64, 
 #[test]
 fn cost_over_time_plots_each_h100_price_at_the_start_of_its_span() {
     let rows = line_rows("cost-over-time-training", "cost-over-time-training", &[]);
-    // The chip is labelled once, at its earliest price (AWS p5 at launch); the later point is
-    // the GPU marker at the post-cut date whose cost is in the launch point's price ratio.
-    let h100: Vec<&(String, f64, f64, String)> = rows
-        .iter()
-        .filter(|r| r.3 == "H100 SXM 80GB · AWS" || (r.0 == "GPU" && r.3.is_empty()))
-        .collect();
+    let gpu: Vec<&(String, f64, f64, String)> = rows.iter().filter(|r| r.0 == "NVIDIA GPU").collect();
     // AWS p5 at launch ($98.32/h, valid_from 2023-07-26, seen 2025-03-17) and after the June
     // 2025 cut ($55.04/h, valid_from 2025-06, seen 2026-11-09): the same run costs 98.32 /
     // 55.04 times more at the earlier date. 2023-07-26 = 2023 + 6/12 + 25/365;
     // 2025-06 = 2025 + 5/12 + 14.5/365 (a month is taken at its middle).
-    let launch = h100
+    let launch = gpu
         .iter()
-        .find(|r| !r.3.is_empty() && (r.1 - (2023.0 + 6.0 / 12.0 + 25.0 / 365.0)).abs() < 1e-9)
+        .find(|r| (r.1 - (2023.0 + 6.0 / 12.0 + 25.0 / 365.0)).abs() < 1e-9)
         .map(|r| r.2)
-        .expect("H100 labelled at its launch");
+        .expect("H100 drawn at its launch");
     let post_x = 2025.0 + 5.0 / 12.0 + 14.5 / 365.0;
     assert!(
-        h100.iter()
-            .any(|r| r.3.is_empty() && (r.1 - post_x).abs() < 1e-9 && (launch / r.2 - 98.32 / 55.04).abs() < 1e-9),
-        "no post-cut point at {launch} x 55.04 / 98.32: {h100:?}"
+        gpu.iter()
+            .any(|r| (r.1 - post_x).abs() < 1e-9 && (launch / r.2 - 98.32 / 55.04).abs() < 1e-9),
+        "no post-cut point at {launch} x 55.04 / 98.32: {gpu:?}"
     );
-    // With launch-era starts the GPU prices span over three years (A100 p4de 2022-08 to 2026):
-    // the GPU family has a fitted line whose legend gives the interval.
-    assert!(
-        rows.iter()
-            .any(|r| r.0.starts_with("GPU fit: cost halves every") && r.0.contains("(95%: ")),
-        "{rows:?}"
-    );
+    // The decade: K80 (AWS P2, 2016-09-30) to 2026, costed at fp32 and labelled so; the NVIDIA
+    // series has a fitted line whose legend key gives the interval.
+    assert!(rows.iter().any(|r| r.3 == "K80 fp32" && r.1 < 2017.0), "{rows:?}");
+    assert!(rows.iter().any(|r| r.0.contains("halves: ") && r.0.contains(" y [")), "{rows:?}");
 }
 
 #[test]
-fn summary_json_gives_each_familys_halving_time_with_its_interval() {
+fn summary_json_gives_each_series_halving_time_with_its_interval_over_the_decade() {
     let dir = tempfile::tempdir().expect("tempdir");
     let o = report_into(
         dir.path(),
         &[
             "--set",
-            "report.charts=[\"cost-over-time-training\"]",
+            "report.charts=[\"cost-over-time-training\", \"headline\"]",
             "--set",
             "report.monte_carlo.samples=1",
         ],
@@ -404,16 +396,45 @@ fn summary_json_gives_each_familys_halving_time_with_its_interval() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let s: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).expect("summary")).expect("JSON");
-    let fams = s["cost_over_time"]["training"]["families"].as_array().expect("families");
-    let gpu = fams.iter().find(|f| f["family"] == "GPU").expect("GPU");
-    let h = gpu["halving_years"].as_f64().expect("a GPU halving time");
-    let lo = gpu["halving_ci95_years"][0].as_f64().expect("a shorter end");
-    // The interval holds the estimate; its longer end may be open (null).
-    assert!(lo > 0.0 && lo <= h, "{gpu}");
-    if let Some(hi) = gpu["halving_ci95_years"][1].as_f64() {
-        assert!(hi >= h, "{gpu}");
+    let t = &s["cost_over_time"]["training"];
+    let series = t["series"].as_array().expect("series");
+    for name in ["NVIDIA GPU", "TPU"] {
+        let f = series.iter().find(|f| f["series"] == name).expect(name);
+        let h = f["halving_years"].as_f64().expect("a halving time");
+        let lo = f["halving_ci95_years"][0].as_f64().expect("a shorter end");
+        // The interval holds the estimate; its longer end may be open (null).
+        assert!(lo > 0.0 && lo <= h, "{f}");
+        if let Some(hi) = f["halving_ci95_years"][1].as_f64() {
+            assert!(hi >= h, "{f}");
+        }
+        assert!(f["from_year"].as_f64().expect("from") < 2018.5, "{f}");
+        assert!(f["launch_prices_only"]["halving_years"].as_f64().is_some(), "{f}");
     }
-    assert!(gpu["from_year"].as_f64().expect("from") < 2023.0, "{gpu}");
+    // At least 15 generations, 2016 to 2026; AMD and the neocloud market are series of their own.
+    let mut chips: Vec<&str> = series
+        .iter()
+        .filter(|f| f["series"] != "Neocloud")
+        .flat_map(|f| f["chips"].as_array().expect("chips").iter().filter_map(|c| c.as_str()))
+        .collect();
+    chips.sort_unstable();
+    chips.dedup();
+    assert!(chips.len() >= 15, "{chips:?}");
+    assert!(series.iter().any(|f| f["series"] == "AMD GPU"), "{series:?}");
+    assert!(series.iter().any(|f| f["series"] == "Neocloud"), "{series:?}");
+    let paths = t["costed_at_another_precision"].as_array().expect("paths");
+    assert!(
+        paths.iter().any(|p| p["accelerator"] == "k80" && p["precision"] == "fp32"),
+        "{paths:?}"
+    );
+    assert!(
+        paths.iter().any(|p| p["accelerator"] == "v100" && p["precision"] == "fp16"),
+        "{paths:?}"
+    );
+    // Legacy chips stay out of the headline by default.
+    let headline = std::fs::read_to_string(dir.path().join("headline-cost-vs-reference.csv")).expect("headline csv");
+    for old in ["K80", "V100", "P100", "TPU v2"] {
+        assert!(!headline.contains(old), "{old} in the headline: {headline}");
+    }
 }
 
 #[test]

@@ -44,6 +44,12 @@ pub static REPORT: TableDecl = TableDecl {
             "workload behind the inference curves; default the first",
         ),
         Key::new(
+            "decade_inference_workload",
+            Kind::Ref("inference"),
+            "",
+            "the fixed model of the cost-over-time (decade) inference chart: one that fits on 2016-era chips' instances; default inference_workload",
+        ),
+        Key::new(
             "training_workload",
             Kind::Ref("training"),
             "",
@@ -163,6 +169,9 @@ pub struct Report {
     pub tokens_per_param: f64,
     pub inference_sweep_batch: (f64, f64),
     pub inference_workload: Option<String>,
+    /// The fixed model of the decade inference chart (`decade_inference_workload`); `None`:
+    /// `inference_workload`.
+    pub decade_inference_workload: Option<String>,
     pub training_workload: Option<String>,
     pub fleet_budget_usd: f64,
     /// Facility power of the fleet chart's "what this much power holds" (MW).
@@ -278,6 +287,7 @@ pub(crate) fn read(node: Option<&Node>, ctx: &mut Ctx) -> (Report, Vec<(String, 
     };
     let reference = ref_str(&mut r, "reference", "accelerator", ctx);
     let inference_workload = ref_str(&mut r, "inference_workload", "inference", ctx);
+    let decade_inference_workload = ref_str(&mut r, "decade_inference_workload", "inference", ctx);
     let training_workload = ref_str(&mut r, "training_workload", "training", ctx);
     let tornado_accelerator = ref_str(&mut r, "tornado_accelerator", "accelerator", ctx);
     let fleet_budget_usd = plain(&mut r, "fleet_budget_usd", ctx);
@@ -320,6 +330,7 @@ pub(crate) fn read(node: Option<&Node>, ctx: &mut Ctx) -> (Report, Vec<(String, 
             tokens_per_param: tpp,
             inference_sweep_batch: batch_range,
             inference_workload,
+            decade_inference_workload,
             training_workload,
             fleet_budget_usd,
             fleet_power_mw,
