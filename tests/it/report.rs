@@ -640,3 +640,59 @@ fn charts_name_a_market_other_than_the_default() {
     // Oldest: Google Cloud's 2025-03-03 TPU list; newest: AWS's 2026-11-09 list.
     assert!(frame.footer.contains("prices as of 2025-03-03 to 2026-11-09"), "{frame:?}");
 }
+
+#[test]
+fn waterfall_steps_multiply_to_the_end_to_end_ratio_and_each_state_is_traceable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = report_into(
+        dir.path(),
+        &["--set", "report.charts=[\"waterfall\"]", "--set", "report.monte_carlo.samples=1"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).expect("summary")).expect("JSON");
+    let w = &s["waterfall"];
+    let states = w["states"].as_array().expect("states");
+    let steps = w["steps"].as_array().expect("steps");
+    assert_eq!(steps.len() + 1, states.len(), "{w}");
+    // From the reference at its launch (AWS p5 $98.32 / 8, valid_from 2023-07-26) in bf16.
+    assert_eq!(states[0]["accelerator"], "h100-sxm");
+    assert_eq!(states[0]["precision"][0], "bf16");
+    assert_eq!(states[0]["from"], "2023-07-26");
+    let causes: Vec<&str> = steps.iter().filter_map(|x| x["cause"].as_str()).collect();
+    assert!(causes.iter().any(|c| c.starts_with("hardware generation")), "{causes:?}");
+    assert!(causes.contains(&"precision bf16 -> fp8"), "{causes:?}");
+    assert!(causes.iter().any(|c| c.starts_with("market")), "{causes:?}");
+    // The product of the steps is the end-to-end ratio (state N / state 0).
+    let product: f64 = steps.iter().map(|x| x["factor"].as_f64().expect("factor")).product();
+    let cost = |k: usize| states[k]["usd_per_m_output_tokens"].as_f64().expect("cost");
+    let end = w["end_to_end"].as_f64().expect("end_to_end");
+    assert!((end - cost(states.len() - 1) / cost(0)).abs() < 1e-15, "{w}");
+    assert!((product / end - 1.0).abs() < 1e-12, "{product} vs {end}");
+    assert!(end < 1.0, "{w}");
+    // The last state (today's offer) is what its explain command gives.
+    let last = &states[states.len() - 1];
+    let cmd = last["explain"].as_str().expect("explain");
+    let args: Vec<&str> = cmd.split(' ').skip(1).collect();
+    let e = run(&args);
+    assert_eq!(e.status.code(), Some(0), "{}", stderr(&e));
+    let out = String::from_utf8_lossy(&e.stdout);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("Result: usd_per_m_output_tokens = "))
+        .expect("a result line");
+    let v: f64 = line
+        .trim_start_matches("Result: usd_per_m_output_tokens = ")
+        .split(' ')
+        .next()
+        .and_then(|x| x.parse().ok())
+        .expect("a number");
+    assert!(
+        (v / last["usd_per_m_output_tokens"].as_f64().expect("cost") - 1.0).abs() < 1e-5,
+        "{v} vs {last}"
+    );
+    // The CSV beside the chart gives every state with its factor.
+    let csv = std::fs::read_to_string(dir.path().join("cost-decline-waterfall.csv")).expect("csv");
+    assert_eq!(csv.lines().count(), states.len() + 1, "{csv}");
+    assert!(csv.starts_with("cause,accelerator,precision,"), "{csv}");
+}

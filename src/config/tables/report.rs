@@ -86,7 +86,7 @@ pub static REPORT: TableDecl = TableDecl {
             "charts",
             Kind::StrList,
             "",
-            "charts to draw, by name: batch, interactivity, input-output, cost-over-time-training, cost-over-time-inference, tco, fleet, headline, tornado, break-even; default all (leave the key out: `[]` is an error). A name given twice is a warning; a retired name (model-size, utilization) is a warning naming the chart that shows its figures, and a list of retired names only is an error",
+            "charts to draw, by name: batch, interactivity, input-output, cost-over-time-training, cost-over-time-inference, waterfall, tco, fleet, headline, tornado, break-even; default all (leave the key out: `[]` is an error). A name given twice is a warning; a retired name (model-size, utilization) is a warning naming the chart that shows its figures, and a list of retired names only is an error",
         ),
         Key::new(
             "training_sweep",
@@ -142,6 +142,7 @@ pub const CHART_NAMES: &[&str] = &[
     "input-output",
     "cost-over-time-training",
     "cost-over-time-inference",
+    "waterfall",
     "tco",
     "fleet",
     "headline",

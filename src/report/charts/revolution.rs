@@ -430,15 +430,20 @@ pub fn summary(ctx: &Context<'_>) -> serde_json::Value {
     })
 }
 
-/// Which of a series' points get a label: each chip's first price, thinned so that labelled
-/// launches in one series are at least [`LABEL_GAP_YEARS`] apart: a decade of thirty chips stays readable at half a slide; the CSV names every point.
+/// Which of a series' points get a label: each chip's first price when it sets a new low for
+/// the series (the generations that moved the frontier), thinned so that labelled launches are
+/// at least [`LABEL_GAP_YEARS`] apart; the first launch is always labelled. A decade of thirty
+/// chips stays readable at half a slide; the CSV has every point.
 fn thin_labels(pts: &[Point]) -> Vec<usize> {
     let mut firsts: Vec<usize> = (0..pts.len()).filter(|&k| pts[k].first).collect();
     firsts.sort_by(|&a, &b| pts[a].year.total_cmp(&pts[b].year));
     let mut out: Vec<usize> = Vec::new();
+    let mut low = f64::INFINITY;
     for &k in &firsts {
+        let record = pts[k].cost < low;
+        low = low.min(pts[k].cost);
         let far = out.last().is_none_or(|&j| pts[k].year - pts[j].year >= LABEL_GAP_YEARS);
-        if far {
+        if record && far {
             out.push(k);
         }
     }
@@ -446,7 +451,7 @@ fn thin_labels(pts: &[Point]) -> Vec<usize> {
 }
 
 /// Shortest gap (years) between two labelled launches of one series.
-pub const LABEL_GAP_YEARS: f64 = 1.5;
+pub const LABEL_GAP_YEARS: f64 = 1.0;
 
 /// A fit as a legend key says it, under its series' key and in its colour, short enough for
 /// half a slide: "halves: 4.0 y [2.7, 7.6]", "[2.7, open]" for an open interval, "doubles:
@@ -624,6 +629,7 @@ fn chart(ctx: &Context<'_>, inference: bool) -> Result<ChartFile, String> {
     );
     frame.footer = footer_with_starts(&frame.footer, &starts);
     Ok(ChartFile {
+        csv: None,
         stem,
         caption: format!(
             "The compute cost revolution: {what} ({}) on every generation since 2016, by the date each price began",
@@ -692,28 +698,30 @@ mod tests {
     }
 
     #[test]
-    fn labels_are_thinned_to_launches_a_gap_apart() {
+    fn labels_mark_record_low_launches_a_gap_apart() {
         use super::{Group, Point};
         use crate::config::Family;
-        let p = |year: f64, first: bool| Point {
+        let p = |year: f64, first: bool, cost: f64| Point {
             series: Group::Family(Family::Gpu),
             id: format!("c{year}"),
             year,
-            cost: 1.0,
+            cost,
             start: String::new(),
             path: None,
             first,
         };
-        // Firsts at 2016.75, 2017.8, 2017.9, 2019.7 (and a later price at 2019.8): gaps from the
-        // last labelled one are 1.05 and 1.15 (< 1.5, dropped), then 2.95 (kept).
+        // Firsts at 2016.75 (cost 10, kept: the first), 2017.8 (5, a new low 1.05 y on: kept),
+        // 2018.5 (4, a new low but 0.7 y after the last label: dropped), 2019.7 (6, not a new
+        // low: dropped), 2021.0 (2, a new low: kept); a later price at 2022 (1) is no launch.
         let pts = [
-            p(2016.75, true),
-            p(2017.8, true),
-            p(2017.9, true),
-            p(2019.7, true),
-            p(2019.8, false),
+            p(2016.75, true, 10.0),
+            p(2017.8, true, 5.0),
+            p(2018.5, true, 4.0),
+            p(2019.7, true, 6.0),
+            p(2021.0, true, 2.0),
+            p(2022.0, false, 1.0),
         ];
-        assert_eq!(super::thin_labels(&pts), vec![0, 3]);
+        assert_eq!(super::thin_labels(&pts), vec![0, 1, 4]);
     }
 
     #[test]
