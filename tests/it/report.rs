@@ -356,29 +356,81 @@ fn line_rows(chart: &str, stem: &str, extra: &[&str]) -> Vec<(String, f64, f64, 
         .collect()
 }
 
+/// The decade chart's CSV rows: (series, accelerator, precision, not the workload's, year,
+/// cost, label).
+fn decade_rows(stem: &str) -> Vec<(String, String, String, bool, f64, f64, String)> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = report_into(
+        dir.path(),
+        &[
+            "--set",
+            &format!("report.charts=[\"{stem}\"]"),
+            "--set",
+            "report.monte_carlo.samples=1",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(dir.path().join(format!("{stem}.csv"))).expect("csv");
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("series,accelerator,precision,not_workload_precision,provider,price_from,year,cost,first_price,label")
+    );
+    // Labels and providers here have no comma but a fit's ("[2.7, 7.6]"): split off its label.
+    lines
+        .map(|l| {
+            let (head, label) = match l.split_once(",\"") {
+                Some((h, lab)) => (h.to_string(), lab.trim_end_matches('"').to_string()),
+                None => {
+                    let (h, lab) = l.rsplit_once(',').expect("a label column");
+                    (h.to_string(), lab.to_string())
+                }
+            };
+            let f: Vec<&str> = head.split(',').collect();
+            (
+                f[0].to_string(),
+                f[1].to_string(),
+                f[2].to_string(),
+                f[3] == "true",
+                f[6].parse().expect("year"),
+                f[7].parse().expect("cost"),
+                label,
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn cost_over_time_plots_each_h100_price_at_the_start_of_its_span() {
-    let rows = line_rows("cost-over-time-training", "cost-over-time-training", &[]);
-    let gpu: Vec<&(String, f64, f64, String)> = rows.iter().filter(|r| r.0 == "NVIDIA GPU").collect();
+    let rows = decade_rows("cost-over-time-training");
+    let h100: Vec<_> = rows.iter().filter(|r| r.0 == "NVIDIA GPU" && r.1 == "h100-sxm").collect();
     // AWS p5 at launch ($98.32/h, valid_from 2023-07-26, seen 2025-03-17) and after the June
     // 2025 cut ($55.04/h, valid_from 2025-06, seen 2026-11-09): the same run costs 98.32 /
     // 55.04 times more at the earlier date. 2023-07-26 = 2023 + 6/12 + 25/365;
     // 2025-06 = 2025 + 5/12 + 14.5/365 (a month is taken at its middle).
-    let launch = gpu
+    let launch = h100
         .iter()
-        .find(|r| (r.1 - (2023.0 + 6.0 / 12.0 + 25.0 / 365.0)).abs() < 1e-9)
-        .map(|r| r.2)
+        .find(|r| (r.4 - (2023.0 + 6.0 / 12.0 + 25.0 / 365.0)).abs() < 1e-9)
+        .map(|r| r.5)
         .expect("H100 drawn at its launch");
     let post_x = 2025.0 + 5.0 / 12.0 + 14.5 / 365.0;
     assert!(
-        gpu.iter()
-            .any(|r| (r.1 - post_x).abs() < 1e-9 && (launch / r.2 - 98.32 / 55.04).abs() < 1e-9),
-        "no post-cut point at {launch} x 55.04 / 98.32: {gpu:?}"
+        h100.iter()
+            .any(|r| (r.4 - post_x).abs() < 1e-9 && (launch / r.5 - 98.32 / 55.04).abs() < 1e-9),
+        "no post-cut point at {launch} x 55.04 / 98.32: {h100:?}"
     );
-    // The decade: K80 (AWS P2, 2016-09-30) to 2026, costed at fp32 and labelled so; the NVIDIA
-    // series has a fitted line whose legend key gives the interval.
-    assert!(rows.iter().any(|r| r.3 == "K80 fp32" && r.1 < 2017.0), "{rows:?}");
-    assert!(rows.iter().any(|r| r.0.contains("halves: ") && r.0.contains(" y [")), "{rows:?}");
+    // The decade: K80 (AWS P2, 2016-09-30) to 2026, costed at fp32 and labelled so in the chart
+    // and the CSV; V100 at fp16; H100 at the workload's bf16.
+    assert!(rows.iter().any(|r| r.1 == "k80" && r.6 == "K80 fp32" && r.4 < 2017.0), "{rows:?}");
+    assert!(rows.iter().filter(|r| r.1 == "k80").all(|r| r.2 == "fp32" && r.3), "{rows:?}");
+    assert!(rows.iter().filter(|r| r.1 == "v100").all(|r| r.2 == "fp16" && r.3), "{rows:?}");
+    assert!(h100.iter().all(|r| r.2 == "bf16" && !r.3), "{h100:?}");
+    // The NVIDIA series has a fitted line whose label gives the interval.
+    assert!(
+        rows.iter()
+            .any(|r| r.0 == "NVIDIA GPU fit" && r.6.starts_with("halves: ") && r.6.contains(" y [")),
+        "{rows:?}"
+    );
 }
 
 #[test]

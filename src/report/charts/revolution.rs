@@ -46,6 +46,8 @@ struct Point {
     path: Option<Precision>,
     /// The chip's earliest dated price (its launch-era price where the configs date one).
     first: bool,
+    /// Who sells at this price.
+    provider: String,
 }
 
 /// A series of the decade charts: a family, with AMD's GPUs apart from NVIDIA's and the
@@ -307,6 +309,7 @@ fn points(ctx: &Context<'_>, w: Workload<'_>) -> (Vec<Point>, Vec<Skipped>) {
                     year: d,
                     cost: metric * o.base / price,
                     start: s.to_string(),
+                    provider: o.provider.clone(),
                     path,
                     first: false,
                 });
@@ -503,6 +506,7 @@ fn chart(ctx: &Context<'_>, inference: bool) -> Result<ChartFile, String> {
     }
     let w = decade_workload(ctx, inference)?;
     let (ts, skipped) = trends(ctx, w);
+    let csv = points_csv(cfg, &ts, w.precision());
     let mut series = Vec::new();
     let mut unfitted = Vec::new();
     let mut epoch_from = None;
@@ -629,7 +633,7 @@ fn chart(ctx: &Context<'_>, inference: bool) -> Result<ChartFile, String> {
     );
     frame.footer = footer_with_starts(&frame.footer, &starts);
     Ok(ChartFile {
-        csv: None,
+        csv: Some(csv),
         stem,
         caption: format!(
             "The compute cost revolution: {what} ({}) on every generation since 2016, by the date each price began",
@@ -643,6 +647,51 @@ fn chart(ctx: &Context<'_>, inference: bool) -> Result<ChartFile, String> {
             vlines: Vec::new(),
         }),
     })
+}
+
+/// The decade chart's CSV: every point with its chip, the precision it is costed at (and
+/// whether that is not the workload's), the
+/// provider and the date its price began, whether it is the chip's first price, and its label
+/// on the chart (empty when thinned out); then each fit's two ends with its halving time.
+fn points_csv(cfg: &crate::config::Config, ts: &[SeriesTrend], want: Precision) -> String {
+    use crate::export::csv_field as q;
+    let mut out = String::from("series,accelerator,precision,not_workload_precision,provider,price_from,year,cost,first_price,label\n");
+    for t in ts {
+        let labelled = thin_labels(&t.points);
+        let legend = t.group.look().legend;
+        for (k, p) in t.points.iter().enumerate() {
+            let label = if labelled.contains(&k) && matches!(t.group, Group::Family(Family::Gpu | Family::Tpu)) {
+                point_label(cfg, p)
+            } else {
+                String::new()
+            };
+            out.push_str(&format!(
+                "{},{},{},{},{},{},{},{},{},{}\n",
+                q(legend),
+                q(&p.id),
+                p.path.unwrap_or(want).name(),
+                p.path.is_some(),
+                q(&p.provider),
+                q(&p.start),
+                p.year,
+                p.cost,
+                p.first,
+                q(&label)
+            ));
+        }
+        if let Some(f) = t.fit {
+            for x in [t.span.0, t.span.1] {
+                out.push_str(&format!(
+                    "{},,,,,,{},{},,{}\n",
+                    q(&format!("{legend} fit")),
+                    x,
+                    (f.a + f.b * x).exp(),
+                    q(&short_trend(&f))
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// The report's footer with its "prices as of A to B" part (the dates the current prices were
@@ -709,6 +758,7 @@ mod tests {
             start: String::new(),
             path: None,
             first,
+            provider: String::new(),
         };
         // Firsts at 2016.75 (cost 10, kept: the first), 2017.8 (5, a new low 1.05 y on: kept),
         // 2018.5 (4, a new low but 0.7 y after the last label: dropped), 2019.7 (6, not a new
