@@ -438,7 +438,11 @@ pub fn summary(ctx: &Context<'_>) -> serde_json::Value {
 /// at least [`LABEL_GAP_YEARS`] apart; the first launch is always labelled. A decade of thirty
 /// chips stays readable at half a slide; the CSV has every point.
 fn thin_labels(pts: &[Point]) -> Vec<usize> {
-    let mut firsts: Vec<usize> = (0..pts.len()).filter(|&k| pts[k].first).collect();
+    // Today's chips crowd the newest prices (and the other charts name them): no labels there.
+    let newest = pts.iter().fold(f64::NEG_INFINITY, |m, p| m.max(p.year));
+    let mut firsts: Vec<usize> = (0..pts.len())
+        .filter(|&k| pts[k].first && pts[k].year < newest - UNLABELLED_RECENT_YEARS)
+        .collect();
     firsts.sort_by(|&a, &b| pts[a].year.total_cmp(&pts[b].year));
     let mut out: Vec<usize> = Vec::new();
     let mut low = f64::INFINITY;
@@ -452,6 +456,10 @@ fn thin_labels(pts: &[Point]) -> Vec<usize> {
     }
     out
 }
+
+/// Launches this close (years) to a series' newest price are not labelled: the 2025-26 chips
+/// crowd there, labels would land far from their markers, and every other chart names them.
+pub const UNLABELLED_RECENT_YEARS: f64 = 1.5;
 
 /// Shortest gap (years) between two labelled launches of one series.
 pub const LABEL_GAP_YEARS: f64 = 1.0;
@@ -762,14 +770,16 @@ mod tests {
         };
         // Firsts at 2016.75 (cost 10, kept: the first), 2017.8 (5, a new low 1.05 y on: kept),
         // 2018.5 (4, a new low but 0.7 y after the last label: dropped), 2019.7 (6, not a new
-        // low: dropped), 2021.0 (2, a new low: kept); a later price at 2022 (1) is no launch.
+        // low: dropped), 2021.0 (2, a new low: kept); a later price at 2022.6 (1) is no launch;
+        // 2021.5 (1.5, a new low, but within 1.5 y of the newest price 2022.6: unlabelled).
         let pts = [
             p(2016.75, true, 10.0),
             p(2017.8, true, 5.0),
             p(2018.5, true, 4.0),
             p(2019.7, true, 6.0),
             p(2021.0, true, 2.0),
-            p(2022.0, false, 1.0),
+            p(2021.5, true, 1.5),
+            p(2022.6, false, 1.0),
         ];
         assert_eq!(super::thin_labels(&pts), vec![0, 1, 4]);
     }
