@@ -7,6 +7,7 @@ mod json;
 pub mod markdown;
 pub mod row;
 pub mod table;
+pub mod xlsx;
 
 use crate::cli::TableFormat;
 use crate::config::Config;
