@@ -205,7 +205,8 @@ fn compare(cfg: &Config, workload: Option<&str>, format: TableFormat) -> Result<
     if workloads.is_empty() {
         return Err(no_workloads(cfg, "nothing to compare".to_string()));
     }
-    let accs: Vec<&config::Accelerator> = cfg.accelerators.iter().collect();
+    // Today's chips: legacy and next-generation ones (`era`) only when asked for by id.
+    let accs: Vec<&config::Accelerator> = cfg.accelerators.iter().filter(|a| a.era == config::Era::Current).collect();
     let tables = tables(cfg, &workloads, &accs);
     warn_skips(cfg, &tables);
     let view = CompareView { cfg, tables: &tables };
@@ -217,7 +218,7 @@ fn estimate(cfg: &Config, workload: &str, accelerator: Option<&str>, json: bool)
     let w = find_workload(cfg, workload)?;
     let accs: Vec<&config::Accelerator> = match accelerator {
         Some(id) => vec![find_accelerator(cfg, id)?],
-        None => cfg.accelerators.iter().collect(),
+        None => cfg.accelerators.iter().filter(|a| a.era == config::Era::Current).collect(),
     };
     let tables = tables(cfg, &[w], &accs);
     warn_skips(cfg, &tables);

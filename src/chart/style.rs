@@ -165,6 +165,10 @@ pub const TRAINIUM_ORANGE: RGBColor = RGBColor(236, 134, 0);
 pub const INFERENTIA_PURPLE: RGBColor = RGBColor(128, 77, 224);
 pub const TPU_BLUE: RGBColor = RGBColor(26, 115, 232);
 pub const OTHER_GREY: RGBColor = RGBColor(125, 125, 125);
+/// AMD GPUs as their own series in the decade charts.
+pub const AMD_RED: RGBColor = RGBColor(204, 37, 41);
+/// The neocloud market as its own series in the decade charts.
+pub const NEOCLOUD_TEAL: RGBColor = RGBColor(0, 128, 128);
 
 /// Stacked-bar segments (TCO components), in order.
 pub const SEGMENT_COLORS: [RGBColor; 8] = [

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 pub use diag::{Diag, Severity};
 pub use param::{Param, ParamInfo, ParamTable, Precision, Provenance};
-pub use tables::accelerator::{Accelerator, Efficiency, Family, Owned, ServingEfficiency, TrainingMfu};
+pub use tables::accelerator::{Accelerator, Efficiency, Era, Family, Owned, ServingEfficiency, TrainingMfu};
 pub use tables::calibration::{Calibration, HoursBasis};
 pub use tables::economics::{Basis, Economics, Market};
 pub use tables::inference::{Inference, KvSize};

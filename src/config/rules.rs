@@ -185,7 +185,14 @@ fn resolve(parts: &mut ConfigParts, mut refs: Vec<(String, Origin)>, ctx: &mut C
 
     // Defaults that depend on what was loaded.
     if parts.report.accelerators.is_empty() {
-        parts.report.accelerators = parts.accelerators.iter().map(|a| a.id.clone()).collect();
+        // Every chip of today's era: legacy and next-generation chips are drawn only by the
+        // decade charts unless named.
+        parts.report.accelerators = parts
+            .accelerators
+            .iter()
+            .filter(|a| a.era == crate::config::Era::Current)
+            .map(|a| a.id.clone())
+            .collect();
     }
     if parts.report.reference.is_empty() {
         parts.report.reference = parts

@@ -45,6 +45,14 @@ impl<'a> Workload<'a> {
         }
     }
 
+    /// The compute precision the workload runs at.
+    pub fn precision(&self) -> crate::config::Precision {
+        match self {
+            Workload::Training(w) => w.precision,
+            Workload::Inference(w) => w.precision,
+        }
+    }
+
     pub fn name(&self) -> &'a str {
         match self {
             Workload::Training(w) => &w.name,

@@ -17,6 +17,7 @@ pub(crate) mod trace;
 pub mod training;
 pub(crate) mod training_calibration;
 pub mod uncertainty;
+pub mod waterfall;
 
 use std::fmt;
 

@@ -28,6 +28,9 @@ pub struct ChartFile {
     pub stem: &'static str,
     pub caption: String,
     pub chart: chart::Chart,
+    /// The CSV beside the image when the chart's own points do not say enough (the
+    /// waterfall's states); `None`: taken from the chart.
+    pub csv: Option<String>,
 }
 
 /// Renders every chart to bytes (on both cores), adds the CSVs, `summary.json` and
@@ -69,7 +72,7 @@ pub fn run(cfg: &Config, out: &Path, format: ImageFormat, scale: u32) -> Result<
         }
         files.push(OutFile {
             name: format!("{}.csv", c.stem),
-            bytes: csv::chart_csv(&c.chart).into_bytes(),
+            bytes: c.csv.clone().unwrap_or_else(|| csv::chart_csv(&c.chart)).into_bytes(),
         });
         Ok(files)
     };

@@ -31,6 +31,7 @@ pub fn summary(ctx: &Context<'_>) -> Value {
         "fleet": fleet,
         "owned_tco": tco,
         "cost_over_time": super::charts::cost_over_time(ctx),
+        "waterfall": super::charts::waterfall_summary(ctx),
         "styles": super::charts::styles(cfg),
         "sources": cfg.sources().iter().map(|s| s.to_string()).collect::<Vec<_>>(),
         "unsourced": cfg.unsourced(),

@@ -214,7 +214,12 @@ fn check_folder(dir: &Path) -> usize {
     let root = merged(dir);
     let empty = Table::new();
     let e = Econ(root.get("economics").and_then(Value::as_table).unwrap_or(&empty));
-    let accs = list(&root, "accelerator");
+    // `estimate` without --accelerator costs today's chips (era current, the default); legacy
+    // and next-generation chips are costed only when named.
+    let accs: Vec<_> = list(&root, "accelerator")
+        .into_iter()
+        .filter(|a| a.get("era").and_then(Value::as_str).is_none_or(|e| e == "current"))
+        .collect();
     let mut checked = 0;
     for w in list(&root, "training") {
         let id = w["id"].as_str().expect("id");

@@ -362,47 +362,91 @@ fn line_rows(chart: &str, stem: &str, extra: &[&str]) -> Vec<(String, f64, f64, 
         .collect()
 }
 
+/// The decade chart's CSV rows: (series, accelerator, precision, not the workload's, year,
+/// cost, label).
+fn decade_rows(stem: &str) -> Vec<(String, String, String, bool, f64, f64, String)> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = report_into(
+        dir.path(),
+        &[
+            "--set",
+            &format!("report.charts=[\"{stem}\"]"),
+            "--set",
+            "report.monte_carlo.samples=1",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(dir.path().join(format!("{stem}.csv"))).expect("csv");
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("series,accelerator,precision,not_workload_precision,provider,price_from,year,cost,first_price,label")
+    );
+    // Labels and providers here have no comma but a fit's ("[2.7, 7.6]"): split off its label.
+    lines
+        .map(|l| {
+            let (head, label) = match l.split_once(",\"") {
+                Some((h, lab)) => (h.to_string(), lab.trim_end_matches('"').to_string()),
+                None => {
+                    let (h, lab) = l.rsplit_once(',').expect("a label column");
+                    (h.to_string(), lab.to_string())
+                }
+            };
+            let f: Vec<&str> = head.split(',').collect();
+            (
+                f[0].to_string(),
+                f[1].to_string(),
+                f[2].to_string(),
+                f[3] == "true",
+                f[6].parse().expect("year"),
+                f[7].parse().expect("cost"),
+                label,
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn cost_over_time_plots_each_h100_price_at_the_start_of_its_span() {
-    let rows = line_rows("cost-over-time-training", "cost-over-time-training", &[]);
-    // The chip is labelled once, at its earliest price (AWS p5 at launch); the later point is
-    // the GPU marker at the post-cut date whose cost is in the launch point's price ratio.
-    let h100: Vec<&(String, f64, f64, String)> = rows
-        .iter()
-        .filter(|r| r.3 == "H100 SXM 80GB · AWS" || (r.0 == "GPU" && r.3.is_empty()))
-        .collect();
+    let rows = decade_rows("cost-over-time-training");
+    let h100: Vec<_> = rows.iter().filter(|r| r.0 == "NVIDIA GPU" && r.1 == "h100-sxm").collect();
     // AWS p5 at launch ($98.32/h, valid_from 2023-07-26, seen 2025-03-17) and after the June
     // 2025 cut ($55.04/h, valid_from 2025-06, seen 2026-11-09): the same run costs 98.32 /
     // 55.04 times more at the earlier date. 2023-07-26 = 2023 + 6/12 + 25/365;
     // 2025-06 = 2025 + 5/12 + 14.5/365 (a month is taken at its middle).
     let launch = h100
         .iter()
-        .find(|r| !r.3.is_empty() && (r.1 - (2023.0 + 6.0 / 12.0 + 25.0 / 365.0)).abs() < 1e-9)
-        .map(|r| r.2)
-        .expect("H100 labelled at its launch");
+        .find(|r| (r.4 - (2023.0 + 6.0 / 12.0 + 25.0 / 365.0)).abs() < 1e-9)
+        .map(|r| r.5)
+        .expect("H100 drawn at its launch");
     let post_x = 2025.0 + 5.0 / 12.0 + 14.5 / 365.0;
     assert!(
         h100.iter()
-            .any(|r| r.3.is_empty() && (r.1 - post_x).abs() < 1e-9 && (launch / r.2 - 98.32 / 55.04).abs() < 1e-9),
+            .any(|r| (r.4 - post_x).abs() < 1e-9 && (launch / r.5 - 98.32 / 55.04).abs() < 1e-9),
         "no post-cut point at {launch} x 55.04 / 98.32: {h100:?}"
     );
-    // With launch-era starts the GPU prices span over three years (A100 p4de 2022-08 to 2026):
-    // the GPU family has a fitted line whose legend gives the interval.
+    // The decade: K80 (AWS P2, 2016-09-30) to 2026, costed at fp32 and labelled so in the chart
+    // and the CSV; V100 at fp16; H100 at the workload's bf16.
+    assert!(rows.iter().any(|r| r.1 == "k80" && r.6 == "K80 fp32" && r.4 < 2017.0), "{rows:?}");
+    assert!(rows.iter().filter(|r| r.1 == "k80").all(|r| r.2 == "fp32" && r.3), "{rows:?}");
+    assert!(rows.iter().filter(|r| r.1 == "v100").all(|r| r.2 == "fp16" && r.3), "{rows:?}");
+    assert!(h100.iter().all(|r| r.2 == "bf16" && !r.3), "{h100:?}");
+    // The NVIDIA series has a fitted line whose label gives the interval.
     assert!(
         rows.iter()
-            .any(|r| r.0.starts_with("GPU fit: cost halves every") && r.0.contains("(95%: ")),
+            .any(|r| r.0 == "NVIDIA GPU fit" && r.6.starts_with("halves: ") && r.6.contains(" y [")),
         "{rows:?}"
     );
 }
 
 #[test]
-fn summary_json_gives_each_familys_halving_time_with_its_interval() {
+fn summary_json_gives_each_series_halving_time_with_its_interval_over_the_decade() {
     let dir = tempfile::tempdir().expect("tempdir");
     let o = report_into(
         dir.path(),
         &[
             "--set",
-            "report.charts=[\"cost-over-time-training\"]",
+            "report.charts=[\"cost-over-time-training\", \"headline\"]",
             "--set",
             "report.monte_carlo.samples=1",
         ],
@@ -410,16 +454,45 @@ fn summary_json_gives_each_familys_halving_time_with_its_interval() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let s: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).expect("summary")).expect("JSON");
-    let fams = s["cost_over_time"]["training"]["families"].as_array().expect("families");
-    let gpu = fams.iter().find(|f| f["family"] == "GPU").expect("GPU");
-    let h = gpu["halving_years"].as_f64().expect("a GPU halving time");
-    let lo = gpu["halving_ci95_years"][0].as_f64().expect("a shorter end");
-    // The interval holds the estimate; its longer end may be open (null).
-    assert!(lo > 0.0 && lo <= h, "{gpu}");
-    if let Some(hi) = gpu["halving_ci95_years"][1].as_f64() {
-        assert!(hi >= h, "{gpu}");
+    let t = &s["cost_over_time"]["training"];
+    let series = t["series"].as_array().expect("series");
+    for name in ["NVIDIA GPU", "TPU"] {
+        let f = series.iter().find(|f| f["series"] == name).expect(name);
+        let h = f["halving_years"].as_f64().expect("a halving time");
+        let lo = f["halving_ci95_years"][0].as_f64().expect("a shorter end");
+        // The interval holds the estimate; its longer end may be open (null).
+        assert!(lo > 0.0 && lo <= h, "{f}");
+        if let Some(hi) = f["halving_ci95_years"][1].as_f64() {
+            assert!(hi >= h, "{f}");
+        }
+        assert!(f["from_year"].as_f64().expect("from") < 2018.5, "{f}");
+        assert!(f["launch_prices_only"]["halving_years"].as_f64().is_some(), "{f}");
     }
-    assert!(gpu["from_year"].as_f64().expect("from") < 2023.0, "{gpu}");
+    // At least 15 generations, 2016 to 2026; AMD and the neocloud market are series of their own.
+    let mut chips: Vec<&str> = series
+        .iter()
+        .filter(|f| f["series"] != "Neocloud")
+        .flat_map(|f| f["chips"].as_array().expect("chips").iter().filter_map(|c| c.as_str()))
+        .collect();
+    chips.sort_unstable();
+    chips.dedup();
+    assert!(chips.len() >= 15, "{chips:?}");
+    assert!(series.iter().any(|f| f["series"] == "AMD GPU"), "{series:?}");
+    assert!(series.iter().any(|f| f["series"] == "Neocloud"), "{series:?}");
+    let paths = t["costed_at_another_precision"].as_array().expect("paths");
+    assert!(
+        paths.iter().any(|p| p["accelerator"] == "k80" && p["precision"] == "fp32"),
+        "{paths:?}"
+    );
+    assert!(
+        paths.iter().any(|p| p["accelerator"] == "v100" && p["precision"] == "fp16"),
+        "{paths:?}"
+    );
+    // Legacy chips stay out of the headline by default.
+    let headline = std::fs::read_to_string(dir.path().join("headline-cost-vs-reference.csv")).expect("headline csv");
+    for old in ["K80", "V100", "P100", "TPU v2"] {
+        assert!(!headline.contains(old), "{old} in the headline: {headline}");
+    }
 }
 
 #[test]
@@ -624,4 +697,62 @@ fn charts_name_a_market_other_than_the_default() {
     assert!(frame.footer.contains("basis: on_demand, hyperscaler market"), "{frame:?}");
     // Oldest: Google Cloud's 2025-03-03 TPU list; newest: AWS's 2026-11-09 list.
     assert!(frame.footer.contains("prices as of 2025-03-03 to 2026-11-09"), "{frame:?}");
+}
+
+#[test]
+fn waterfall_steps_multiply_to_the_end_to_end_ratio_and_each_state_is_traceable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = report_into(
+        dir.path(),
+        &["--set", "report.charts=[\"waterfall\"]", "--set", "report.monte_carlo.samples=1"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).expect("summary")).expect("JSON");
+    let w = &s["waterfall"];
+    let states = w["states"].as_array().expect("states");
+    let steps = w["steps"].as_array().expect("steps");
+    assert_eq!(steps.len() + 1, states.len(), "{w}");
+    // From the reference at its launch (AWS p5 $98.32 / 8, valid_from 2023-07-26) in bf16.
+    assert_eq!(states[0]["accelerator"], "h100-sxm");
+    assert_eq!(states[0]["precision"][0], "bf16");
+    assert_eq!(states[0]["from"], "2023-07-26");
+    let causes: Vec<&str> = steps.iter().filter_map(|x| x["cause"].as_str()).collect();
+    assert!(causes.iter().any(|c| c.starts_with("hardware generation")), "{causes:?}");
+    assert!(causes.contains(&"precision bf16 -> fp8"), "{causes:?}");
+    assert!(causes.iter().any(|c| c.starts_with("market")), "{causes:?}");
+    // The product of the steps is the end-to-end ratio (state N / state 0).
+    let product: f64 = steps.iter().map(|x| x["factor"].as_f64().expect("factor")).product();
+    let cost = |k: usize| states[k]["usd_per_m_output_tokens"].as_f64().expect("cost");
+    let end = w["end_to_end"].as_f64().expect("end_to_end");
+    assert!((end - cost(states.len() - 1) / cost(0)).abs() < 1e-15, "{w}");
+    assert!((product / end - 1.0).abs() < 1e-12, "{product} vs {end}");
+    assert!(end < 1.0, "{w}");
+    // Every state is what its explain command gives at today's cheapest offer of its term and
+    // market, scaled by the state's price over that offer's (a launch-era price; the price does
+    // not change the replica or batch chosen). explain prints prices to 4 digits.
+    for st in states {
+        let cmd = st["explain"].as_str().expect("explain");
+        let args: Vec<&str> = cmd.split(' ').skip(1).collect();
+        let e = run(&args);
+        assert_eq!(e.status.code(), Some(0), "{}", stderr(&e));
+        let out = String::from_utf8_lossy(&e.stdout).into_owned();
+        let result: f64 = out
+            .lines()
+            .find_map(|l| l.strip_prefix("Result: usd_per_m_output_tokens = "))
+            .and_then(|x| x.split(' ').next()?.parse().ok())
+            .expect("a result line");
+        let price: f64 = out
+            .lines()
+            .find(|l| l.trim_start().starts_with("-> "))
+            .and_then(|l| l.split('$').nth(1)?.split('/').next()?.parse().ok())
+            .expect("the chosen offer's price");
+        let want = result * st["usd_per_chip_hour"].as_f64().expect("price") / price;
+        let got = st["usd_per_m_output_tokens"].as_f64().expect("cost");
+        assert!((got / want - 1.0).abs() < 2e-3, "{st}: explain gives {result} at ${price}/h");
+    }
+    // The CSV beside the chart gives every state with its factor.
+    let csv = std::fs::read_to_string(dir.path().join("cost-decline-waterfall.csv")).expect("csv");
+    assert_eq!(csv.lines().count(), states.len() + 1, "{csv}");
+    assert!(csv.starts_with("cause,accelerator,precision,"), "{csv}");
 }

@@ -27,6 +27,12 @@ pub static ACCELERATOR: TableDecl = TableDecl {
         text("vendor", "maker"),
         Key::new("year", Kind::Int { min: 1990, max: 2100 }, "", "first general availability").required(),
         Key::new(
+            "era",
+            Kind::Choice(Era::NAMES),
+            "",
+            "current (default): in every table and chart; legacy: an older generation, only in the cost-over-time (decade) charts unless report.accelerators names it; next: announced, not yet rented, only as a labelled estimate in the decade charts",
+        ),
+        Key::new(
             "dense_tflops",
             Kind::PrecisionMap {
                 check: Check::Positive,
@@ -213,6 +219,9 @@ pub struct Accelerator {
     pub family: Family,
     pub vendor: String,
     pub year: i32,
+    /// `era`: current (every table and chart), legacy or next (the decade charts only, unless
+    /// `report.accelerators` names the chip).
+    pub era: Era,
     /// Dense peak TFLOPS per precision, in config order.
     pub dense_tflops: Vec<(Precision, Param)>,
     pub memory_gb: Param,
@@ -246,6 +255,33 @@ impl Accelerator {
 
     pub fn tflops(&self, p: Precision) -> Option<Param> {
         self.dense_tflops.iter().find(|(q, _)| *q == p).map(|(_, v)| *v)
+    }
+}
+
+/// A chip's era (`accelerator.era`): which tables and charts show it by default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Era {
+    /// Rented today: every table and chart.
+    #[default]
+    Current,
+    /// An older generation (K80 ... A100 40 GB, TPU v2/v3): the decade charts only, unless
+    /// `report.accelerators` names it.
+    Legacy,
+    /// Announced, not yet rented at a public price: the decade charts only, as an estimate.
+    Next,
+}
+
+impl Era {
+    pub const NAMES: &'static [&'static str] = &["current", "legacy", "next"];
+
+    pub fn parse(s: &str) -> Option<Era> {
+        match s {
+            "current" => Some(Era::Current),
+            "legacy" => Some(Era::Legacy),
+            "next" => Some(Era::Next),
+            _ => None,
+        }
     }
 }
 
@@ -363,6 +399,7 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
     let family = r.choice("family", Family::parse, ctx).unwrap_or(Family::Other);
     let vendor = r.str_opt("vendor", ctx).unwrap_or_default();
     let year = r.int_req("year", ctx) as i32;
+    let era = r.choice("era", Era::parse, ctx).unwrap_or(Era::Current);
     let mut dense_tflops = Vec::new();
     match r.node("dense_tflops") {
         Some(n) => {
@@ -584,6 +621,7 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
         family,
         vendor,
         year,
+        era,
         dense_tflops,
         memory_gb,
         memory_tb_per_s,

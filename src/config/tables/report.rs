@@ -44,6 +44,12 @@ pub static REPORT: TableDecl = TableDecl {
             "workload behind the inference curves; default the first",
         ),
         Key::new(
+            "decade_inference_workload",
+            Kind::Ref("inference"),
+            "",
+            "the fixed model of the cost-over-time (decade) inference chart: one that fits on 2016-era chips' instances; default inference_workload",
+        ),
+        Key::new(
             "training_workload",
             Kind::Ref("training"),
             "",
@@ -80,7 +86,7 @@ pub static REPORT: TableDecl = TableDecl {
             "charts",
             Kind::StrList,
             "",
-            "charts to draw, by name: batch, interactivity, input-output, cost-over-time-training, cost-over-time-inference, tco, fleet, headline, tornado, break-even; default all (leave the key out: `[]` is an error). A name given twice is a warning; a retired name (model-size, utilization) is a warning naming the chart that shows its figures, and a list of retired names only is an error",
+            "charts to draw, by name: batch, interactivity, input-output, cost-over-time-training, cost-over-time-inference, waterfall, tco, fleet, headline, tornado, break-even; default all (leave the key out: `[]` is an error). A name given twice is a warning; a retired name (model-size, utilization) is a warning naming the chart that shows its figures, and a list of retired names only is an error",
         ),
         Key::new(
             "training_sweep",
@@ -136,6 +142,7 @@ pub const CHART_NAMES: &[&str] = &[
     "input-output",
     "cost-over-time-training",
     "cost-over-time-inference",
+    "waterfall",
     "tco",
     "fleet",
     "headline",
@@ -163,6 +170,9 @@ pub struct Report {
     pub tokens_per_param: f64,
     pub inference_sweep_batch: (f64, f64),
     pub inference_workload: Option<String>,
+    /// The fixed model of the decade inference chart (`decade_inference_workload`); `None`:
+    /// `inference_workload`.
+    pub decade_inference_workload: Option<String>,
     pub training_workload: Option<String>,
     pub fleet_budget_usd: f64,
     /// Facility power of the fleet chart's "what this much power holds" (MW).
@@ -278,6 +288,7 @@ pub(crate) fn read(node: Option<&Node>, ctx: &mut Ctx) -> (Report, Vec<(String, 
     };
     let reference = ref_str(&mut r, "reference", "accelerator", ctx);
     let inference_workload = ref_str(&mut r, "inference_workload", "inference", ctx);
+    let decade_inference_workload = ref_str(&mut r, "decade_inference_workload", "inference", ctx);
     let training_workload = ref_str(&mut r, "training_workload", "training", ctx);
     let tornado_accelerator = ref_str(&mut r, "tornado_accelerator", "accelerator", ctx);
     let fleet_budget_usd = plain(&mut r, "fleet_budget_usd", ctx);
@@ -320,6 +331,7 @@ pub(crate) fn read(node: Option<&Node>, ctx: &mut Ctx) -> (Report, Vec<(String, 
             tokens_per_param: tpp,
             inference_sweep_batch: batch_range,
             inference_workload,
+            decade_inference_workload,
             training_workload,
             fleet_budget_usd,
             fleet_power_mw,

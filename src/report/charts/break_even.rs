@@ -20,6 +20,7 @@ pub fn map(ctx: &Context<'_>) -> Result<ChartFile, String> {
         .ok_or_else(|| format!("{} or the reference is not costed on {}", a.id, w.id))?;
     let price = *price;
     Ok(ChartFile {
+        csv: None,
         stem: STEM,
         caption: format!("Break-even map: {} vs {ref_label} on {}", label(a), w.name),
         chart: Chart::Heatmap(Heatmap {

@@ -88,6 +88,7 @@ pub fn what_the_budget_buys(ctx: &Context<'_>) -> Result<ChartFile, String> {
     }
     let _ = basis;
     Ok(ChartFile {
+        csv: None,
         stem: STEM,
         caption: format!("What {budget} of capex and {power} of facility power hold per accelerator"),
         chart: Chart::Panels(PanelChart {

@@ -89,6 +89,7 @@ pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
         ));
     }
     Ok(ChartFile {
+        csv: None,
         stem: STEM,
         caption: format!("Each accelerator's cost relative to {ref_label}"),
         chart: Chart::Panels(PanelChart {

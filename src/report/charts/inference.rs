@@ -42,6 +42,7 @@ pub fn cost_vs_batch(ctx: &Context<'_>) -> Result<ChartFile, String> {
         notes.push(ctx.band_note.clone());
     }
     Ok(ChartFile {
+        csv: None,
         stem: BATCH_STEM,
         caption: format!("Inference cost per million output tokens vs batch ({})", w.name),
         chart: line_chart(
@@ -107,6 +108,7 @@ pub fn cost_vs_interactivity(ctx: &Context<'_>) -> Result<ChartFile, String> {
         }
     }
     Ok(ChartFile {
+        csv: None,
         stem: INTERACTIVITY_STEM,
         caption: format!(
             "Inference cost vs interactivity (tokens/s per user), replica size and batch swept ({})",

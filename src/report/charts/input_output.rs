@@ -65,6 +65,7 @@ pub fn input_vs_output(ctx: &Context<'_>) -> Result<ChartFile, String> {
         ));
     }
     Ok(ChartFile {
+        csv: None,
         stem: STEM,
         caption: format!("What 1,000 requests cost, input vs output tokens ({})", w.name),
         chart: Chart::Stacked(StackedBarChart {

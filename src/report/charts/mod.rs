@@ -11,6 +11,7 @@ mod input_output;
 mod revolution;
 mod tco;
 mod tornado;
+mod waterfall;
 
 use crate::chart::{Axis, AxisScale, Chart, Frame, LineChart, Series, Unit};
 use crate::config::{Accelerator, Config};
@@ -23,6 +24,21 @@ use super::context::Context;
 /// their 95% intervals (see `revolution::summary`).
 pub fn cost_over_time(ctx: &Context<'_>) -> serde_json::Value {
     revolution::summary(ctx)
+}
+
+/// summary.json's `waterfall`: the states and steps of the cost-decline waterfall, or why
+/// there is none (see `waterfall::model`).
+pub fn waterfall_summary(ctx: &Context<'_>) -> serde_json::Value {
+    match waterfall::model(ctx) {
+        Ok(w) => serde_json::json!({
+            "workload": w.workload,
+            "states": w.states,
+            "steps": w.steps().iter().map(|(c, r)| serde_json::json!({ "cause": c, "factor": r })).collect::<Vec<_>>(),
+            "end_to_end": w.end_to_end(),
+            "omitted": w.omitted,
+        }),
+        Err(why) => serde_json::json!({ "error": why }),
+    }
 }
 
 /// One chart of the report.
@@ -61,6 +77,11 @@ pub const CHARTS: &[ChartDef] = &[
         name: "cost-over-time-inference",
         stem: revolution::INFERENCE_STEM,
         build: revolution::inference,
+    },
+    ChartDef {
+        name: "waterfall",
+        stem: waterfall::STEM,
+        build: waterfall::chart,
     },
     ChartDef {
         name: "tco",

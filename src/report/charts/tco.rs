@@ -21,6 +21,7 @@ pub fn owned_tco(ctx: &Context<'_>) -> Result<ChartFile, String> {
         values: tco.iter().map(|t| f(&t.breakdown)).collect(),
     };
     Ok(ChartFile {
+        csv: None,
         stem: STEM,
         caption: "Owned total cost of ownership per chip-hour, by component".into(),
         chart: Chart::Stacked(StackedBarChart {

@@ -34,6 +34,7 @@ pub fn tornado(ctx: &Context<'_>) -> Result<ChartFile, String> {
         notes.push(format!("Moving the ratio by under 0.5% (not drawn): {}", hidden.join(", ")));
     }
     Ok(ChartFile {
+        csv: None,
         stem: STEM,
         caption: format!("What moves {}'s training cost relative to {ref_label}", label(a)),
         chart: Chart::Tornado(TornadoChart {
