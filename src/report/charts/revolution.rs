@@ -268,6 +268,16 @@ fn costed(ctx: &Context<'_>, w: Workload<'_>, acc: &Accelerator) -> Result<(Figu
     if !(f.metric().is_finite() && f.usd_per_chip_hour() > 0.0) {
         return Err("no finite cost".into());
     }
+    // Only what can run: a chip that cannot serve the workload's per-user speed on any replica
+    // its scale-up domain holds is not drawn as if it did.
+    if let Figures::Inference(i) = &f
+        && !i.meets_target
+    {
+        return Err(format!(
+            "misses the per-user target (at most {:.1} tokens/s per user)",
+            i.tokens_per_s_per_user
+        ));
+    }
     Ok((f, path))
 }
 
