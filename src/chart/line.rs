@@ -452,6 +452,7 @@ mod tests {
                 subtitle: String::new(),
                 footer: String::new(),
                 notes: Vec::new(),
+                key: Vec::new(),
             },
             x: axis(AxisScale::Linear),
             y: axis(AxisScale::Log),

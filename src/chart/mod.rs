@@ -79,6 +79,29 @@ impl Canvas {
         (f64::from(self.width) / style::BASE_WIDTH).min(f64::from(self.height) / style::BASE_HEIGHT)
     }
 
+    /// This canvas, made taller for a bar chart with more rows than fit at the smallest text
+    /// size: `(700 + 44 x rows)` design pixels high when that exceeds the canvas's height (the
+    /// title block, panel titles, axis, 4 lines of notes and key, and footer take about 700; a
+    /// row of 35-size text needs 44; each further note line 46). Width and scale are unchanged, so text keeps its size; 14 rows give 1600x1316,
+    /// 5.5 in high at half a 16:9 slide's width, within the slide's 7.5 in.
+    pub fn fit_rows(self, chart: &Chart) -> Canvas {
+        let rows = match chart {
+            Chart::Panels(p) => p.panels.iter().map(|b| b.bars.len()).max().unwrap_or(0),
+            Chart::Stacked(c) => c.categories.len(),
+            _ => 0,
+        };
+        // Notes and key beyond the 4 lines the 700 allow for: about 80 characters a line.
+        let f = chart.frame();
+        let lines: usize = f.notes.iter().chain(&f.key).map(|n| n.chars().count().div_ceil(80)).sum();
+        let extra = lines.min(layout::MAX_NOTE_LINES).saturating_sub(4) as f64 * 46.0;
+        let k = self.scale_factor();
+        let needed = ((700.0 + 44.0 * rows as f64 + if rows > 0 { extra } else { 0.0 }) * k).ceil() as u32;
+        Canvas {
+            width: self.width,
+            height: self.height.max(needed.min(style::MAX_CANVAS_SIDE)),
+        }
+    }
+
     fn validate(&self) -> Result<(), ChartError> {
         let side_ok = |v: u32| (style::MIN_CANVAS_SIDE..=style::MAX_CANVAS_SIDE).contains(&v);
         let area = u64::from(self.width) * u64::from(self.height);
@@ -130,6 +153,9 @@ pub struct Frame {
     pub footer: String,
     /// Lines above the footer, e.g. what was not drawn and why.
     pub notes: Vec<String>,
+    /// The chart's key: what its marks (†, ‡, *) and whiskers mean. Drawn above the notes
+    /// and never dropped when the notes overflow (then notes are cut instead).
+    pub key: Vec<String>,
 }
 
 /// Linear or logarithmic axis.
@@ -202,6 +228,9 @@ pub struct Bar {
     pub text: String,
     /// Optional (low, high) whisker across the bar end, e.g. the P10-P90 of the value.
     pub whisker: Option<(f64, f64)>,
+    /// Other figures the bar's text or panel draws, by CSV column name (e.g. the chance of
+    /// costing less than the reference): not drawn as bars, written to the chart's CSV.
+    pub extra: Vec<(String, f64)>,
 }
 
 /// Horizontal bars, top to bottom in the order given (callers sort).

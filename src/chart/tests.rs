@@ -11,6 +11,7 @@ fn frame(title: &str) -> Frame {
         subtitle: "subtitle".to_string(),
         footer: "basis: on_demand · test".to_string(),
         notes: vec!["Not drawn: nothing".to_string()],
+        key: Vec::new(),
     }
 }
 
@@ -54,6 +55,7 @@ fn all_charts() -> Vec<Chart> {
                 value: 0.42,
                 text: "0.42x".into(),
                 whisker: Some((0.3, 0.6)),
+                extra: Vec::new(),
             },
             Bar {
                 label: "H100 SXM".into(),
@@ -61,6 +63,7 @@ fn all_charts() -> Vec<Chart> {
                 value: 1.0,
                 text: "1.00x".into(),
                 whisker: None,
+                extra: Vec::new(),
             },
         ],
         reference_line: Some((1.0, "H100 = 1.0x".into())),

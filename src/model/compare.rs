@@ -107,6 +107,18 @@ impl Figures {
         }
     }
 
+    /// What one unit of the workload costs: the training run (USD), or, for serving, USD per
+    /// million tokens blended over input and output. The blend is what one request costs
+    /// over its Lin + Lout tokens (prefill runs Lin / Lout tokens per output token, so
+    /// Lin * input price + Lout * output price = (Lin + Lout) * blended price): ratios of it
+    /// between chips are ratios of the cost of a request of the workload's shape.
+    pub fn request_metric(&self) -> f64 {
+        match self {
+            Figures::Training(f) => f.cost_usd,
+            Figures::Inference(f) => f.usd_per_m_tokens,
+        }
+    }
+
     /// The chip-hour price the figures were computed at.
     pub fn usd_per_chip_hour(&self) -> f64 {
         match self {
@@ -164,6 +176,13 @@ pub struct Row {
     pub figures: Figures,
     /// metric / reference's metric (absent when the reference is skipped).
     pub ratio_to_reference: Option<f64>,
+    /// [`Figures::request_metric`] / the reference's: the cost of a request of the workload's
+    /// shape (input and output) relative to the reference; the training cost ratio in training.
+    pub request_ratio: Option<f64>,
+    /// P10/P50/P90 of `request_ratio` over paired draws.
+    pub request_ratio_band: Option<Band>,
+    /// Share of the draws in which a request costs less here than on the reference.
+    pub p_request_cheaper: Option<f64>,
     pub cheapest: bool,
     /// Chip-hour price at which this accelerator costs what the reference does.
     pub break_even_usd_per_chip_hour: Option<f64>,
@@ -181,6 +200,8 @@ pub struct Row {
     pub offer: Option<super::price::OfferInfo>,
     /// Why the price is not of the basis's market (fallback, negotiated, internal estimate).
     pub price_note: Option<String>,
+    /// Where the price comes from: the basis, a negotiated offer, or another term or market.
+    pub price_origin: super::price::PriceOrigin,
 }
 
 #[derive(Clone, Debug)]
@@ -205,13 +226,14 @@ pub fn table(cfg: &Config, w: Workload<'_>, accelerators: &[&Accelerator], v: &[
     let reference = cfg.report.reference.clone();
     let ref_deps = cfg.accelerator(&reference).map(|r| {
         let mut d = Deps::default();
-        let m = w.estimate(cfg, r, v, &mut d).map(|f| f.metric()).ok();
+        let m = w.estimate(cfg, r, v, &mut d).ok();
         (m, d)
     });
-    let (ref_metric, ref_params) = match ref_deps {
+    let (ref_figures, ref_params) = match ref_deps {
         Some((m, d)) => (m, d.params),
         None => (None, Vec::new()),
     };
+    let ref_metric = ref_figures.map(|f| f.metric());
     for acc in accelerators {
         let mut deps = Deps::default();
         match w.estimate(cfg, acc, v, &mut deps) {
@@ -231,11 +253,15 @@ pub fn table(cfg: &Config, w: Workload<'_>, accelerators: &[&Accelerator], v: &[
                 rows.push(Row {
                     offer,
                     price_note,
+                    price_origin: acc.price_origin(&cfg.economics),
                     accelerator: acc.id.clone(),
                     name: acc.name.clone(),
                     family: acc.family,
                     figures,
                     ratio_to_reference: ratio,
+                    request_ratio: ref_figures.map(|r| figures.request_metric() / r.request_metric()),
+                    request_ratio_band: None,
+                    p_request_cheaper: None,
                     cheapest: false,
                     break_even_usd_per_chip_hour: be.map(|r| {
                         let price = figures.usd_per_chip_hour();
@@ -251,10 +277,13 @@ pub fn table(cfg: &Config, w: Workload<'_>, accelerators: &[&Accelerator], v: &[
             Err(s) => skipped.push(Skipped::new(&acc.id, s)),
         }
     }
-    // "Cheapest" only among two or more rows.
+    // "Cheapest" only among two or more rows, and only among prices of the basis: a price
+    // borrowed from another term or market (a neocloud's on-demand price against 3-year
+    // hyperscaler prices) is drawn, marked, and never "cheapest".
     if rows.len() > 1
         && let Some(best) = rows
             .iter_mut()
+            .filter(|r| r.price_origin != super::price::PriceOrigin::OtherTermOrMarket)
             .filter(|r| r.figures.metric().is_finite())
             .min_by(|a, b| a.figures.metric().total_cmp(&b.figures.metric()))
     {
@@ -305,6 +334,8 @@ struct RowBands {
     bands: Vec<(&'static str, Band)>,
     ratio_band: Option<Band>,
     p_cheaper: Option<f64>,
+    request_ratio_band: Option<Band>,
+    p_request_cheaper: Option<f64>,
 }
 
 /// The reference's figures in every draw (`None` where it cannot be costed).
@@ -336,6 +367,7 @@ fn row_bands(cfg: &Config, t: &WorkloadTable, row: &Row, samples: &Draws, refs: 
     let names = row.figures.named();
     let mut cols: Vec<Vec<f64>> = vec![Vec::with_capacity(samples.len()); names.len()];
     let mut ratios = Vec::with_capacity(samples.len());
+    let mut request_ratios = Vec::with_capacity(samples.len());
     // Only the row's own ranged inputs (its and the reference's traced dependencies) vary.
     samples.each_of(&row.ranged_inputs, 0..refs.len(), |i, v| {
         let rf = refs[i];
@@ -355,6 +387,9 @@ fn row_bands(cfg: &Config, t: &WorkloadTable, row: &Row, samples: &Draws, refs: 
             if let Some(r) = rm {
                 ratios.push(f.metric() / r);
             }
+            if let Some(r) = rf {
+                request_ratios.push(f.request_metric() / r.request_metric());
+            }
         }
     });
     let bands = names
@@ -363,11 +398,13 @@ fn row_bands(cfg: &Config, t: &WorkloadTable, row: &Row, samples: &Draws, refs: 
         .filter_map(|((name, _), c)| Some((*name, band(c)?)))
         .collect();
     // Paired draws: the share in which this row costs less than the reference.
-    let p_cheaper = (ratios.len() >= MIN_DRAWS).then(|| ratios.iter().filter(|r| **r < 1.0).count() as f64 / ratios.len() as f64);
+    let share = |x: &[f64]| (x.len() >= MIN_DRAWS).then(|| x.iter().filter(|r| **r < 1.0).count() as f64 / x.len() as f64);
     Some(RowBands {
         bands,
+        p_cheaper: share(&ratios),
+        p_request_cheaper: share(&request_ratios),
         ratio_band: band(&mut ratios),
-        p_cheaper,
+        request_ratio_band: band(&mut request_ratios),
     })
 }
 
@@ -409,6 +446,8 @@ pub fn add_bands_all(cfg: &Config, tables: &mut [WorkloadTable], samples: &Draws
             row.bands = b.bands;
             row.ratio_band = b.ratio_band;
             row.p_cheaper_than_reference = b.p_cheaper;
+            row.request_ratio_band = b.request_ratio_band;
+            row.p_request_cheaper = b.p_request_cheaper;
         }
     }
 }

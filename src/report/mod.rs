@@ -61,7 +61,7 @@ pub fn run(cfg: &Config, out: &Path, format: ImageFormat, scale: u32) -> Result<
         let mut files = Vec::new();
         for (f, ext) in formats {
             let name = format!("{}.{ext}", c.stem);
-            let bytes = chart::render_bytes(&c.chart, canvas, *f).map_err(|e| AppError::Io(format!("cannot render {name}: {e}")))?;
+            let bytes = chart::render_bytes(&c.chart, canvas.fit_rows(&c.chart), *f).map_err(|e| AppError::Io(format!("cannot render {name}: {e}")))?;
             files.push(OutFile { name, bytes });
         }
         files.push(OutFile {
@@ -75,6 +75,25 @@ pub fn run(cfg: &Config, out: &Path, format: ImageFormat, scale: u32) -> Result<
         if let Some(m) = crate::model::compare::reference_missing(t) {
             crate::msg::warn(format_args!("warning: {m}"));
         }
+    }
+    // Every chip left out of a workload's table, and why (the headline's notes say the same).
+    let mut left_out: Vec<(String, Vec<&str>)> = Vec::new();
+    for t in &data.tables {
+        for sk in &t.skipped {
+            let why = format!("{} ({})", sk.accelerator, sk.why);
+            match left_out.iter_mut().find(|(w, _)| *w == why) {
+                Some((_, ids)) => ids.push(&t.id),
+                None => left_out.push((why, vec![&t.id])),
+            }
+        }
+    }
+    if !left_out.is_empty() {
+        let n = data.tables.len();
+        let parts: Vec<String> = left_out
+            .iter()
+            .map(|(why, ids)| if ids.len() == n { why.clone() } else { format!("{why} in {}", ids.join(", ")) })
+            .collect();
+        crate::msg::warn(format_args!("warning: left out of the report: {}", parts.join("; ")));
     }
     for (name, why) in &data.not_drawn {
         crate::msg::warn(format_args!("warning: chart `{name}` not drawn: {why}"));

@@ -283,19 +283,34 @@ fn fleet_power_and_datacenter_keys_change_the_fleet_chart() {
             .and_then(|x| x.parse().ok())
             .unwrap_or_else(|| panic!("{panel_starts} {label} in {csv}"))
     };
+    // A column of the extra figures each bar carries (the first panel's row of `label`).
+    let column = |csv: &str, name: &str, label: &str| -> f64 {
+        let header: Vec<&str> = csv.lines().next().unwrap_or_default().split(',').collect();
+        let k = header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no column {name} in {csv}"));
+        csv.lines()
+            .find(|l| l.starts_with("Chips for") && l.contains(&format!(",{label},")))
+            .and_then(|l| l.split(',').nth(k))
+            .and_then(|x| x.parse().ok())
+            .unwrap_or_else(|| panic!("{name} {label} in {csv}"))
+    };
     let base = rows(&[]);
     let gw2 = rows(&["--set", "report.fleet_power_mw=2000"]);
+    // The tokens for the budget are drawn: chips x tokens per chip, so the panel agrees with
+    // the columns (tokens in the power / chips in the power = tokens per chip).
+    let per_chip = column(&base, "output_tokens_per_day_in_power", "H100 SXM 80GB") / column(&base, "chips_in_power", "H100 SXM 80GB");
+    let drawn = value(&base, "Output tokens/day for", "H100 SXM 80GB");
+    assert!((drawn / (per_chip * value(&base, "Chips for", "H100 SXM 80GB")) - 1.0).abs() < 1e-9);
     let dc10 = rows(&["--set", "economics.datacenter_capex_usd_per_mw=10000000"]);
     let dc20 = rows(&["--set", "economics.datacenter_capex_usd_per_mw=20000000"]);
     // Twice the power holds twice the tokens per day.
     let (t1, t2) = (
-        value(&base, "Output tokens/day in 1 GW", "H100 SXM 80GB"),
-        value(&gw2, "Output tokens/day in 2 GW", "H100 SXM 80GB"),
+        column(&base, "output_tokens_per_day_in_power", "H100 SXM 80GB"),
+        column(&gw2, "output_tokens_per_day_in_power", "H100 SXM 80GB"),
     );
     assert!((t2 / t1 - 2.0).abs() < 1e-9, "{t1} {t2}");
     // Throughput does not depend on the market: GB200 has no hyperscaler on-demand offer but
-    // still serves tokens in the power panel.
-    assert!(value(&base, "Output tokens/day in 1 GW", "GB200 NVL72") > 0.0);
+    // still serves tokens.
+    assert!(column(&base, "output_tokens_per_day_in_power", "GB200 NVL72") > 0.0);
     // Dearer buildings buy fewer chips for the same budget: chips = budget / (capex + IT MW x
     // USD per MW). H100: IT power 700 W x system_power_factor 1.39 = 973 W = 0.000973 MW, so
     // the buildings add $9,730 per chip at $10M/MW and $19,460 at $20M/MW.

@@ -39,7 +39,7 @@ pub fn input_vs_output(ctx: &Context<'_>) -> Result<ChartFile, String> {
         .filter_map(|r| match &r.figures {
             Figures::Inference(f) => {
                 let (i, o) = split(f.usd_per_m_input_tokens, f.usd_per_m_output_tokens, tin, tout);
-                let label = mark(label_id(cfg, &r.accelerator), &ctx.marked, &r.accelerator);
+                let label = mark(label_id(cfg, &r.accelerator), &ctx.marks, &r.accelerator);
                 (i + o > 0.0 && (i + o).is_finite()).then_some((label, r.family.look(), i, o))
             }
             Figures::Training(_) => None,

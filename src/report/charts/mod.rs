@@ -189,12 +189,12 @@ pub(super) fn count(x: f64) -> String {
     crate::chart::format_value(x, &Unit::Count)
 }
 
-/// A label with " †" when its accelerator's price is not of the basis's market.
-pub(super) fn mark(label: String, marked: &[String], id: &str) -> String {
-    if marked.iter().any(|m| m == id) {
-        format!("{label} †")
-    } else {
-        label
+/// A label with its price mark (" †" another term or market, " ‡" negotiated, " *" an
+/// estimate; see [`super::context::Context::marks`]).
+pub(super) fn mark(label: String, marks: &[(String, String)], id: &str) -> String {
+    match marks.iter().find(|(m, _)| m == id) {
+        Some((_, m)) => format!("{label}{m}"),
+        None => label,
     }
 }
 
