@@ -241,7 +241,8 @@ fn fleet_cmd(cfg: &Config, accelerator: &str, size: crate::model::fleet::FleetSi
     let iw = cfg.report.inference_workload.as_deref().and_then(|id| cfg.inference(id));
     let v = cfg.params.base_values();
     let mut deps = Deps::default();
-    let base = plan(cfg, acc, size, iw, &v, &mut deps).map_err(|e| AppError::usage(e, "give an accelerator with [accelerator.owned] chip_usd"))?;
+    let base =
+        plan(cfg, acc, size, iw, &v, &mut deps).map_err(|e| AppError::usage(e, "give an accelerator with [accelerator.owned] chip_usd"))?;
     let used = deps.ranged(&cfg.params);
     let n = cfg.report.samples as usize;
     // Each figure by name, with its draws.
@@ -279,7 +280,13 @@ fn fleet_cmd(cfg: &Config, accelerator: &str, size: crate::model::fleet::FleetSi
     let bytes = if json {
         let mut m = serde_json::Map::new();
         for ((name, x), b) in point.iter().zip(&bands) {
-            let val = |x: f64| if x.is_finite() { serde_json::json!(x) } else { serde_json::Value::Null };
+            let val = |x: f64| {
+                if x.is_finite() {
+                    serde_json::json!(x)
+                } else {
+                    serde_json::Value::Null
+                }
+            };
             m.insert(name.clone(), val(*x));
             if let Some(b) = b {
                 m.insert(format!("{name}_p10"), val(b.p10));
@@ -310,7 +317,9 @@ fn fleet_cmd(cfg: &Config, accelerator: &str, size: crate::model::fleet::FleetSi
             if bands.iter().any(Option::is_some) { n } else { 0 }
         );
         for ((name, x), b) in point.iter().zip(&bands) {
-            let range = b.map_or(String::new(), |b| format!("  (P10 {} - P90 {})", crate::fmt::short(b.p10), crate::fmt::short(b.p90)));
+            let range = b.map_or(String::new(), |b| {
+                format!("  (P10 {} - P90 {})", crate::fmt::short(b.p10), crate::fmt::short(b.p90))
+            });
             out.push_str(&format!("  {name:<28} {}{range}\n", crate::fmt::short(*x)));
         }
         out.into_bytes()

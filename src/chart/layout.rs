@@ -45,10 +45,15 @@ pub(super) fn draw_frame<DB: DrawingBackend>(p: &Painter<DB>, frame: &Frame, ext
     let note_font = Font::new(NOTE_SIZE, TEXT_MID);
     let mut bottom = p.height - p.s(MARGIN_BOTTOM);
     if !frame.footer.trim().is_empty() {
-        let baseline = bottom - p.s(FOOTER_SIZE * DESCENT);
-        let footer = p.fit(frame.footer.trim(), &foot_font, width)?;
-        p.text(&footer, left, baseline, &foot_font, Align::Left)?;
-        bottom = baseline - p.ascent(&foot_font) - p.s(6.0);
+        // Two lines at most: the config hash and version at the end must stay readable.
+        let lines = p.wrap(frame.footer.trim(), &foot_font, width, 2)?;
+        let pitch = p.line_height(&foot_font);
+        let last = bottom - p.s(FOOTER_SIZE * DESCENT);
+        for (i, line) in lines.iter().enumerate() {
+            let baseline = last - (lines.len() - 1 - i) as f64 * pitch;
+            p.text(line, left, baseline, &foot_font, Align::Left)?;
+        }
+        bottom = last - (lines.len().max(1) - 1) as f64 * pitch - p.ascent(&foot_font) - p.s(6.0);
     }
     // The key (what marks and whiskers mean) is kept whole; the notes get the lines left.
     let mut key_lines: Vec<String> = Vec::new();

@@ -79,7 +79,8 @@ impl Canvas {
         (f64::from(self.width) / style::BASE_WIDTH).min(f64::from(self.height) / style::BASE_HEIGHT)
     }
 
-    /// This canvas, made taller for a bar chart with more rows than fit at the smallest text
+    /// This canvas, made taller for a line chart whose legend and notes leave the plot too
+    /// little room (below), or for a bar chart with more rows than fit at the smallest text
     /// size: `(700 + 44 x rows)` design pixels high when that exceeds the canvas's height (the
     /// title block, panel titles, axis, 4 lines of notes and key, and footer take about 700; a
     /// row of 35-size text needs 44; each further note line 46). Width and scale are unchanged, so text keeps its size; 14 rows give 1600x1316,
@@ -95,7 +96,14 @@ impl Canvas {
         let lines: usize = f.notes.iter().chain(&f.key).map(|n| n.chars().count().div_ceil(80)).sum();
         let extra = lines.min(layout::MAX_NOTE_LINES).saturating_sub(4) as f64 * 46.0;
         let k = self.scale_factor();
-        let needed = ((700.0 + 44.0 * rows as f64 + if rows > 0 { extra } else { 0.0 }) * k).ceil() as u32;
+        let design = match chart {
+            // A line chart: title block, axes and footer about 560, a plot of at least 440 or
+            // the legend column (46 a series), and the notes and key (46 a line).
+            Chart::Line(c) => 560.0 + (46.0 * c.series.len() as f64).max(440.0) + 46.0 * lines.min(layout::MAX_NOTE_LINES) as f64,
+            _ if rows > 0 => 700.0 + 44.0 * rows as f64 + extra,
+            _ => 0.0,
+        };
+        let needed = (design * k).ceil() as u32;
         Canvas {
             width: self.width,
             height: self.height.max(needed.min(style::MAX_CANVAS_SIDE)),

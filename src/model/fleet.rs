@@ -188,10 +188,12 @@ pub fn plan(
 ) -> Result<FleetPlan, String> {
     use super::trace::d;
     let e = &cfg.economics;
-    let o = acc
-        .owned
-        .as_ref()
-        .ok_or_else(|| format!("`{}` has no [accelerator.owned] chip_usd: its capex and owned cost are unknown", acc.id))?;
+    let o = acc.owned.as_ref().ok_or_else(|| {
+        format!(
+            "`{}` has no [accelerator.owned] chip_usd: its capex and owned cost are unknown",
+            acc.id
+        )
+    })?;
     let chip_usd = get(v, o.chip_usd, "chip price", t);
     let overhead = get(v, o.system_overhead.unwrap_or(e.system_overhead), "system overhead", t);
     let power_w = get(v, acc.power_w, "chip power", t);
@@ -205,23 +207,43 @@ pub fn plan(
     let capex_per_chip = chip_usd * (1.0 + overhead) + it_w / 1e6 * dc_per_mw;
     let chips = match size {
         FleetSize::Chips(n) => n,
-        FleetSize::BudgetUsd(x) => d(t, "chips", "budget / (chip_usd * (1 + system_overhead) + IT MW per chip * datacenter capex per MW)", x / capex_per_chip, "chips"),
-        FleetSize::PowerMw(p) => d(t, "chips", "power MW * 1e6 / facility power per chip", p * 1e6 / facility_w, "chips"),
+        FleetSize::BudgetUsd(x) => d(
+            t,
+            "chips",
+            "budget / (chip_usd * (1 + system_overhead) + IT MW per chip * datacenter capex per MW)",
+            x / capex_per_chip,
+            "chips",
+        ),
+        FleetSize::PowerMw(p) => d(
+            t,
+            "chips",
+            "power MW * 1e6 / facility power per chip",
+            p * 1e6 / facility_w,
+            "chips",
+        ),
     };
     if !(chips.is_finite() && chips > 0.0) {
-        return Err(format!("the fleet of `{}` has {chips} chips: give a positive --chips, --budget-usd or --power-mw", acc.id));
+        return Err(format!(
+            "the fleet of `{}` has {chips} chips: give a positive --chips, --budget-usd or --power-mw",
+            acc.id
+        ));
     }
     let owned_hour = owned(e, acc, v, t).map_err(|s| format!("`{}` {s}", acc.id))?.total();
     let avail = get(v, e.availability, "availability", t);
     let mut public = e.clone();
     public.fallback = false;
-    let usd_per_year_rented = [crate::config::Basis::OnDemand, crate::config::Basis::CapacityBlock, crate::config::Basis::Committed1y, crate::config::Basis::Committed3y]
-        .iter()
-        .filter_map(|b| {
-            let p = super::price::usd_per_chip_hour(&public, acc, *b, v, t).ok()?;
-            Some((b.name().to_string(), chips * p * 8760.0))
-        })
-        .collect();
+    let usd_per_year_rented = [
+        crate::config::Basis::OnDemand,
+        crate::config::Basis::CapacityBlock,
+        crate::config::Basis::Committed1y,
+        crate::config::Basis::Committed3y,
+    ]
+    .iter()
+    .filter_map(|b| {
+        let p = super::price::usd_per_chip_hour(&public, acc, *b, v, t).ok()?;
+        Some((b.name().to_string(), chips * p * 8760.0))
+    })
+    .collect();
     let bf16_mfu = acc.efficiency.training_mfu.as_ref().and_then(|m| m.get(Precision::Bf16));
     let training_pflops = match (acc.tflops(Precision::Bf16), bf16_mfu) {
         (Some(tf), Some(m)) => Some(chips * get(v, tf, "dense peak (bf16)", t) * get(v, m, "training MFU (bf16)", t) / 1000.0),
@@ -230,7 +252,10 @@ pub fn plan(
     // As the fleet chart: throughput does not depend on the price (a unit price stands in).
     let output_tokens_per_day = w.and_then(|w| {
         let i = inference::unpriced_inputs(cfg, w, acc, v, t).ok()?;
-        let i = inference::InferenceInputs { usd_per_chip_hour: 1.0, ..i };
+        let i = inference::InferenceInputs {
+            usd_per_chip_hour: 1.0,
+            ..i
+        };
         let f = inference::figures(&i, t).ok()?;
         Some(chips * f.output_tokens_per_s_per_chip * 86_400.0 * i.utilization)
     });

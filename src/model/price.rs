@@ -109,9 +109,7 @@ impl Accelerator {
     pub fn price_origin(&self, econ: &Economics) -> PriceOrigin {
         match self.price_choice(econ) {
             PriceChoice::Owned { .. } => PriceOrigin::Basis,
-            PriceChoice::Offer { offer, .. }
-                if offer.class == ProviderClass::Negotiated && Some(offer.term) == econ.basis.term() =>
-            {
+            PriceChoice::Offer { offer, .. } if offer.class == ProviderClass::Negotiated && Some(offer.term) == econ.basis.term() => {
                 PriceOrigin::Negotiated
             }
             PriceChoice::Offer { note: Some(_), .. } => PriceOrigin::OtherTermOrMarket,

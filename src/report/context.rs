@@ -171,7 +171,9 @@ impl<'a> Context<'a> {
         let mut marks = Vec::new();
         let (mut borrowed, mut negotiated, mut estimated) = (Vec::new(), Vec::new(), Vec::new());
         for a in &accs {
-            let Some((o, _)) = crate::model::price::offer_of(cfg, a) else { continue };
+            let Some((o, _)) = crate::model::price::offer_of(cfg, a) else {
+                continue;
+            };
             let mut m = String::new();
             match a.price_origin(&cfg.economics) {
                 PriceOrigin::OtherTermOrMarket => {

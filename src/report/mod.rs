@@ -61,7 +61,8 @@ pub fn run(cfg: &Config, out: &Path, format: ImageFormat, scale: u32) -> Result<
         let mut files = Vec::new();
         for (f, ext) in formats {
             let name = format!("{}.{ext}", c.stem);
-            let bytes = chart::render_bytes(&c.chart, canvas.fit_rows(&c.chart), *f).map_err(|e| AppError::Io(format!("cannot render {name}: {e}")))?;
+            let bytes = chart::render_bytes(&c.chart, canvas.fit_rows(&c.chart), *f)
+                .map_err(|e| AppError::Io(format!("cannot render {name}: {e}")))?;
             files.push(OutFile { name, bytes });
         }
         files.push(OutFile {
@@ -80,7 +81,16 @@ pub fn run(cfg: &Config, out: &Path, format: ImageFormat, scale: u32) -> Result<
     let mut left_out: Vec<(String, Vec<&str>)> = Vec::new();
     for t in &data.tables {
         for sk in &t.skipped {
-            let why = format!("{} ({})", sk.accelerator, sk.why);
+            // With fallback, a chip without a price has none on any public term or market.
+            let none_at_all = cfg.economics.fallback
+                && cfg
+                    .accelerator(&sk.accelerator)
+                    .is_some_and(|a| a.price_origin(&cfg.economics) == crate::model::price::PriceOrigin::Missing);
+            let why = if none_at_all {
+                format!("{} ({}, nor any public price on another term or market)", sk.accelerator, sk.why)
+            } else {
+                format!("{} ({})", sk.accelerator, sk.why)
+            };
             match left_out.iter_mut().find(|(w, _)| *w == why) {
                 Some((_, ids)) => ids.push(&t.id),
                 None => left_out.push((why, vec![&t.id])),
@@ -91,7 +101,13 @@ pub fn run(cfg: &Config, out: &Path, format: ImageFormat, scale: u32) -> Result<
         let n = data.tables.len();
         let parts: Vec<String> = left_out
             .iter()
-            .map(|(why, ids)| if ids.len() == n { why.clone() } else { format!("{why} in {}", ids.join(", ")) })
+            .map(|(why, ids)| {
+                if ids.len() == n {
+                    why.clone()
+                } else {
+                    format!("{why} in {}", ids.join(", "))
+                }
+            })
             .collect();
         crate::msg::warn(format_args!("warning: left out of the report: {}", parts.join("; ")));
     }

@@ -1147,7 +1147,10 @@ fn slip_warns(set: &str, parts: &[&str]) {
 #[test]
 fn dense_peak_in_pflops_on_a_recent_chip_warns_naming_the_key() {
     // tpu7x (2025) at 4.6 "TFLOPS": its PFLOPS figure. Under 50, above the < 1 rule.
-    slip_warns("accelerator.tpu7x.dense_tflops.bf16=4.6", &["dense_tflops.bf16", "tpu7x", "PFLOPS?"]);
+    slip_warns(
+        "accelerator.tpu7x.dense_tflops.bf16=4.6",
+        &["dense_tflops.bf16", "tpu7x", "PFLOPS?"],
+    );
 }
 
 #[test]
@@ -1157,7 +1160,10 @@ fn power_in_kw_warns_naming_the_key() {
 
 #[test]
 fn bandwidth_in_gb_per_s_warns_naming_the_key() {
-    slip_warns("accelerator.h100-sxm.memory_tb_per_s=3350", &["memory_tb_per_s", "h100-sxm", "GB/s?"]);
+    slip_warns(
+        "accelerator.h100-sxm.memory_tb_per_s=3350",
+        &["memory_tb_per_s", "h100-sxm", "GB/s?"],
+    );
 }
 
 #[test]

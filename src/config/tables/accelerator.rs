@@ -577,16 +577,28 @@ fn unit_slips(id: &str, memory_gb: Param, memory_tb_per_s: Param, power_w: Param
         ctx.diags.warn(&origin, msg);
     };
     warn(memory_gb, &|x| x > 4096.0, &|k, x| {
-        format!("{k} of `{id}` is {} GB, above 4 TB for one chip: given in MB? (write GB: 80000 MB = 80)", show(x))
+        format!(
+            "{k} of `{id}` is {} GB, above 4 TB for one chip: given in MB? (write GB: 80000 MB = 80)",
+            show(x)
+        )
     });
     warn(memory_gb, &|x| x < 1.0, &|k, x| {
-        format!("{k} of `{id}` is {} GB, below 1 GB for a data-center accelerator: given in TB? (write GB: 0.192 TB = 192)", show(x))
+        format!(
+            "{k} of `{id}` is {} GB, below 1 GB for a data-center accelerator: given in TB? (write GB: 0.192 TB = 192)",
+            show(x)
+        )
     });
     warn(memory_tb_per_s, &|x| x > 50.0, &|k, x| {
-        format!("{k} of `{id}` is {} TB/s, above 50 TB/s: given in GB/s? (write TB/s: 3350 GB/s = 3.35)", show(x))
+        format!(
+            "{k} of `{id}` is {} TB/s, above 50 TB/s: given in GB/s? (write TB/s: 3350 GB/s = 3.35)",
+            show(x)
+        )
     });
     warn(power_w, &|x| x < 50.0, &|k, x| {
-        format!("{k} of `{id}` is {} W, below 50 W for a data-center accelerator: given in kW? (write watts: 0.7 kW = 700)", show(x))
+        format!(
+            "{k} of `{id}` is {} W, below 50 W for a data-center accelerator: given in kW? (write watts: 0.7 kW = 700)",
+            show(x)
+        )
     });
 }
 

@@ -32,7 +32,10 @@ pub fn what_the_budget_buys(ctx: &Context<'_>) -> Result<ChartFile, String> {
                     ("chips_in_power".to_string(), f.chips_in_power),
                 ];
                 e.extend(f.output_tokens_per_day.map(|x| ("output_tokens_per_day_for_budget".to_string(), x)));
-                e.extend(f.output_tokens_per_day_in_power.map(|x| ("output_tokens_per_day_in_power".to_string(), x)));
+                e.extend(
+                    f.output_tokens_per_day_in_power
+                        .map(|x| ("output_tokens_per_day_in_power".to_string(), x)),
+                );
                 e.extend(f.effective_pflops.map(|x| ("training_pflops_for_budget".to_string(), x)));
                 e
             })
@@ -83,12 +86,18 @@ pub fn what_the_budget_buys(ctx: &Context<'_>) -> Result<ChartFile, String> {
         .into_iter()
         .chain(super::estimate_note(cfg, fleet.iter().map(|f| f.accelerator.as_str())))
         .collect();
-    notes.push(format!("What {power} of facility power holds (chips, output tokens/day): in the CSV"));
+    notes.push(format!(
+        "What {power} of facility power holds (chips, output tokens/day): in the CSV"
+    ));
     let gw_range = {
         let gw: Vec<f64> = fleet.iter().map(|f| f.facility_mw / 1000.0).filter(|x| x.is_finite()).collect();
         let lo = gw.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = gw.iter().copied().fold(0.0, f64::max);
-        if gw.is_empty() { String::new() } else { format!("; the budget's chips draw {} to {} GW", count(lo), count(hi)) }
+        if gw.is_empty() {
+            String::new()
+        } else {
+            format!("; the budget's chips draw {} to {} GW", count(lo), count(hi))
+        }
     };
     notes.push(format!(
         "Facility power per chip = power_w x system_power_factor ({}) x PUE ({}){gw_range} (per chip: the CSV)",

@@ -107,7 +107,10 @@ pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
         chart: Chart::Panels(PanelChart {
             frame,
             panels: vec![
-                ratio_panel(ttab, format!("Training: {}, per run", ctx.tw.map_or("-".into(), |w| w.name.clone()))),
+                ratio_panel(
+                    ttab,
+                    format!("Training: {}, per run", ctx.tw.map_or("-".into(), |w| w.name.clone())),
+                ),
                 ratio_panel(itab, inference_title),
             ],
         }),
