@@ -103,7 +103,8 @@ impl Canvas {
             _ if rows > 0 => 700.0 + 44.0 * rows as f64 + extra,
             _ => 0.0,
         };
-        let needed = (design * k).ceil() as u32;
+        // At most 1800: 7.5 in, the slide's height at 240 px per inch.
+        let needed = (design.min(1800.0) * k).ceil() as u32;
         Canvas {
             width: self.width,
             height: self.height.max(needed.min(style::MAX_CANVAS_SIDE)),

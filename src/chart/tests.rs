@@ -381,3 +381,37 @@ fn text_with_control_characters_draws_as_visible_escapes_and_the_svg_stays_xml()
     assert_eq!(drawable("x\u{fffe}y\u{ffff}"), "x\u{fffd}y\u{fffd}");
     assert_eq!(drawable("H100 <b> & \"q\""), "H100 <b> & \"q\"");
 }
+
+#[test]
+fn a_chart_with_many_bars_grows_taller_never_wider_and_at_most_a_slides_height() {
+    let panel = |n: usize| BarChart {
+        frame: frame(""),
+        value_axis: axis("x", AxisScale::Linear, Unit::Ratio),
+        bars: (0..n)
+            .map(|i| Bar {
+                label: format!("chip {i}"),
+                look: Family::Gpu.look(),
+                value: 1.0,
+                text: "1x".into(),
+                whisker: None,
+                extra: Vec::new(),
+            })
+            .collect(),
+        reference_line: None,
+    };
+    let panels = |n: usize| {
+        Chart::Panels(PanelChart {
+            frame: frame("Panels"),
+            panels: vec![panel(n), panel(2)],
+        })
+    };
+    let base = Canvas::default();
+    // 6 rows: 700 + 44 x 6 = 964 < 1000, unchanged.
+    assert_eq!(base.fit_rows(&panels(6)), base);
+    // 14 rows: 700 + 44 x 14 = 1316 (one short note: no extra lines).
+    assert_eq!(base.fit_rows(&panels(14)), Canvas { width: 1600, height: 1316 });
+    // 40 rows would need 2460: capped at 1800; at --scale 2 everything doubles.
+    assert_eq!(base.fit_rows(&panels(40)), Canvas { width: 1600, height: 1800 });
+    let double = Canvas { width: 3200, height: 2000 };
+    assert_eq!(double.fit_rows(&panels(14)), Canvas { width: 3200, height: 2632 });
+}

@@ -144,8 +144,7 @@ pub(super) fn notes_of(skipped: &[crate::model::Skipped]) -> Vec<String> {
     vec![format!("Not drawn: {}", parts.join("; "))]
 }
 
-/// A curve per accelerator; a chip whose price has a `price_note` (not of the basis's market)
-/// gets a † on its legend label.
+/// A curve per accelerator; each legend label carries its chip's price mark ([`price_mark`]).
 pub(super) fn line_chart(
     cfg: &Config,
     frame: Frame,
@@ -162,11 +161,7 @@ pub(super) fn line_chart(
         .filter_map(|(k, c)| {
             let acc = accs.iter().find(|a| a.id == c.accelerator)?;
             Some(Series {
-                name: if crate::model::price::offer_of(cfg, acc).is_some_and(|(o, n)| n.is_some() && o.term != "owned") {
-                    format!("{} †", label(acc))
-                } else {
-                    label(acc)
-                },
+                name: format!("{}{}", label(acc), price_mark(cfg, acc)),
                 look: c.family.look(),
                 style_index: style_index(cfg, &c.accelerator),
                 points: c.points.clone(),
@@ -187,6 +182,24 @@ pub(super) fn line_chart(
 /// 3 significant digits with k / M / B, as the chart axes write them.
 pub(super) fn count(x: f64) -> String {
     crate::chart::format_value(x, &Unit::Count)
+}
+
+/// The mark of `acc`'s price on the basis, as the key under every chart explains it: " †"
+/// another term or market, " ‡" the planner's negotiated price, then " *" when estimated.
+pub(crate) fn price_mark(cfg: &Config, acc: &Accelerator) -> String {
+    use crate::model::price::PriceOrigin;
+    let Some((o, _)) = crate::model::price::offer_of(cfg, acc) else {
+        return String::new();
+    };
+    let mut m = match acc.price_origin(&cfg.economics) {
+        PriceOrigin::OtherTermOrMarket => " †".to_string(),
+        PriceOrigin::Negotiated => " ‡".to_string(),
+        PriceOrigin::Basis | PriceOrigin::Missing => String::new(),
+    };
+    if o.estimate {
+        m.push_str(" *");
+    }
+    m
 }
 
 /// A label with its price mark (" †" another term or market, " ‡" negotiated, " *" an
