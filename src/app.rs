@@ -192,6 +192,16 @@ fn warn_skips(cfg: &Config, tables: &[WorkloadTable]) {
                     t.id, chips, r.accelerator, f.min_chips
                 ));
             }
+            // A given batch above what the KV cache holds is clamped by the model; say so.
+            if let Figures::Inference(f) = r.figures
+                && let Some(given) = cfg.inference(&t.id).and_then(|w| w.batch).map(|p| cfg.params.info(p).base)
+                && f.batch < given
+            {
+                crate::msg::warn(format_args!(
+                    "warning: {}: {}: the given batch of {} sequences is above the {:.0} the KV cache of {} chip(s) holds: costed at {:.0}",
+                    t.id, r.accelerator, given, f.batch, f.chips_per_replica, f.batch
+                ));
+            }
         }
     }
 }
@@ -396,10 +406,15 @@ fn explain(cfg: &Config, workload: &str, accelerator: &str) -> Result<(), AppErr
     };
     for o in &acc.offers {
         let mark = if chosen.as_deref() == Some(o.id.as_str()) { "->" } else { "  " };
-        let state = match &o.superseded_by {
-            Some(n) => format!("  (superseded by {n})"),
+        let mut state = match &o.valid_from {
+            Some(f) => format!("  valid from {f}"),
             None => String::new(),
         };
+        match (&o.superseded_by, &o.valid_until) {
+            (Some(n), Some(u)) => state.push_str(&format!("  (superseded by {n} from {u})")),
+            (Some(n), None) => state.push_str(&format!("  (superseded by {n})")),
+            _ => {}
+        }
         let _ = writeln!(
             text,
             "  {mark} {:<28} {:<11} ${}/chip-h  {}{}{state}",
@@ -489,7 +504,9 @@ fn this_month() -> String {
     crate::fmt::today().chars().take(7).collect()
 }
 
-/// The serving half of `calibrate --fit` as text.
+/// The serving half of `calibrate --fit` as text: the held-out errors (in sample, 5-fold,
+/// leave one chip out) overall, per chip and per source, the pooling strengths tried, the
+/// fitted parameters and the TOML to paste.
 fn serving_fit_text(f: &crate::model::serve_fit::ServingFit) -> String {
     use crate::config::ServingEfficiency;
     use crate::model::serve_fit::FitBasis;
@@ -500,6 +517,10 @@ fn serving_fit_text(f: &crate::model::serve_fit::ServingFit) -> String {
         "Serving fit (calibrate --fit): step-model efficiencies fitted on {} benchmarks, least squares on log error",
         f.points
     );
+    let _ = writeln!(
+        s,
+        "  software parameters (per-layer overheads, moe_efficiency) one per serving stack; serving_mfu, weight_bw_eff, kv_bw_eff per chip, partially pooled towards the stack and the mean over stacks"
+    );
     let _ = writeln!(s, "  median |error| in sample: {}", pct(f.median_abs_error_pct));
     let _ = writeln!(
         s,
@@ -509,32 +530,48 @@ fn serving_fit_text(f: &crate::model::serve_fit::ServingFit) -> String {
     );
     let _ = writeln!(
         s,
-        "  leave-one-chip-out median |error| (each chip predicted by the fit it would borrow without its points): {}",
+        "  leave-one-chip-out median |error| (each chip predicted by the pooled fit it would borrow without its points): {}",
         pct(f.leave_chip_out_median_abs_error_pct)
     );
-    let mut headers: Vec<String> = ["chip", "points", "fit", "|error|", "leave-chip-out"]
+    let _ = writeln!(
+        s,
+        "  pooling strength (chip, stack) chosen by leave-one-chip-out: ({}, {}); tried (mean over chips of their leave-chip-out median |error|; over points):",
+        f.chip_strength, f.stack_strength
+    );
+    for t in &f.strengths {
+        let _ = writeln!(
+            s,
+            "    ({}, {}): {:.1}%; {}",
+            t.chip_strength,
+            t.stack_strength,
+            t.mean_chip_leave_chip_out_pct,
+            pct(t.leave_chip_out_median_abs_error_pct)
+        );
+    }
+    let mut headers: Vec<String> = ["chip", "stack", "points", "fit", "in sample", "5-fold", "leave-chip-out"]
         .into_iter()
         .map(String::from)
         .collect();
     headers.extend(ServingEfficiency::KEYS.iter().map(|k| k.to_string()));
     let grid = export::Grid {
-        title: "Fitted serving efficiencies per accelerator".into(),
+        title: "Fitted serving efficiencies per accelerator (median |error| of its points: in sample, 5-fold, leave-one-chip-out)".into(),
         headers,
-        left_cols: 1,
+        left_cols: 2,
         rows: f
             .chips
             .iter()
             .map(|c| {
                 let mut r = vec![
                     c.accelerator.clone(),
+                    c.stack.clone(),
                     c.points.to_string(),
                     match c.basis {
                         FitBasis::Own => "own".into(),
-                        FitBasis::Sibling => format!("{}'s (ESTIMATE)", c.borrowed_from.as_deref().unwrap_or("?")),
-                        FitBasis::Family => format!("{} family (ESTIMATE)", c.family.name()),
-                        FitBasis::Global => "all chips (ESTIMATE)".into(),
+                        FitBasis::Stack => format!("ESTIMATE: {} pool, {} held out", c.stack, pct(c.heldout_error_pct)),
+                        FitBasis::Global => format!("ESTIMATE: all stacks, {} held out", pct(c.heldout_error_pct)),
                     },
                     pct(c.median_abs_error_pct),
+                    pct(c.cv_median_abs_error_pct),
                     pct(c.leave_chip_out_median_abs_error_pct),
                 ];
                 r.extend(c.base.iter().map(|x| num(*x, 3)));
@@ -544,21 +581,22 @@ fn serving_fit_text(f: &crate::model::serve_fit::ServingFit) -> String {
         notes: Vec::new(),
     };
     s.push_str(&export::table::text(&grid));
-    let _ = writeln!(s, "\nBy source (in sample / cross-validated):");
+    let _ = writeln!(s, "\nBy source (median |error|: in sample / 5-fold / leave-one-chip-out):");
     for src in &f.sources {
         let _ = writeln!(
             s,
-            "  {}: {} points, {} / {}",
+            "  {}: {} points, {} / {} / {}",
             escape(&src.source),
             src.points,
             pct(src.median_abs_error_pct),
-            pct(src.cv_median_abs_error_pct)
+            pct(src.cv_median_abs_error_pct),
+            pct(src.leave_chip_out_median_abs_error_pct)
         );
     }
     if !f.cross.is_empty() {
         let _ = writeln!(
             s,
-            "\nOne chip's benchmarks predicted with another chip's fit (same family; fitted without the predicted chip's points):"
+            "\nOne chip's benchmarks predicted with another chip's fit (same stack; fitted without the predicted chip's points):"
         );
         for c in &f.cross {
             let _ = writeln!(
@@ -574,7 +612,7 @@ fn serving_fit_text(f: &crate::model::serve_fit::ServingFit) -> String {
     }
     let _ = writeln!(
         s,
-        "\nTOML to paste into [accelerator.efficiency] (ranges: spread over the fold refits, at least +/-10%, +/-20% when borrowed):\n"
+        "\nTOML to paste into [accelerator.efficiency] (ranges: spread over the fold refits, at least +/-10%; borrowed: at least the leave-one-chip-out error, at least +/-20%; `shared`: one unknown in Monte Carlo):\n"
     );
     s.push_str(&f.toml);
     s

@@ -5,9 +5,9 @@
 //! line saying what happened and what to lower, and exits with code 1 like any other
 //! resource failure (docs/cli.md), without unwinding or running destructors.
 //!
-//! `main.rs` installs it as the `#[global_allocator]`. Sizes that scale with a config (Monte
-//! Carlo draws) are also bounded before any work, with a located error
-//! (`model::uncertainty::MAX_DRAW_BYTES`); this catches the rest (a small machine, `--scale 4`).
+//! `main.rs` installs it as the `#[global_allocator]`. Monte Carlo memory does not grow with
+//! the draws (`model::uncertainty` keeps one block per input), so what this catches is a small
+//! machine or a large canvas (`--scale 4`).
 //! A consequence: a fallible allocation (`Vec::try_reserve`) also exits instead of returning
 //! an error; nothing in this program relies on one.
 

@@ -34,9 +34,18 @@ pub struct ParamInfo {
 #[derive(Clone, Debug, Default)]
 pub struct ParamTable {
     pub infos: Vec<ParamInfo>,
+    /// Ranges given with `shared = "<name>"` (docs/model.md "Uncertainty"): every number naming
+    /// the same unknown has the same range and Monte Carlo draws it once for all of them.
+    pub shared: std::collections::BTreeMap<Param, std::sync::Arc<str>>,
 }
 
 impl ParamTable {
+    /// What keys the Monte Carlo stream of a number: its `shared` name where it has one, else
+    /// its key path.
+    pub fn draw_key(&self, p: Param) -> &str {
+        self.shared.get(&p).map_or(self.infos[p.0].path.as_str(), |s| s)
+    }
+
     pub fn push(&mut self, info: ParamInfo) -> Param {
         self.infos.push(info);
         Param(self.infos.len() - 1)
@@ -77,11 +86,13 @@ pub enum Precision {
     Int8,
     Fp4,
     Int4,
+    /// OCP MXFP4: 4-bit values plus one 8-bit (E8M0) scale per 32.
+    Mxfp4,
 }
 
 impl Precision {
-    pub const NAMES: [&'static str; 8] = ["fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4", "int4"];
-    const ALL: [Precision; 8] = [
+    pub const NAMES: [&'static str; 9] = ["fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4", "int4", "mxfp4"];
+    const ALL: [Precision; 9] = [
         Precision::Fp32,
         Precision::Tf32,
         Precision::Bf16,
@@ -90,6 +101,7 @@ impl Precision {
         Precision::Int8,
         Precision::Fp4,
         Precision::Int4,
+        Precision::Mxfp4,
     ];
 
     pub fn parse(s: &str) -> Option<Precision> {
@@ -108,6 +120,8 @@ impl Precision {
             // NVFP4: 4-bit values plus one fp8 scale per 16 values (docs/model.md "Units").
             Precision::Fp4 => 0.5625,
             Precision::Int4 => 0.5,
+            // OCP Microscaling (MX) v1.0: blocks of 32 values share one 8-bit scale.
+            Precision::Mxfp4 => 0.53125,
         }
     }
 }

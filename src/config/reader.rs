@@ -407,7 +407,7 @@ impl<'t> Reader<'t> {
             self.ranged_estimates.push((key.to_string(), ranged, n.origin.clone()));
         }
         let (source, as_of) = self.provenance_for(&n.origin);
-        ctx.params.push(ParamInfo {
+        let p = ctx.params.push(ParamInfo {
             path,
             unit,
             low: low * factor,
@@ -419,7 +419,9 @@ impl<'t> Reader<'t> {
             as_of,
             estimate,
             conversion,
-        })
+        });
+        shared_name(n, key, &self.what, p, ctx);
+        p
     }
 
     /// Drops the "give it as a range" warnings of this table: a planner's negotiated price is a
@@ -698,6 +700,47 @@ pub const MAX_MAGNITUDE: f64 = 1e15;
 /// Total training FLOPs may go higher (1e26 today).
 pub const MAX_FLOPS: f64 = 1e40;
 
+/// A range's `shared = "<name>"` (docs/model.md "Uncertainty"): records it for Monte Carlo
+/// and checks that every number naming it has the same range (one unknown, one range).
+pub(crate) fn shared_name(n: &Node, key: &str, what: &str, p: Param, ctx: &mut Ctx) {
+    let Value::Table(t) = &n.value else { return };
+    let Some(v) = t.get("shared") else { return };
+    let Value::Str(name) = &v.value else {
+        ctx.diags.err(
+            &v.origin,
+            format!("`{key}.shared` in {what} must be a string, found {}", describe(&v.value)),
+            "e.g. shared = \"serving.nvidia.step_overhead_us_per_layer\"",
+        );
+        return;
+    };
+    let range = |i: &ParamInfo| (i.low, i.base, i.high);
+    let mine = range(ctx.params.info(p));
+    let other = ctx
+        .params
+        .shared
+        .iter()
+        .find(|(q, s)| &***s == name.as_str() && range(ctx.params.info(**q)) != mine)
+        .map(|(q, _)| ctx.params.info(*q).clone());
+    if let Some(o) = other {
+        ctx.diags.err(
+            &v.origin,
+            format!(
+                "`{key}` in {what} is shared as \"{name}\" with `{}`, but its range ({} / {} / {}) differs from that one's ({} / {} / {})",
+                o.path,
+                show(mine.0),
+                show(mine.1),
+                show(mine.2),
+                show(o.low),
+                show(o.base),
+                show(o.high)
+            ),
+            "numbers drawn as one unknown must give the same low, base and high (or drop `shared`)",
+        );
+        return;
+    }
+    ctx.params.shared.insert(p, Arc::from(name.as_str()));
+}
+
 /// Reads a plain number or a `{ low, base, high }` range and checks it.
 pub(crate) fn read_number(n: &Node, key: &str, what: &str, check: Check, ctx: &mut Ctx) -> Option<(f64, f64, f64, bool)> {
     let (low, base, high, ranged) = match &n.value {
@@ -728,9 +771,9 @@ pub(crate) fn read_number(n: &Node, key: &str, what: &str, check: Check, ctx: &m
                 }
             }
             for e in &t.entries {
-                if !["low", "base", "high"].contains(&e.key.as_str()) {
-                    let hint = suggest(&e.key, ["low", "base", "high"], || {
-                        "a range has only low, base and high".to_string()
+                if !["low", "base", "high", "shared"].contains(&e.key.as_str()) {
+                    let hint = suggest(&e.key, ["low", "base", "high", "shared"], || {
+                        "a range has only low, base, high and shared".to_string()
                     });
                     ctx.diags
                         .err(&e.key_origin, format!("unknown key `{}` in range `{key}` of {what}", e.key), &hint);

@@ -93,7 +93,7 @@ pub(super) fn validate(root: &Table, ctx: &mut Ctx) -> Option<ConfigParts> {
         .into_iter()
         .map(|(t, o)| entry(t, o, &mut seen, ctx, calibration::read))
         .collect();
-    let (report, refs) = report::read(root.get("report"), training.len() + inference.len(), ctx);
+    let (report, refs) = report::read(root.get("report"), ctx);
 
     // One benchmark per workload x accelerator: a second one would be ignored in silence.
     let mut first: HashMap<(&str, &str), &Origin> = HashMap::new();

@@ -380,11 +380,12 @@ pub fn json_schema() -> Json {
         "definitions": {
             "range": {
                 "type": "object",
-                "description": "a doubtful number: point figures use base, Monte Carlo draws PERT(low, base, high)",
+                "description": "a doubtful number: point figures use base, Monte Carlo draws PERT(low, base, high); numbers naming the same `shared` unknown (same range) are drawn once for all of them",
                 "properties": {
                     "low": { "type": "number" },
                     "base": { "type": "number" },
-                    "high": { "type": "number" }
+                    "high": { "type": "number" },
+                    "shared": { "type": "string" }
                 },
                 "required": ["low", "base", "high"],
                 "additionalProperties": false
@@ -428,6 +429,10 @@ pub fn markdown() -> String {
          a test fails when this file is stale. Units are those written in the config. \"range ok\": the value may be\n\
          `{ low = a, base = b, high = c }` (point figures use `base`, Monte Carlo draws PERT). Every table also takes\n\
          `source`, `as_of`, `notes` and `estimates` (keys of the table that are estimates, shown as ESTIMATE).\n\n\
+         Shared unknowns: a range may add `shared = \"<name>\"`. Numbers naming the same unknown must give the same\n\
+         range, and Monte Carlo draws it once for all of them (e.g. one pooled serving efficiency that several chips\n\
+         borrow: `calibrate --fit` writes `shared = \"serving.nvidia.pooled.serving_mfu\"`); without it every number is\n\
+         drawn on its own.\n\n\
          Files: `--config PATH` (repeatable) takes a file or a folder (every `*.toml` below it, in path order).\n\
          List entries (`[[...]]`) concatenate; `[economics]` and `[report]` merge key by key, later files win.\n\
          `--set KEY=VALUE` overrides one value after merging (`--set economics.basis=owned`,\n\

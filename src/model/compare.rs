@@ -190,6 +190,9 @@ pub struct Row {
     pub break_even_efficiency: Option<f64>,
     /// Ranged config numbers this row (with the reference) depends on.
     pub ranged_inputs: Vec<Param>,
+    /// The ranged numbers among them that this row's own figures read (the reference's
+    /// figures excluded): the inputs its Monte Carlo draws vary.
+    pub own_ranged_inputs: Vec<Param>,
     /// P10/P50/P90 of each named figure, where `ranged_inputs` is not empty.
     pub bands: Vec<(&'static str, Band)>,
     pub ratio_band: Option<Band>,
@@ -241,6 +244,7 @@ pub fn table(cfg: &Config, w: Workload<'_>, accelerators: &[&Accelerator], v: &[
                 let metric = figures.metric();
                 let ratio = ref_metric.map(|r| metric / r);
                 let be = ref_metric.filter(|_| acc.id != reference);
+                let own_ranged_inputs = deps.ranged(&cfg.params);
                 for p in &ref_params {
                     if !deps.params.contains(p) {
                         deps.params.push(*p);
@@ -269,6 +273,7 @@ pub fn table(cfg: &Config, w: Workload<'_>, accelerators: &[&Accelerator], v: &[
                     }),
                     break_even_efficiency: be.map(|r| metric / r),
                     ranged_inputs: deps.ranged(&cfg.params),
+                    own_ranged_inputs,
                     bands: Vec::new(),
                     ratio_band: None,
                     p_cheaper_than_reference: None,
@@ -277,14 +282,16 @@ pub fn table(cfg: &Config, w: Workload<'_>, accelerators: &[&Accelerator], v: &[
             Err(s) => skipped.push(Skipped::new(&acc.id, s)),
         }
     }
-    // "Cheapest" only among two or more rows, and only among prices of the basis: a price
-    // borrowed from another term or market (a neocloud's on-demand price against 3-year
-    // hyperscaler prices) is drawn, marked, and never "cheapest".
+    // "Cheapest" only among two or more rows, only among prices of the basis (a price
+    // borrowed from another term or market, a neocloud's on-demand price against 3-year
+    // hyperscaler prices, is drawn, marked, and never "cheapest"), and never a serving row that
+    // misses the per-user target (its cost is that of a slower service).
     if rows.len() > 1
         && let Some(best) = rows
             .iter_mut()
             .filter(|r| r.price_origin != super::price::PriceOrigin::OtherTermOrMarket)
             .filter(|r| r.figures.metric().is_finite())
+            .filter(|r| !matches!(r.figures, Figures::Inference(i) if !i.meets_target))
             .min_by(|a, b| a.figures.metric().total_cmp(&b.figures.metric()))
     {
         best.cheapest = true;
@@ -338,74 +345,141 @@ struct RowBands {
     p_request_cheaper: Option<f64>,
 }
 
-/// The reference's figures in every draw (`None` where it cannot be costed).
-fn reference_figures(cfg: &Config, t: &WorkloadTable, samples: &Draws) -> Option<Vec<Option<Figures>>> {
+/// One row's figures over the draws, gathered draw by draw: one column per named figure and
+/// the ratios to the reference (of the metric and of a request). The only per-draw figures
+/// held (exact percentiles need every value of a figure), and only while the row's bands are
+/// taken.
+struct RowColumns {
+    cols: Vec<Vec<f64>>,
+    ratios: Vec<f64>,
+    request_ratios: Vec<f64>,
+}
+
+impl RowColumns {
+    fn new(figures: usize, n: usize) -> RowColumns {
+        RowColumns {
+            cols: vec![Vec::with_capacity(n); figures],
+            ratios: Vec::with_capacity(n),
+            request_ratios: Vec::with_capacity(n),
+        }
+    }
+
+    /// One draw's figures, and its ratios to the reference's `rm` where that is costed.
+    fn push(&mut self, f: &Figures, rm: Option<RefDraw>) {
+        let (arr, n) = f.named_array();
+        for (k, (_, x)) in arr[..n].iter().enumerate() {
+            if let Some(c) = self.cols.get_mut(k) {
+                c.push(*x);
+            }
+        }
+        if let Some(r) = rm {
+            self.ratios.push(f.metric() / r.metric);
+            self.request_ratios.push(f.request_metric() / r.request);
+        }
+    }
+
+    fn bands(mut self, names: &[(&'static str, f64)]) -> RowBands {
+        let bands = names
+            .iter()
+            .zip(self.cols.iter_mut())
+            .filter_map(|((name, _), c)| Some((*name, band(c)?)))
+            .collect();
+        // Paired draws: the share in which this row costs less than the reference.
+        let share = |x: &[f64]| (x.len() >= MIN_DRAWS).then(|| x.iter().filter(|r| **r < 1.0).count() as f64 / x.len() as f64);
+        RowBands {
+            bands,
+            p_cheaper: share(&self.ratios),
+            p_request_cheaper: share(&self.request_ratios),
+            ratio_band: band(&mut self.ratios),
+            request_ratio_band: band(&mut self.request_ratios),
+        }
+    }
+}
+
+/// The reference's figures one draw's ratios need: its metric and a request's cost.
+#[derive(Clone, Copy)]
+struct RefDraw {
+    metric: f64,
+    request: f64,
+}
+
+impl RefDraw {
+    fn of(f: &Figures) -> RefDraw {
+        RefDraw {
+            metric: f.metric(),
+            request: f.request_metric(),
+        }
+    }
+}
+
+/// The reference's metric and request cost in every draw, 17 bytes a draw: `metric[i]` and
+/// `request[i]` where `costed[i]`.
+struct RefMetrics {
+    metric: Vec<f64>,
+    request: Vec<f64>,
+    costed: Vec<bool>,
+}
+
+impl RefMetrics {
+    fn get(&self, i: usize) -> Option<RefDraw> {
+        self.costed.get(i).copied().unwrap_or(false).then(|| RefDraw {
+            metric: self.metric[i],
+            request: self.request[i],
+        })
+    }
+}
+
+/// The reference's metric in every draw (for the other rows' ratios), and the reference row's
+/// own bands, taken in the same pass (`None` when it is not a row or reads no ranged input).
+fn reference_pass(cfg: &Config, t: &WorkloadTable, samples: &Draws) -> Option<(RefMetrics, Option<RowBands>)> {
     let w = Workload::find(cfg, &t.id)?;
     let reference = cfg.accelerator(&t.reference);
     let row = t.rows.iter().find(|r| r.accelerator == t.reference);
     let point = row.map(|r| r.figures);
-    let mut out = Vec::with_capacity(samples.len());
+    let mut refs = RefMetrics {
+        metric: Vec::with_capacity(samples.len()),
+        request: Vec::with_capacity(samples.len()),
+        costed: Vec::with_capacity(samples.len()),
+    };
+    let banded = row.filter(|r| !r.ranged_inputs.is_empty());
+    let mut own = banded.map(|r| RowColumns::new(r.figures.named_array().1, samples.len()));
     let mut each = |_, v: &[f64]| {
-        out.push(reference.and_then(|r| match &point {
+        let f = reference.and_then(|r| match &point {
             Some(p) => w.estimate_at(cfg, r, v, p).ok(),
             None => w.estimate(cfg, r, v, &mut ()).ok(),
-        }))
+        });
+        let m = f.as_ref().map(RefDraw::of);
+        refs.metric.push(m.map_or(f64::NAN, |m| m.metric));
+        refs.request.push(m.map_or(f64::NAN, |m| m.request));
+        refs.costed.push(m.is_some());
+        if let (Some(own), Some(f)) = (own.as_mut(), f) {
+            own.push(&f, m);
+        }
     };
     // Only the reference's own ranged inputs vary, when its row traced them.
     match row {
         Some(row) => samples.each_of(&row.ranged_inputs, 0..samples.len(), &mut each),
         None => samples.each(0..samples.len(), &mut each),
     }
-    Some(out)
+    let own = banded.zip(own).map(|(r, c)| c.bands(&r.figures.named()));
+    Some((refs, own))
 }
 
-fn row_bands(cfg: &Config, t: &WorkloadTable, row: &Row, samples: &Draws, refs: &[Option<Figures>]) -> Option<RowBands> {
+/// The bands of a row other than the reference, paired draw by draw with the reference's
+/// metrics `refs`.
+fn row_bands(cfg: &Config, t: &WorkloadTable, row: &Row, samples: &Draws, refs: &RefMetrics) -> Option<RowBands> {
     let w = Workload::find(cfg, &t.id)?;
     let acc = cfg.accelerator(&row.accelerator)?;
-    // The reference's own row reuses its draws instead of costing them again.
-    let is_reference = row.accelerator == t.reference;
     let names = row.figures.named();
-    let mut cols: Vec<Vec<f64>> = vec![Vec::with_capacity(samples.len()); names.len()];
-    let mut ratios = Vec::with_capacity(samples.len());
-    let mut request_ratios = Vec::with_capacity(samples.len());
-    // Only the row's own ranged inputs (its and the reference's traced dependencies) vary.
-    samples.each_of(&row.ranged_inputs, 0..refs.len(), |i, v| {
-        let rf = refs[i];
-        let rm = rf.map(|f| f.metric());
-        let figures = if is_reference {
-            rf.ok_or(())
-        } else {
-            w.estimate_at(cfg, acc, v, &row.figures).map_err(|_| ())
-        };
-        if let Ok(f) = figures {
-            let (arr, n) = f.named_array();
-            for (k, (_, x)) in arr[..n].iter().enumerate() {
-                if let Some(c) = cols.get_mut(k) {
-                    c.push(*x);
-                }
-            }
-            if let Some(r) = rm {
-                ratios.push(f.metric() / r);
-            }
-            if let Some(r) = rf {
-                request_ratios.push(f.request_metric() / r.request_metric());
-            }
+    let mut cols = RowColumns::new(names.len(), samples.len());
+    // Only the inputs the row's own figures read vary (the reference's are in `refs`): the
+    // same figures as varying every input, at the cost of its own.
+    samples.each_of(&row.own_ranged_inputs, 0..refs.metric.len(), |i, v| {
+        if let Ok(f) = w.estimate_at(cfg, acc, v, &row.figures) {
+            cols.push(&f, refs.get(i));
         }
     });
-    let bands = names
-        .iter()
-        .zip(cols.iter_mut())
-        .filter_map(|((name, _), c)| Some((*name, band(c)?)))
-        .collect();
-    // Paired draws: the share in which this row costs less than the reference.
-    let share = |x: &[f64]| (x.len() >= MIN_DRAWS).then(|| x.iter().filter(|r| **r < 1.0).count() as f64 / x.len() as f64);
-    Some(RowBands {
-        bands,
-        p_cheaper: share(&ratios),
-        p_request_cheaper: share(&request_ratios),
-        ratio_band: band(&mut ratios),
-        request_ratio_band: band(&mut request_ratios),
-    })
+    Some(cols.bands(&names))
 }
 
 /// [`add_bands`] on every table. The work (each table's reference, then each ranged row) is
@@ -417,13 +491,18 @@ pub fn add_bands_all(cfg: &Config, tables: &mut [WorkloadTable], samples: &Draws
     // two threads finish together instead of one waiting on a long serving item.
     let mut order: Vec<usize> = (0..shared.len()).collect();
     order.sort_by_key(|&ti| shared[ti].kind != Kind::Inference);
-    let mut refs: Vec<Option<Vec<Option<Figures>>>> = vec![None; shared.len()];
+    let mut refs: Vec<Option<RefMetrics>> = (0..shared.len()).map(|_| None).collect();
+    let mut own: Vec<Option<RowBands>> = (0..shared.len()).map(|_| None).collect();
     for (ti, r) in order
         .iter()
-        .zip(on_both_cores(&order, |&ti| reference_figures(cfg, &shared[ti], samples)))
+        .zip(on_both_cores(&order, |&ti| reference_pass(cfg, &shared[ti], samples)))
     {
-        refs[*ti] = r;
+        if let Some((m, b)) = r {
+            refs[*ti] = Some(m);
+            own[*ti] = b;
+        }
     }
+    // The reference rows have their bands from the reference pass.
     let items: Vec<(usize, usize)> = order
         .iter()
         .flat_map(|&ti| {
@@ -431,7 +510,7 @@ pub fn add_bands_all(cfg: &Config, tables: &mut [WorkloadTable], samples: &Draws
                 .rows
                 .iter()
                 .enumerate()
-                .filter(|(_, r)| !r.ranged_inputs.is_empty())
+                .filter(move |(_, r)| !r.ranged_inputs.is_empty() && r.accelerator != shared[ti].reference)
                 .map(move |(ri, _)| (ti, ri))
         })
         .collect();
@@ -439,7 +518,12 @@ pub fn add_bands_all(cfg: &Config, tables: &mut [WorkloadTable], samples: &Draws
         let rm = refs.get(ti)?.as_ref()?;
         row_bands(cfg, &shared[ti], &shared[ti].rows[ri], samples, rm)
     });
-    for ((ti, ri), b) in items.into_iter().zip(done) {
+    let reference_rows = own.into_iter().enumerate().filter_map(|(ti, b)| {
+        let ri = shared[ti].rows.iter().position(|r| r.accelerator == shared[ti].reference)?;
+        Some(((ti, ri), b))
+    });
+    let done: Vec<((usize, usize), Option<RowBands>)> = items.into_iter().zip(done).chain(reference_rows).collect();
+    for ((ti, ri), b) in done {
         if let Some(b) = b
             && let Some(row) = tables.get_mut(ti).and_then(|t| t.rows.get_mut(ri))
         {

@@ -76,7 +76,10 @@ pub struct Minimum {
 /// the logs of the parameters (so a factor of 2 is the same step at 0.01 as at 100), each
 /// clamped to its bound. Deterministic. `x0` is clamped into the bounds first; `max_iter`
 /// bounds the work. Non-finite objective values count as +infinity.
-pub fn minimize(f: impl Fn(&[f64]) -> f64, x0: &[f64], bounds: &[Bound], max_iter: usize) -> Minimum {
+/// Stops once the simplex's values agree to `tol` (relative) and its vertices to
+/// `max(tol, 1e-9)` in log space: a loose `tol` (e.g. 1e-7) stops sooner where a fit is refitted
+/// many times (cross-validation) and the last digits do not matter.
+pub fn minimize_to(f: impl Fn(&[f64]) -> f64, x0: &[f64], bounds: &[Bound], max_iter: usize, tol: f64) -> Minimum {
     let n = x0.len();
     let lo: Vec<f64> = bounds.iter().map(|b| b.low.max(f64::MIN_POSITIVE).ln()).collect();
     let hi: Vec<f64> = bounds.iter().map(|b| b.high.max(b.low).max(f64::MIN_POSITIVE).ln()).collect();
@@ -117,14 +120,14 @@ pub fn minimize(f: impl Fn(&[f64]) -> f64, x0: &[f64], bounds: &[Bound], max_ite
         simplex.sort_by(|a, b| a.1.total_cmp(&b.1));
         let best = simplex[0].1;
         let worst = simplex[n].1;
-        if (worst - best).abs() <= 1e-12 * (1.0 + best.abs()) {
+        if (worst - best).abs() <= tol * (1.0 + best.abs()) {
             let spread = (0..n)
                 .map(|i| {
                     simplex.iter().map(|s| s.0[i]).fold(f64::NEG_INFINITY, f64::max)
                         - simplex.iter().map(|s| s.0[i]).fold(f64::INFINITY, f64::min)
                 })
                 .fold(0.0, f64::max);
-            if spread < 1e-9 {
+            if spread < 1e-9_f64.max(tol) {
                 break;
             }
         }
@@ -220,7 +223,7 @@ mod tests {
                 .sum::<f64>()
         };
         let bounds = [Bound { low: 0.01, high: 1.0 }, Bound { low: 0.001, high: 1.0 }];
-        let m = minimize(f, &[0.9, 0.5], &bounds, 2000);
+        let m = minimize_to(f, &[0.9, 0.5], &bounds, 2000, 1e-12);
         assert_relative_eq!(m.x[0], 0.4, max_relative = 1e-4);
         assert_relative_eq!(m.x[1], 0.03, max_relative = 1e-4);
         assert!(m.value < 1e-10);
@@ -229,7 +232,7 @@ mod tests {
     #[test]
     fn respects_bounds() {
         // The unconstrained minimum of (x - 5)^2 is 5; with x <= 2 it is 2.
-        let m = minimize(|p| (p[0] - 5.0).powi(2), &[1.0], &[Bound { low: 0.5, high: 2.0 }], 500);
+        let m = minimize_to(|p| (p[0] - 5.0).powi(2), &[1.0], &[Bound { low: 0.5, high: 2.0 }], 500, 1e-12);
         assert_relative_eq!(m.x[0], 2.0, max_relative = 1e-9);
     }
 }

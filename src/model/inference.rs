@@ -42,18 +42,6 @@ impl Eff {
             moe_efficiency: x[5],
         }
     }
-
-    /// The parameter vector, in [`crate::config::ServingEfficiency::KEYS`] order.
-    pub fn to_array(self) -> [f64; 6] {
-        [
-            self.serving_mfu,
-            self.weight_bw_eff,
-            self.kv_bw_eff,
-            self.step_overhead_us,
-            self.tp_overhead_us,
-            self.moe_efficiency,
-        ]
-    }
 }
 
 /// The numbers one serving estimate needs, resolved from the config (SI units; counts of
@@ -77,8 +65,20 @@ pub struct InferenceInputs {
     pub attention_width: f64,
     /// All-reduce width; 0 when unknown (no all-reduce time).
     pub hidden: f64,
-    /// Query heads: tensor-parallel degrees must divide them.
+    /// Query heads: tensor-parallel degrees (in the stack's unit) must divide them.
     pub heads: Option<u64>,
+    /// KV heads (GQA), where the KV shape is given: tensor-parallel ranks beyond them hold
+    /// copies ([`kv_copies`]). `None` (a given `kv_bytes_per_token`): never replicated.
+    pub kv_heads: Option<f64>,
+    /// Tensor-parallel ranks per chip in the unit the serving stack counts TP in (NeuronCores
+    /// on Neuron; 1 on GPUs and TPUs).
+    pub tp_unit_per_chip: u64,
+    /// Chips one tensor/expert-parallel group may span (the scale-up domain); `u64::MAX` when
+    /// the accelerator does not declare it.
+    pub scale_up_chips: u64,
+    /// Attention runs data-parallel: one attention rank per TP unit, each with its own
+    /// sequences and KV cache; MoE layers expert-parallel (all-to-all, no all-reduce).
+    pub attention_dp: bool,
     /// MoE: (routed experts per layer, routed experts per token).
     pub experts: Option<(f64, f64)>,
     /// MoE: weights every token reads (count).
@@ -154,10 +154,43 @@ pub fn mean_context(i: &InferenceInputs) -> f64 {
     i.input_tokens + i.output_tokens / 2.0
 }
 
-/// B_kv: sequences the KV cache of `n` chips holds at the mean context (may be below 1 or
-/// negative when the weights leave no room).
+/// u: tensor-parallel ranks of a replica of `n` chips, in the stack's unit (`n * tp_unit_per_chip`).
+pub fn tp_ranks(i: &InferenceInputs, n: f64) -> f64 {
+    n * i.tp_unit_per_chip as f64
+}
+
+/// r: copies of each KV head a replica of `n` chips holds, `max(kv_heads, u) / kv_heads`: a
+/// tensor-parallel rank holds at least one KV head's cache, so ranks beyond the KV heads hold
+/// copies (TP16 of an 8-KV-head model holds every head twice). 1 when attention runs
+/// data-parallel (each rank caches its own sequences) or the KV heads are not known.
+pub fn kv_copies(i: &InferenceInputs, n: f64) -> f64 {
+    match i.kv_heads {
+        Some(h) if h > 0.0 && !i.attention_dp => tp_ranks(i, n).max(h) / h,
+        _ => 1.0,
+    }
+}
+
+/// B_kv: sequences the KV cache of `n` chips holds at the mean context,
+/// `(n * usable memory - W) / (r * kv * c)` (may be below 1 or negative when the weights leave
+/// no room).
 pub fn kv_capacity(i: &InferenceInputs, n: f64) -> f64 {
-    (n * i.usable_memory - weights(i)) / (i.kv_bytes_per_token * mean_context(i))
+    (n * i.usable_memory - weights(i)) / (kv_copies(i, n) * i.kv_bytes_per_token * mean_context(i))
+}
+
+/// The engine's running-batch cap of a replica of `n` chips: `max_batch`, or `max_batch` per
+/// attention rank (`max_batch * u`) when attention runs data-parallel.
+pub fn batch_cap(i: &InferenceInputs, n: f64) -> f64 {
+    if i.attention_dp {
+        i.max_batch * tp_ranks(i, n)
+    } else {
+        i.max_batch
+    }
+}
+
+/// E_t: routed experts per layer a step of `tokens` tokens touches, `E * (1 - (1 - k/E)^T)`
+/// (each token picks `k` of `E`, independently and uniformly).
+pub fn experts_touched(e: f64, k: f64, tokens: f64) -> f64 {
+    e * (1.0 - (1.0 - k / e).powf(tokens))
 }
 
 /// Bytes of weights a step of `tokens` tokens reads: all of them for a dense model; for MoE the
@@ -166,36 +199,57 @@ pub fn weights_read(i: &InferenceInputs, tokens: f64) -> f64 {
     let w = weights(i);
     match i.experts {
         Some((e, k)) => {
-            let touched = e * (1.0 - (1.0 - k / e).powf(tokens));
-            let expert_bytes = (i.params - i.shared_params).max(0.0) * i.weight_bytes / e;
-            (i.shared_params * i.weight_bytes + touched * expert_bytes).min(w)
+            let touched = experts_touched(e, k, tokens);
+            (i.shared_params * i.weight_bytes + touched * expert_params(i, e) * i.weight_bytes).min(w)
         }
         None => w.min(tokens * i.active_params * i.weight_bytes),
     }
+}
+
+/// Weights of one routed expert over all layers, `(params - shared) / E` (count).
+fn expert_params(i: &InferenceInputs, e: f64) -> f64 {
+    (i.params - i.shared_params).max(0.0) / e
 }
 
 fn is_moe(i: &InferenceInputs) -> bool {
     i.experts.is_some() || i.active_params < i.params
 }
 
-/// Rows a touched expert's GEMM costs at least, in tokens (small per-expert GEMMs run padded to
-/// tiles and below peak). Calibrated on the shipped benchmarks: with a step of `T` tokens touching
-/// `E_t` experts per layer, GEMM compute counts `T + 128 * E_t / k` tokens. Over 32 / 128 / 512
-/// the 5-fold cross-validated median error was 7.3% / 7.1% / 8.4%, against 8.1% without it.
-pub const MOE_MIN_TOKENS_PER_EXPERT: f64 = 128.0;
+/// m: the GEMM efficiency, relative to dense, of the FLOPs it applies to: `moe_efficiency` for
+/// an MoE model's routed experts (with expert counts, only the routed GEMMs; without, all
+/// GEMMs), 1 for a dense model.
+pub fn moe_factor(i: &InferenceInputs) -> f64 {
+    if is_moe(i) { i.eff.moe_efficiency } else { 1.0 }
+}
 
-/// m: the MoE GEMM efficiency of a step of `tokens` tokens. With expert counts,
-/// `moe_efficiency * T / (T + 128 * E_t / k)` (each of the `E_t` experts the step touches costs
-/// at least 128 rows; at large batches, where every expert is touched, this is half of
-/// `moe_efficiency` at 128 tokens per expert); without, `moe_efficiency`; 1 for a dense model.
-pub fn moe_factor(i: &InferenceInputs, tokens: f64) -> f64 {
+/// The GEMM terms of a step of `tokens` tokens on `n` chips (seconds): (compute, weights,
+/// t_gemm). With expert counts, the shared weights' GEMM (T rows) and the touched experts'
+/// GEMMs (each at its real row count `T * k / E_t`, together `k * T` rows of one expert's
+/// width) are each bound by compute or by streaming their weights:
+/// `t_gemm = max(2 * Ns * T / (n P mfu), Ns * bytes / (n BW wbe))
+///         + max(2 * k * Ne * T / (n P mfu m), E_t * Ne * bytes / (n BW wbe))`.
+/// Otherwise one GEMM of `Na` active weights: `max(2 Na T / (n P mfu m), Wread / (n BW wbe))`.
+pub fn gemm_time(i: &InferenceInputs, n: f64, tokens: f64) -> (f64, f64, f64) {
+    let e = &i.eff;
+    let compute = n * i.peak_flops * e.serving_mfu;
+    let stream = n * i.bandwidth * e.weight_bw_eff;
     match i.experts {
-        Some((e, k)) => {
-            let touched = e * (1.0 - (1.0 - k / e).powf(tokens));
-            i.eff.moe_efficiency * tokens / (tokens + MOE_MIN_TOKENS_PER_EXPERT * touched / k)
+        Some((ne, k)) => {
+            let pe = expert_params(i, ne);
+            let shared = (2.0 * i.shared_params * tokens / compute, i.shared_params * i.weight_bytes / stream);
+            let routed_bytes = (weights_read(i, tokens) - i.shared_params * i.weight_bytes).max(0.0);
+            let routed = (2.0 * k * pe * tokens / (compute * e.moe_efficiency), routed_bytes / stream);
+            (
+                shared.0 + routed.0,
+                shared.1 + routed.1,
+                shared.0.max(shared.1) + routed.0.max(routed.1),
+            )
         }
-        None if is_moe(i) => i.eff.moe_efficiency,
-        None => 1.0,
+        None => {
+            let c = 2.0 * i.active_params * tokens / (compute * moe_factor(i));
+            let m = weights_read(i, tokens) / stream;
+            (c, m, c.max(m))
+        }
     }
 }
 
@@ -205,45 +259,73 @@ pub fn step(i: &InferenceInputs, n: f64, b: f64, p: f64, t: &mut impl Trace) -> 
     let e = &i.eff;
     let tokens = d(t, "T (tokens per step)", "B + p", b + p, "tokens");
     let c = mean_context(i);
-    let m = d(
-        t,
-        "m (MoE GEMM efficiency)",
+    let (gemm_flops, gemm_mem, gemm) = gemm_time(i, n, tokens);
+    if t.enabled() {
+        if let Some((ne, k)) = i.experts {
+            d(
+                t,
+                "E_t (experts touched per layer)",
+                "experts * (1 - (1 - experts_per_token / experts)^T)",
+                experts_touched(ne, k, tokens),
+                "experts",
+            );
+            d(
+                t,
+                "rows per touched expert",
+                "T * experts_per_token / E_t",
+                tokens * k / experts_touched(ne, k, tokens),
+                "tokens",
+            );
+        }
+        d(
+            t,
+            "m (MoE GEMM efficiency)",
+            if i.experts.is_some() {
+                "moe_efficiency, on the routed experts' GEMMs only (at their real rows: no padding)"
+            } else if is_moe(i) {
+                "moe_efficiency (no expert counts: on every GEMM)"
+            } else {
+                "1 (dense)"
+            },
+            moe_factor(i),
+            "",
+        );
+        d(
+            t,
+            "Wread (weights read per step)",
+            if i.experts.is_some() {
+                "min(W, shared bytes + E_t * expert bytes)"
+            } else {
+                "min(W, T * active params * bytes per weight)"
+            },
+            weights_read(i, tokens),
+            "bytes",
+        );
         if i.experts.is_some() {
-            "moe_efficiency * T / (T + 128 * E_t / experts_per_token): each touched expert costs at least 128 rows"
-        } else if is_moe(i) {
-            "moe_efficiency"
+            d(
+                t,
+                "GEMM time, compute",
+                "2 * shared * T / (n * P * serving_mfu) + 2 * k * expert params * T / (n * P * serving_mfu * m)",
+                gemm_flops,
+                "s",
+            );
+            d(t, "GEMM time, weights", "Wread / (n * BW * weight_bw_eff)", gemm_mem, "s");
         } else {
-            "1 (dense)"
-        },
-        moe_factor(i, tokens),
-        "",
-    );
-    let wread = d(
+            d(t, "GEMM time, compute", "2 * Na * T / (n * P * serving_mfu * m)", gemm_flops, "s");
+            d(t, "GEMM time, weights", "Wread / (n * BW * weight_bw_eff)", gemm_mem, "s");
+        }
+    }
+    let gemm = d(
         t,
-        "Wread (weights read per step)",
+        "t_gemm",
         if i.experts.is_some() {
-            "min(W, shared bytes + E_t * expert bytes), E_t = experts * (1 - (1 - experts_per_token / experts)^T)"
+            "max(shared compute, shared weights) + max(routed compute, touched experts' weights)"
         } else {
-            "min(W, T * active params * bytes per weight)"
+            "max(GEMM compute, GEMM weights)"
         },
-        weights_read(i, tokens),
-        "bytes",
-    );
-    let gemm_flops = d(
-        t,
-        "GEMM time, compute",
-        "2 * Na * T / (n * P * serving_mfu * m)",
-        2.0 * i.active_params * tokens / (n * i.peak_flops * e.serving_mfu * m),
+        gemm,
         "s",
     );
-    let gemm_mem = d(
-        t,
-        "GEMM time, weights",
-        "Wread / (n * BW * weight_bw_eff)",
-        wread / (n * i.bandwidth * e.weight_bw_eff),
-        "s",
-    );
-    let gemm = d(t, "t_gemm", "max(GEMM compute, GEMM weights)", gemm_flops.max(gemm_mem), "s");
     let attn_flops = d(
         t,
         "attention time, compute",
@@ -251,24 +333,31 @@ pub fn step(i: &InferenceInputs, n: f64, b: f64, p: f64, t: &mut impl Trace) -> 
         4.0 * i.layers * i.attention_width * (b * c + p * i.input_tokens / 2.0) / (n * i.peak_flops * e.serving_mfu),
         "s",
     );
+    let copies = kv_copies(i, n);
     let attn_mem = d(
         t,
         "attention time, KV reads",
-        "B * c * kv / (n * BW * kv_bw_eff)",
-        b * c * i.kv_bytes_per_token / (n * i.bandwidth * e.kv_bw_eff),
+        "B * c * r * kv / (n * BW * kv_bw_eff), r = max(kv_heads, u) / kv_heads copies of each KV head",
+        b * c * copies * i.kv_bytes_per_token / (n * i.bandwidth * e.kv_bw_eff),
         "s",
     );
     let attn = d(t, "t_attn", "max(attention compute, KV reads)", attn_flops.max(attn_mem), "s");
-    let tp = if n > 1.0 && i.interconnect > 0.0 {
-        d(
+    let tp = match (n > 1.0 && i.interconnect > 0.0, i.attention_dp, i.experts) {
+        (false, ..) => d(t, "t_tp", "0 (one chip, or no interconnect_gb_per_s)", 0.0, "s"),
+        (true, true, Some((_, k))) => d(
+            t,
+            "t_tp",
+            "expert-parallel all-to-all, dispatch and combine per layer: 2 * L * (T / n) * k * hidden * 2 bytes * (n - 1) / n / interconnect",
+            2.0 * i.layers * (tokens / n) * k * i.hidden * 2.0 * (n - 1.0) / n / i.interconnect,
+            "s",
+        ),
+        (true, ..) => d(
             t,
             "t_tp",
             "2 all-reduces per layer of T * hidden * 2 bytes, ring: 2 * L * T * hidden * 2 * 2 (n - 1) / n / interconnect",
             2.0 * i.layers * tokens * i.hidden * 2.0 * 2.0 * (n - 1.0) / n / i.interconnect,
             "s",
-        )
-    } else {
-        d(t, "t_tp", "0 (one chip, or no interconnect_gb_per_s)", 0.0, "s")
+        ),
     };
     let per_layer = e.step_overhead_us + if n > 1.0 { e.tp_overhead_us } else { 0.0 };
     let overhead = d(
@@ -357,12 +446,14 @@ pub fn slo_batch(i: &InferenceInputs, n: f64, cap: f64, target: f64) -> Option<f
 }
 
 /// The running batch of a replica of `n` chips: the given one, else
-/// `min(B_kv, max_batch, B_slo)`. `None` when the replica cannot run one sequence.
+/// `min(B_kv, batch cap, B_slo)` ([`batch_cap`]). A given batch above `B_kv` is clamped to it
+/// (`compare` and `report` warn with both numbers; one the KV cache cannot hold a single
+/// sequence of is refused by [`candidates`]). `None` when the replica cannot run one sequence.
 pub fn batch(i: &InferenceInputs, n: f64) -> Option<f64> {
     if let Some(b) = i.batch {
-        return Some(b);
+        return Some(b.min(kv_capacity(i, n)));
     }
-    let cap = kv_capacity(i, n).min(i.max_batch);
+    let cap = kv_capacity(i, n).min(batch_cap(i, n));
     if cap < 1.0 {
         return None;
     }
@@ -467,6 +558,8 @@ pub fn usd_per_m_output_tokens(i: &InferenceInputs, b: f64) -> Result<f64, Skip>
     };
     let n = candidates(&i)?.first().copied().ok_or(Skip::NoReplica(i.max_chips_per_replica))?;
     let nf = n as f64;
+    // As [`batch`]: a batch the KV cache of a given replica cannot hold is clamped to it.
+    let b = b.min(kv_capacity(&i, nf));
     let p = prefill_per_step(&i, b);
     let total = step(&i, nf, b, p, &mut ()).total;
     let decode_only = step(&i, nf, b, 0.0, &mut ()).total;
@@ -477,20 +570,39 @@ pub fn usd_per_m_output_tokens(i: &InferenceInputs, b: f64) -> Result<f64, Skip>
 
 /// The replica sizes to consider: the given one, else powers of two from the smallest that
 /// holds the weights (and one sequence's KV when the batch is derived) up to
-/// `max_chips_per_replica`, only those dividing `heads` where given.
+/// `max_chips_per_replica` and the chip's scale-up domain, only those whose tensor-parallel
+/// degree in the stack's unit (`n * tp_unit_per_chip`) divides `heads` where given.
+///
+/// Errors: a given replica beyond the scale-up domain ([`Skip::BeyondScaleUp`]), one that
+/// cannot hold the weights ([`Skip::DoesNotFit`]), a given batch on one whose KV cache holds
+/// less than one sequence ([`Skip::BatchAboveKv`]; above one, [`batch`] clamps it); no
+/// candidate at all ([`Skip::NoReplica`], with the smaller of the two limits).
 pub fn candidates(i: &InferenceInputs) -> Result<Vec<u64>, Skip> {
     if let Some(n) = i.chips_per_replica {
-        return if n as f64 * i.usable_memory > weights(i) {
-            Ok(vec![n])
-        } else {
-            Err(Skip::DoesNotFit(n))
-        };
+        if n > i.scale_up_chips {
+            return Err(Skip::BeyondScaleUp(n, i.scale_up_chips));
+        }
+        if n as f64 * i.usable_memory <= weights(i) {
+            return Err(Skip::DoesNotFit(n));
+        }
+        if let Some(b) = i.batch {
+            let holds = kv_capacity(i, n as f64);
+            if holds < b.min(1.0) {
+                return Err(Skip::BatchAboveKv {
+                    batch: b.ceil() as u64,
+                    holds: holds.max(0.0).floor() as u64,
+                    chips: n,
+                });
+            }
+        }
+        return Ok(vec![n]);
     }
     let need = i.batch.unwrap_or(1.0);
+    let limit = i.max_chips_per_replica.min(i.scale_up_chips);
     let mut out = Vec::new();
     let mut n: u64 = 1;
-    while n <= i.max_chips_per_replica {
-        let divides = i.heads.is_none_or(|h| h.is_multiple_of(n));
+    while n <= limit {
+        let divides = i.heads.is_none_or(|h| h.is_multiple_of(n * i.tp_unit_per_chip));
         if divides && kv_capacity(i, n as f64) >= need {
             out.push(n);
         }
@@ -499,11 +611,24 @@ pub fn candidates(i: &InferenceInputs) -> Result<Vec<u64>, Skip> {
             None => break,
         };
     }
-    if out.is_empty() {
-        Err(Skip::NoReplica(i.max_chips_per_replica))
-    } else {
-        Ok(out)
+    if out.is_empty() { Err(Skip::NoReplica(limit)) } else { Ok(out) }
+}
+
+/// The powers of two up to `max_chips_per_replica` that the scale-up domain rules out (for
+/// `explain`).
+fn beyond_domain(i: &InferenceInputs) -> Vec<u64> {
+    let mut out = Vec::new();
+    let mut n: u64 = 1;
+    while n <= i.max_chips_per_replica {
+        if n > i.scale_up_chips {
+            out.push(n);
+        }
+        n = match n.checked_mul(2) {
+            Some(x) => x,
+            None => break,
+        };
     }
+    out
 }
 
 /// The serving figures: each candidate replica at its batch, and the cheapest per output token
@@ -532,7 +657,9 @@ pub fn figures(i: &InferenceInputs, t: &mut impl Trace) -> Result<InferenceFigur
             Some(cur) => match (f.meets_target, cur.meets_target) {
                 (true, false) => true,
                 (false, true) => false,
-                (true, true) => f.usd_per_m_output_tokens < cur.usd_per_m_output_tokens,
+                // A tie (within rounding: attention data-parallel replicas cost the same per
+                // token at every size) keeps the smaller replica.
+                (true, true) => f.usd_per_m_output_tokens < cur.usd_per_m_output_tokens * (1.0 - 1e-9),
                 (false, false) => f.tokens_per_s_per_user > cur.tokens_per_s_per_user,
             },
         };
@@ -559,9 +686,24 @@ pub fn figures(i: &InferenceInputs, t: &mut impl Trace) -> Result<InferenceFigur
         } else {
             "the cheapest per output token (no per-user target)".to_string()
         };
+        let beyond = beyond_domain(i);
+        if i.chips_per_replica.is_none() && !beyond.is_empty() {
+            let list: Vec<String> = beyond.iter().map(u64::to_string).collect();
+            rows.push(format!(
+                "  n = {}: skipped, beyond the scale-up domain (scale_up_chips = {}: one tensor/expert-parallel group cannot span more chips)",
+                list.join(", "),
+                i.scale_up_chips
+            ));
+        }
         t.note(format!(
-            "replica candidates (tensor-parallel degrees: powers of two that hold the weights, divide the heads, at most report.max_chips_per_replica = {}):\n{}\n  chosen: n = {} ({why})",
+            "replica candidates (tensor-parallel degrees: powers of two that hold the weights, whose n * tp_unit_per_chip = n * {} ranks divide the heads, at most report.max_chips_per_replica = {}{}):\n{}\n  chosen: n = {} ({why})",
+            i.tp_unit_per_chip,
             i.max_chips_per_replica,
+            if i.scale_up_chips < u64::MAX {
+                format!(" and scale_up_chips = {}", i.scale_up_chips)
+            } else {
+                " (no scale_up_chips declared)".to_string()
+            },
             rows.join("\n"),
             chosen.chips_per_replica
         ));
@@ -571,17 +713,41 @@ pub fn figures(i: &InferenceInputs, t: &mut impl Trace) -> Result<InferenceFigur
         d(t, "c (mean context)", "Lin + Lout / 2", mean_context(i), "tokens");
         d(
             t,
+            "r (copies of each KV head)",
+            if i.attention_dp {
+                "1 (attention data-parallel: each rank caches its own sequences)"
+            } else if i.kv_heads.is_some() {
+                "max(kv_heads, n * tp_unit_per_chip) / kv_heads"
+            } else {
+                "1 (no kv_heads: kv_bytes_per_token given)"
+            },
+            kv_copies(i, n),
+            "",
+        );
+        d(
+            t,
             "B_kv (sequences the KV cache holds)",
-            "(n * usable memory - W) / (kv * c)",
+            "(n * usable memory - W) / (r * kv * c)",
             kv_capacity(i, n),
             "sequences",
         );
+        d(
+            t,
+            "batch cap",
+            if i.attention_dp {
+                "max_batch per attention rank: max_batch * n * tp_unit_per_chip"
+            } else {
+                "max_batch"
+            },
+            batch_cap(i, n),
+            "sequences",
+        );
         let how = if i.batch.is_some() {
-            "the workload's batch"
+            "min(the workload's batch, B_kv): a given batch the KV cache cannot hold is clamped"
         } else if i.min_tokens_per_s_per_user.is_some() {
-            "min(B_kv, max_batch, B_slo): B_slo is the largest batch whose 1 / t_step meets min_tokens_per_s_per_user"
+            "min(B_kv, batch cap, B_slo): B_slo is the largest batch whose 1 / t_step meets min_tokens_per_s_per_user"
         } else {
-            "min(B_kv, max_batch)"
+            "min(B_kv, batch cap)"
         };
         d(t, "B (running batch per replica)", how, chosen.batch, "sequences");
         return Ok(figures_at(i, chosen.chips_per_replica, chosen.batch, t));
@@ -633,8 +799,8 @@ pub fn unpriced_inputs(cfg: &Config, w: &Inference, acc: &Accelerator, v: &[f64]
     let weight_bytes = d(
         t,
         "bytes per weight",
-        "bytes of the workload precision (fp4 = 0.5625: 4 bits + an fp8 scale per 16)",
-        w.precision.bytes(),
+        "bytes of weight_precision (default precision; fp4 = 0.5625: 4 bits + an fp8 scale per 16); FLOPs run at precision's peak",
+        w.weight_precision.bytes(),
         "bytes",
     );
     let params = get(v, w.params_b, "parameters", t) * 1e9;
@@ -656,11 +822,45 @@ pub fn unpriced_inputs(cfg: &Config, w: &Inference, acc: &Accelerator, v: &[f64]
         ),
         (None, None) => 0.0,
     };
+    // Engines run attention data-parallel for DeepSeek-class MoE (SGLang --enable-dp-attention,
+    // TensorRT-LLM enable_attention_dp, vLLM DP + EP): MoE with expert counts whose KV cache is
+    // given in bytes (MLA's latent: no KV heads to split across ranks).
+    let attention_dp = w
+        .attention_data_parallel
+        .unwrap_or(experts.is_some() && matches!(w.kv, KvSize::BytesPerToken(_)));
     if t.enabled() {
+        if attention_dp {
+            t.note(format!(
+                "attention data-parallel ({}): the batch cap is max_batch per attention rank, no KV-head copies, expert-parallel all-to-all instead of all-reduces; attention weights replicated per rank are not counted",
+                if w.attention_data_parallel.is_some() {
+                    "attention_data_parallel = true"
+                } else {
+                    "default for MoE with experts and kv_bytes_per_token, MLA-class"
+                }
+            ));
+        }
+        if w.weight_precision != w.precision {
+            t.note(format!(
+                "weights stored as {} ({} bytes each), GEMMs computed at {}'s peak",
+                w.weight_precision.name(),
+                w.weight_precision.bytes(),
+                w.precision.name()
+            ));
+        }
         if w.layers.is_none() {
             t.note("no `layers`: attention FLOPs, per-layer overheads and all-reduces are left out".into());
         } else if w.attention_width.is_none() {
             t.note("no `attention_width`: attention FLOPs are left out (KV reads are counted)".into());
+        }
+        if w.layers.is_some() && w.hidden.is_none() && w.attention_width.is_none() {
+            t.note(format!(
+                "no `hidden`: the {} between chips is left out",
+                if attention_dp {
+                    "expert-parallel all-to-all"
+                } else {
+                    "tensor-parallel all-reduce"
+                }
+            ));
         }
         if experts.is_none() && w.active_params_b != w.params_b {
             t.note("MoE without `experts`: Wread = min(W, T * active bytes)".into());
@@ -701,6 +901,17 @@ pub fn unpriced_inputs(cfg: &Config, w: &Inference, acc: &Accelerator, v: &[f64]
         attention_width,
         hidden,
         heads: w.heads,
+        kv_heads: match &w.kv {
+            KvSize::Shape { kv_heads, .. } => Some(*kv_heads as f64),
+            KvSize::BytesPerToken(_) => None,
+        },
+        tp_unit_per_chip: acc.tp_unit_per_chip.map_or(1, |p| {
+            get(v, p, "tensor-parallel ranks per chip (stack unit)", t).round().max(1.0) as u64
+        }),
+        scale_up_chips: acc
+            .scale_up_chips
+            .map_or(u64::MAX, |p| get(v, p, "scale-up domain (chips)", t).round().max(1.0) as u64),
+        attention_dp,
         experts,
         shared_params,
         batch: w.batch.map(|p| get(v, p, "batch", t)),

@@ -4,15 +4,15 @@
 //! Passing values separately from the config is what lets one set of formulas serve point
 //! estimates (base values), Monte Carlo (sampled values), tornado swings and break-even grids.
 
-pub mod calibrate;
+pub(crate) mod calibrate;
 pub mod compare;
 pub(crate) mod curves;
 pub(crate) mod fit;
 pub(crate) mod fleet;
-pub mod inference;
+pub(crate) mod inference;
 pub(crate) mod price;
 pub(crate) mod sensitivity;
-pub mod serve_fit;
+pub(crate) mod serve_fit;
 pub(crate) mod trace;
 pub mod training;
 pub(crate) mod training_calibration;
@@ -35,6 +35,14 @@ pub enum Skip {
     NoReplica(u64),
     /// The chip gives training MFU per precision, but not this one.
     NoTrainingMfuAt(Precision),
+    /// A given `chips_per_replica` (first) beyond the chip's scale-up domain (second).
+    BeyondScaleUp(u64, u64),
+    /// A given `batch` on a `chips`-chip replica whose KV cache holds less than one sequence.
+    BatchAboveKv {
+        batch: u64,
+        holds: u64,
+        chips: u64,
+    },
 }
 
 impl fmt::Display for Skip {
@@ -51,7 +59,15 @@ impl fmt::Display for Skip {
             Skip::DoesNotFit(n) => write!(f, "cannot hold the weights on chips_per_replica = {n} chip(s)"),
             Skip::NoReplica(max) => write!(
                 f,
-                "has no replica of at most report.max_chips_per_replica = {max} chips (a power of two dividing the heads) that holds the weights and a sequence's KV cache"
+                "has no replica of at most {max} chips (report.max_chips_per_replica or the chip's scale_up_chips; a power of two whose tensor-parallel ranks divide the heads) that holds the weights and a sequence's KV cache"
+            ),
+            Skip::BeyondScaleUp(n, domain) => write!(
+                f,
+                "cannot run chips_per_replica = {n}: one tensor/expert-parallel group spans at most its scale-up domain of {domain} chips (scale_up_chips)"
+            ),
+            Skip::BatchAboveKv { batch, holds, chips } => write!(
+                f,
+                "cannot run the given batch of {batch} sequences: the KV cache of {chips} chip(s) holds {holds} at the mean context (raise chips_per_replica)"
             ),
             Skip::NoTrainingMfuAt(p) => write!(f, "has no efficiency.training_mfu.{}", p.name()),
         }

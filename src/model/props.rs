@@ -53,6 +53,10 @@ fn inference_inputs() -> impl Strategy<Value = InferenceInputs> {
                 attention_width: 8192.0,
                 hidden: 8192.0,
                 heads: Some(64),
+                kv_heads: Some(8.0),
+                tp_unit_per_chip: 1,
+                scale_up_chips: 64,
+                attention_dp: false,
                 experts: (share < 0.5).then_some((64.0, 4.0)),
                 shared_params: pb * share * 0.3 * 1e9,
                 batch: Some(batch),
@@ -60,8 +64,9 @@ fn inference_inputs() -> impl Strategy<Value = InferenceInputs> {
                 min_tokens_per_s_per_user: None,
                 chips_per_replica: Some(n),
                 max_chips_per_replica: 64,
-                // Every replica holds its weights (the fit is tested elsewhere).
-                usable_memory: pb * 1e9 + 1e9,
+                // Every replica holds its weights and its batch's KV cache (a given batch above
+                // it is refused; the fit is tested elsewhere).
+                usable_memory: pb * 1e9 + 1e9 + batch * 163_840.0 * (lin + lout / 2.0),
                 peak_flops: tf * 1e12,
                 bandwidth: bw * 1e12,
                 interconnect: ic * 1e9,
@@ -121,7 +126,9 @@ proptest! {
 
     #[test]
     fn owned_cost_rises_with_electricity_price(e1 in 0.0..0.5f64, de in 1e-4..0.5f64) {
-        let cfg = starter();
+        // Parsed once for all cases: the property is about the price formula, not the reader.
+        static CFG: std::sync::OnceLock<crate::config::Config> = std::sync::OnceLock::new();
+        let cfg = CFG.get_or_init(starter);
         let mut v = cfg.params.base_values();
         let acc = &cfg.accelerators[0];
         v[cfg.economics.electricity_usd_per_kwh.0] = e1;
@@ -247,6 +254,62 @@ proptest! {
                     }
                 }
             }
+        }
+    }
+}
+
+#[test]
+fn table_bands_are_the_percentiles_of_every_input_drawn_in_every_draw() {
+    // `add_bands` takes three shortcuts: a row varies only the inputs its own figures read, the
+    // reference's metric is costed once per table, and draws past the first CHUNK are drawn
+    // again when read. The plain way (every ranged input varied in every draw, each row costed
+    // beside the reference) must give the very same bands, ratio bands and shares.
+    use super::compare::{self, Workload};
+    use super::uncertainty::{CHUNK, Draws, band};
+    let cfg = starter();
+    let v = cfg.params.base_values();
+    let accs: Vec<_> = cfg.accelerators.iter().collect();
+    let n = CHUNK + 150;
+    let samples = Draws::all(&cfg.params, n, 4);
+    let all = Workload::all(&cfg);
+    let first_of_each = [
+        all.iter().find(|w| matches!(w, Workload::Training(_))),
+        all.iter().find(|w| matches!(w, Workload::Inference(_))),
+    ];
+    for &w in first_of_each.into_iter().flatten() {
+        let mut t = compare::table(&cfg, w, &accs, &v);
+        compare::add_bands(&cfg, &mut t, &samples);
+        let reference = cfg.accelerator(&t.reference);
+        let ref_point = t.rows.iter().find(|r| r.accelerator == t.reference).map(|r| r.figures);
+        let banded: Vec<_> = t.rows.iter().filter(|r| !r.ranged_inputs.is_empty()).collect();
+        assert!(banded.len() > 1, "{}: the check needs ranged rows", t.id);
+        for r in banded {
+            let acc = cfg.accelerator(&r.accelerator).expect("a row's chip is in the config");
+            let mut cols = vec![Vec::new(); r.figures.named().len()];
+            let mut ratios = Vec::new();
+            samples.each(0..n, |_, x| {
+                let Ok(f) = w.estimate_at(&cfg, acc, x, &r.figures) else { return };
+                for (c, (_, y)) in cols.iter_mut().zip(f.named()) {
+                    c.push(y);
+                }
+                let rf = reference.and_then(|a| match &ref_point {
+                    Some(p) => w.estimate_at(&cfg, a, x, p).ok(),
+                    None => w.estimate(&cfg, a, x, &mut ()).ok(),
+                });
+                if let Some(rf) = rf {
+                    ratios.push(f.metric() / rf.metric());
+                }
+            });
+            let names = r.figures.named();
+            let want: Vec<_> = names
+                .iter()
+                .zip(&mut cols)
+                .filter_map(|((name, _), c)| Some((*name, band(c)?)))
+                .collect();
+            assert_eq!(r.bands, want, "{} {}", t.id, r.accelerator);
+            let cheaper = ratios.iter().filter(|q| **q < 1.0).count() as f64 / ratios.len() as f64;
+            assert_eq!(r.p_cheaper_than_reference, Some(cheaper), "{} {}", t.id, r.accelerator);
+            assert_eq!(r.ratio_band, band(&mut ratios), "{} {}", t.id, r.accelerator);
         }
     }
 }

@@ -24,35 +24,53 @@ impl Band {
     }
 }
 
+/// Draws are made and read in chunks of this many. The first chunk of every drawn input is
+/// kept; each later chunk is drawn again, from the input's stream position saved at the chunk's
+/// start, whenever it is read. So the draws held do not grow with `n` (the default 2,000 draws
+/// fit in the kept chunk and are never drawn twice), and a value read from a later chunk is
+/// the very value the stream gave the first time.
+pub const CHUNK: usize = 2048;
+
 /// Monte Carlo draws of the ranged inputs a command uses (docs/model.md "Uncertainty"): `n` draws,
 /// each a value vector (indexed by [`Param`]) with the drawn inputs from their PERT
 /// distribution and every other number at its base value.
 ///
-/// Stored by column: one `n`-long column per drawn input, so a draw costs only the inputs in
-/// use and memory is `n` x (inputs drawn) values, not `n` x (every config number). Each
-/// input's column comes from its own ChaCha8 stream, keyed by the seed and the input's key
-/// path: the draws of one input do not depend on which other inputs are drawn, so a subset
+/// Each input's draws come from its own ChaCha8 stream, keyed by the seed and the input's key
+/// path (or its `shared` name: numbers naming one shared unknown draw one column of values): the draws of one input do not depend on which other inputs are drawn, so a subset
 /// report (fewer chips, fewer workloads) draws each chip exactly as the full one does, and the
-/// same seed gives the same draws on every platform.
+/// same seed gives the same draws on every platform. Held per drawn input: its first
+/// [`CHUNK`] draws and one stream position (16 bytes) per later chunk, so memory is about
+/// (inputs drawn) x `min(n, CHUNK)` values, not (inputs drawn) x `n`.
 #[derive(Clone, Debug)]
 pub struct Draws {
     base: Vec<f64>,
-    /// (param index, its `n` draws).
-    cols: Vec<(usize, Vec<f64>)>,
+    cols: Vec<Column>,
     n: usize,
+    seed: u64,
 }
 
-/// Most memory the Monte Carlo may take ([`draw_bytes`]): 2 GB. The config check
-/// (`report.monte_carlo.samples`) refuses more with a located error; a machine with less free
-/// memory than this still gets a clear out-of-memory error (`crate::oom`).
-pub const MAX_DRAW_BYTES: u64 = 2_000_000_000;
+/// One drawn input: its distribution, stream, kept first chunk and later chunks' positions.
+#[derive(Clone, Debug)]
+struct Column {
+    /// Index of the input in the value vector.
+    param: usize,
+    pert: PertGammas,
+    stream: u64,
+    /// The first `min(n, CHUNK)` draws.
+    head: Vec<f64>,
+    /// `marks[k - 1]`: the stream's word position where chunk `k` (k >= 1) starts.
+    marks: Vec<u128>,
+}
 
-/// Bytes the Monte Carlo holds at once for `samples` draws: a column of 8-byte draws per
-/// ranged input, and per workload the reference's figures per draw and a row's in flight,
-/// 256 bytes a draw. Measured on `tests/fixtures/good` (35 ranged inputs, 2 workloads):
-/// 100,000 draws raise the peak resident memory by 49 MB, 490 bytes a draw; this gives 792.
-pub fn draw_bytes(samples: u64, ranged_inputs: usize, workloads: usize) -> u64 {
-    samples.saturating_mul(8 * ranged_inputs as u64 + 256 * workloads as u64)
+impl Column {
+    /// Draws `len` values of chunk `k` (>= 1) into `buf`, from the position saved for it.
+    fn redraw(&self, seed: u64, k: usize, len: usize, buf: &mut Vec<f64>) {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(self.stream);
+        rng.set_word_pos(self.marks[k - 1]);
+        buf.clear();
+        buf.extend((0..len).map(|_| self.pert.sample(&mut rng)));
+    }
 }
 
 impl Draws {
@@ -65,15 +83,32 @@ impl Draws {
         let column = |k: &usize| {
             let i = &params.infos[*k];
             let pert = pert_gammas(i.low, i.base, i.high)?;
+            let stream = stream_of(params.draw_key(Param(*k)));
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            rng.set_stream(stream_of(&i.path));
-            Some((*k, (0..n).map(|_| pert.sample(&mut rng)).collect::<Vec<f64>>()))
+            rng.set_stream(stream);
+            let head = (0..n.min(CHUNK)).map(|_| pert.sample(&mut rng)).collect();
+            // The later chunks are drawn once here only to learn where each starts.
+            let mut marks = Vec::with_capacity(n.saturating_sub(1) / CHUNK);
+            for i in CHUNK..n {
+                if i % CHUNK == 0 {
+                    marks.push(rng.get_word_pos());
+                }
+                pert.sample(&mut rng);
+            }
+            Some(Column {
+                param: *k,
+                pert,
+                stream,
+                head,
+                marks,
+            })
         };
         let cols = on_both_cores(&idx, column).into_iter().flatten().collect();
         Draws {
             base: params.base_values(),
             cols,
             n,
+            seed,
         }
     }
 
@@ -84,7 +119,12 @@ impl Draws {
 
     /// `n` draws that are all the base vector `base` (no input varies).
     pub fn constant(base: Vec<f64>, n: usize) -> Draws {
-        Draws { base, cols: Vec::new(), n }
+        Draws {
+            base,
+            cols: Vec::new(),
+            n,
+            seed: 0,
+        }
     }
 
     /// Number of draws.
@@ -99,37 +139,57 @@ impl Draws {
     /// The first `k` draws (all of them when `k >= len`).
     pub fn first(&self, k: usize) -> Draws {
         let n = k.min(self.n);
+        let cols = self
+            .cols
+            .iter()
+            .map(|c| Column {
+                head: c.head[..n.min(CHUNK)].to_vec(),
+                marks: c.marks[..n.saturating_sub(1) / CHUNK].to_vec(),
+                ..c.clone()
+            })
+            .collect();
         Draws {
             base: self.base.clone(),
-            cols: self.cols.iter().map(|(p, c)| (*p, c[..n].to_vec())).collect(),
+            cols,
             n,
+            seed: self.seed,
         }
     }
 
     /// The inputs that vary, in param order.
     pub fn drawn(&self) -> impl Iterator<Item = Param> + '_ {
-        self.cols.iter().map(|(p, _)| Param(*p))
+        self.cols.iter().map(|c| Param(c.param))
     }
 
-    /// The draws of one input (`None` when it is not drawn).
-    pub fn column(&self, p: Param) -> Option<&[f64]> {
-        self.cols.iter().find(|(k, _)| *k == p.0).map(|(_, c)| c.as_slice())
+    /// The `n` draws of one input (`None` when it is not drawn).
+    pub fn column(&self, p: Param) -> Option<Vec<f64>> {
+        let c = self.cols.iter().find(|c| c.param == p.0)?;
+        let mut out = Vec::with_capacity(self.n);
+        self.each_with(&[c], 0..self.n, |_, v| out.push(v[p.0]));
+        Some(out)
+    }
+
+    /// Bytes held for the draws' values (kept chunks and chunk positions), whatever `n`
+    /// beyond [`CHUNK`]: the structural side of "memory flat in draws".
+    pub fn held_bytes(&self) -> usize {
+        self.cols
+            .iter()
+            .map(|c| c.head.capacity() * size_of::<f64>() + c.marks.capacity() * size_of::<u128>())
+            .sum()
     }
 
     /// Draw `i` as a whole value vector.
     pub fn vector(&self, i: usize) -> Vec<f64> {
-        let mut v = self.base.clone();
-        for (k, c) in &self.cols {
-            v[*k] = c[i];
-        }
-        v
+        let mut out = self.base.clone();
+        self.each(i..i + 1, |_, v| out.copy_from_slice(v));
+        out
     }
 
     /// `f(i, v)` for each draw `i` in `range` (clipped to the draws), in order, with `v` the
     /// draw's value vector. One buffer is reused: a draw costs the inputs drawn, not a copy of
     /// every number.
     pub fn each(&self, range: std::ops::Range<usize>, f: impl FnMut(usize, &[f64])) {
-        let cols: Vec<(usize, &[f64])> = self.cols.iter().map(|(k, c)| (*k, c.as_slice())).collect();
+        let cols: Vec<&Column> = self.cols.iter().collect();
         self.each_with(&cols, range, f);
     }
 
@@ -137,22 +197,37 @@ impl Draws {
     /// reads no other ranged input (its traced dependencies) the vectors are equivalent, and a
     /// draw costs its own inputs instead of every input drawn.
     pub fn each_of(&self, inputs: &[Param], range: std::ops::Range<usize>, f: impl FnMut(usize, &[f64])) {
-        let cols: Vec<(usize, &[f64])> = self
-            .cols
-            .iter()
-            .filter(|(k, _)| inputs.contains(&Param(*k)))
-            .map(|(k, c)| (*k, c.as_slice()))
-            .collect();
+        let cols: Vec<&Column> = self.cols.iter().filter(|c| inputs.contains(&Param(c.param))).collect();
         self.each_with(&cols, range, f);
     }
 
-    fn each_with(&self, cols: &[(usize, &[f64])], range: std::ops::Range<usize>, mut f: impl FnMut(usize, &[f64])) {
+    /// Walks `range` chunk by chunk: the kept first chunk is read in place, a later one is
+    /// drawn again into one buffer per input (reused from chunk to chunk).
+    fn each_with(&self, cols: &[&Column], range: std::ops::Range<usize>, mut f: impl FnMut(usize, &[f64])) {
         let mut v = self.base.clone();
-        for i in range.start..range.end.min(self.n) {
-            for (k, c) in cols {
-                v[*k] = c[i];
+        let mut bufs: Vec<Vec<f64>> = Vec::new();
+        let end = range.end.min(self.n);
+        let mut i = range.start;
+        while i < end {
+            let k = i / CHUNK;
+            let start = k * CHUNK;
+            let stop = end.min(start + CHUNK);
+            let slices: Vec<(usize, &[f64])> = if k == 0 {
+                cols.iter().map(|c| (c.param, c.head.as_slice())).collect()
+            } else {
+                bufs.resize_with(cols.len(), Vec::new);
+                for (c, b) in cols.iter().zip(bufs.iter_mut()) {
+                    c.redraw(self.seed, k, stop - start, b);
+                }
+                cols.iter().zip(&bufs).map(|(c, b)| (c.param, b.as_slice())).collect()
+            };
+            for j in i..stop {
+                for (p, s) in &slices {
+                    v[*p] = s[j - start];
+                }
+                f(j, &v);
             }
-            f(i, &v);
+            i = stop;
         }
     }
 
@@ -170,6 +245,7 @@ impl Draws {
 /// drawn from two Marsaglia-Tsang gamma variates, about 2.8 times faster here than rand_distr's
 /// Beta sampler (Cheng's algorithm, a log and an exp per try). `None` when `high <= low` or the
 /// mode lies outside.
+#[derive(Clone, Copy, Debug)]
 struct PertGammas {
     low: f64,
     width: f64,
@@ -350,7 +426,7 @@ mod tests {
     #[test]
     fn same_seed_same_samples_other_seed_other_samples() {
         let t = table(1.0, 2.0, 5.0);
-        let col = |seed| Draws::all(&t, 10, seed).column(Param(0)).map(<[f64]>::to_vec);
+        let col = |seed| Draws::all(&t, 10, seed).column(Param(0));
         assert_eq!(col(42), col(42));
         assert_ne!(col(42), col(43));
     }
@@ -384,8 +460,61 @@ mod tests {
         assert_eq!(none, vec![(2.0, 2.0); 3]);
         let col = only_z.column(Param(2)).unwrap();
         assert_eq!(seen, (5..9).map(|i| (i, col[i])).collect::<Vec<_>>());
-        assert_eq!(only_z.first(10).column(Param(2)), Some(&col[..10]));
+        assert_eq!(only_z.first(10).column(Param(2)), Some(col[..10].to_vec()));
         assert_eq!(only_z.first(500).len(), 50);
+    }
+
+    #[test]
+    fn numbers_sharing_one_unknown_draw_one_column() {
+        // x and y name the shared unknown "pool.mfu" with the same range: every draw gives
+        // them the same value; z, same range but not shared, draws its own.
+        let mut t = table(0.3, 0.4, 0.6);
+        for path in ["y", "z"] {
+            let mut info = t.infos[0].clone();
+            info.path = path.into();
+            t.push(info);
+        }
+        t.shared.insert(Param(0), "pool.mfu".into());
+        t.shared.insert(Param(1), "pool.mfu".into());
+        let d = Draws::all(&t, 200, 9);
+        assert_eq!(d.column(Param(0)), d.column(Param(1)));
+        assert_ne!(d.column(Param(0)), d.column(Param(2)));
+        // Drawn alone, a shared number still draws the unknown's values.
+        assert_eq!(Draws::new(&t, [Param(1)], 200, 9).column(Param(1)), d.column(Param(0)));
+    }
+
+    #[test]
+    fn later_chunks_are_drawn_again_as_the_stream_first_gave_them() {
+        // The stream drawn straight through, as one n-long column: what every draw must be,
+        // whether it sits in the kept first chunk or in a chunk drawn again from its position.
+        let t = table(1.0, 2.0, 5.0);
+        let n = 2 * CHUNK + 37;
+        let pert = pert_gammas(1.0, 2.0, 5.0).expect("a valid range");
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        rng.set_stream(stream_of("x"));
+        let straight: Vec<f64> = (0..n).map(|_| pert.sample(&mut rng)).collect();
+        let d = Draws::all(&t, n, 5);
+        assert_eq!(d.column(Param(0)), Some(straight.clone()));
+        // A range that starts inside one chunk and ends inside another, and one draw alone.
+        let mut seen = Vec::new();
+        d.each(CHUNK - 3..2 * CHUNK + 2, |i, v| seen.push((i, v[0])));
+        let want: Vec<(usize, f64)> = (CHUNK - 3..2 * CHUNK + 2).map(|i| (i, straight[i])).collect();
+        assert_eq!(seen, want);
+        assert_eq!(d.vector(2 * CHUNK + 36)[0], straight[2 * CHUNK + 36]);
+        // `first` cut inside the second chunk keeps its later draws reachable.
+        assert_eq!(d.first(CHUNK + 5).column(Param(0)), Some(straight[..CHUNK + 5].to_vec()));
+    }
+
+    #[test]
+    fn draws_held_do_not_grow_with_the_number_of_draws() {
+        // Memory flat in draws: past the kept chunk, a draw adds no value held, only a 16-byte
+        // stream position per CHUNK draws. One input: CHUNK values (2048 x 8 = 16,384 bytes),
+        // plus (50,000 - 1) / 2048 = 24 positions (384 bytes) at 50,000 draws.
+        let t = table(1.0, 2.0, 5.0);
+        let kept = CHUNK * size_of::<f64>();
+        assert_eq!(Draws::all(&t, CHUNK, 1).held_bytes(), kept);
+        assert_eq!(Draws::all(&t, 50_000, 1).held_bytes(), kept + 24 * 16);
+        assert_eq!(Draws::all(&t, 100, 1).held_bytes(), 100 * size_of::<f64>());
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub fn summary(ctx: &Context<'_>) -> Value {
         "price_performance": pp,
         "fleet": fleet,
         "owned_tco": tco,
+        "cost_over_time": super::charts::cost_over_time(ctx),
         "styles": super::charts::styles(cfg),
         "sources": cfg.sources().iter().map(|s| s.to_string()).collect::<Vec<_>>(),
         "unsourced": cfg.unsourced(),

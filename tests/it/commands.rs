@@ -379,7 +379,7 @@ fn calibrate_json_has_runs_and_a_median() {
 
 #[test]
 fn calibrate_fit_prints_the_toml_to_paste_and_every_chip_is_checked_by_other_runs() {
-    let v = json(&["calibrate", "--json", "--fit"]);
+    let v = crate::common::calibrate_fit();
     let fits = v["training_fit"].as_array().expect("training_fit");
     let h100_fp8 = fits
         .iter()
@@ -413,12 +413,12 @@ fn explain_shows_the_attention_term_goodput_and_the_mfu_source() {
 }
 
 #[test]
-fn shipped_configs_validate_with_nineteen_accelerators_and_no_missing_source() {
+fn shipped_configs_validate_with_twenty_accelerators_and_no_missing_source() {
     let o = run(&["validate"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.contains("Accelerators (19)"), "{out}");
-    for fam in ["gpu (9)", "trainium (3)", "inferentia (2)", "tpu (5)"] {
+    assert!(out.contains("Accelerators (20)"), "{out}");
+    for fam in ["gpu (10)", "trainium (3)", "inferentia (2)", "tpu (5)"] {
         assert!(out.contains(fam), "{fam} missing: {out}");
     }
     assert!(!stderr(&o).contains("no `source`"), "{}", stderr(&o));
@@ -611,9 +611,19 @@ fn estimate_of_one_chip_has_its_ratio_without_a_contradicting_warning() {
 
 #[test]
 fn an_estimated_price_is_marked_in_every_table_format() {
-    // MI300X's Azure price is an estimate in the shipped configs (`estimate = true`).
+    // No shipped on-demand price of chat-70b is an estimate since the December 2026 audit
+    // confirmed MI300X's $6.00: a planner's `estimate = true` marks the Azure offer chosen.
     for format in ["table", "markdown"] {
-        let o = run(&["compare", "-q", "--workload", "chat-70b", "--format", format]);
+        let o = run(&[
+            "compare",
+            "-q",
+            "--workload",
+            "chat-70b",
+            "--format",
+            format,
+            "--set",
+            "accelerator.mi300x.offer.azure-on-demand.estimate=true",
+        ]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         let out = stdout(&o);
         let row = out.lines().find(|l| l.contains("mi300x")).unwrap_or_else(|| panic!("{out}"));

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 
 /// Path of a file or folder under tests/fixtures/.
 pub fn fixture(rel: &str) -> PathBuf {
@@ -20,6 +21,21 @@ pub fn run(args: &[&str]) -> Output {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("the binary runs")
+}
+
+/// `calibrate --json --fit` on the shipped configs, run once for the three tests that read it:
+/// the fit is the slowest command in a debug build (seconds), and its output is the same each
+/// time (checked by `shipped_training_mfu_is_the_fit_output` against the shipped files).
+pub fn calibrate_fit_json() -> &'static Output {
+    static OUT: OnceLock<Output> = OnceLock::new();
+    OUT.get_or_init(|| run(&["calibrate", "--json", "--fit"]))
+}
+
+/// [`calibrate_fit_json`] parsed, after checking it succeeded.
+pub fn calibrate_fit() -> serde_json::Value {
+    let o = calibrate_fit_json();
+    assert_eq!(o.status.code(), Some(0), "calibrate --json --fit: {}", stderr(o));
+    serde_json::from_str(&stdout(o)).expect("valid JSON")
 }
 
 pub fn stdout(o: &Output) -> String {

@@ -63,6 +63,7 @@ fn bytes(p: &str) -> f64 {
         "bf16" | "fp16" => 2.0,
         "fp8" | "int8" => 1.0,
         "fp4" => 0.5625,
+        "mxfp4" => 0.53125,
         _ => 0.5,
     }
 }
@@ -351,8 +352,24 @@ fn serve(e: &Econ<'_>, w: &Table, acc: &Table, max_chips: u64) -> Option<Served>
     let hidden = g("hidden").unwrap_or(d);
     let kv =
         g("kv_bytes_per_token").unwrap_or_else(|| 2.0 * layers * g("kv_heads").unwrap_or(0.0) * g("head_dim").unwrap_or(0.0) * bytes(kvp));
-    let wb = bytes(prec);
+    // Weights are stored as weight_precision (default precision); FLOPs run at precision's peak.
+    let wb = bytes(w.get("weight_precision").and_then(Value::as_str).unwrap_or(prec));
     let big_w = pb * 1e9 * wb;
+    // The stack's TP unit per chip and the scale-up domain (chips).
+    let unit = num(acc.get("tp_unit_per_chip")).unwrap_or(1.0);
+    let domain = num(acc.get("scale_up_chips")).map_or(u64::MAX, |x| x as u64);
+    // KV heads (only with the KV shape); attention data-parallel: given, else MoE with expert
+    // counts and kv_bytes_per_token (MLA-class).
+    let kv_heads = if g("kv_bytes_per_token").is_some() { None } else { g("kv_heads") };
+    let dp = w
+        .get("attention_data_parallel")
+        .and_then(Value::as_bool)
+        .unwrap_or(moe.is_some() && g("kv_bytes_per_token").is_some());
+    // Each TP rank holds at least one KV head: max(kv_heads, n * unit) / kv_heads copies.
+    let copies = |n: f64| match kv_heads {
+        Some(h) if !dp => (n * unit).max(h) / h,
+        _ => 1.0,
+    };
     let shared = g("shared_params_b").map(|s| s * 1e9).unwrap_or_else(|| match moe {
         Some((ne, k)) => ((ab * 1e9 - k * pb * 1e9 / ne) / (1.0 - k / ne)).clamp(0.0, ab * 1e9),
         None => 0.0,
@@ -368,27 +385,34 @@ fn serve(e: &Econ<'_>, w: &Table, acc: &Table, max_chips: u64) -> Option<Served>
             Some((ne, k)) => (shared * wb + ne * (1.0 - (1.0 - k / ne).powf(tok)) * (pb * 1e9 - shared).max(0.0) * wb / ne).min(big_w),
             None => big_w.min(tok * ab * 1e9 * wb),
         };
-        // MoE GEMMs: each of the E_t experts a step touches costs at least 128 rows.
-        let m = match moe {
-            Some((ne, k)) => me * tok / (tok + 128.0 * ne * (1.0 - (1.0 - k / ne).powf(tok)) / k),
-            None => me,
+        // MoE with expert counts: the shared GEMM (T rows) and the touched experts' GEMMs (k * T
+        // rows of one expert's width, moe_efficiency on their FLOPs), each compute- or
+        // weight-bound; otherwise one GEMM of the active weights.
+        let gemm = match moe {
+            Some((ne, k)) => {
+                let pe = (pb * 1e9 - shared).max(0.0) / ne;
+                let sh = (2.0 * shared * tok / (n * peak * mfu)).max(shared * wb / (n * bw * wbe));
+                let routed = (2.0 * k * pe * tok / (n * peak * mfu * me)).max((read - shared * wb).max(0.0) / (n * bw * wbe));
+                sh + routed
+            }
+            None => (2.0 * ab * 1e9 * tok / (n * peak * mfu * me)).max(read / (n * bw * wbe)),
         };
-        let gemm = (2.0 * ab * 1e9 * tok / (n * peak * mfu * m)).max(read / (n * bw * wbe));
-        let attn = (4.0 * layers * d * (b * c + p * lin / 2.0) / (n * peak * mfu)).max(b * c * kv / (n * bw * kvbe));
-        let tp = if n > 1.0 && ic > 0.0 {
-            2.0 * layers * tok * hidden * 2.0 * 2.0 * (n - 1.0) / n / ic
-        } else {
-            0.0
+        let attn = (4.0 * layers * d * (b * c + p * lin / 2.0) / (n * peak * mfu)).max(b * c * copies(n) * kv / (n * bw * kvbe));
+        let tp = match moe {
+            _ if n <= 1.0 || ic <= 0.0 => 0.0,
+            // Data-parallel attention: dispatch and combine all-to-all of k copies of each token.
+            Some((_, k)) if dp => 2.0 * layers * (tok / n) * k * hidden * 2.0 * (n - 1.0) / n / ic,
+            _ => 2.0 * layers * tok * hidden * 2.0 * 2.0 * (n - 1.0) / n / ic,
         };
         gemm + attn + tp + layers * (so + if n > 1.0 { to } else { 0.0 }) * 1e-6
     };
     let given_b = g("batch");
     let target = g("min_tokens_per_s_per_user");
     let max_batch = g("max_batch").unwrap_or(256.0);
-    let kv_cap = |n: f64| (n * mem - big_w) / (kv * c);
+    let kv_cap = |n: f64| (n * mem - big_w) / (copies(n) * kv * c);
     let ns: Vec<f64> = match w.get("chips_per_replica").and_then(Value::as_integer) {
         Some(n) => {
-            if n as f64 * mem <= big_w {
+            if n as u64 > domain || n as f64 * mem <= big_w || given_b.is_some_and(|b| kv_cap(n as f64) < b.min(1.0)) {
                 return None;
             }
             vec![n as f64]
@@ -397,8 +421,8 @@ fn serve(e: &Econ<'_>, w: &Table, acc: &Table, max_chips: u64) -> Option<Served>
             let heads = w.get("heads").and_then(Value::as_integer);
             (0..40)
                 .map(|k| 1u64 << k)
-                .take_while(|n| *n <= max_chips)
-                .filter(|n| heads.is_none_or(|h| (h as u64).is_multiple_of(*n)))
+                .take_while(|n| *n <= max_chips.min(domain))
+                .filter(|n| heads.is_none_or(|h| (h as u64).is_multiple_of(*n * unit as u64)))
                 .map(|n| n as f64)
                 .filter(|n| kv_cap(*n) >= given_b.unwrap_or(1.0))
                 .collect()
@@ -407,9 +431,11 @@ fn serve(e: &Econ<'_>, w: &Table, acc: &Table, max_chips: u64) -> Option<Served>
     let mut best: Option<(Served, bool)> = None;
     for n in ns {
         let b = match given_b {
-            Some(b) => b,
+            // A given batch above what the KV cache holds is clamped to it.
+            Some(b) => b.min(kv_cap(n)),
             None => {
-                let cap = kv_cap(n).min(max_batch);
+                // max_batch per attention rank when attention runs data-parallel.
+                let cap = kv_cap(n).min(if dp { max_batch * n * unit } else { max_batch });
                 if cap < 1.0 {
                     continue;
                 }
@@ -457,7 +483,7 @@ fn serve(e: &Econ<'_>, w: &Table, acc: &Table, max_chips: u64) -> Option<Served>
             Some((cur, cm)) => match (meets, *cm) {
                 (true, false) => true,
                 (false, true) => false,
-                (true, true) => s.usd_out < cur.usd_out,
+                (true, true) => s.usd_out < cur.usd_out * (1.0 - 1e-9),
                 (false, false) => 1.0 / s.t > 1.0 / cur.t,
             },
         };

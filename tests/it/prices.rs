@@ -384,3 +384,35 @@ fn a_borrowed_price_is_drawn_marked_and_never_cheapest() {
         }
     }
 }
+
+#[test]
+fn explain_shows_each_offers_span_start_and_where_a_superseded_one_ended() {
+    let o = run(&["explain", "--workload", "dense-70b", "--accelerator", "h100-sxm"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let t = stdout(&o);
+    // The p5 launch price: seen 2025-03-17, held from the P5 launch (2023-07-26) until the
+    // June 2025 cut, where the current list (`aws-on-demand`, valid_from 2025-06) begins.
+    let line = t.lines().find(|l| l.contains("aws-on-demand-pre-cut")).unwrap_or_default();
+    assert!(line.contains("(2025-03-17)"), "{line}");
+    assert!(line.contains("valid from 2023-07-26"), "{line}");
+    assert!(line.contains("(superseded by aws-on-demand from 2025-06)"), "{line}");
+}
+
+#[test]
+fn a_valid_from_after_as_of_or_not_a_date_is_a_located_error() {
+    for (value, says) in [("\"2027-01\"", "after its as_of 2026-11-09"), ("\"2023-13\"", "not a date")] {
+        let set = format!("accelerator.h100-sxm.offer.aws-on-demand.valid_from={value}");
+        let o = run(&["validate", "--set", &set]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{value}: {err}");
+        let e = err.lines().find(|l| l.starts_with("error: ")).unwrap_or_default();
+        assert!(e.contains("valid_from") && e.contains(says), "{value}: {err}");
+    }
+    // The same month as the date seen is no error ("2026-11" holds from before 2026-11-09).
+    let o = run(&[
+        "validate",
+        "--set",
+        "accelerator.h100-sxm.offer.aws-on-demand.valid_from=\"2026-11\"",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

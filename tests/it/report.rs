@@ -88,7 +88,17 @@ fn svg_output_parses_and_scale_two_doubles_the_png() {
     let dir = tempfile::tempdir().expect("tempdir");
     let o = report_into(
         dir.path(),
-        &["-c", fixture("good").to_str().expect("utf-8"), "--format", "both", "--scale", "2"],
+        // The headline chart is the one read: the others are drawn by the tests above.
+        &[
+            "-c",
+            fixture("good").to_str().expect("utf-8"),
+            "--format",
+            "both",
+            "--scale",
+            "2",
+            "--set",
+            "report.charts=[\"headline\"]",
+        ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let svg = std::fs::read_to_string(dir.path().join("headline-cost-vs-reference.svg")).expect("svg");
@@ -104,8 +114,11 @@ fn same_seed_gives_byte_identical_report_files() {
     let (a, b) = (tempfile::tempdir().expect("a"), tempfile::tempdir().expect("b"));
     let good = fixture("good");
     let g = good.to_str().expect("utf-8");
-    assert_eq!(report_into(a.path(), &["-c", g]).status.code(), Some(0));
-    assert_eq!(report_into(b.path(), &["-c", g]).status.code(), Some(0));
+    // The files compared: summary.json and report.md (every table's draws) and the batch chart
+    // (its curve bands); the other charts are not drawn.
+    let only = "report.charts=[\"batch\"]";
+    assert_eq!(report_into(a.path(), &["-c", g, "--set", only]).status.code(), Some(0));
+    assert_eq!(report_into(b.path(), &["-c", g, "--set", only]).status.code(), Some(0));
     for f in [
         "summary.json",
         "report.md",
@@ -148,7 +161,16 @@ fn a_config_error_writes_nothing() {
 #[test]
 fn report_charts_draws_the_named_subset_only() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let o = report_into(dir.path(), &["--set", "report.charts=[\"headline\", \"tco\"]"]);
+    // Which files are written, not their numbers: one Monte Carlo draw.
+    let o = report_into(
+        dir.path(),
+        &[
+            "--set",
+            "report.charts=[\"headline\", \"tco\"]",
+            "--set",
+            "report.monte_carlo.samples=1",
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let mut pngs: Vec<String> = std::fs::read_dir(dir.path())
         .expect("ls")
@@ -359,17 +381,63 @@ fn line_rows(chart: &str, stem: &str, extra: &[&str]) -> Vec<(String, f64, f64, 
 }
 
 #[test]
-fn cost_over_time_plots_the_pre_cut_h100_price_at_its_date() {
+fn cost_over_time_plots_each_h100_price_at_the_start_of_its_span() {
     let rows = line_rows("cost-over-time-training", "cost-over-time-training", &[]);
-    let h100: Vec<&(String, f64, f64, String)> = rows.iter().filter(|r| r.3 == "H100 SXM 80GB · AWS").collect();
-    // AWS p5 before the June 2025 cut ($98.32/h, as_of 2025-05) and after it ($55.04/h,
-    // 2026-11-09): the same run costs 98.32 / 55.04 times more at the earlier date.
-    let at = |y: f64| h100.iter().find(|r| (r.1 - y).abs() < 1e-9).map(|r| r.2);
-    let (pre, post) = (at(2025.0 + 4.0 / 12.0 + 14.5 / 365.0), at(2026.0 + 10.0 / 12.0 + 8.0 / 365.0));
-    let (pre, post) = (pre.expect("pre-cut point"), post.expect("post-cut point"));
-    assert!((pre / post - 98.32 / 55.04).abs() < 1e-9, "{pre} {post}");
-    // Every family is "(no fit)": the configs' dated prices span less than three years.
-    assert!(rows.iter().all(|r| r.0.ends_with("(no fit)")), "{rows:?}");
+    // The chip is labelled once, at its earliest price (AWS p5 at launch); the later point is
+    // the GPU marker at the post-cut date whose cost is in the launch point's price ratio.
+    let h100: Vec<&(String, f64, f64, String)> = rows
+        .iter()
+        .filter(|r| r.3 == "H100 SXM 80GB · AWS" || (r.0 == "GPU" && r.3.is_empty()))
+        .collect();
+    // AWS p5 at launch ($98.32/h, valid_from 2023-07-26, seen 2025-03-17) and after the June
+    // 2025 cut ($55.04/h, valid_from 2025-06, seen 2026-11-09): the same run costs 98.32 /
+    // 55.04 times more at the earlier date. 2023-07-26 = 2023 + 6/12 + 25/365;
+    // 2025-06 = 2025 + 5/12 + 14.5/365 (a month is taken at its middle).
+    let launch = h100
+        .iter()
+        .find(|r| !r.3.is_empty() && (r.1 - (2023.0 + 6.0 / 12.0 + 25.0 / 365.0)).abs() < 1e-9)
+        .map(|r| r.2)
+        .expect("H100 labelled at its launch");
+    let post_x = 2025.0 + 5.0 / 12.0 + 14.5 / 365.0;
+    assert!(
+        h100.iter()
+            .any(|r| r.3.is_empty() && (r.1 - post_x).abs() < 1e-9 && (launch / r.2 - 98.32 / 55.04).abs() < 1e-9),
+        "no post-cut point at {launch} x 55.04 / 98.32: {h100:?}"
+    );
+    // With launch-era starts the GPU prices span over three years (A100 p4de 2022-08 to 2026):
+    // the GPU family has a fitted line whose legend gives the interval.
+    assert!(
+        rows.iter()
+            .any(|r| r.0.starts_with("GPU fit: cost halves every") && r.0.contains("(95%: ")),
+        "{rows:?}"
+    );
+}
+
+#[test]
+fn summary_json_gives_each_familys_halving_time_with_its_interval() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = report_into(
+        dir.path(),
+        &[
+            "--set",
+            "report.charts=[\"cost-over-time-training\"]",
+            "--set",
+            "report.monte_carlo.samples=1",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).expect("summary")).expect("JSON");
+    let fams = s["cost_over_time"]["training"]["families"].as_array().expect("families");
+    let gpu = fams.iter().find(|f| f["family"] == "GPU").expect("GPU");
+    let h = gpu["halving_years"].as_f64().expect("a GPU halving time");
+    let lo = gpu["halving_ci95_years"][0].as_f64().expect("a shorter end");
+    // The interval holds the estimate; its longer end may be open (null).
+    assert!(lo > 0.0 && lo <= h, "{gpu}");
+    if let Some(hi) = gpu["halving_ci95_years"][1].as_f64() {
+        assert!(hi >= h, "{gpu}");
+    }
+    assert!(gpu["from_year"].as_f64().expect("from") < 2023.0, "{gpu}");
 }
 
 #[test]

@@ -196,35 +196,6 @@ fn a_seed_above_2_pow_53_is_kept_exactly_and_one_beyond_i64_is_an_error() {
     }
 }
 
-#[test]
-fn monte_carlo_draws_too_large_for_memory_are_a_located_error() {
-    // `good` and ten more training workloads: 1,000,000 draws need about 2.8 GB.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = dir.path().join("cfg");
-    fs::create_dir(&cfg).expect("mkdir");
-    for name in ["accelerators.toml", "economics.toml", "workloads.toml"] {
-        fs::copy(fixture("good").join(name), cfg.join(name)).expect("copy");
-    }
-    let mut more = String::new();
-    for k in 0..8 {
-        more.push_str(&format!(
-            "[[training]]\nid = \"w{k}\"\nname = \"w{k}\"\nparams_b = 70\ntokens_t = 15\nprecision = \"bf16\"\nsource = \"test\"\nas_of = \"2026-11\"\n\n"
-        ));
-    }
-    fs::write(cfg.join("more.toml"), more).expect("write");
-    let load = |samples: &str| accel_cost::config::load(std::slice::from_ref(&cfg), &[format!("report.monte_carlo.samples={samples}")]);
-    let e = load("1000000").expect_err("too many draws");
-    let text: Vec<String> = e.iter().map(ToString::to_string).collect();
-    assert!(
-        text.iter().any(|t| t.contains("--set report.monte_carlo.samples")
-            && t.contains("report.monte_carlo.samples = 1000000")
-            && t.contains("GB")
-            && t.contains("at most")),
-        "{text:?}"
-    );
-    load("500000").expect("half as many draws fit");
-}
-
 #[cfg(unix)]
 #[test]
 fn running_out_of_memory_is_a_one_line_error_not_an_abort() {
@@ -256,18 +227,27 @@ fn a_config_rewritten_while_it_is_read_is_an_error_never_silent_defaults() {
     }
     // Two complete versions that differ in the basis; the default (on_demand) is neither.
     let good = fs::read_to_string(fixture("good").join("economics.toml")).expect("economics");
-    let a = good.replace("basis = \"on_demand\"", "basis = \"owned\"");
+    // Both versions have the same length ("owned   " is padded), so the writer can rewrite the
+    // file in place without truncating it first: a truncated file that stays empty for longer
+    // than the loader's pause (a writer descheduled on a loaded machine) cannot be told from a
+    // truly empty one (docs/cli.md), and would make this test flaky rather than prove anything.
+    let a = good.replace("basis = \"on_demand\"", "basis = \"owned\"    ");
     let b = good.replace("basis = \"on_demand\"", "basis = \"committed\"");
+    assert_eq!(a.len(), b.len());
     let econ = cfg.join("economics.toml");
     fs::write(&econ, &a).expect("write");
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let writer = {
         let (stop, econ) = (stop.clone(), econ.clone());
-        // Rewrites the file in place (truncate, then write), as an editor or a script does.
+        // Rewrites the file in place, as a script that overwrites it does.
         std::thread::spawn(move || {
+            use std::io::{Seek, Write};
             let mut n = 0u64;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                let _ = fs::write(&econ, if n.is_multiple_of(2) { &b } else { &a });
+                if let Ok(mut f) = fs::OpenOptions::new().write(true).open(&econ) {
+                    let _ = f.seek(std::io::SeekFrom::Start(0));
+                    let _ = f.write_all(if n.is_multiple_of(2) { b.as_bytes() } else { a.as_bytes() });
+                }
                 n += 1;
             }
         })

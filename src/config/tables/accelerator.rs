@@ -64,6 +64,24 @@ pub static ACCELERATOR: TableDecl = TableDecl {
             "GB/s",
             "chip-to-chip bandwidth per chip, one direction (NVLink, ICI, NeuronLink): tensor-parallel all-reduces",
         ),
+        Key::new(
+            "scale_up_chips",
+            Kind::Number {
+                check: Check::AtLeastOne,
+                range: false,
+            },
+            "chips",
+            "scale-up domain: chips one tensor/expert-parallel serving group may span (HGX 8, NVL72 72, inf2.48xlarge 12); default no limit",
+        ),
+        Key::new(
+            "tp_unit_per_chip",
+            Kind::Number {
+                check: Check::AtLeastOne,
+                range: false,
+            },
+            "ranks per chip",
+            "tensor-parallel ranks per chip in the unit the serving stack counts TP in (NeuronCores on Neuron): heads must divide n x it; default 1",
+        ),
         Key::new("cloud", Kind::Table(&CLOUD), "", "v1 cloud prices: each key becomes one offer"),
         Key::new(
             "offer",
@@ -153,6 +171,12 @@ pub static EFFICIENCY: TableDecl = TableDecl {
             "serving step model: MoE GEMM efficiency relative to dense (routing, small GEMMs); default 1",
         ),
         num(
+            "serving_heldout_error_pct",
+            Check::NonNegative,
+            "percent",
+            "median |error| of the serving efficiencies held out (5-fold on the chip's own benchmarks; leave-one-chip-out for a chip that borrows a pooled fit), written by `calibrate --fit`; chart notes quote it",
+        ),
+        num(
             "prefill_mfu",
             Check::Fraction,
             "share of dense peak",
@@ -190,6 +214,12 @@ pub struct Accelerator {
     pub power_w: Param,
     /// Chip-to-chip bandwidth per chip, one direction, GB/s (NVLink, ICI, NeuronLink).
     pub interconnect_gb_per_s: Option<Param>,
+    /// Chips one tensor/expert-parallel serving group may span (a whole number, no range);
+    /// `None`: no limit but `report.max_chips_per_replica`.
+    pub scale_up_chips: Option<Param>,
+    /// Tensor-parallel ranks per chip in the serving stack's unit (a whole number, no range);
+    /// `None`: 1.
+    pub tp_unit_per_chip: Option<Param>,
     /// Every price offer, in config order (`[[accelerator.offer]]` and the v1
     /// `[accelerator.cloud]` keys, one offer each).
     pub offers: Vec<Offer>,
@@ -225,6 +255,8 @@ pub struct Efficiency {
     pub training_mfu: Option<TrainingMfu>,
     /// The serving step model's efficiencies (docs/model.md "Serving").
     pub serving: ServingEfficiency,
+    /// Held-out median |error| of the serving efficiencies, percent (`calibrate --fit`).
+    pub serving_heldout_error_pct: Option<Param>,
     pub prov: Provenance,
 }
 
@@ -356,22 +388,21 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
                                 }
                                 let estimate = r.marks_estimate("dense_tflops", &e.node.origin);
                                 let (source, as_of) = r.provenance_for(&e.node.origin);
-                                dense_tflops.push((
-                                    p,
-                                    ctx.params.push(ParamInfo {
-                                        path: format!("{}.dense_tflops.{}", r.path, e.key),
-                                        unit: "TFLOPS",
-                                        low,
-                                        base,
-                                        high,
-                                        ranged,
-                                        origin: e.node.origin.clone(),
-                                        source,
-                                        as_of,
-                                        estimate,
-                                        conversion: None,
-                                    }),
-                                ));
+                                let q = ctx.params.push(ParamInfo {
+                                    path: format!("{}.dense_tflops.{}", r.path, e.key),
+                                    unit: "TFLOPS",
+                                    low,
+                                    base,
+                                    high,
+                                    ranged,
+                                    origin: e.node.origin.clone(),
+                                    source,
+                                    as_of,
+                                    estimate,
+                                    conversion: None,
+                                });
+                                crate::config::reader::shared_name(&e.node, &e.key, &what, q, ctx);
+                                dense_tflops.push((p, q));
                                 r.numbers += 1;
                             }
                         }
@@ -422,6 +453,8 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
     let power_w = r.num_req("power_w", ctx);
     unit_slips(&id, memory_gb, memory_tb_per_s, power_w, ctx);
     let interconnect_gb_per_s = r.num_opt("interconnect_gb_per_s", ctx);
+    let scale_up_chips = whole_opt(&mut r, "scale_up_chips", ctx);
+    let tp_unit_per_chip = whole_opt(&mut r, "tp_unit_per_chip", ctx);
 
     let mut offers = Vec::new();
     if let Some(mut c) = r.sub("cloud", ctx) {
@@ -456,6 +489,8 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
                     region: region.clone(),
                     estimate: info.estimate,
                     superseded_by: None,
+                    valid_from: None,
+                    valid_until: None,
                     prov: prov.clone(),
                 });
             }
@@ -513,9 +548,11 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
             e.what = format!("[accelerator.efficiency] of `{id}`");
             let training_mfu = training_mfu(&mut e, ctx);
             let serving = serving_efficiency(&mut e, ctx);
+            let serving_heldout_error_pct = e.num_opt("serving_heldout_error_pct", ctx);
             Efficiency {
                 training_mfu,
                 serving,
+                serving_heldout_error_pct,
                 prov: e.finish(ctx),
             }
         }
@@ -537,6 +574,7 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
                     tp_overhead_us_per_layer: placeholder(ctx),
                     moe_efficiency: placeholder(ctx),
                 },
+                serving_heldout_error_pct: None,
                 prov: Provenance::default(),
             }
         }
@@ -553,6 +591,8 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
         memory_tb_per_s,
         power_w,
         interconnect_gb_per_s,
+        scale_up_chips,
+        tp_unit_per_chip,
         offers,
         owned,
         efficiency,
@@ -560,7 +600,28 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
     }
 }
 
-/// `training_mfu`: a number or range (every precision), or `{ bf16 = .., fp8 = .. }`.
+/// An optional whole count read as a [`Param`] (so the trace shows it with its source): a
+/// single number (no range) that is a whole number.
+fn whole_opt(r: &mut Reader<'_>, key: &'static str, ctx: &mut Ctx) -> Option<Param> {
+    let p = r.num_opt(key, ctx)?;
+    let info = ctx.params.info(p);
+    let (ranged, base, origin) = (info.ranged, info.base, info.origin.clone());
+    if ranged {
+        ctx.diags.err(
+            &origin,
+            format!("`{key}` of {} is a range; it counts chips or ranks", r.what),
+            "give one whole number, e.g. scale_up_chips = 8",
+        );
+    } else if base.fract() != 0.0 {
+        ctx.diags.err(
+            &origin,
+            format!("`{key}` of {} is {base}, not a whole number", r.what),
+            "it counts chips or ranks: give a whole number",
+        );
+    }
+    Some(p)
+}
+
 /// Plausibility of a chip's memory and power (docs/config.md "Validation"): a warning naming
 /// the key and the likely unit slip when a value is outside what any data-center accelerator
 /// has. Bounds, with the shipped extremes they leave room for: memory 1 GB to 4096 GB
@@ -602,6 +663,7 @@ fn unit_slips(id: &str, memory_gb: Param, memory_tb_per_s: Param, power_w: Param
     });
 }
 
+/// `training_mfu`: a number or range (every precision), or `{ bf16 = .., fp8 = .. }`.
 fn training_mfu(r: &mut Reader<'_>, ctx: &mut Ctx) -> Option<TrainingMfu> {
     let n = r.node("training_mfu")?;
     let (check, unit) = (Check::Fraction, "share of dense peak");

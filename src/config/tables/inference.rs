@@ -19,7 +19,19 @@ pub static INFERENCE: TableDecl = TableDecl {
         NAME,
         PARAMS_B,
         ACTIVE_PARAMS_B,
-        Key::new("precision", PRECISION, "", "number format of the weights").required(),
+        Key::new(
+            "precision",
+            PRECISION,
+            "",
+            "compute format: the dense peak the GEMMs run at (and the weights' format unless weight_precision is given)",
+        )
+        .required(),
+        Key::new(
+            "weight_precision",
+            PRECISION,
+            "",
+            "storage format of the weights (bytes read per step), e.g. fp4 weights on fp8 compute; default precision",
+        ),
         Key::new("kv_precision", PRECISION, "", "number format of the KV cache; default precision"),
         num(
             "kv_bytes_per_token",
@@ -88,6 +100,12 @@ pub static INFERENCE: TableDecl = TableDecl {
             "a fixed replica size; default the cheapest tensor-parallel degree meeting the target",
         ),
         Key::new(
+            "attention_data_parallel",
+            Kind::Bool,
+            "",
+            "attention runs data-parallel (one rank per TP unit, max_batch per rank, no KV-head copies, expert-parallel all-to-all); default true for MoE with experts and kv_bytes_per_token (MLA-class)",
+        ),
+        Key::new(
             "benchmark",
             Kind::Bool,
             "",
@@ -115,7 +133,10 @@ pub struct Inference {
     pub name: String,
     pub params_b: Param,
     pub active_params_b: Param,
+    /// Compute format (the dense peak the GEMMs run at).
     pub precision: Precision,
+    /// Storage format of the weights (bytes read per step); default `precision`.
+    pub weight_precision: Precision,
     pub kv_precision: Precision,
     pub kv: KvSize,
     pub input_tokens: Param,
@@ -139,6 +160,9 @@ pub struct Inference {
     /// Per-user speed target, tokens/s (1 / TPOT).
     pub min_tokens_per_s_per_user: Option<Param>,
     pub chips_per_replica: Option<u64>,
+    /// Attention data-parallel: given, or `None` for the default (MoE with experts and
+    /// `kv_bytes_per_token`).
+    pub attention_data_parallel: Option<bool>,
     pub utilization: Param,
     /// A benchmark's conditions (`benchmark = true`): used by `calibrate` only, never listed
     /// by `compare` or `report`.
@@ -159,6 +183,7 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
         }
         Precision::Bf16
     });
+    let weight_precision = read_precision(&mut r, "weight_precision", ctx).unwrap_or(precision);
     let kv_precision = read_precision(&mut r, "kv_precision", ctx).unwrap_or(precision);
     let kv = match r.num_opt("kv_bytes_per_token", ctx) {
         Some(b) => {
@@ -236,6 +261,22 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
     let min_tokens_per_s_per_user = r.num_opt("min_tokens_per_s_per_user", ctx);
     let chips_per_replica = r.int_opt("chips_per_replica", ctx).map(|c| c as u64);
     let utilization = r.num_req("utilization", ctx);
+    let attention_data_parallel = match r.node("attention_data_parallel") {
+        None => None,
+        Some(Node { value: Value::Bool(b), .. }) => Some(*b),
+        Some(n) => {
+            ctx.diags.err(
+                &n.origin,
+                format!(
+                    "`attention_data_parallel` in {} must be true or false, found {}",
+                    r.what,
+                    n.value.type_name()
+                ),
+                "attention_data_parallel = true: each attention rank serves its own sequences (DeepSeek-class MoE)",
+            );
+            None
+        }
+    };
     let benchmark = match r.node("benchmark") {
         None => false,
         Some(Node { value: Value::Bool(b), .. }) => *b,
@@ -254,6 +295,7 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
         params_b,
         active_params_b,
         precision,
+        weight_precision,
         kv_precision,
         kv,
         input_tokens,
@@ -268,6 +310,7 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
         max_batch,
         min_tokens_per_s_per_user,
         chips_per_replica,
+        attention_data_parallel,
         utilization,
         benchmark,
         prov: r.finish(ctx),

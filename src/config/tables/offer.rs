@@ -47,6 +47,12 @@ pub static OFFER: TableDecl = TableDecl {
         ),
         text("region", "where the price applies"),
         Key::new("estimate", Kind::Bool, "", "true: the price is an estimate, not a quoted figure"),
+        Key::new(
+            "valid_from",
+            Kind::Date,
+            "",
+            "first date the price is known to hold (e.g. the instance's launch, for a list price that did not change), not after as_of; default as_of. as_of stays the date the price was seen",
+        ),
     ],
 };
 
@@ -160,10 +166,21 @@ pub struct Offer {
     /// A newer offer of the same provider, term, instance and region (its id): this one is
     /// history and is not chosen.
     pub superseded_by: Option<String>,
+    /// `valid_from`: the first date ("YYYY", "YYYY-MM" or "YYYY-MM-DD") the price is known to
+    /// hold; `None` when not given (the span then starts at `prov.as_of`, the date seen).
+    pub valid_from: Option<String>,
+    /// For a superseded offer, the date the superseding offer's price began (its `valid_from`,
+    /// else its `as_of`): the end of this price's span. Derived by [`supersede`].
+    pub valid_until: Option<String>,
     pub prov: Provenance,
 }
 
 impl Offer {
+    /// The first date the price is known to hold: `valid_from`, else `as_of` (the date seen).
+    pub fn start(&self) -> Option<&str> {
+        self.valid_from.as_deref().or(self.prov.as_of.as_deref())
+    }
+
     /// The offer as rows and `explain` show it: "AWS on_demand p5.48xlarge us-east-1 (2026-01)".
     pub fn label(&self) -> String {
         let mut s = format!("{} {}", self.provider, self.term.name());
@@ -291,7 +308,19 @@ pub(crate) fn read(t: &Table, origin: Origin, acc: &str, seen: &mut HashMap<Stri
         // A planner's own price is a single number by nature: no "give a range" warning.
         r.single_numbers_ok();
     }
+    let valid_from = read_valid_from(&mut r, ctx);
+    let what = r.what.clone();
     let prov = r.finish(ctx);
+    if let (Some(from), Some(seen)) = (&valid_from, prov.as_of.as_deref())
+        && after(from, seen)
+        && let Some(n) = t.get("valid_from")
+    {
+        ctx.diags.err(
+            &n.origin,
+            format!("`valid_from` of {what} is {from}, after its as_of {seen}: a price's span starts no later than the date it was seen"),
+            "valid_from is the first date the price is known to hold (e.g. the launch date), as_of the date it was seen: swapped?",
+        );
+    }
     let (class, term, price) = (class?, term?, price?);
     let info = ctx.params.info(price);
     Some(Offer {
@@ -306,8 +335,42 @@ pub(crate) fn read(t: &Table, origin: Origin, acc: &str, seen: &mut HashMap<Stri
         region,
         estimate: info.estimate,
         superseded_by: None,
+        valid_from,
+        valid_until: None,
         prov,
     })
+}
+
+/// Whether date `a` is after date `b`, each "YYYY", "YYYY-MM" or "YYYY-MM-DD", compared at
+/// the coarser of the two precisions ("2025-06-15" is not after "2025-06").
+fn after(a: &str, b: &str) -> bool {
+    let n = a.len().min(b.len());
+    a[..n] > b[..n]
+}
+
+/// `valid_from`: a real calendar date, else a located error (`None`).
+fn read_valid_from(r: &mut Reader<'_>, ctx: &mut Ctx) -> Option<String> {
+    let n = r.node("valid_from")?;
+    let s = match &n.value {
+        Value::Str(s) | Value::Datetime(s) => s.clone(),
+        v => {
+            ctx.diags.err(
+                &n.origin,
+                format!("`valid_from` in {} must be a date string, found {}", r.what, v.type_name()),
+                "write \"YYYY\", \"YYYY-MM\" or \"YYYY-MM-DD\", e.g. valid_from = \"2023-07-26\"",
+            );
+            return None;
+        }
+    };
+    if let Err(why) = crate::config::reader::check_date(&s) {
+        ctx.diags.err(
+            &n.origin,
+            format!("`valid_from` in {} is \"{s}\", not a date: {why}", r.what),
+            "write a real calendar date as \"YYYY\", \"YYYY-MM\" or \"YYYY-MM-DD\", e.g. valid_from = \"2023-07-26\"",
+        );
+        return None;
+    }
+    Some(s)
 }
 
 /// Marks public offers that a newer one of the same provider, term, instance and region
@@ -332,7 +395,16 @@ pub(crate) fn supersede(offers: &mut [Offer]) {
             .filter(|o| o.prov.as_of.as_deref().unwrap_or("") > &*date)
             .max_by(|a, b| a.prov.as_of.cmp(&b.prov.as_of))
             .map(|o| o.id.clone());
+        // The span ends where the next price of the same provider, term, instance and region
+        // begins: the earliest start among the newer offers.
+        let until = offers
+            .iter()
+            .filter(|o| o.class != ProviderClass::Negotiated && key(o) == key(&offers[i]))
+            .filter(|o| o.prov.as_of.as_deref().unwrap_or("") > &*date)
+            .filter_map(|o| o.start().map(str::to_string))
+            .min();
         offers[i].superseded_by = newer;
+        offers[i].valid_until = until;
     }
 }
 

@@ -67,8 +67,9 @@ pub static REPORT: TableDecl = TableDecl {
             "max_chips_per_replica",
             Kind::Int { min: 1, max: 1_000_000 },
             "chips",
-            "largest tensor-parallel replica the serving model considers; default 64",
-        ),
+            "largest tensor-parallel replica the serving model considers",
+        )
+        .default(64.0),
         Key::new(
             "use_measured",
             Kind::Bool,
@@ -122,13 +123,8 @@ pub static MONTE_CARLO: TableDecl = TableDecl {
     list: false,
     doc: "Seeded Monte Carlo over every ranged input.",
     keys: &[
-        Key::new(
-            "samples",
-            Kind::Int { min: 1, max: 1_000_000 },
-            "draws",
-            "number of draws; default 2000",
-        ),
-        Key::new("seed", Kind::Int { min: 0, max: i64::MAX }, "", "random seed; default 42"),
+        Key::new("samples", Kind::Int { min: 1, max: 1_000_000 }, "draws", "number of draws").default(2000.0),
+        Key::new("seed", Kind::Int { min: 0, max: i64::MAX }, "", "random seed").default(42.0),
     ],
 };
 
@@ -182,6 +178,12 @@ pub struct Report {
     pub charts: Vec<String>,
 }
 
+/// The declared default of a whole-number key of `table` (0 if it declares none: a test checks
+/// every key read this way declares one).
+fn declared(table: &TableDecl, key: &str) -> i64 {
+    table.key(key).and_then(|k| k.default).map_or(0, |d| d as i64)
+}
+
 /// A plain (not ranged) number of a report setting; its declared default when absent.
 fn plain(r: &mut Reader<'_>, key: &'static str, ctx: &mut Ctx) -> f64 {
     let default = r.decl.key(key).and_then(|k| k.default).unwrap_or(f64::NAN);
@@ -219,8 +221,8 @@ fn pair(r: &mut Reader<'_>, key: &'static str, default: (f64, f64), ctx: &mut Ct
     }
 }
 
-/// `[report]`; `workloads` (training and inference) bound the memory the Monte Carlo takes.
-pub(crate) fn read(node: Option<&Node>, workloads: usize, ctx: &mut Ctx) -> (Report, Vec<(String, Origin)>) {
+/// `[report]`.
+pub(crate) fn read(node: Option<&Node>, ctx: &mut Ctx) -> (Report, Vec<(String, Origin)>) {
     let empty = Table::default();
     let (table, origin) = match node {
         Some(n) => (table_of(n, "[report]", ctx).unwrap_or(&empty), n.origin.clone()),
@@ -282,7 +284,9 @@ pub(crate) fn read(node: Option<&Node>, workloads: usize, ctx: &mut Ctx) -> (Rep
     let fleet_power_mw = plain(&mut r, "fleet_power_mw", ctx);
     // Epoch AI, "Trends in GPU price-performance": ML GPUs double every 2.07 years.
     let doubling = plain(&mut r, "price_performance_doubling_years", ctx);
-    let max_chips_per_replica = r.int_opt("max_chips_per_replica", ctx).unwrap_or(64) as u64;
+    let max_chips_per_replica = r
+        .int_opt("max_chips_per_replica", ctx)
+        .unwrap_or(declared(&REPORT, "max_chips_per_replica")) as u64;
     if let Some(n) = r.node("use_measured") {
         ctx.diags.warn(
             &n.origin,
@@ -300,30 +304,11 @@ pub(crate) fn read(node: Option<&Node>, workloads: usize, ctx: &mut Ctx) -> (Rep
         batch_range = pair(&mut s, "batch", batch_range, ctx);
         s.finish(ctx);
     }
-    let (mut samples, mut seed) = (2000, 42);
-    let mut samples_origin = Origin::Default;
+    let (mut samples, mut seed) = (declared(&MONTE_CARLO, "samples") as u32, declared(&MONTE_CARLO, "seed") as u64);
     if let Some(mut s) = r.sub("monte_carlo", ctx) {
-        samples = s.int_opt("samples", ctx).unwrap_or(samples as i64) as u32;
-        seed = s.int_opt("seed", ctx).unwrap_or(seed as i64) as u64;
-        samples_origin = s.table.get("samples").map_or_else(|| s.origin.clone(), |n| n.origin.clone());
+        samples = s.int_opt("samples", ctx).map_or(samples, |n| n as u32);
+        seed = s.int_opt("seed", ctx).map_or(seed, |n| n as u64);
         s.finish(ctx);
-    }
-    // Memory grows with the draws: bounded here, with the key to change, rather than found out
-    // as an allocation failure halfway through a report (`model::uncertainty::draw_bytes`).
-    let ranged = ctx.params.ranged().count();
-    let bytes = crate::model::uncertainty::draw_bytes(u64::from(samples), ranged, workloads);
-    let limit = crate::model::uncertainty::MAX_DRAW_BYTES;
-    if bytes > limit {
-        let fits = limit / crate::model::uncertainty::draw_bytes(1, ranged, workloads).max(1);
-        ctx.diags.err(
-            &samples_origin,
-            format!(
-                "report.monte_carlo.samples = {samples} over {ranged} ranged inputs and {workloads} workloads needs about {:.1} GB, above the {} GB this tool allows",
-                bytes as f64 / 1e9,
-                limit / 1_000_000_000
-            ),
-            &format!("set report.monte_carlo.samples to at most {fits} (2000 gives P10/P90 within a few percent), or give fewer inputs a range"),
-        );
     }
     r.finish(ctx);
     (
@@ -431,4 +416,17 @@ fn report_charts(n: &Node, ctx: &mut Ctx) -> Vec<String> {
         );
     }
     charts.into_iter().map(|(c, _)| c).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_number_settings_take_their_defaults_from_the_declarations() {
+        // The values the key reference documents: 64 chips, 2,000 draws, seed 42.
+        assert_eq!(declared(&REPORT, "max_chips_per_replica"), 64);
+        assert_eq!(declared(&MONTE_CARLO, "samples"), 2000);
+        assert_eq!(declared(&MONTE_CARLO, "seed"), 42);
+    }
 }

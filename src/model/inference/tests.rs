@@ -16,6 +16,10 @@ fn chat70() -> InferenceInputs {
         attention_width: 8192.0,
         hidden: 8192.0,
         heads: Some(64),
+        kv_heads: Some(8.0),
+        tp_unit_per_chip: 1,
+        scale_up_chips: 64,
+        attention_dp: false,
         experts: None,
         shared_params: 0.0,
         batch: Some(64.0),
@@ -111,6 +115,8 @@ fn moe_steps_read_only_the_experts_they_touch() {
 fn fp4_weights_carry_their_block_scales() {
     // 4 bits + one fp8 scale per 16 values = 0.5 + 1/16 = 0.5625 bytes
     assert_relative_eq!(crate::config::Precision::Fp4.bytes(), 0.5625, max_relative = 1e-12);
+    // MXFP4: 4 bits + one 8-bit scale per 32 values = 0.5 + 1/32 = 0.53125 bytes
+    assert_relative_eq!(crate::config::Precision::Mxfp4.bytes(), 0.53125, max_relative = 1e-12);
 }
 
 #[test]
@@ -205,25 +211,141 @@ fn the_per_user_batch_is_solved_to_the_target_on_every_replica() {
 }
 
 #[test]
-fn moe_gemms_cost_at_least_128_rows_per_touched_expert() {
+fn moe_gemms_cost_the_touched_experts_real_rows() {
+    // DeepSeek-V3-like on 8 chips of chat70()'s H100: 671e9 weights, 17e9 shared, 256 experts
+    // of (671 - 17) / 256 = 2.5547e9 weights each, 8 per token; fp8 (1 byte per weight).
     let mut i = chat70();
     i.params = 671e9;
     i.active_params = 37e9;
+    i.shared_params = 17e9;
     i.experts = Some((256.0, 8.0));
     i.eff.moe_efficiency = 0.4;
-    // T = 4096 touches all 256 experts (1 - 0.96875^4096 = 1 - 2.6e-57):
-    // 0.4 * 4096 / (4096 + 128 * 256 / 8) = 0.4 * 4096 / 8192 = 0.2
-    assert_relative_eq!(moe_factor(&i, 4096.0), 0.2, max_relative = 1e-12);
-    // T = 1 touches 8: 0.4 * 1 / (1 + 128 * 8 / 8) = 0.4 / 129 = 0.0031008
-    assert_relative_eq!(moe_factor(&i, 1.0), 0.4 / 129.0, max_relative = 1e-12);
-    // T = 32 touches 256 * (1 - 0.96875^32) = 163.316: 0.4 * 32 / (32 + 128 * 163.316 / 8)
-    // = 12.8 / 2645.06 = 0.0048392
-    assert_relative_eq!(moe_factor(&i, 32.0), 0.004_839_2, max_relative = 1e-4);
-    // Without expert counts: moe_efficiency as is; dense: 1.
+    let pe = 654e9 / 256.0;
+    let compute = 8.0 * 1979e12 * 0.5; // n * P * serving_mfu = 7.916e15 FLOP/s
+    let stream = 8.0 * 3.35e12 * 0.8; // n * BW * weight_bw_eff = 2.144e13 B/s
+    // T = 1 touches 8 experts (1 row each): shared compute 2 * 17e9 / 7.916e15 = 4.295e-6 s
+    // < shared weights 17e9 / 2.144e13 = 7.929e-4 s; routed compute 2 * 8 * 2.5547e9
+    // / (7.916e15 * 0.4) = 1.291e-5 s < 8 experts' weights 8 * 2.5547e9 / 2.144e13 = 9.532e-4 s:
+    // t_gemm = 7.929e-4 + 9.532e-4 = 1.7461e-3 s, all weight streaming (the old floor of 128
+    // rows per expert charged 0.4 / 129 efficiency on 37e9 weights: 2 * 37e9 / (7.916e15 *
+    // 0.0031) = 3.0e-3 s, compute-bound at batch 1).
+    let (c1, m1, g1) = gemm_time(&i, 8.0, 1.0);
+    assert_relative_eq!(m1, (17e9 + 8.0 * pe) / stream, max_relative = 1e-9);
+    assert_relative_eq!(g1, 17e9 / stream + 8.0 * pe / stream, max_relative = 1e-9);
+    assert_relative_eq!(g1, 1.746_1e-3, max_relative = 1e-4);
+    assert!(c1 < m1);
+    // T = 4096 touches all 256 (1 - 0.96875^4096 = 1 - 2.6e-57), 128 rows each:
+    // shared compute 2 * 17e9 * 4096 / 7.916e15 = 0.017592 s > its weights 7.929e-4 s;
+    // routed compute 2 * 8 * 2.5547e9 * 4096 / (7.916e15 * 0.4) = 0.052882 s > all experts'
+    // weights 654e9 / 2.144e13 = 0.030504 s: t_gemm = 0.017592 + 0.052882 = 0.070474 s.
+    let (_, _, g) = gemm_time(&i, 8.0, 4096.0);
+    assert_relative_eq!(
+        g,
+        2.0 * 17e9 * 4096.0 / compute + 16.0 * pe * 4096.0 / (compute * 0.4),
+        max_relative = 1e-9
+    );
+    assert_relative_eq!(g, 0.070_474, max_relative = 1e-4);
+    // E_t at T = 32: 256 * (1 - 0.96875^32) = 163.314 experts, 32 * 8 / 163.314 = 1.5675 rows each.
+    assert_relative_eq!(experts_touched(256.0, 8.0, 32.0), 163.314, max_relative = 1e-5);
+    // moe_efficiency applies to the routed GEMMs: more shared weights at the same active
+    // count move the step (a Llama 4 Maverick-like model responds to its shared parameters).
+    let mut more_shared = i;
+    more_shared.shared_params = 30e9;
+    assert!(gemm_time(&more_shared, 8.0, 4096.0).2 != g);
+    // Without expert counts: moe_efficiency on every GEMM; dense: 1.
     i.experts = None;
-    assert_relative_eq!(moe_factor(&i, 32.0), 0.4, max_relative = 1e-12);
+    assert_relative_eq!(moe_factor(&i), 0.4, max_relative = 1e-12);
     i.active_params = i.params;
-    assert_relative_eq!(moe_factor(&i, 32.0), 1.0, max_relative = 1e-12);
+    assert_relative_eq!(moe_factor(&i), 1.0, max_relative = 1e-12);
+}
+
+#[test]
+fn kv_heads_replicate_beyond_the_tensor_parallel_degree() {
+    // Llama 70B at bf16 (W = 140e9 bytes) on 72 GB chips, KV 163,840 B/token, c = 2200 tokens,
+    // 8 KV heads. TP8: one head per rank, r = 1: B_kv = (8 * 72e9 - 140e9) / (163,840 * 2200)
+    // = 436e9 / 3.6045e8 = 1209.6. TP16: two ranks per head, r = max(8, 16) / 8 = 2:
+    // B_kv = (16 * 72e9 - 140e9) / (2 * 3.6045e8) = 1012e9 / 7.2090e8 = 1403.8.
+    // TP16 / TP8 = 1403.8 / 1209.6 = 1.1606 (about 1.2x; without copies 1012 / 436 = 2.32x).
+    let mut i = chat70();
+    i.weight_bytes = 2.0;
+    assert_relative_eq!(kv_copies(&i, 8.0), 1.0, max_relative = 1e-12);
+    assert_relative_eq!(kv_copies(&i, 16.0), 2.0, max_relative = 1e-12);
+    let ratio = kv_capacity(&i, 16.0) / kv_capacity(&i, 8.0);
+    assert_relative_eq!(ratio, 1012.0 / 2.0 / 436.0, max_relative = 1e-9);
+    assert!((ratio - 1.16).abs() < 0.01, "{ratio}");
+    // The unit the stack counts TP in: 4 chips of 2 NeuronCores are TP8 (r = 1), 8 are TP16.
+    i.tp_unit_per_chip = 2;
+    assert_relative_eq!(kv_copies(&i, 4.0), 1.0, max_relative = 1e-12);
+    assert_relative_eq!(kv_copies(&i, 12.0), 3.0, max_relative = 1e-12); // Neuron TP24
+    // A copy is read as well as held: at r = 2 the KV reads of a step double.
+    let one = step(&i, 4.0, 64.0, 0.0, &mut ()).attn;
+    let mut wide = i;
+    wide.kv_heads = Some(4.0);
+    assert_relative_eq!(step(&wide, 4.0, 64.0, 0.0, &mut ()).attn, 2.0 * one, max_relative = 1e-9);
+    // Data-parallel attention keeps one copy per sequence.
+    wide.attention_dp = true;
+    assert_relative_eq!(kv_copies(&wide, 4.0), 1.0, max_relative = 1e-12);
+}
+
+#[test]
+fn the_scale_up_domain_and_the_stack_unit_bound_the_candidates() {
+    let mut i = chat70();
+    i.chips_per_replica = None;
+    i.batch = None;
+    i.weight_bytes = 2.0;
+    // inf2-like: 12 chips per domain, 2 NeuronCores per chip: n = 16 (beyond 12) is out, and
+    // n * 2 must divide the 64 heads (2, 4, 8 ranks x 2 = 4, 8, 16: all divide).
+    i.scale_up_chips = 12;
+    i.tp_unit_per_chip = 2;
+    assert_eq!(candidates(&i), Ok(vec![2, 4, 8]));
+    // 40 heads: 2 chips = 4 ranks (40 / 4 = 10), 4 chips = 8 ranks (5), 8 chips = 16 ranks: no.
+    i.heads = Some(40);
+    assert_eq!(candidates(&i), Ok(vec![2, 4]));
+    i.scale_up_chips = 1;
+    assert_eq!(candidates(&i), Err(Skip::NoReplica(1)));
+    // A given replica beyond the domain is refused with both numbers.
+    i.chips_per_replica = Some(16);
+    i.scale_up_chips = 8;
+    assert_eq!(candidates(&i), Err(Skip::BeyondScaleUp(16, 8)));
+}
+
+#[test]
+fn a_given_batch_above_the_kv_cache_is_clamped() {
+    // One 72 GB chip, fp8 70B: B_kv = (72e9 - 70e9) / (163,840 * 2200) = 5.5487 sequences.
+    let mut i = chat70();
+    i.chips_per_replica = Some(1);
+    i.batch = Some(64.0);
+    assert_eq!(candidates(&i), Ok(vec![1]));
+    assert_relative_eq!(batch(&i, 1.0).unwrap_or(0.0), 2e9 / (163_840.0 * 2200.0), max_relative = 1e-12);
+    let f = figures(&i, &mut ()).unwrap_or_else(|s| panic!("{s}"));
+    assert_relative_eq!(f.batch, 5.548_7, max_relative = 1e-4);
+    // A batch it holds is used as is; one whose KV cache holds no sequence at all is refused.
+    i.batch = Some(5.0);
+    assert_relative_eq!(batch(&i, 1.0).unwrap_or(0.0), 5.0, max_relative = 1e-12);
+    i.usable_memory = 70.1e9; // (70.1e9 - 70e9) / 3.6045e8 = 0.277 sequences
+    assert_eq!(
+        candidates(&i),
+        Err(Skip::BatchAboveKv {
+            batch: 5,
+            holds: 0,
+            chips: 1
+        })
+    );
+}
+
+#[test]
+fn data_parallel_attention_caps_the_batch_per_rank() {
+    let mut i = chat70();
+    i.batch = None;
+    i.chips_per_replica = Some(8);
+    i.weight_bytes = 0.5; // 35e9 bytes: B_kv = (576e9 - 35e9) / 3.6045e8 = 1500.9
+    assert_relative_eq!(batch_cap(&i, 8.0), 256.0, max_relative = 1e-12);
+    assert_relative_eq!(batch(&i, 8.0).unwrap_or(0.0), 256.0, max_relative = 1e-12);
+    // 8 attention ranks of 256 each: the KV cache decides, 1500.9 > 256.
+    i.attention_dp = true;
+    i.experts = Some((256.0, 8.0));
+    assert_relative_eq!(batch_cap(&i, 8.0), 2048.0, max_relative = 1e-12);
+    assert_relative_eq!(batch(&i, 8.0).unwrap_or(0.0), 541e9 / (163_840.0 * 2200.0), max_relative = 1e-9);
 }
 
 #[test]
@@ -241,7 +363,8 @@ fn the_lean_output_cost_is_the_full_figure() {
             i.chips_per_replica = None;
         }
         i.min_tokens_per_s_per_user = Some(30.0);
-        for b in [1.0, 7.0, 64.0, 200.0] {
+        // 400 is above what chat70()'s given 2-chip replica holds (205.3): clamped alike.
+        for b in [1.0, 7.0, 64.0, 200.0, 400.0] {
             let full = figures(
                 &InferenceInputs {
                     batch: Some(b),

@@ -1,6 +1,7 @@
 //! The headline: each chip's cost relative to the reference, training and inference panels.
 
 use crate::chart::{AxisScale, Bar, BarChart, Chart, Frame, PanelChart, Unit};
+use crate::config::Config;
 use crate::fmt::num;
 use crate::model::calibrate::CalibrationReport;
 use crate::model::compare::WorkloadTable;
@@ -72,7 +73,7 @@ pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
             .unwrap_or_else(|| format!("the reference `{}` is not costed on the report's workloads", cfg.report.reference));
         return Err(why);
     }
-    let mut notes = headline_notes(ttab, itab, &ctx.calibration);
+    let mut notes = headline_notes(cfg, ttab, itab, &ctx.calibration);
     let drawn = |t: Option<&WorkloadTable>| t.is_some_and(|t| t.rows.iter().any(|r| r.accelerator == cfg.report.reference));
     if !drawn(ttab) || !drawn(itab) {
         notes.push(format!(
@@ -128,7 +129,7 @@ fn bar_text(ratio: f64, p_cheaper: Option<f64>, is_reference: bool) -> String {
 
 /// What a reader of the headline must know: who is missing and why, and which rows use a
 /// benchmark rather than the roofline.
-fn headline_notes(ttab: Option<&WorkloadTable>, itab: Option<&WorkloadTable>, cal: &CalibrationReport) -> Vec<String> {
+fn headline_notes(cfg: &Config, ttab: Option<&WorkloadTable>, itab: Option<&WorkloadTable>, cal: &CalibrationReport) -> Vec<String> {
     let mut notes = Vec::new();
     // Group the ids left out by why, over both panels; an id missing from one panel only says
     // which.
@@ -156,14 +157,18 @@ fn headline_notes(ttab: Option<&WorkloadTable>, itab: Option<&WorkloadTable>, ca
         let parts: Vec<String> = groups.iter().map(|(why, ids)| format!("{} ({why})", ids.join(", "))).collect();
         notes.push(format!("Not drawn: {}", parts.join("; ")));
     }
-    if itab.is_some()
-        && let Some(m) = cal.benchmarks_median_abs_error_pct
-    {
-        notes.push(format!(
-            "Inference: every chip is costed by the same step model; {} public benchmarks check it (median error {}%, `accel-cost calibrate`)",
-            cal.benchmarks.len(),
-            num(m, 2)
-        ));
+    // The error that applies to the chips drawn: held out (5-fold, or leave-one-chip-out for
+    // chips without benchmarks), never the in-sample median of the benchmarks.
+    if let Some(t) = itab {
+        let ids: Vec<&str> = t.rows.iter().map(|r| r.accelerator.as_str()).collect();
+        match super::serving_error_note(cfg, &ids) {
+            Some(n) => notes.push(format!("{n} (`accel-cost calibrate --fit`, {} benchmarks)", cal.benchmarks.len())),
+            None if !cal.benchmarks.is_empty() => notes.push(format!(
+                "Inference: {} public benchmarks check the step model; no held-out error is recorded for these chips (`accel-cost calibrate --fit`)",
+                cal.benchmarks.len()
+            )),
+            None => {}
+        }
     }
     notes
 }

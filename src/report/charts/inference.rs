@@ -36,6 +36,8 @@ pub fn cost_vs_batch(ctx: &Context<'_>) -> Result<ChartFile, String> {
         .then(|| curves::bands(&base, &ctx.curve_samples, |s| curves::inference_vs_batch(cfg, w, accs, s)));
     let mut notes = notes_of(&base.skipped);
     notes.push("Step model at every batch, on the cheapest replica that holds it (no per-user target)".into());
+    let ids: Vec<&str> = accs.iter().map(|a| a.id.as_str()).collect();
+    notes.extend(super::serving_error_note(cfg, &ids));
     if ctx.any_range {
         notes.push(ctx.band_note.clone());
     }
@@ -79,6 +81,10 @@ pub fn cost_vs_interactivity(ctx: &Context<'_>) -> Result<ChartFile, String> {
                     "Labels: chips per replica from where each size takes over the frontier · each frontier drawn up to 20x its lowest cost"
                         .to_string(),
                 ])
+                .chain(super::serving_error_note(
+                    cfg,
+                    &accs.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(),
+                ))
                 .collect(),
         ),
         axis(

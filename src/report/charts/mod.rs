@@ -19,6 +19,12 @@ use crate::model::curves::{self, Curves};
 use super::ChartFile;
 use super::context::Context;
 
+/// summary.json's `cost_over_time`: the cost-over-time charts' per-family halving times with
+/// their 95% intervals (see `revolution::summary`).
+pub fn cost_over_time(ctx: &Context<'_>) -> serde_json::Value {
+    revolution::summary(ctx)
+}
+
 /// One chart of the report.
 pub struct ChartDef {
     /// Name in `report.charts`.
@@ -209,6 +215,52 @@ pub(super) fn mark(label: String, marks: &[(String, String)], id: &str) -> Strin
         Some((_, m)) => format!("{label}{m}"),
         None => label,
     }
+}
+
+/// The serving-accuracy note of a chart that draws the chips `ids` on the inference side: the
+/// held-out error that applies to each (`serving_heldout_error_pct`, written by `calibrate
+/// --fit`): 5-fold for chips fitted on their own benchmarks, leave-one-chip-out for chips that
+/// borrow a pooled fit (their serving efficiencies are estimates). Never the in-sample error:
+/// it says nothing about a chip without benchmarks. `None` when no drawn chip has the figure.
+pub(crate) fn serving_error_note(cfg: &Config, ids: &[&str]) -> Option<String> {
+    // (ids, lowest, highest) of the chips fitted on their own points and of the borrowers.
+    let mut groups: [(Vec<&str>, f64, f64); 2] = [(Vec::new(), f64::INFINITY, 0.0), (Vec::new(), f64::INFINITY, 0.0)];
+    for id in ids {
+        let Some(acc) = cfg.accelerator(id) else { continue };
+        let Some(p) = acc.efficiency.serving_heldout_error_pct else {
+            continue;
+        };
+        let e = cfg.params.info(p).base;
+        let borrowed = cfg.params.info(acc.efficiency.serving.serving_mfu).estimate;
+        let g = &mut groups[usize::from(borrowed)];
+        if !g.0.contains(id) {
+            g.0.push(id);
+        }
+        g.1 = g.1.min(e);
+        g.2 = g.2.max(e);
+    }
+    let span = |lo: f64, hi: f64| {
+        if (hi - lo).abs() < 0.5 {
+            format!("{}%", lo.round())
+        } else {
+            format!("{}–{}%", lo.round(), hi.round())
+        }
+    };
+    let mut parts = Vec::new();
+    if !groups[0].0.is_empty() {
+        parts.push(format!(
+            "{} on their own public benchmarks (5-fold held out)",
+            span(groups[0].1, groups[0].2)
+        ));
+    }
+    if !groups[1].0.is_empty() {
+        parts.push(format!(
+            "{} for {} (no benchmark: pooled fit, ESTIMATE; leave-one-chip-out)",
+            span(groups[1].1, groups[1].2),
+            groups[1].0.join(", ")
+        ));
+    }
+    (!parts.is_empty()).then(|| format!("Inference: median error of the step model's throughput {}", parts.join("; ")))
 }
 
 pub(crate) fn label_id(cfg: &Config, id: &str) -> String {
