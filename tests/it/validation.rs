@@ -1183,10 +1183,31 @@ fn an_instance_price_in_a_per_chip_key_warns_naming_the_key() {
 }
 
 #[test]
+fn a_chip_price_far_from_its_family_warns_naming_the_key() {
+    // An 8-GPU server's price (8 x 27,500 = 220,000) typed as one H100's: 6.3 x the median of
+    // the other GPUs' chip_usd (34,722 among a100, h200, b200, b300, gb200, mi300x...).
+    slip_warns(
+        "accelerator.h100-sxm.owned.chip_usd=220000",
+        &["chip_usd", "h100-sxm", "median of the other", "gpu chips", "rack's price?"],
+    );
+    // A TPU at a tenth of its family's median.
+    slip_warns("accelerator.tpu7x.owned.chip_usd=900", &["chip_usd", "tpu7x", "smaller part"]);
+}
+
+#[test]
 fn the_shipped_configs_raise_no_unit_slip_warning() {
     let o = run(&["validate"]);
     let err = String::from_utf8_lossy(&o.stderr).to_string();
-    for slip in ["PFLOPS?", "kW?", "GB/s?", "MB?", "TB?", "per-chip key?"] {
+    for slip in [
+        "PFLOPS?",
+        "kW?",
+        "GB/s?",
+        "MB?",
+        "TB?",
+        "per-chip key?",
+        "rack's price?",
+        "smaller part",
+    ] {
         assert!(!err.contains(slip), "shipped configs warn {slip}:\n{err}");
     }
 }
