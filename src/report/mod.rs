@@ -111,6 +111,17 @@ pub fn run(cfg: &Config, out: &Path, format: ImageFormat, scale: u32) -> Result<
             .collect();
         crate::msg::warn(format_args!("warning: left out of the report: {}", parts.join("; ")));
     }
+    // The headline's inference panel leaves out a chip below the per-user target (its notes
+    // say the same).
+    if let Some(n) = cfg
+        .report
+        .inference_workload
+        .as_deref()
+        .and_then(|id| data.tables.iter().find(|t| t.id == id))
+        .and_then(|t| charts::below_target_note(cfg, t))
+    {
+        crate::msg::warn(format_args!("warning: headline: {n}"));
+    }
     for (name, why) in &data.not_drawn {
         crate::msg::warn(format_args!("warning: chart `{name}` not drawn: {why}"));
     }

@@ -687,8 +687,49 @@ fn the_default_headline_draws_trainium2_marked_and_compares_a_request() {
         .and_then(|r| r[1].parse().ok())
         .unwrap_or_else(|| panic!("{rows:?}"));
     assert!((drawn / want - 1.0).abs() < 1e-9, "drawn {drawn}, per request {want}");
+    // compare states the same ratio as `request_ratio` (column `x ref/request`).
+    let stated = v["workloads"][0]["results"]
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["accelerator"] == "tpu7x"))
+        .and_then(|r| r["request_ratio"].as_f64())
+        .unwrap_or(f64::NAN);
+    assert!(
+        (drawn / stated - 1.0).abs() < 1e-9,
+        "drawn {drawn}, compare's request_ratio {stated}"
+    );
     assert!(
         rows.iter().any(|r| r[0].contains("per request (1,000 in + 300 out tokens)")),
         "{rows:?}"
     );
+}
+
+#[test]
+fn a_chip_below_the_per_user_target_is_left_out_of_the_headline_and_named() {
+    // At 45 tokens/s per user Inferentia2's fastest replica serves 35: a slower service, so no
+    // bar in the inference panel; the notes and stderr say why. Its training bar is unaffected
+    // (it has none: inference-only), and the chips that meet 45 keep theirs.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = report_into(
+        dir.path(),
+        &[
+            "--set",
+            "report.charts=[\"headline\", \"input-output\"]",
+            "--set",
+            "inference.chat-70b.min_tokens_per_s_per_user=45",
+            "--set",
+            "report.monte_carlo.samples=1",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("warning: headline: Not drawn in inference: inf2 (best") && l.contains("below the target of 45")),
+        "{err}"
+    );
+    for csv in ["headline-cost-vs-reference.csv", "inference-input-vs-output.csv"] {
+        let text = std::fs::read_to_string(dir.path().join(csv)).expect("csv");
+        assert!(!text.contains("Inferentia2"), "{csv}:\n{text}");
+        assert!(text.contains("TPU7x (Ironwood)"), "{csv}:\n{text}");
+    }
 }

@@ -23,6 +23,9 @@ pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
             .map(|t| {
                 t.rows
                     .iter()
+                    // A chip that cannot serve at the per-user target sells a slower service:
+                    // its cost per request is no like-for-like bar (the notes say why).
+                    .filter(|r| below_target(r).is_none())
                     .filter_map(|r| {
                         let x = r.request_ratio?;
                         let label = mark(label_id(cfg, &r.accelerator), &ctx.marks, &r.accelerator);
@@ -74,6 +77,9 @@ pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
         return Err(why);
     }
     let mut notes = headline_notes(cfg, ttab, itab, &ctx.calibration);
+    if let Some(n) = itab.and_then(|t| below_target_note(cfg, t)) {
+        notes.insert(0, n);
+    }
     let drawn = |t: Option<&WorkloadTable>| t.is_some_and(|t| t.rows.iter().any(|r| r.accelerator == cfg.report.reference));
     if !drawn(ttab) || !drawn(itab) {
         notes.push(format!(
@@ -116,6 +122,39 @@ pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
             ],
         }),
     })
+}
+
+/// Why an inference row is not drawn as a like-for-like bar: its best replica misses the
+/// workload's per-user target (its tokens/s per user), `None` when it meets it or is training.
+pub(crate) fn below_target(r: &crate::model::compare::Row) -> Option<f64> {
+    match r.figures {
+        crate::model::compare::Figures::Inference(i) if !i.meets_target => Some(i.tokens_per_s_per_user),
+        _ => None,
+    }
+}
+
+/// The note (and stderr line) naming the chips left out of the inference panel for missing
+/// the per-user target: "Not drawn in inference: inf2 (best 35 tokens/s per user, below the
+/// target of 45: a slower service)". `None` when every row meets it.
+pub(crate) fn below_target_note(cfg: &Config, t: &WorkloadTable) -> Option<String> {
+    let target = cfg
+        .inference(&t.id)
+        .and_then(|w| w.min_tokens_per_s_per_user)
+        .map(|p| cfg.params.info(p).base);
+    let parts: Vec<String> = t
+        .rows
+        .iter()
+        .filter_map(|r| {
+            let speed = below_target(r)?;
+            Some(format!(
+                "{} (best {} tokens/s per user, below the target of {}: a slower service)",
+                r.accelerator,
+                num(speed, 1),
+                target.map_or("-".into(), |x| num(x, 0))
+            ))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| format!("Not drawn in inference: {}", parts.join("; ")))
 }
 
 /// The text at a bar's end: the ratio, and the chance of being cheaper than the reference

@@ -36,6 +36,8 @@ pub fn input_vs_output(ctx: &Context<'_>) -> Result<ChartFile, String> {
     let mut rows: Vec<(String, crate::chart::Look, f64, f64)> = t
         .rows
         .iter()
+        // As in the headline: a chip below the per-user target sells a slower service.
+        .filter(|r| super::headline::below_target(r).is_none())
         .filter_map(|r| match &r.figures {
             Figures::Inference(f) => {
                 let (i, o) = split(f.usd_per_m_input_tokens, f.usd_per_m_output_tokens, tin, tout);
@@ -58,6 +60,7 @@ pub fn input_vs_output(ctx: &Context<'_>) -> Result<ChartFile, String> {
             num(hi * 100.0, 2)
         ));
     }
+    notes.extend(super::below_target_note(cfg, t));
     Ok(ChartFile {
         stem: STEM,
         caption: format!("What 1,000 requests cost, input vs output tokens ({})", w.name),

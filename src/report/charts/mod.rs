@@ -15,6 +15,7 @@ mod tornado;
 use crate::chart::{Axis, AxisScale, Chart, Frame, LineChart, Series, Unit};
 use crate::config::{Accelerator, Config};
 use crate::model::curves::{self, Curves};
+pub(crate) use headline::below_target_note;
 
 use super::ChartFile;
 use super::context::Context;
