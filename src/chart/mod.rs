@@ -340,6 +340,51 @@ impl Chart {
             Chart::Heatmap(c) => &c.frame,
         }
     }
+
+    fn frame_mut(&mut self) -> &mut Frame {
+        match self {
+            Chart::Line(c) => &mut c.frame,
+            Chart::Panels(c) => &mut c.frame,
+            Chart::Stacked(c) => &mut c.frame,
+            Chart::Tornado(c) => &mut c.frame,
+            Chart::Heatmap(c) => &mut c.frame,
+        }
+    }
+
+    /// Every name drawn next to the data, where a price mark can appear: bar and category
+    /// labels, series names and point labels, tornado inputs.
+    pub fn drawn_names(&self) -> Vec<&str> {
+        match self {
+            Chart::Line(c) => c
+                .series
+                .iter()
+                .flat_map(|s| std::iter::once(s.name.as_str()).chain(s.point_labels.iter().map(|p| p.2.as_str())))
+                .collect(),
+            Chart::Panels(c) => c.panels.iter().flat_map(|p| p.bars.iter().map(|b| b.label.as_str())).collect(),
+            Chart::Stacked(c) => c.categories.iter().map(|c| c.0.as_str()).collect(),
+            Chart::Tornado(c) => c.bars.iter().map(|b| b.input.as_str()).collect(),
+            Chart::Heatmap(_) => Vec::new(),
+        }
+    }
+
+    /// Drops the key lines that explain a mark ("† ...", "‡ ...", "* ...") no drawn name
+    /// carries: a key names what is on the chart, not every mark of the report.
+    pub fn drop_unused_mark_keys(&mut self) {
+        let names: Vec<String> = self.drawn_names().into_iter().map(str::to_string).collect();
+        let carries = |m: &str| names.iter().any(|n| n.contains(m));
+        let (dagger, ddagger, star) = (carries(" †"), carries(" ‡"), carries(" *"));
+        self.frame_mut().key.retain(|k| {
+            if k.starts_with("† ") {
+                dagger
+            } else if k.starts_with("‡ ") {
+                ddagger
+            } else if k.starts_with("* ") {
+                star
+            } else {
+                true
+            }
+        });
+    }
 }
 
 // ---- errors -------------------------------------------------------------------------------

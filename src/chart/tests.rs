@@ -415,3 +415,40 @@ fn a_chart_with_many_bars_grows_taller_never_wider_and_at_most_a_slides_height()
     let double = Canvas { width: 3200, height: 2000 };
     assert_eq!(double.fit_rows(&panels(14)), Canvas { width: 3200, height: 2632 });
 }
+
+#[test]
+fn a_key_line_stays_only_where_a_drawn_name_carries_its_mark() {
+    let bar = |label: &str| Bar {
+        label: label.into(),
+        look: Family::Gpu.look(),
+        value: 1.0,
+        text: "1x".into(),
+        whisker: None,
+        extra: Vec::new(),
+    };
+    let mut f = frame("Panels");
+    f.key = vec![
+        "† priced from another term or market: trn2".into(),
+        "‡ the planner's negotiated price: h100".into(),
+        "* estimated price: tpu7x".into(),
+        "Whiskers: P10-P90".into(),
+    ];
+    let mut c = Chart::Panels(PanelChart {
+        frame: f,
+        panels: vec![BarChart {
+            frame: frame(""),
+            value_axis: axis("x", AxisScale::Linear, Unit::Ratio),
+            bars: vec![bar("Trainium2 (Trn2) †"), bar("H100 SXM 80GB")],
+            reference_line: None,
+        }],
+    });
+    c.drop_unused_mark_keys();
+    // Only † is drawn: the ‡ and * lines go, the whisker line (no mark) stays.
+    assert_eq!(
+        c.frame().key,
+        vec![
+            "† priced from another term or market: trn2".to_string(),
+            "Whiskers: P10-P90".to_string()
+        ]
+    );
+}
