@@ -326,11 +326,24 @@ fn fleet_cmd(cfg: &Config, accelerator: &str, size: crate::model::fleet::FleetSi
             workload.as_deref().unwrap_or("(no report.inference_workload)"),
             if bands.iter().any(Option::is_some) { n } else { 0 }
         );
+        // Dollars as "$42.8B", power in MW, counts as "568T": readable at a glance; --json
+        // keeps every digit.
+        let show = |name: &str, x: f64| -> String {
+            if !x.is_finite() {
+                "-".into()
+            } else if name.ends_with("_usd") || name.starts_with("usd_") {
+                crate::fmt::usd(x)
+            } else if name == "facility_mw" {
+                format!("{} MW", crate::fmt::num(x, 4))
+            } else {
+                crate::chart::format_value(x, &crate::chart::Unit::Count)
+            }
+        };
         for ((name, x), b) in point.iter().zip(&bands) {
-            let range = b.map_or(String::new(), |b| {
-                format!("  (P10 {} - P90 {})", crate::fmt::short(b.p10), crate::fmt::short(b.p90))
+            let range = b.filter(|b| b.p10 != b.p90).map_or(String::new(), |b| {
+                format!("  (P10 {} - P90 {})", show(name, b.p10), show(name, b.p90))
             });
-            out.push_str(&format!("  {name:<28} {}{range}\n", crate::fmt::short(*x)));
+            out.push_str(&format!("  {name:<28} {}{range}\n", show(name, *x)));
         }
         out.into_bytes()
     };
