@@ -340,7 +340,7 @@ fn fleet_cmd(cfg: &Config, accelerator: &str, size: crate::model::fleet::FleetSi
             }
         };
         for ((name, x), b) in point.iter().zip(&bands) {
-            let range = b.filter(|b| b.p10 != b.p90).map_or(String::new(), |b| {
+            let range = b.filter(|b| (b.p90 - b.p10).abs() > 1e-9 * x.abs()).map_or(String::new(), |b| {
                 format!("  (P10 {} - P90 {})", show(name, b.p10), show(name, b.p90))
             });
             out.push_str(&format!("  {name:<28} {}{range}\n", show(name, *x)));
