@@ -312,6 +312,7 @@ fn fleet_cmd(cfg: &Config, accelerator: &str, size: crate::model::fleet::FleetSi
                 crate::model::fleet::FleetSize::PowerMw(p) => serde_json::json!({ "power_mw": p }),
             },
             "inference_workload": workload,
+            "meets_per_user_target": base.meets_target,
             "draws": if bands.iter().any(Option::is_some) { n } else { 0 },
             "figures": m,
         });
@@ -344,6 +345,9 @@ fn fleet_cmd(cfg: &Config, accelerator: &str, size: crate::model::fleet::FleetSi
                 format!("  (P10 {} - P90 {})", show(name, b.p10), show(name, b.p90))
             });
             out.push_str(&format!("  {name:<28} {}{range}\n", show(name, *x)));
+        }
+        if base.meets_target == Some(false) {
+            out.push_str("  (output tokens below the workload's per-user target: the chip's fastest replica is a slower service)\n");
         }
         out.into_bytes()
     };

@@ -174,6 +174,9 @@ pub struct FleetPlan {
     pub training_pflops: Option<f64>,
     /// chips x output tokens/s per chip x 86400 x utilization of the inference workload.
     pub output_tokens_per_day: Option<f64>,
+    /// Whether those tokens are served at the workload's per-user target (false: the chip's
+    /// fastest replica is slower, so the tokens are of a slower service).
+    pub meets_target: Option<bool>,
 }
 
 /// A fleet of `acc` of `size` at values `v` (docs/model.md "Fleet"). Errors: no chip price
@@ -250,15 +253,16 @@ pub fn plan(
         _ => None,
     };
     // As the fleet chart: throughput does not depend on the price (a unit price stands in).
-    let output_tokens_per_day = w.and_then(|w| {
+    let served = w.and_then(|w| {
         let i = inference::unpriced_inputs(cfg, w, acc, v, t).ok()?;
         let i = inference::InferenceInputs {
             usd_per_chip_hour: 1.0,
             ..i
         };
         let f = inference::figures(&i, t).ok()?;
-        Some(chips * f.output_tokens_per_s_per_chip * 86_400.0 * i.utilization)
+        Some((chips * f.output_tokens_per_s_per_chip * 86_400.0 * i.utilization, f.meets_target))
     });
+    let (output_tokens_per_day, meets_target) = (served.map(|s| s.0), served.map(|s| s.1));
     Ok(FleetPlan {
         chips,
         capex_chips_usd: chips * chip_usd,
@@ -270,6 +274,7 @@ pub fn plan(
         usd_per_year_rented,
         training_pflops,
         output_tokens_per_day,
+        meets_target,
     })
 }
 

@@ -659,6 +659,7 @@ fn fleet_of_a_million_tpu7x_draws_about_1_45_gw_with_bands() {
     assert!((x("capex_chips_usd") + x("capex_servers_usd") + x("capex_buildings_usd") - x("capex_usd")).abs() < 1.0);
     assert!(x("output_tokens_per_day_p10") < x("output_tokens_per_day_p90"), "{v}");
     assert!(x("usd_per_year_owned") > 0.0 && x("usd_per_year_on_demand") > 0.0, "{v}");
+    assert_eq!(v["meets_per_user_target"], true, "{v}");
     // The budget of that capex buys the same million chips; a chip without chip_usd is a usage error.
     let budget = format!("{}", x("capex_usd"));
     let o = run(&[
@@ -673,6 +674,19 @@ fn fleet_of_a_million_tpu7x_draws_about_1_45_gw_with_bands() {
     ]);
     let b: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
     assert!((b["figures"]["chips"].as_f64().unwrap_or_default() - 1e6).abs() < 1e-3, "{b}");
+    // Inferentia2's fastest replica serves 35 tokens/s per user: at a 45 target its tokens are
+    // of a slower service, and the fleet says so.
+    let o = run(&[
+        "fleet",
+        "--accelerator",
+        "inf2",
+        "--power-mw",
+        "100",
+        "--set",
+        "inference.chat-70b.min_tokens_per_s_per_user=45",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("below the workload's per-user target"), "{}", stdout(&o));
     let o = run(&["fleet", "--accelerator", "mi355x", "--power-mw", "1000"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("chip_usd"), "{}", stderr(&o));
