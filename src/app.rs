@@ -187,10 +187,17 @@ fn warn_skips(cfg: &Config, tables: &[WorkloadTable]) {
                 && !f.feasible
             {
                 let chips = cfg.training(&t.id).and_then(|w| w.chips).unwrap_or(0);
-                crate::msg::warn(format_args!(
-                    "warning: {}: {} chips of {} cannot hold the training state; at least {} are needed (row marked infeasible)",
-                    t.id, chips, r.accelerator, f.min_chips
-                ));
+                if f.min_chips == u64::MAX {
+                    crate::msg::warn(format_args!(
+                        "warning: {}: on {} one sequence's activations and two gathered layers exceed a chip: no cluster of fully sharded data parallelism holds it (row marked infeasible; tensor or context parallelism would be needed)",
+                        t.id, r.accelerator
+                    ));
+                } else {
+                    crate::msg::warn(format_args!(
+                        "warning: {}: {} chips of {} cannot hold the training state and activations; at least {} are needed (row marked infeasible)",
+                        t.id, chips, r.accelerator, f.min_chips
+                    ));
+                }
             }
             // A given batch above what the KV cache holds is clamped by the model; say so.
             if let Figures::Inference(f) = r.figures
@@ -498,6 +505,30 @@ fn training_fit_text(cfg: &Config, rep: &crate::model::calibrate::CalibrationRep
             escape(&f.runs.join(", "))
         );
     }
+    for m in &rep.moe_fit {
+        let key = if m.matmuls == "8-bit" {
+            "training_moe_efficiency_fp8"
+        } else {
+            "training_moe_efficiency"
+        };
+        let _ = writeln!(
+            s,
+            "\nMoE training efficiency, {} matmuls (share of the chip's dense MFU; geometric mean over the MoE runs): {:.3} (range {:.3}-{:.3}) on {} run(s): {}",
+            m.matmuls,
+            m.efficiency,
+            m.low,
+            m.high,
+            m.runs.len(),
+            escape(&m.runs.iter().map(|(id, x)| format!("{id} {x:.3}")).collect::<Vec<_>>().join(", "))
+        );
+        let _ = writeln!(
+            s,
+            "Paste into [economics]:\n{key} = {{ low = {}, base = {}, high = {} }}",
+            crate::fmt::num(m.low, 3),
+            crate::fmt::num(m.efficiency, 3),
+            crate::fmt::num(m.high, 3)
+        );
+    }
     let _ = writeln!(s, "\nPaste into each accelerator's [accelerator.efficiency]:\n");
     s.push_str(&escape(&toml_lines(cfg, &rep.fit, &today())));
     s
@@ -513,6 +544,7 @@ fn training_fit_json(cfg: &Config, rep: &crate::model::calibrate::CalibrationRep
         m.insert("training_fit_toml".into(), serde_json::Value::String(lines));
     } else {
         m.remove("training_fit");
+        m.remove("moe_fit");
     }
 }
 

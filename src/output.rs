@@ -51,7 +51,7 @@ pub const LEGACY_MANIFEST: &str = ".accel-cost-manifest";
 /// Prefix of the staging folders runs created before sets (removed when found).
 const LEGACY_STAGING_PREFIX: &str = ".accel-cost-staging-";
 /// File extensions a run writes; only such names are ever linked or removed.
-const OUTPUT_EXTS: [&str; 5] = ["png", "svg", "csv", "json", "md"];
+const OUTPUT_EXTS: [&str; 6] = ["png", "svg", "csv", "json", "md", "xlsx"];
 
 /// Writes bytes to stdout. A reader that went away (`| head -1`) is not an error; any other
 /// failure (disk full) says that it was stdout that failed. Control characters that config

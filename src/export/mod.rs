@@ -7,6 +7,7 @@ mod json;
 pub mod markdown;
 pub mod row;
 pub mod table;
+pub mod xlsx;
 
 use crate::cli::TableFormat;
 use crate::config::Config;
@@ -119,6 +120,15 @@ pub const TRAINING_COLUMNS: &[Column] = &[
         cell: |r| show(training(r).map(|f| num(f.chip_hours, 3))),
     },
     Column {
+        header: "billed chip-hours",
+        cell: |r| {
+            show(training(r).and_then(|f| {
+                let (c, h, bch) = (f.billed_chips?, f.billed_hours?, f.billed_chip_hours?);
+                Some(format!("{} ({c} chips x {} h)", num(bch, 3), num(h, 3)))
+            }))
+        },
+    },
+    Column {
         header: "cost",
         cell: |r| show(training(r).map(|f| usd(f.cost_usd))),
     },
@@ -132,7 +142,16 @@ pub const TRAINING_COLUMNS: &[Column] = &[
     },
     Column {
         header: "min chips",
-        cell: |r| show(training(r).map(|f| format!("{}{}", f.min_chips, if f.feasible { "" } else { " (infeasible)" }))),
+        cell: |r| {
+            show(training(r).map(|f| {
+                let n = if f.min_chips == u64::MAX {
+                    "none".to_string()
+                } else {
+                    f.min_chips.to_string()
+                };
+                format!("{n}{}", if f.feasible { "" } else { " (infeasible)" })
+            }))
+        },
     },
     RATIO,
     BREAK_EVEN_PRICE,
@@ -256,6 +275,24 @@ pub fn calibration_grid(rep: &crate::model::calibrate::CalibrationReport) -> Gri
         med(rep.rule_of_thumb_median_abs_error_pct),
         med(rep.loo_median_abs_error_pct)
     )];
+    let [md, mm, ld, lm] = rep.dense_moe_median_abs_error_pct;
+    notes.push(format!(
+        "dense runs: model {}, leave-one-out {}; mixture-of-experts runs: model {}, leave-one-out {}",
+        med(md),
+        med(ld),
+        med(mm),
+        med(lm)
+    ));
+    for m in &rep.moe_fit {
+        notes.push(format!(
+            "MoE training efficiency, {} matmuls, fitted on {} MoE runs: {:.3} of the chip's dense MFU (range {:.3}-{:.3})",
+            m.matmuls,
+            m.runs.len(),
+            m.efficiency,
+            m.low,
+            m.high
+        ));
+    }
     notes.push(
         "implied MFU: steady-state MFU that reproduces the reported hours (all_in hours divided by goodput); leave-one-out: MFU fitted on the chip's other runs at that precision, else its family's (F)".into(),
     );

@@ -7,7 +7,7 @@ use super::Skipped;
 
 /// One public training run checked (model, rule of thumb, leave-one-out).
 pub use super::training_calibration::RunCheck as CalibrationResult;
-use super::training_calibration::{MfuFit, calibrate_training};
+use super::training_calibration::{MfuFit, MoeFit, calibrate_training};
 
 /// A `[[measured]]` benchmark against the step model at the benchmark's own conditions.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -36,6 +36,12 @@ pub struct CalibrationReport {
     pub rule_of_thumb_median_abs_error_pct: Option<f64>,
     /// Median |error| of the leave-one-out fit (each run predicted from the others).
     pub loo_median_abs_error_pct: Option<f64>,
+    /// Median |error| of today's model and of the leave-one-out fit over the dense runs and over
+    /// the mixture-of-experts runs apart, in percent: [model dense, model MoE, leave-one-out dense,
+    /// leave-one-out MoE].
+    pub dense_moe_median_abs_error_pct: [Option<f64>; 4],
+    /// The MoE training efficiency fitted on the MoE runs, per precision class (`calibrate --fit`).
+    pub moe_fit: Vec<MoeFit>,
     /// Steady-state MFU fitted on all runs, per accelerator and precision (`calibrate --fit`;
     /// JSON `training_fit`).
     #[serde(rename = "training_fit")]
@@ -113,6 +119,15 @@ pub fn calibrate(cfg: &Config, v: &[f64]) -> CalibrationReport {
         med(|r| Some(r.rule_of_thumb_error_pct)),
         med(|r| r.loo_error_pct),
     );
+    let split = |moe: bool, f: fn(&CalibrationResult) -> Option<f64>| {
+        super::fit::median_abs(&tc.runs.iter().filter(|r| r.moe == moe).filter_map(f).collect::<Vec<_>>())
+    };
+    let dense_moe = [
+        split(false, |r| r.error_pct),
+        split(true, |r| r.error_pct),
+        split(false, |r| r.loo_error_pct),
+        split(true, |r| r.loo_error_pct),
+    ];
     let mut skipped = tc.skipped;
     let (benchmarks, bench_skipped) = benchmarks(cfg, v);
     skipped.extend(bench_skipped);
@@ -123,6 +138,8 @@ pub fn calibrate(cfg: &Config, v: &[f64]) -> CalibrationReport {
         median_abs_error_pct: model_med,
         rule_of_thumb_median_abs_error_pct: rot_med,
         loo_median_abs_error_pct: loo_med,
+        dense_moe_median_abs_error_pct: dense_moe,
+        moe_fit: tc.moe,
         fit: tc.fits,
         accelerators_without_runs: tc.without_runs,
         runs: tc.runs,

@@ -63,6 +63,9 @@ pub struct InferenceInputs {
     pub layers: f64,
     /// Query heads x head_dim; 0 when unknown (no attention FLOPs).
     pub attention_width: f64,
+    /// Width of a decode step's attention (FLOPs per context token / 4): `attention_width`
+    /// unless given apart (MLA's absorbed decode).
+    pub decode_attention_width: f64,
     /// All-reduce width; 0 when unknown (no all-reduce time).
     pub hidden: f64,
     /// Query heads: tensor-parallel degrees (in the stack's unit) must divide them.
@@ -329,8 +332,9 @@ pub fn step(i: &InferenceInputs, n: f64, b: f64, p: f64, t: &mut impl Trace) -> 
     let attn_flops = d(
         t,
         "attention time, compute",
-        "4 * L * d * (B * c + p * Lin / 2) / (n * P * serving_mfu)",
-        4.0 * i.layers * i.attention_width * (b * c + p * i.input_tokens / 2.0) / (n * i.peak_flops * e.serving_mfu),
+        "4 * L * (d_decode * B * c + d * p * Lin / 2) / (n * P * serving_mfu)",
+        4.0 * i.layers * (i.decode_attention_width * b * c + i.attention_width * p * i.input_tokens / 2.0)
+            / (n * i.peak_flops * e.serving_mfu),
         "s",
     );
     let copies = kv_copies(i, n);
@@ -806,6 +810,10 @@ pub fn unpriced_inputs(cfg: &Config, w: &Inference, acc: &Accelerator, v: &[f64]
     let params = get(v, w.params_b, "parameters", t) * 1e9;
     let active_params = get(v, w.active_params_b, "active parameters", t) * 1e9;
     let attention_width = w.attention_width.map_or(0.0, |p| get(v, p, "attention width", t));
+    let decode_attention_width = match w.decode_attention_width {
+        Some(p) => get(v, p, "decode attention width", t),
+        None => attention_width,
+    };
     let hidden = match w.hidden {
         Some(p) => get(v, p, "hidden (all-reduce width)", t),
         None => attention_width,
@@ -899,6 +907,7 @@ pub fn unpriced_inputs(cfg: &Config, w: &Inference, acc: &Accelerator, v: &[f64]
         output_tokens: get(v, w.output_tokens, "output tokens", t),
         layers: w.layers.map_or(0.0, |l| l as f64),
         attention_width,
+        decode_attention_width,
         hidden,
         heads: w.heads,
         kv_heads: match &w.kv {

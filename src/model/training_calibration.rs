@@ -7,6 +7,9 @@
 //! `C / (reported chip-hours * 3600 * dense peak * g)`, with `g` = goodput for `all_in` hours and 1
 //! for `steady_state` ones. The fit of one multiplicative factor on log error is the geometric mean
 //! of those (`fit::geometric_mean`), so a prediction's error is `implied / fitted - 1`.
+//!
+//! Dense runs alone fit each chip's MFU; mixture-of-experts runs (active < total parameters) fit
+//! one MoE training efficiency, the geometric mean of `implied MFU / the chip's dense fit`.
 
 use crate::config::{Calibration, Config, Family, HoursBasis, Precision};
 
@@ -48,6 +51,10 @@ pub struct RunCheck {
     pub loo_error_pct: Option<f64>,
     /// Which runs the leave-one-out fit used: "chip" or "family".
     pub loo_from: Option<&'static str>,
+    /// True for a mixture-of-experts run (active parameters fewer than total ones).
+    pub moe: bool,
+    /// The MoE training efficiency applied to the prediction (1 for a dense run).
+    pub moe_efficiency: f64,
     #[serde(skip)]
     pub family: Family,
     #[serde(skip)]
@@ -68,12 +75,30 @@ pub struct MfuFit {
     pub runs: Vec<String>,
 }
 
+/// The fitted MoE training efficiency: the share of the chip's dense MFU the MoE runs of one
+/// precision class reach.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct MoeFit {
+    /// "16-bit" (`training_moe_efficiency`) or "8-bit" (`training_moe_efficiency_fp8`).
+    pub matmuls: &'static str,
+    /// Geometric mean over the MoE runs of implied MFU / the chip's dense fit at that precision.
+    pub efficiency: f64,
+    /// Lowest and highest of those ratios.
+    pub low: f64,
+    pub high: f64,
+    /// (run id, ratio) of each MoE run with a dense fit to compare against.
+    pub runs: Vec<(String, f64)>,
+}
+
 /// The training runs of `calibrate`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainingCalibration {
     pub runs: Vec<RunCheck>,
     pub skipped: Vec<Skipped>,
     pub fits: Vec<MfuFit>,
+    /// The MoE training efficiency fitted on the MoE runs, per precision class (16-bit, 8-bit);
+    /// a class without a MoE run on a chip with dense runs has none.
+    pub moe: Vec<MoeFit>,
     /// Accelerators with a training MFU but no public run (their MFU stays an estimate).
     pub without_runs: Vec<String>,
 }
@@ -85,6 +110,8 @@ pub fn check_run(cfg: &Config, c: &Calibration, v: &[f64], t: &mut impl Trace) -
     let configured = peak_and_mfu(acc, c.precision, v, t).ok();
     let peak = configured.map_or(get(v, tf, "dense peak", &mut ()) * 1e12, |(p, _)| p);
     let n = get(v, c.active_params_b, "active parameters", t) * 1e9;
+    let total = get(v, c.params_b, "parameters", t) * 1e9;
+    let moe_efficiency = super::training::moe_efficiency(cfg, c.precision, total, n, v, t);
     let tokens = get(v, c.tokens_t, "tokens", t) * 1e12;
     let over = c.flops.map(|f| get(v, f, "FLOPs", t));
     let (flops, attention_flops) = compute(n, tokens, c.attention, over, t);
@@ -98,7 +125,7 @@ pub fn check_run(cfg: &Config, c: &Calibration, v: &[f64], t: &mut impl Trace) -
         }
     };
     let reported = get(v, c.reported_chip_hours, "reported chip-hours", t);
-    let predicted = configured.map(|(p, m)| chip_hours(flops, p, m, goodput, t));
+    let predicted = configured.map(|(p, m)| chip_hours(flops, p, m, moe_efficiency, goodput, t));
     let implied = d(
         t,
         "implied steady-state MFU",
@@ -130,6 +157,8 @@ pub fn check_run(cfg: &Config, c: &Calibration, v: &[f64], t: &mut impl Trace) -
         loo_mfu: None,
         loo_error_pct: None,
         loo_from: None,
+        moe: n < total,
+        moe_efficiency,
         family: acc.family,
         precision_enum: c.precision,
     })
@@ -146,38 +175,96 @@ fn fit_on(runs: &[RunCheck], keep: impl Fn(usize, &RunCheck) -> bool) -> Option<
     fit::geometric_mean(&xs)
 }
 
-/// Fills each run's leave-one-out prediction: the MFU fitted on the other runs of the same
-/// accelerator and precision, else on the other runs of the same family and precision.
+/// The dense MFU fitted on the dense runs `keep` admits, of run `r`'s chip and precision, else of
+/// its family and precision, and which of the two.
+fn dense_fit(runs: &[RunCheck], r: &RunCheck, keep: impl Fn(usize) -> bool) -> Option<(f64, &'static str)> {
+    let (acc, prec, fam) = (&r.accelerator, r.precision_enum, r.family);
+    fit_on(runs, |j, q| keep(j) && !q.moe && &q.accelerator == acc && q.precision_enum == prec)
+        .map(|m| (m, "chip"))
+        .or_else(|| fit_on(runs, |j, q| keep(j) && !q.moe && q.family == fam && q.precision_enum == prec).map(|m| (m, "family")))
+}
+
+/// True for 8-bit or narrower matmuls (the class of `training_moe_efficiency_fp8`).
+fn eight_bit(p: Precision) -> bool {
+    p.bytes() <= 1.0
+}
+
+/// Each MoE run `keep` admits with its ratio: implied MFU over the dense MFU of its chip at its
+/// precision that a prediction uses (the configured one, which dense runs or a documented estimate
+/// set), else the one fitted on the chip's dense runs (a family fit would compare unlike chips).
+fn moe_ratios(runs: &[RunCheck], keep: impl Fn(usize) -> bool) -> Vec<(usize, f64)> {
+    runs.iter()
+        .enumerate()
+        .filter(|(j, q)| q.moe && keep(*j))
+        .filter_map(|(j, q)| {
+            let chip = fit_on(runs, |_, d| {
+                !d.moe && d.accelerator == q.accelerator && d.precision_enum == q.precision_enum
+            });
+            q.configured_mfu.or(chip).map(|m| (j, q.implied_mfu / m))
+        })
+        .collect()
+}
+
+/// Fills each run's leave-one-out prediction. A dense run: the MFU fitted on the other dense runs
+/// of the same accelerator and precision, else of the same family and precision. A MoE run: the
+/// chip's configured dense MFU (set from dense runs only; else that dense fit) times the MoE
+/// efficiency fitted on the other MoE runs of its matmul width.
 pub fn leave_one_out(runs: &mut [RunCheck]) {
     for i in 0..runs.len() {
-        let (acc, prec, fam) = (runs[i].accelerator.clone(), runs[i].precision_enum, runs[i].family);
-        let chip = fit_on(runs, |j, r| j != i && r.accelerator == acc && r.precision_enum == prec);
-        let (mfu, from) = match chip {
-            Some(m) => (Some(m), Some("chip")),
-            None => {
-                let fam = fit_on(runs, |j, r| j != i && r.family == fam && r.precision_enum == prec);
-                (fam, fam.map(|_| "family"))
+        let dense = dense_fit(runs, &runs[i], |j| j != i);
+        let (mfu, from) = match (dense, runs[i].moe) {
+            (None, _) => (None, None),
+            (Some((m, from)), false) => (Some(m), Some(from)),
+            (Some((m, from)), true) => {
+                let class = eight_bit(runs[i].precision_enum);
+                let xs: Vec<f64> = moe_ratios(runs, |j| j != i && eight_bit(runs[j].precision_enum) == class)
+                    .into_iter()
+                    .map(|(_, x)| x)
+                    .collect();
+                let dense = runs[i].configured_mfu.unwrap_or(m);
+                (fit::geometric_mean(&xs).map(|e| dense * e), Some(from))
             }
         };
         let r = &mut runs[i];
         r.loo_mfu = mfu;
-        r.loo_from = from;
+        r.loo_from = mfu.and(from);
         // predicted / reported = implied / fitted (same C, peak and goodput).
         r.loo_error_pct = mfu.map(|m| (r.implied_mfu / m - 1.0) * 100.0);
     }
 }
 
-/// Steady-state MFU per accelerator and precision, in the order runs first name them.
+/// The MoE training efficiency per precision class (16-bit, then 8-bit), fitted on every MoE run
+/// of the class whose chip has a dense MFU.
+pub fn fit_moe(runs: &[RunCheck]) -> Vec<MoeFit> {
+    [(false, "16-bit"), (true, "8-bit")]
+        .into_iter()
+        .filter_map(|(class, matmuls)| {
+            let ratios = moe_ratios(runs, |j| eight_bit(runs[j].precision_enum) == class);
+            let xs: Vec<f64> = ratios.iter().map(|(_, x)| *x).collect();
+            let efficiency = fit::geometric_mean(&xs)?;
+            Some(MoeFit {
+                matmuls,
+                efficiency,
+                low: xs.iter().copied().fold(f64::INFINITY, f64::min),
+                high: xs.iter().copied().fold(0.0, f64::max),
+                runs: ratios.iter().map(|(j, x)| (runs[*j].id.clone(), *x)).collect(),
+            })
+        })
+        .collect()
+}
+
+/// Steady-state MFU per accelerator and precision from the dense runs, in the order runs first
+/// name them.
 pub fn fit_mfu(runs: &[RunCheck]) -> Vec<MfuFit> {
     let loo = fit::median_abs(&runs.iter().filter_map(|r| r.loo_error_pct).collect::<Vec<_>>()).unwrap_or(0.0) / 100.0;
     let mut out: Vec<MfuFit> = Vec::new();
-    for r in runs {
+    for r in runs.iter().filter(|r| !r.moe) {
         if out.iter().any(|f| f.accelerator == r.accelerator && f.precision == r.precision) {
             continue;
         }
         let group: Vec<&RunCheck> = runs
             .iter()
-            .filter(|q| q.accelerator == r.accelerator && q.precision == r.precision)
+            .filter(|q| !q.moe && q.accelerator == r.accelerator && q.precision == r.precision)
             .collect();
         let xs: Vec<f64> = group.iter().map(|q| q.implied_mfu).collect();
         let Some(mfu) = fit::geometric_mean(&xs) else { continue };
@@ -217,6 +304,7 @@ pub fn calibrate_training(cfg: &Config, v: &[f64]) -> TrainingCalibration {
     }
     leave_one_out(&mut runs);
     let fits = fit_mfu(&runs);
+    let moe = fit_moe(&runs);
     let without_runs = cfg
         .accelerators
         .iter()
@@ -227,6 +315,7 @@ pub fn calibrate_training(cfg: &Config, v: &[f64]) -> TrainingCalibration {
         runs,
         skipped,
         fits,
+        moe,
         without_runs,
     }
 }
@@ -319,6 +408,8 @@ mod tests {
             loo_mfu: None,
             loo_error_pct: None,
             loo_from: None,
+            moe: false,
+            moe_efficiency: 1.0,
             family: fam,
             precision_enum: Precision::Bf16,
         }

@@ -20,6 +20,9 @@ use crate::output::{OutFile, RunDir};
 
 pub use build::{ReportData, build};
 
+/// The workbook's file name (docs/cli.md "The workbook").
+pub const WORKBOOK: &str = "accel-cost.xlsx";
+
 /// One output chart: its file stem, the chart, and what the report says about it.
 pub struct ChartFile {
     pub stem: &'static str,
@@ -33,7 +36,7 @@ pub struct ChartFile {
 pub fn run(cfg: &Config, out: &Path, format: ImageFormat, scale: u32) -> Result<(), AppError> {
     // Every name this run may write: a planner's own file of such a name stops the run before
     // any work (publish checks again, for the names actually written).
-    let mut names: Vec<String> = vec!["summary.json".into(), "report.md".into()];
+    let mut names: Vec<String> = vec!["summary.json".into(), "report.md".into(), WORKBOOK.into()];
     for def in charts::CHARTS {
         for ext in ["png", "svg", "csv"] {
             names.push(format!("{}.{ext}", def.stem));
@@ -72,6 +75,10 @@ pub fn run(cfg: &Config, out: &Path, format: ImageFormat, scale: u32) -> Result<
         Ok(files)
     };
     let (data, results) = build::build_and(cfg, render_one);
+    // The workbook after the charts, on this thread: a third thread beside the two that draw
+    // made running out of memory abort (two threads failing at once) instead of the one-line
+    // error (tests/it/safe_outputs.rs).
+    let workbook = crate::export::xlsx::workbook(cfg, &data.tables);
     for t in &data.tables {
         if let Some(m) = crate::model::compare::reference_missing(t) {
             crate::msg::warn(format_args!("warning: {m}"));
@@ -129,21 +136,29 @@ pub fn run(cfg: &Config, out: &Path, format: ImageFormat, scale: u32) -> Result<
     for r in results {
         files.extend(r?);
     }
+    let image_ext = formats.first().map_or("png", |(_, e)| e);
     let mut json = serde_json::to_vec_pretty(&data.summary).unwrap_or_default();
     json.push(b'\n');
     files.push(OutFile {
         name: "summary.json".into(),
         bytes: json,
     });
-    let image_ext = formats.first().map_or("png", |(_, e)| e);
     files.push(OutFile {
         name: "report.md".into(),
         bytes: markdown::report_md(cfg, &data, image_ext).into_bytes(),
     });
+    // A workbook the model's steps cannot fill is left out, said, and never stops the report.
+    match workbook {
+        Ok(w) => files.push(OutFile {
+            name: WORKBOOK.into(),
+            bytes: w.bytes,
+        }),
+        Err(e) => crate::msg::warn(format_args!("warning: {e}; {WORKBOOK} not written")),
+    }
     let n = run_dir.publish(&files).map_err(|e| AppError::Io(e.0))?;
     let charts = data.charts.len();
     let msg = format!(
-        "Wrote {n} files to {}/ ({charts} chart{}, CSVs, summary.json, report.md)\n",
+        "Wrote {n} files to {}/ ({charts} chart{}, CSVs, summary.json, report.md, {WORKBOOK})\n",
         out.display(),
         if charts == 1 { "" } else { "s" }
     );

@@ -362,11 +362,15 @@ fn calibrate_json_has_runs_and_a_median() {
         }
     }
     assert!(v["median_abs_error_pct"].as_f64().is_some());
-    // Acceptance (issue 13): the leave-one-out fit scores a median |error| <= 12% on the
-    // shipped runs, shown beside the rule of thumb's (which is worse).
+    // Acceptance (issue 13, on dense runs): the leave-one-out fit scores a median |error| <= 12%
+    // on the shipped dense runs; the mixture-of-experts runs (issue 19, 35% before a MoE
+    // efficiency) stay <= 25%; the rule of thumb is worse than the leave-one-out fit.
     let loo = v["loo_median_abs_error_pct"].as_f64().unwrap_or(100.0);
     let rot = v["rule_of_thumb_median_abs_error_pct"].as_f64().unwrap_or(0.0);
-    assert!(loo <= 12.0, "leave-one-out median {loo}");
+    let split = v["dense_moe_median_abs_error_pct"].as_array().expect("dense/moe split");
+    let (loo_dense, loo_moe) = (split[2].as_f64().unwrap_or(100.0), split[3].as_f64().unwrap_or(100.0));
+    assert!(loo_dense <= 12.0, "leave-one-out median, dense runs {loo_dense}");
+    assert!(loo_moe <= 25.0, "leave-one-out median, MoE runs {loo_moe}");
     assert!(rot > loo, "rule of thumb {rot} vs leave-one-out {loo}");
     // Without --fit the fit is not in the JSON; DeepSeek-V3 is an fp8, all_in run.
     assert!(v.get("training_fit").is_none());
@@ -403,7 +407,7 @@ fn calibrate_fit_prints_the_toml_to_paste_and_every_chip_is_checked_by_other_run
 fn explain_shows_the_attention_term_goodput_and_the_mfu_source() {
     let t = stdout(&run(&["explain", "--workload", "dense-70b", "--accelerator", "h100-sxm"]));
     assert!(
-        t.contains("attention FLOPs = 12 * layers 80 * attention_width 8192 * seq_len 8192 * D"),
+        t.contains("attention FLOPs = causal attention: 6 * layers 80 * attention_width 8192 * seq_len 8192 * D"),
         "{t}"
     );
     assert!(t.contains("training goodput = 0.9"), "{t}");

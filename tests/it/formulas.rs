@@ -234,14 +234,31 @@ fn check_folder(dir: &Path) -> usize {
             let p = num(w.get("params_b")).expect("params") * 1e9;
             let n = num(w.get("active_params_b")).map_or(p, |a| a * 1e9);
             let d = num(w.get("tokens_t")).expect("tokens") * 1e12;
-            // docs/model.md "Training": C = 6ND + 12 * layers * attention_width * seq_len * D.
-            let attn = match (num(w.get("layers")), num(w.get("attention_width")), num(w.get("seq_len"))) {
-                (Some(l), Some(a), Some(s)) if w.get("flops").is_none() => Some(12.0 * l * a * s * d),
+            // docs/model.md "Training": C = 6ND + a * layers * attention_width * seq_len * D,
+            // a = 6 causal (default), 12 full.
+            let a_coef = if w.get("attention").and_then(Value::as_str) == Some("full") {
+                12.0
+            } else {
+                6.0
+            };
+            let shape = match (num(w.get("layers")), num(w.get("attention_width")), num(w.get("seq_len"))) {
+                (Some(l), Some(a), Some(s)) => Some((l, a, s)),
                 _ => None,
             };
+            let attn = shape.filter(|_| w.get("flops").is_none()).map(|(l, a, s)| a_coef * l * a * s * d);
             let c = num(w.get("flops")).unwrap_or(6.0 * n * d + attn.unwrap_or(0.0));
             let goodput = e.get("training_goodput", 0.90);
-            let chip_hours = c / (tf * 1e12 * mfu) / goodput / 3600.0;
+            // A mixture of experts delivers economics.training_moe_efficiency(_fp8) of the dense MFU.
+            let moe = if n < p {
+                if prec == "fp8" {
+                    e.get("training_moe_efficiency_fp8", 0.359)
+                } else {
+                    e.get("training_moe_efficiency", 0.506)
+                }
+            } else {
+                1.0
+            };
+            let chip_hours = c / (tf * 1e12 * mfu * moe) / goodput / 3600.0;
             close(row["flops"].as_f64().unwrap_or(0.0), c, "flops");
             close(row["goodput"].as_f64().unwrap_or(0.0), goodput, "goodput");
             match attn {
@@ -249,16 +266,36 @@ fn check_folder(dir: &Path) -> usize {
                 None => assert!(row["attention_flops"].is_null(), "{id}/{aid}: attention_flops should be null"),
             }
             close(row["chip_hours"].as_f64().unwrap_or(0.0), chip_hours, "chip_hours");
-            close(row["cost_usd"].as_f64().unwrap_or(0.0), chip_hours * usd, "cost_usd");
             if let Some(chips) = w.get("chips").and_then(Value::as_integer) {
-                close(
-                    row["wall_days"].as_f64().unwrap_or(0.0),
-                    chip_hours / chips as f64 / 24.0,
-                    "wall_days",
-                );
+                let wall_h = chip_hours / chips as f64;
+                close(row["wall_days"].as_f64().unwrap_or(0.0), wall_h / 24.0, "wall_days");
+                // Billed: whole instances, hours up to the increment (at most one day more).
+                // (The owned basis bills nothing: no billed figures, cost from used chip-hours.)
+                if let (Some(bc), Some(bh)) = (row["billed_chips"].as_f64(), row["billed_hours"].as_f64()) {
+                    assert!(
+                        bc >= chips as f64 && bh >= wall_h * (1.0 - 1e-9) && bh <= wall_h + 24.0,
+                        "{id}/{aid} billed {row}"
+                    );
+                    close(row["billed_chip_hours"].as_f64().unwrap_or(0.0), bc * bh, "billed_chip_hours");
+                    close(row["cost_usd"].as_f64().unwrap_or(0.0), bc * bh * usd, "cost_usd");
+                } else {
+                    assert_eq!(row["offer"]["term"], "owned", "{id}/{aid}: billed figures missing {row}");
+                    close(row["cost_usd"].as_f64().unwrap_or(0.0), chip_hours * usd, "cost_usd");
+                }
+            } else {
+                close(row["cost_usd"].as_f64().unwrap_or(0.0), chip_hours * usd, "cost_usd");
             }
-            let min = (p * e.get("training_bytes_per_param", 16.0) / (memory_gb(acc) * 1e9 * e.get("usable_memory_fraction", 0.9))).ceil();
-            assert_eq!(row["min_chips"].as_f64(), Some(min.max(1.0)), "{id}/{aid} min_chips");
+            // Sharded state, plus activations (micro-batch 1, full recompute) and two gathered
+            // layers per chip where the shape is known.
+            let room = memory_gb(acc) * 1e9 * e.get("usable_memory_fraction", 0.9)
+                - shape.map_or(0.0, |(l, a, s)| l * s * a * 2.0 + 2.0 * p / l * 2.0);
+            // No room left on one chip: no cluster holds it (the maximum count).
+            let min = if room <= 0.0 {
+                u64::MAX as f64
+            } else {
+                (p * e.get("training_bytes_per_param", 16.0) / room).ceil().max(1.0)
+            };
+            assert_eq!(row["min_chips"].as_f64(), Some(min), "{id}/{aid} min_chips");
             let kw = num(acc.get("power_w")).expect("power") * e.get("system_power_factor", 1.4) / 1000.0;
             close(
                 row["energy_kwh"].as_f64().unwrap_or(0.0),
@@ -349,6 +386,8 @@ fn serve(e: &Econ<'_>, w: &Table, acc: &Table, max_chips: u64) -> Option<Served>
     };
     let layers = g("layers").unwrap_or(0.0);
     let d = g("attention_width").unwrap_or(0.0);
+    // MLA's absorbed decode has its own width (docs/model.md "Serving"); default d.
+    let d_dec = g("decode_attention_width").unwrap_or(d);
     let hidden = g("hidden").unwrap_or(d);
     let kv =
         g("kv_bytes_per_token").unwrap_or_else(|| 2.0 * layers * g("kv_heads").unwrap_or(0.0) * g("head_dim").unwrap_or(0.0) * bytes(kvp));
@@ -397,7 +436,7 @@ fn serve(e: &Econ<'_>, w: &Table, acc: &Table, max_chips: u64) -> Option<Served>
             }
             None => (2.0 * ab * 1e9 * tok / (n * peak * mfu * me)).max(read / (n * bw * wbe)),
         };
-        let attn = (4.0 * layers * d * (b * c + p * lin / 2.0) / (n * peak * mfu)).max(b * c * copies(n) * kv / (n * bw * kvbe));
+        let attn = (4.0 * layers * (d_dec * b * c + d * p * lin / 2.0) / (n * peak * mfu)).max(b * c * copies(n) * kv / (n * bw * kvbe));
         let tp = match moe {
             _ if n <= 1.0 || ic <= 0.0 => 0.0,
             // Data-parallel attention: dispatch and combine all-to-all of k copies of each token.
@@ -531,6 +570,8 @@ fn calibrate_json_matches_an_independent_computation_on_the_shipped_configs() {
         fam: String,
         prec: String,
         implied: f64,
+        is_moe: bool,
+        mfu: f64,
     }
     let mut rs = Vec::new();
     for c in list(&root_t, "calibration") {
@@ -540,9 +581,23 @@ fn calibrate_json_matches_an_independent_computation_on_the_shipped_configs() {
         let peak = num(a["dense_tflops"].get(prec)).expect("peak") * 1e12;
         let n = num(c.get("active_params_b")).or(num(c.get("params_b"))).expect("params") * 1e9;
         let d = num(c.get("tokens_t")).expect("tokens") * 1e12;
+        let a_coef = if c.get("attention").and_then(Value::as_str) == Some("full") {
+            12.0
+        } else {
+            6.0
+        };
         let attn = match (num(c.get("layers")), num(c.get("attention_width")), num(c.get("seq_len"))) {
-            (Some(l), Some(w), Some(s)) if c.get("flops").is_none() => 12.0 * l * w * s * d,
+            (Some(l), Some(w), Some(s)) if c.get("flops").is_none() => a_coef * l * w * s * d,
             _ => 0.0,
+        };
+        let total = num(c.get("params_b")).expect("params") * 1e9;
+        let is_moe = n < total;
+        let moe = if !is_moe {
+            1.0
+        } else if prec == "fp8" {
+            e.get("training_moe_efficiency_fp8", 0.359)
+        } else {
+            e.get("training_moe_efficiency", 0.506)
         };
         let flops = num(c.get("flops")).unwrap_or(6.0 * n * d + attn);
         let goodput = match c.get("hours_basis").and_then(Value::as_str) {
@@ -558,7 +613,7 @@ fn calibrate_json_matches_an_independent_computation_on_the_shipped_configs() {
         close(row["flops"].as_f64().unwrap_or(0.0), flops, "calibration flops");
         close(row["implied_mfu"].as_f64().unwrap_or(0.0), implied, "implied_mfu");
         let mfu = training_mfu(a["efficiency"].as_table().expect("efficiency"), prec).expect("mfu");
-        let predicted = flops / (peak * mfu) / goodput / 3600.0;
+        let predicted = flops / (peak * mfu * moe) / goodput / 3600.0;
         close(row["predicted_chip_hours"].as_f64().unwrap_or(0.0), predicted, "predicted");
         let bf16 = num(a["dense_tflops"].get("bf16")).expect("bf16") * 1e12;
         let rot = num(c.get("flops")).unwrap_or(6.0 * n * d) / (bf16 * 0.40) / 3600.0;
@@ -568,21 +623,26 @@ fn calibrate_json_matches_an_independent_computation_on_the_shipped_configs() {
             fam: a["family"].as_str().unwrap_or("").into(),
             prec: prec.into(),
             implied,
+            is_moe,
+            mfu,
         });
     }
     let geo = |xs: &[f64]| (xs.iter().map(|x| x.ln()).sum::<f64>() / xs.len() as f64).exp();
     let mut loo_abs = Vec::new();
+    // Dense runs fit the chip MFU; a MoE run is predicted by its chip's configured MFU times the
+    // geometric mean over the other MoE runs of its matmul width of implied / configured MFU.
+    let eight = |p: &str| p == "fp8";
     for (i, r) in rs.iter().enumerate() {
         let chip: Vec<f64> = rs
             .iter()
             .enumerate()
-            .filter(|(j, q)| *j != i && q.acc == r.acc && q.prec == r.prec)
+            .filter(|(j, q)| *j != i && !q.is_moe && q.acc == r.acc && q.prec == r.prec)
             .map(|(_, q)| q.implied)
             .collect();
         let fam: Vec<f64> = rs
             .iter()
             .enumerate()
-            .filter(|(j, q)| *j != i && q.fam == r.fam && q.prec == r.prec)
+            .filter(|(j, q)| *j != i && !q.is_moe && q.fam == r.fam && q.prec == r.prec)
             .map(|(_, q)| q.implied)
             .collect();
         let others = if chip.is_empty() { fam } else { chip };
@@ -591,7 +651,18 @@ fn calibrate_json_matches_an_independent_computation_on_the_shipped_configs() {
             assert!(row["loo_error_pct"].is_null());
             continue;
         }
-        let want = (r.implied / geo(&others) - 1.0) * 100.0;
+        let fitted = if r.is_moe {
+            let ratios: Vec<f64> = rs
+                .iter()
+                .enumerate()
+                .filter(|(j, q)| *j != i && q.is_moe && eight(&q.prec) == eight(&r.prec))
+                .map(|(_, q)| q.implied / q.mfu)
+                .collect();
+            r.mfu * geo(&ratios)
+        } else {
+            geo(&others)
+        };
+        let want = (r.implied / fitted - 1.0) * 100.0;
         close(row["loo_error_pct"].as_f64().unwrap_or(f64::NAN), want, "loo_error_pct");
         loo_abs.push(want.abs());
     }

@@ -15,3 +15,4 @@ mod schema;
 mod serving;
 mod training;
 mod validation;
+mod workbook;

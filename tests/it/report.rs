@@ -58,6 +58,11 @@ fn report_on_shipped_configs_writes_every_chart_csv_summary_and_markdown() {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).expect("summary")).expect("json");
     assert_eq!(summary["workloads"].as_array().map(Vec::len), Some(7));
     assert!(summary["tornado"]["swings"].as_array().is_some_and(|s| !s.is_empty()));
+    // The workbook is published with the set, as every other output.
+    let xlsx = dir.path().join("accel-cost.xlsx");
+    let link = std::fs::read_link(&xlsx).expect("accel-cost.xlsx is a published link");
+    assert_eq!(link, Path::new(".accel-cost/current/accel-cost.xlsx"));
+    assert!(std::fs::read(&xlsx).expect("xlsx").starts_with(b"PK\x03\x04"), "a zip");
     let md = std::fs::read_to_string(dir.path().join("report.md")).expect("report.md");
     for section in [
         "# The compute cost revolution",
@@ -124,6 +129,7 @@ fn same_seed_gives_byte_identical_report_files() {
         "report.md",
         "inference-cost-vs-batch.csv",
         "inference-cost-vs-batch.png",
+        "accel-cost.xlsx",
     ] {
         assert_eq!(
             std::fs::read(a.path().join(f)).ok(),

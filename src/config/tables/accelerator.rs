@@ -484,6 +484,7 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
                     term,
                     instance: instance.clone(),
                     chips_per_instance: None,
+                    billing_increment_hours: None,
                     price: p,
                     base: info.base,
                     region: region.clone(),

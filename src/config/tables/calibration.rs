@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 
 use super::training::{AttentionShape, attention_shape};
-use super::{ACTIVE_PARAMS_B, ATTENTION_WIDTH, ID, LAYERS, PARAMS_B, PRECISION, SEQ_LEN, active_params, params_plausible, read_precision};
+use super::{
+    ACTIVE_PARAMS_B, ATTENTION, ATTENTION_WIDTH, ID, LAYERS, PARAMS_B, PRECISION, SEQ_LEN, active_params, params_plausible, read_precision,
+};
 use crate::config::param::{Param, Precision, Provenance};
 use crate::config::reader::{Ctx, Reader, read_id};
 use crate::config::schema::{Check, Key, Kind, TableDecl, num};
@@ -33,6 +35,7 @@ pub static CALIBRATION: TableDecl = TableDecl {
         LAYERS,
         ATTENTION_WIDTH,
         SEQ_LEN,
+        ATTENTION,
     ],
 };
 

@@ -100,6 +100,20 @@ pub static ECONOMICS: TableDecl = TableDecl {
             "share of paid chip-hours that advance training (failures, restarts, checkpoints); default range 0.66 / 0.90 / 0.97",
         )
         .default(0.90),
+        num(
+            "training_moe_efficiency",
+            Check::Fraction,
+            "share of dense MFU",
+            "the share of a chip's dense training MFU a mixture-of-experts run in 16-bit (or wider) matmuls reaches (expert all-to-all, routing, grouped GEMMs); applies where active_params_b < params_b",
+        )
+        .default(0.506),
+        num(
+            "training_moe_efficiency_fp8",
+            Check::Fraction,
+            "share of dense MFU",
+            "as training_moe_efficiency, for a run in 8-bit or narrower matmuls (fp8 speeds the expert GEMMs, not the all-to-all)",
+        )
+        .default(0.359),
     ],
 };
 
@@ -217,6 +231,11 @@ pub struct Economics {
     /// stragglers): divides training chip-hours (docs/model.md "Training"). Default range
     /// 0.66 / 0.90 / 0.97.
     pub training_goodput: Param,
+    /// Share of a chip's dense training MFU a mixture-of-experts run reaches (docs/model.md
+    /// "Training"); applies where active parameters are fewer than total ones.
+    pub training_moe_efficiency: Param,
+    /// As `training_moe_efficiency`, for 8-bit or narrower matmuls.
+    pub training_moe_efficiency_fp8: Param,
     pub prov: Provenance,
 }
 
@@ -278,6 +297,8 @@ pub(crate) fn read(node: Option<&Node>, ctx: &mut Ctx) -> Economics {
         datacenter_capex_usd_per_mw,
         training_bytes_per_param: num("training_bytes_per_param", ctx),
         training_goodput,
+        training_moe_efficiency: num("training_moe_efficiency", ctx),
+        training_moe_efficiency_fp8: num("training_moe_efficiency_fp8", ctx),
         prov: Provenance::default(),
     };
     let elec = ctx.params.info(economics.electricity_usd_per_kwh);

@@ -57,6 +57,12 @@ pub static INFERENCE: TableDecl = TableDecl {
             "attention FLOPs of the serving step model",
         ),
         num(
+            "decode_attention_width",
+            Check::Positive,
+            "width per head x heads",
+            "attention FLOPs of a decode step per context token / 4; default attention_width (MLA's absorbed decode: heads x (2 kv_lora_rank + rope_dim) / 2)",
+        ),
+        num(
             "hidden",
             Check::Positive,
             "model width",
@@ -147,6 +153,10 @@ pub struct Inference {
     pub heads: Option<u64>,
     /// Query heads x head_dim (attention FLOPs).
     pub attention_width: Option<Param>,
+    /// Attention width of a decode step (FLOPs per context token / 4); defaults to
+    /// `attention_width`. MLA decodes in its latent ("absorbed"): DeepSeek-V3's 128 heads x
+    /// (512 + 64 + 512) / 2 = 69,632 against 20,480 for its prefill.
+    pub decode_attention_width: Option<Param>,
     /// Model width (all-reduce size); defaults to `attention_width`.
     pub hidden: Option<Param>,
     /// MoE: routed experts per layer, and routed experts per token.
@@ -213,6 +223,7 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
     let output_tokens = r.num_req("output_tokens", ctx);
     let heads = r.int_opt("heads", ctx).map(|h| h as u64);
     let attention_width = r.num_opt("attention_width", ctx);
+    let decode_attention_width = r.num_opt("decode_attention_width", ctx);
     let hidden = r.num_opt("hidden", ctx);
     let experts_origin = t.get("experts_per_token").map(|n| n.origin.clone());
     let experts_n = r.int_opt("experts", ctx).map(|e| e as u64);
@@ -303,6 +314,7 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
         layers,
         heads,
         attention_width,
+        decode_attention_width,
         hidden,
         experts,
         shared_params_b,

@@ -29,7 +29,8 @@ pub(crate) const ACTIVE_PARAMS_B: Key = num(
     "parameters a token uses (MoE); default params_b",
 );
 
-/// With `attention_width` and `seq_len`: C gains 12 * layers * attention_width * seq_len * D.
+/// With `attention_width` and `seq_len`: C gains 6 (causal) or 12 (full) * layers *
+/// attention_width * seq_len * D.
 pub(crate) const LAYERS: Key = Key::new(
     "layers",
     Kind::Int { min: 1, max: 10_000 },
@@ -47,6 +48,14 @@ pub(crate) const SEQ_LEN: Key = Key::new(
     Kind::Int { min: 1, max: 100_000_000 },
     "tokens",
     "training sequence length (attention FLOPs)",
+);
+/// Which attention FLOPs count: causal (a decoder's masked half, what FlashAttention-class
+/// kernels compute) or full.
+pub(crate) const ATTENTION: Key = Key::new(
+    "attention",
+    Kind::Choice(&["causal", "full"]),
+    "",
+    "attention FLOPs counted: causal (6 * layers * attention_width * seq_len per token, a decoder's masked half) or full (12 * ...); default causal",
 );
 
 /// Warns on a `params_b` above 1e5 (billions): parameters typed in units.

@@ -46,6 +46,12 @@ pub static OFFER: TableDecl = TableDecl {
             "price per instance-hour; divided by chips_per_instance",
         ),
         text("region", "where the price applies"),
+        num(
+            "billing_increment_hours",
+            Check::Positive,
+            "hours",
+            "what a run's hours round up to on this offer; default one second (1/3600) on demand, committed and spot, 24 (whole days) for a capacity block",
+        ),
         Key::new("estimate", Kind::Bool, "", "true: the price is an estimate, not a quoted figure"),
         Key::new(
             "valid_from",
@@ -98,6 +104,15 @@ pub enum Term {
 }
 
 impl Term {
+    /// The billing increment of the term when an offer declares none (hours): one second on
+    /// demand, committed and spot; whole days for a capacity block (docs/model.md "Training").
+    pub fn billing_increment_hours(self) -> f64 {
+        match self {
+            Term::CapacityBlock => 24.0,
+            _ => 1.0 / 3600.0,
+        }
+    }
+
     pub const NAMES: [&'static str; 5] = ["on_demand", "capacity_block", "committed_1y", "committed_3y", "spot"];
     /// What a config may write: the names and the v1 alias `committed`.
     pub const ACCEPTED: [&'static str; 6] = ["on_demand", "capacity_block", "committed_1y", "committed_3y", "spot", "committed"];
@@ -155,6 +170,8 @@ pub struct Offer {
     pub term: Term,
     pub instance: Option<String>,
     pub chips_per_instance: Option<u64>,
+    /// What a run's hours round up to (hours); `None`: the term's default (`Term::billing_increment_hours`).
+    pub billing_increment_hours: Option<Param>,
     /// USD per chip-hour (an instance price is stored divided by its chips).
     pub price: Param,
     /// The base value of `price`: offers are chosen on base values, so a sampled draw never
@@ -234,6 +251,7 @@ pub(crate) fn read(t: &Table, origin: Origin, acc: &str, seen: &mut HashMap<Stri
     let instance = r.str_opt("instance", ctx);
     let region = r.str_opt("region", ctx);
     let chips = r.int_opt("chips_per_instance", ctx).map(|c| c as u64);
+    let billing_increment_hours = r.num_opt("billing_increment_hours", ctx);
     let flag_origin = t.get("estimate").map(|n| n.origin.clone());
     let flag = match r.node("estimate") {
         None => false,
@@ -330,6 +348,7 @@ pub(crate) fn read(t: &Table, origin: Origin, acc: &str, seen: &mut HashMap<Stri
         term,
         instance,
         chips_per_instance: chips,
+        billing_increment_hours,
         price,
         base: info.base,
         region,

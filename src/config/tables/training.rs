@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 
 use super::{
-    ACTIVE_PARAMS_B, ATTENTION_WIDTH, ID, LAYERS, NAME, PARAMS_B, PRECISION, SEQ_LEN, active_params, params_plausible, read_precision,
+    ACTIVE_PARAMS_B, ATTENTION, ATTENTION_WIDTH, ID, LAYERS, NAME, PARAMS_B, PRECISION, SEQ_LEN, active_params, params_plausible,
+    read_precision,
 };
 use crate::config::param::{Param, Precision, Provenance};
 use crate::config::reader::{Ctx, Reader, read_id};
@@ -32,6 +33,7 @@ pub static TRAINING: TableDecl = TableDecl {
         LAYERS,
         ATTENTION_WIDTH,
         SEQ_LEN,
+        ATTENTION,
     ],
 };
 
@@ -53,7 +55,7 @@ pub struct Training {
 }
 
 /// Attention shape of a training run (docs/model.md "Training"): with it, C gains
-/// `12 * layers * attention_width * seq_len * D`.
+/// `6 * layers * attention_width * seq_len * D` (causal) or `12 * ...` (full).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct AttentionShape {
     pub layers: u64,
@@ -61,6 +63,21 @@ pub struct AttentionShape {
     pub attention_width: u64,
     /// Training sequence length (tokens).
     pub seq_len: u64,
+    /// True (the default): causal attention, half the score and value FLOPs of full attention.
+    pub causal: bool,
+}
+
+impl AttentionShape {
+    /// Attention FLOPs per token, forward and backward: `6` (causal) or `12` (full) `* layers *
+    /// attention_width * seq_len` (FLOP/token).
+    pub fn flops_per_token(&self) -> f64 {
+        self.coefficient() * self.layers as f64 * self.attention_width as f64 * self.seq_len as f64
+    }
+
+    /// 6 for causal attention, 12 for full.
+    pub fn coefficient(&self) -> f64 {
+        if self.causal { 6.0 } else { 12.0 }
+    }
 }
 
 pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>, ctx: &mut Ctx) -> Training {
@@ -94,13 +111,37 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
     }
 }
 
-/// `layers`, `attention_width`, `seq_len`: all three or none.
+/// `layers`, `attention_width`, `seq_len`: all three or none; `attention` (causal or full)
+/// with them.
 pub(crate) fn attention_shape(r: &mut Reader<'_>, ctx: &mut Ctx) -> Option<AttentionShape> {
     let keys = ["layers", "attention_width", "seq_len"];
     let given: Vec<&str> = keys.iter().copied().filter(|k| r.table.get(k).is_some()).collect();
     let layers = r.int_opt("layers", ctx);
     let width = r.int_opt("attention_width", ctx);
     let seq = r.int_opt("seq_len", ctx);
+    let causal = r
+        .choice(
+            "attention",
+            |s| match s {
+                "causal" => Some(true),
+                "full" => Some(false),
+                _ => None,
+            },
+            ctx,
+        )
+        .unwrap_or(true);
+    if given.is_empty()
+        && let Some(n) = r.table.get("attention")
+    {
+        let origin = n.origin.clone();
+        ctx.diags.warn(
+            &origin,
+            format!(
+                "{} gives `attention` but no layers, attention_width, seq_len: attention FLOPs are not counted",
+                r.what
+            ),
+        );
+    }
     if !given.is_empty() && given.len() < 3 {
         let missing: Vec<&str> = keys.iter().copied().filter(|k| !given.contains(k)).collect();
         let origin = r.table.get(given[0]).map_or_else(|| r.origin.clone(), |n| n.origin.clone());
@@ -114,5 +155,6 @@ pub(crate) fn attention_shape(r: &mut Reader<'_>, ctx: &mut Ctx) -> Option<Atten
         layers: layers? as u64,
         attention_width: width? as u64,
         seq_len: seq? as u64,
+        causal,
     })
 }

@@ -14,6 +14,7 @@ fn chat70() -> InferenceInputs {
         output_tokens: 400.0,
         layers: 80.0,
         attention_width: 8192.0,
+        decode_attention_width: 8192.0,
         hidden: 8192.0,
         heads: Some(64),
         kv_heads: Some(8.0),
