@@ -35,6 +35,22 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
         } => estimate(&load(&cli.config)?, &workload, accelerator.as_deref(), json),
         Command::Explain { workload, accelerator } => explain(&load(&cli.config)?, &workload, &accelerator),
         Command::Calibrate { json, fit } => calibrate_cmd(&load(&cli.config)?, json, fit),
+        Command::Fleet {
+            accelerator,
+            chips,
+            budget_usd,
+            power_mw,
+            json,
+        } => {
+            use crate::model::fleet::FleetSize;
+            let size = match (chips, budget_usd, power_mw) {
+                (Some(n), _, _) => FleetSize::Chips(n),
+                (_, Some(x), _) => FleetSize::BudgetUsd(x),
+                (_, _, Some(p)) => FleetSize::PowerMw(p),
+                _ => return Err(AppError::usage("no fleet size", "give --chips, --budget-usd or --power-mw")),
+            };
+            fleet_cmd(&load(&cli.config)?, &accelerator, size, json)
+        }
         Command::Report { out, format, scale } => {
             let cfg = load(&cli.config)?;
             refuse_config_folder(&cfg, &out)?;
@@ -229,6 +245,119 @@ fn estimate(cfg: &Config, workload: &str, accelerator: Option<&str>, json: bool)
     } else {
         let view = CompareView { cfg, tables: &tables };
         export::exporter(TableFormat::Table).export(&view)
+    };
+    output::stdout(&bytes)?;
+    Ok(())
+}
+
+/// `accel-cost fleet` (docs/cli.md "fleet"): one fleet's figures at base values, with
+/// P10/P50/P90 over the Monte Carlo draws of the inputs they read.
+fn fleet_cmd(cfg: &Config, accelerator: &str, size: crate::model::fleet::FleetSize, json: bool) -> Result<(), AppError> {
+    use crate::model::fleet::{FleetPlan, plan};
+    use crate::model::uncertainty::{Band, Deps, Draws, MIN_DRAWS, band};
+    let acc = find_accelerator(cfg, accelerator)?;
+    let iw = cfg.report.inference_workload.as_deref().and_then(|id| cfg.inference(id));
+    let v = cfg.params.base_values();
+    let mut deps = Deps::default();
+    let base =
+        plan(cfg, acc, size, iw, &v, &mut deps).map_err(|e| AppError::usage(e, "give an accelerator with [accelerator.owned] chip_usd"))?;
+    let used = deps.ranged(&cfg.params);
+    let n = cfg.report.samples as usize;
+    // Each figure by name, with its draws.
+    let figures = |p: &FleetPlan| -> Vec<(String, f64)> {
+        let mut f = vec![
+            ("chips".to_string(), p.chips),
+            ("capex_usd".into(), p.capex_usd),
+            ("capex_chips_usd".into(), p.capex_chips_usd),
+            ("capex_servers_usd".into(), p.capex_servers_usd),
+            ("capex_buildings_usd".into(), p.capex_buildings_usd),
+            ("facility_mw".into(), p.facility_mw),
+            ("usd_per_year_owned".into(), p.usd_per_year_owned),
+        ];
+        for (b, x) in &p.usd_per_year_rented {
+            f.push((format!("usd_per_year_{b}"), *x));
+        }
+        f.push(("training_pflops".into(), p.training_pflops.unwrap_or(f64::NAN)));
+        f.push(("output_tokens_per_day".into(), p.output_tokens_per_day.unwrap_or(f64::NAN)));
+        f
+    };
+    let point = figures(&base);
+    let mut cols: Vec<Vec<f64>> = vec![Vec::new(); point.len()];
+    if !used.is_empty() && n >= MIN_DRAWS {
+        let draws = Draws::new(&cfg.params, used.iter().copied(), n, cfg.report.seed);
+        draws.each(0..draws.len(), |_, dv| {
+            if let Ok(p) = plan(cfg, acc, size, iw, dv, &mut ()) {
+                for (c, (_, x)) in cols.iter_mut().zip(figures(&p)) {
+                    c.push(x);
+                }
+            }
+        });
+    }
+    let bands: Vec<Option<Band>> = cols.iter_mut().map(band).collect();
+    let workload = iw.map(|w| w.id.clone());
+    let bytes = if json {
+        let mut m = serde_json::Map::new();
+        for ((name, x), b) in point.iter().zip(&bands) {
+            let val = |x: f64| {
+                if x.is_finite() {
+                    serde_json::json!(x)
+                } else {
+                    serde_json::Value::Null
+                }
+            };
+            m.insert(name.clone(), val(*x));
+            if let Some(b) = b {
+                m.insert(format!("{name}_p10"), val(b.p10));
+                m.insert(format!("{name}_p90"), val(b.p90));
+            }
+        }
+        let doc = serde_json::json!({
+            "accelerator": acc.id,
+            "name": acc.name,
+            "size": match size {
+                crate::model::fleet::FleetSize::Chips(n) => serde_json::json!({ "chips": n }),
+                crate::model::fleet::FleetSize::BudgetUsd(x) => serde_json::json!({ "budget_usd": x }),
+                crate::model::fleet::FleetSize::PowerMw(p) => serde_json::json!({ "power_mw": p }),
+            },
+            "inference_workload": workload,
+            "meets_per_user_target": base.meets_target,
+            "draws": if bands.iter().any(Option::is_some) { n } else { 0 },
+            "figures": m,
+        });
+        let mut b = serde_json::to_vec_pretty(&doc).unwrap_or_default();
+        b.push(b'\n');
+        b
+    } else {
+        let mut out = format!(
+            "Fleet of {} ({}); tokens/day of {}; P10-P90 over {} draws\n",
+            acc.name,
+            acc.id,
+            workload.as_deref().unwrap_or("(no report.inference_workload)"),
+            if bands.iter().any(Option::is_some) { n } else { 0 }
+        );
+        // Dollars as "$42.8B", power in MW, counts as "568T": readable at a glance; --json
+        // keeps every digit.
+        let show = |name: &str, x: f64| -> String {
+            if !x.is_finite() {
+                "-".into()
+            } else if name.ends_with("_usd") || name.starts_with("usd_") {
+                crate::fmt::usd(x)
+            } else if name == "facility_mw" {
+                format!("{} MW", crate::fmt::num(x, 4))
+            } else {
+                crate::chart::format_value(x, &crate::chart::Unit::Count)
+            }
+        };
+        for ((name, x), b) in point.iter().zip(&bands) {
+            let range = b.filter(|b| (b.p90 - b.p10).abs() > 1e-9 * x.abs()).map_or(String::new(), |b| {
+                format!("  (P10 {} - P90 {})", show(name, b.p10), show(name, b.p90))
+            });
+            out.push_str(&format!("  {name:<28} {}{range}\n", show(name, *x)));
+        }
+        if base.meets_target == Some(false) {
+            out.push_str("  (output tokens below the workload's per-user target: the chip's fastest replica is a slower service)\n");
+        }
+        out.into_bytes()
     };
     output::stdout(&bytes)?;
     Ok(())

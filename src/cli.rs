@@ -85,6 +85,27 @@ pub enum Command {
         #[arg(long)]
         fit: bool,
     },
+    /// What a fleet of one accelerator costs and does: chips, capex, yearly cost, power, PFLOP/s, tokens/day
+    #[command(
+        after_help = "Examples:\n  accel-cost fleet --accelerator tpu7x --chips 1000000\n  accel-cost fleet --accelerator trn2 --budget-usd 200e9 --json\n  accel-cost fleet --accelerator b200 --power-mw 1000",
+        group(clap::ArgGroup::new("size").required(true).args(["chips", "budget_usd", "power_mw"]))
+    )]
+    Fleet {
+        #[arg(long)]
+        accelerator: String,
+        /// This many chips
+        #[arg(long)]
+        chips: Option<f64>,
+        /// As many chips as this capex buys (chips, servers, buildings), USD
+        #[arg(long = "budget-usd")]
+        budget_usd: Option<f64>,
+        /// As many chips as this facility power holds, MW
+        #[arg(long = "power-mw")]
+        power_mw: Option<f64>,
+        /// JSON (docs/cli.md "fleet") instead of a table
+        #[arg(long)]
+        json: bool,
+    },
     /// Load and check the configs; print what was loaded
     #[command(
         after_help = "Examples:\n  accel-cost validate -c configs --set accelerator.h100-sxm.cloud.on_demand_usd_per_chip_hour=2\n  accel-cost validate --defaults"

@@ -586,6 +586,7 @@ mod tests {
             value,
             text: String::new(),
             whisker,
+            extra: Vec::new(),
         }
     }
 
@@ -596,6 +597,7 @@ mod tests {
                 subtitle: String::new(),
                 footer: String::new(),
                 notes: Vec::new(),
+                key: Vec::new(),
             },
             value_axis: Axis {
                 label: String::new(),

@@ -310,7 +310,9 @@ struct LabelRequest {
 /// their point (left or right, above, level or below it, a little farther out if need be),
 /// inside the plot, clear of `blocked` boxes and of each other; among clear spots the one
 /// crossing fewest `obstacles` (line samples, markers) wins. Each series' first label is placed
-/// before any other; a later label with no clear spot is dropped rather than overprint.
+/// before any other and may go farther out; any label with no clear spot is dropped rather
+/// than overprint (a crowd of curves starting together keeps the first labels that fit; the
+/// legend still names each curve).
 /// `cap` and `descent` are the text's height above and below its baseline.
 fn place_point_labels(
     reqs: &[LabelRequest],
@@ -331,10 +333,7 @@ fn place_point_labels(
             at: (px, py), width: w, ..
         } = reqs[i];
         let mut best: Option<(f64, Region)> = None;
-        // A series' first label is never dropped: with no clear spot it takes the one that
-        // overlaps least.
-        let mut fallback: Option<(f64, Region)> = None;
-        // A first label may go a little farther out before it falls back.
+        // A first label may go a little farther out before it is dropped.
         let rings: &[f64] = if reqs[i].first {
             &[1.0, 2.0, 3.2, 4.5, 6.0]
         } else {
@@ -357,14 +356,13 @@ fn place_point_labels(
                 let b = Region::new(x0, y0, x0 + w, y0 + h);
                 let inside = b.x0 >= clip.x0 && b.x1 <= clip.x1 && b.y0 >= clip.y0 && b.y1 <= clip.y1;
                 let clear = |q: &Region| b.overlap(&q.inflate(gap * 0.3)) <= 0.0;
+                // Two labels a hair apart read as one ("1 chip2 chips"): keep a word's
+                // space (about a gap) between labels.
+                let apart = |q: &Region| b.overlap(&q.inflate(gap)) <= 0.0;
                 if !inside {
                     continue;
                 }
-                if !placed.iter().all(clear) || !blocked.iter().all(clear) {
-                    let o: f64 = placed.iter().chain(blocked).map(|q| b.overlap(q)).sum();
-                    if reqs[i].first && fallback.as_ref().is_none_or(|(f, _)| o < *f) {
-                        fallback = Some((o, b));
-                    }
+                if !placed.iter().all(apart) || !blocked.iter().all(clear) {
                     continue;
                 }
                 let hits = obstacles.iter().filter(|o| b.inflate(gap * 0.2).contains(o.0, o.1)).count();
@@ -374,7 +372,7 @@ fn place_point_labels(
                 }
             }
         }
-        if let Some((_, b)) = best.or(fallback) {
+        if let Some((_, b)) = best {
             placed.push(b);
             out[i] = Some(b);
         }
@@ -452,6 +450,7 @@ mod tests {
                 subtitle: String::new(),
                 footer: String::new(),
                 notes: Vec::new(),
+                key: Vec::new(),
             },
             x: axis(AxisScale::Linear),
             y: axis(AxisScale::Log),
@@ -484,7 +483,7 @@ mod tests {
     }
 
     #[test]
-    fn replica_labels_never_overlap_and_each_curve_keeps_its_first() {
+    fn replica_labels_keep_a_gap_apart_and_first_labels_go_first() {
         // Ten curves starting within 90 px of each other at the bottom left (as the "1 chip"
         // labels of the interactivity chart do), each with three more labels further along,
         // some right under the target line's label.
@@ -509,10 +508,11 @@ mod tests {
         let (cap, descent, gap) = (17.5, 5.6, 8.0);
         let obstacles: Vec<(f64, f64)> = (0..200).map(|i| (100.0 + 5.0 * i as f64, 400.0)).collect();
         let boxes = place_point_labels(&reqs, cap, descent, gap, &obstacles, &[target], &clip);
+        // First labels go first: in 90 px, seven of the ten find a clear spot a word's space
+        // from the others; the rest are dropped rather than printed into a neighbour.
+        let firsts = reqs.iter().zip(&boxes).filter(|(r, b)| r.first && b.is_some()).count();
+        assert!(firsts >= 7, "{firsts} first labels kept");
         for (r, b) in reqs.iter().zip(&boxes) {
-            if r.first {
-                assert!(b.is_some(), "a curve lost its first label");
-            }
             let Some(b) = b else { continue };
             assert!(b.x0 >= clip.x0 && b.x1 <= clip.x1 && b.y0 >= clip.y0 && b.y1 <= clip.y1, "{b:?}");
             assert!(b.overlap(&target) <= 0.0, "{b:?} covers the target line's label");
@@ -526,12 +526,11 @@ mod tests {
         let kept: Vec<&Region> = boxes.iter().flatten().collect();
         for (i, a) in kept.iter().enumerate() {
             for b in &kept[i + 1..] {
-                assert!(a.overlap(b) <= 0.0, "labels {a:?} and {b:?} overlap");
+                assert!(a.overlap(&b.inflate(gap - 1e-9)) <= 0.0, "labels {a:?} and {b:?} closer than a gap");
             }
         }
-        // Not everything fits, and what does is kept: besides the ten first labels, at least
-        // ten later ones survive.
-        assert!(kept.len() >= 20 && kept.len() < reqs.len(), "{} of {}", kept.len(), reqs.len());
+        // Not everything fits, and what does is kept: seven first labels and ten later ones.
+        assert!(kept.len() >= 17 && kept.len() < reqs.len(), "{} of {}", kept.len(), reqs.len());
     }
 
     #[test]

@@ -79,6 +79,38 @@ impl Canvas {
         (f64::from(self.width) / style::BASE_WIDTH).min(f64::from(self.height) / style::BASE_HEIGHT)
     }
 
+    /// This canvas, made taller for a line chart whose legend and notes leave the plot too
+    /// little room (below), or for a bar chart with more rows than fit at the smallest text
+    /// size: `(700 + 44 x rows)` design pixels high when that exceeds the canvas's height (the
+    /// title block, panel titles, axis, 4 lines of notes and key, and footer take about 700; a
+    /// row of 35-size text needs 44; each further note line 46). Width and scale are unchanged, so text keeps its size; 14 rows give 1600x1316,
+    /// 5.5 in high at half a 16:9 slide's width, within the slide's 7.5 in.
+    pub fn fit_rows(self, chart: &Chart) -> Canvas {
+        let rows = match chart {
+            Chart::Panels(p) => p.panels.iter().map(|b| b.bars.len()).max().unwrap_or(0),
+            Chart::Stacked(c) => c.categories.len(),
+            _ => 0,
+        };
+        // Notes and key beyond the 4 lines the 700 allow for: about 80 characters a line.
+        let f = chart.frame();
+        let lines: usize = f.notes.iter().chain(&f.key).map(|n| n.chars().count().div_ceil(80)).sum();
+        let extra = lines.min(layout::MAX_NOTE_LINES).saturating_sub(4) as f64 * 46.0;
+        let k = self.scale_factor();
+        let design = match chart {
+            // A line chart: title block, axes and footer about 560, a plot of at least 440 or
+            // the legend column (46 a series), and the notes and key (46 a line).
+            Chart::Line(c) => 560.0 + (46.0 * c.series.len() as f64).max(440.0) + 46.0 * lines.min(layout::MAX_NOTE_LINES) as f64,
+            _ if rows > 0 => 700.0 + 44.0 * rows as f64 + extra,
+            _ => 0.0,
+        };
+        // At most 1800: 7.5 in, the slide's height at 240 px per inch.
+        let needed = (design.min(1800.0) * k).ceil() as u32;
+        Canvas {
+            width: self.width,
+            height: self.height.max(needed.min(style::MAX_CANVAS_SIDE)),
+        }
+    }
+
     fn validate(&self) -> Result<(), ChartError> {
         let side_ok = |v: u32| (style::MIN_CANVAS_SIDE..=style::MAX_CANVAS_SIDE).contains(&v);
         let area = u64::from(self.width) * u64::from(self.height);
@@ -130,6 +162,9 @@ pub struct Frame {
     pub footer: String,
     /// Lines above the footer, e.g. what was not drawn and why.
     pub notes: Vec<String>,
+    /// The chart's key: what its marks (†, ‡, *) and whiskers mean. Drawn above the notes
+    /// and never dropped when the notes overflow (then notes are cut instead).
+    pub key: Vec<String>,
 }
 
 /// Linear or logarithmic axis.
@@ -202,6 +237,9 @@ pub struct Bar {
     pub text: String,
     /// Optional (low, high) whisker across the bar end, e.g. the P10-P90 of the value.
     pub whisker: Option<(f64, f64)>,
+    /// Other figures the bar's text or panel draws, by CSV column name (e.g. the chance of
+    /// costing less than the reference): not drawn as bars, written to the chart's CSV.
+    pub extra: Vec<(String, f64)>,
 }
 
 /// Horizontal bars, top to bottom in the order given (callers sort).
@@ -301,6 +339,51 @@ impl Chart {
             Chart::Tornado(c) => &c.frame,
             Chart::Heatmap(c) => &c.frame,
         }
+    }
+
+    fn frame_mut(&mut self) -> &mut Frame {
+        match self {
+            Chart::Line(c) => &mut c.frame,
+            Chart::Panels(c) => &mut c.frame,
+            Chart::Stacked(c) => &mut c.frame,
+            Chart::Tornado(c) => &mut c.frame,
+            Chart::Heatmap(c) => &mut c.frame,
+        }
+    }
+
+    /// Every name drawn next to the data, where a price mark can appear: bar and category
+    /// labels, series names and point labels, tornado inputs.
+    pub fn drawn_names(&self) -> Vec<&str> {
+        match self {
+            Chart::Line(c) => c
+                .series
+                .iter()
+                .flat_map(|s| std::iter::once(s.name.as_str()).chain(s.point_labels.iter().map(|p| p.2.as_str())))
+                .collect(),
+            Chart::Panels(c) => c.panels.iter().flat_map(|p| p.bars.iter().map(|b| b.label.as_str())).collect(),
+            Chart::Stacked(c) => c.categories.iter().map(|c| c.0.as_str()).collect(),
+            Chart::Tornado(c) => c.bars.iter().map(|b| b.input.as_str()).collect(),
+            Chart::Heatmap(_) => Vec::new(),
+        }
+    }
+
+    /// Drops the key lines that explain a mark ("† ...", "‡ ...", "* ...") no drawn name
+    /// carries: a key names what is on the chart, not every mark of the report.
+    pub fn drop_unused_mark_keys(&mut self) {
+        let names: Vec<String> = self.drawn_names().into_iter().map(str::to_string).collect();
+        let carries = |m: &str| names.iter().any(|n| n.contains(m));
+        let (dagger, ddagger, star) = (carries(" †"), carries(" ‡"), carries(" *"));
+        self.frame_mut().key.retain(|k| {
+            if k.starts_with("† ") {
+                dagger
+            } else if k.starts_with("‡ ") {
+                ddagger
+            } else if k.starts_with("* ") {
+                star
+            } else {
+                true
+            }
+        });
     }
 }
 

@@ -49,7 +49,7 @@ pub(super) fn draw_labelled_points<DB: DrawingBackend>(
     // One line per name of the group.
     let texts: Vec<Vec<String>> = groups
         .iter()
-        .map(|g| g.iter().map(|&i| p.fit(placed[i].label, &font, clip.w() * 0.45)).collect())
+        .map(|g| g.iter().map(|&i| p.fit(placed[i].label, &font, clip.w() * 0.6)).collect())
         .collect::<Result<_, _>>()?;
     let labels = place_labels(p, &texts, &centres, &half_widths, obstacles, clip, &font, r)?;
 

@@ -28,18 +28,22 @@ pub const FONT_FAMILY: &str = "sans-serif";
 /// The same fonts, registered under a CSS font list: SVG text names it, so a viewer with
 /// DejaVu Sans draws exactly what the PNG shows and others fall back to a similar sans.
 pub const SVG_FONT_STACK: &str = "DejaVu Sans, Verdana, Arial, Helvetica, sans-serif";
+/// The smallest text size: 9 pt when the 1600 px canvas is pasted at half the width of a
+/// 16:9 slide (13.33 x 7.5 in): 1600 px / 6.67 in = 240 px per inch, so 9 pt (0.125 in) is an
+/// em of 30 px, and an em is `size * EM`: 30 / EM = 34.9, rounded up to 35.
+pub const MIN_TEXT_SIZE: f64 = 35.0;
 pub const TITLE_SIZE: f64 = 48.0;
-pub const SUBTITLE_SIZE: f64 = 34.0;
-pub const AXIS_LABEL_SIZE: f64 = 35.0;
-pub const PANEL_TITLE_SIZE: f64 = 32.0;
-pub const TICK_SIZE: f64 = 35.0;
-pub const LEGEND_SIZE: f64 = 35.0;
-pub const CATEGORY_SIZE: f64 = 35.0;
-pub const VALUE_LABEL_SIZE: f64 = 33.0;
-pub const POINT_LABEL_SIZE: f64 = 28.0;
-pub const ANNOTATION_SIZE: f64 = 29.0;
-pub const NOTE_SIZE: f64 = 25.0;
-pub const FOOTER_SIZE: f64 = 25.0;
+pub const SUBTITLE_SIZE: f64 = 37.0;
+pub const AXIS_LABEL_SIZE: f64 = MIN_TEXT_SIZE;
+pub const PANEL_TITLE_SIZE: f64 = 36.0;
+pub const TICK_SIZE: f64 = MIN_TEXT_SIZE;
+pub const LEGEND_SIZE: f64 = MIN_TEXT_SIZE;
+pub const CATEGORY_SIZE: f64 = MIN_TEXT_SIZE;
+pub const VALUE_LABEL_SIZE: f64 = MIN_TEXT_SIZE;
+pub const POINT_LABEL_SIZE: f64 = MIN_TEXT_SIZE;
+pub const ANNOTATION_SIZE: f64 = MIN_TEXT_SIZE;
+pub const NOTE_SIZE: f64 = MIN_TEXT_SIZE;
+pub const FOOTER_SIZE: f64 = MIN_TEXT_SIZE;
 pub const MESSAGE_SIZE: f64 = 38.0;
 
 /// DejaVu Sans metrics as fractions of the plotters font size (ab_glyph pixel scale).

@@ -11,6 +11,7 @@ fn frame(title: &str) -> Frame {
         subtitle: "subtitle".to_string(),
         footer: "basis: on_demand · test".to_string(),
         notes: vec!["Not drawn: nothing".to_string()],
+        key: Vec::new(),
     }
 }
 
@@ -54,6 +55,7 @@ fn all_charts() -> Vec<Chart> {
                 value: 0.42,
                 text: "0.42x".into(),
                 whisker: Some((0.3, 0.6)),
+                extra: Vec::new(),
             },
             Bar {
                 label: "H100 SXM".into(),
@@ -61,6 +63,7 @@ fn all_charts() -> Vec<Chart> {
                 value: 1.0,
                 text: "1.00x".into(),
                 whisker: None,
+                extra: Vec::new(),
             },
         ],
         reference_line: Some((1.0, "H100 = 1.0x".into())),
@@ -377,4 +380,75 @@ fn text_with_control_characters_draws_as_visible_escapes_and_the_svg_stays_xml()
     assert_eq!(drawable("a\u{1b}[31mb\u{0}"), "a\\u001b[31mb\\u0000");
     assert_eq!(drawable("x\u{fffe}y\u{ffff}"), "x\u{fffd}y\u{fffd}");
     assert_eq!(drawable("H100 <b> & \"q\""), "H100 <b> & \"q\"");
+}
+
+#[test]
+fn a_chart_with_many_bars_grows_taller_never_wider_and_at_most_a_slides_height() {
+    let panel = |n: usize| BarChart {
+        frame: frame(""),
+        value_axis: axis("x", AxisScale::Linear, Unit::Ratio),
+        bars: (0..n)
+            .map(|i| Bar {
+                label: format!("chip {i}"),
+                look: Family::Gpu.look(),
+                value: 1.0,
+                text: "1x".into(),
+                whisker: None,
+                extra: Vec::new(),
+            })
+            .collect(),
+        reference_line: None,
+    };
+    let panels = |n: usize| {
+        Chart::Panels(PanelChart {
+            frame: frame("Panels"),
+            panels: vec![panel(n), panel(2)],
+        })
+    };
+    let base = Canvas::default();
+    // 6 rows: 700 + 44 x 6 = 964 < 1000, unchanged.
+    assert_eq!(base.fit_rows(&panels(6)), base);
+    // 14 rows: 700 + 44 x 14 = 1316 (one short note: no extra lines).
+    assert_eq!(base.fit_rows(&panels(14)), Canvas { width: 1600, height: 1316 });
+    // 40 rows would need 2460: capped at 1800; at --scale 2 everything doubles.
+    assert_eq!(base.fit_rows(&panels(40)), Canvas { width: 1600, height: 1800 });
+    let double = Canvas { width: 3200, height: 2000 };
+    assert_eq!(double.fit_rows(&panels(14)), Canvas { width: 3200, height: 2632 });
+}
+
+#[test]
+fn a_key_line_stays_only_where_a_drawn_name_carries_its_mark() {
+    let bar = |label: &str| Bar {
+        label: label.into(),
+        look: Family::Gpu.look(),
+        value: 1.0,
+        text: "1x".into(),
+        whisker: None,
+        extra: Vec::new(),
+    };
+    let mut f = frame("Panels");
+    f.key = vec![
+        "† priced from another term or market: trn2".into(),
+        "‡ the planner's negotiated price: h100".into(),
+        "* estimated price: tpu7x".into(),
+        "Whiskers: P10-P90".into(),
+    ];
+    let mut c = Chart::Panels(PanelChart {
+        frame: f,
+        panels: vec![BarChart {
+            frame: frame(""),
+            value_axis: axis("x", AxisScale::Linear, Unit::Ratio),
+            bars: vec![bar("Trainium2 (Trn2) †"), bar("H100 SXM 80GB")],
+            reference_line: None,
+        }],
+    });
+    c.drop_unused_mark_keys();
+    // Only † is drawn: the ‡ and * lines go, the whisker line (no mark) stays.
+    assert_eq!(
+        c.frame().key,
+        vec![
+            "† priced from another term or market: trn2".to_string(),
+            "Whiskers: P10-P90".to_string()
+        ]
+    );
 }

@@ -121,6 +121,7 @@ pub(super) fn validate(root: &Table, ctx: &mut Ctx) -> Option<ConfigParts> {
         report,
     };
     resolve(&mut parts, refs, ctx);
+    chip_price_far_from_family(&parts.accelerators, ctx);
     let accelerators = &parts.accelerators;
     if accelerators.is_empty() && !ctx.diags.has_errors() {
         let origin = match ctx.files.as_slice() {
@@ -141,6 +142,64 @@ pub(super) fn validate(root: &Table, ctx: &mut Ctx) -> Option<ConfigParts> {
         return None;
     }
     Some(parts)
+}
+
+/// How far (a factor either way) an owned `chip_usd` may sit from the median of its family's
+/// other chips before it warns. Shipped spread: GPUs from the A100's $16,900 to the B300's
+/// $46,667 (0.49x to 1.34x of the GPU median $34,722); a server's price (8 chips) or a rack's
+/// (72) lands beyond 5x.
+pub(crate) const CHIP_USD_FAMILY_FACTOR: f64 = 5.0;
+
+/// Plausibility of owned chip prices (docs/config.md "Validation"): a `chip_usd` more than
+/// [`CHIP_USD_FAMILY_FACTOR`] times above or below the median of at least two other chips of
+/// its family warns, naming the key and the likely slip (a server's or rack's price, or the
+/// price of a different part).
+fn chip_price_far_from_family(accelerators: &[Accelerator], ctx: &mut Ctx) {
+    let priced: Vec<(&Accelerator, f64)> = accelerators
+        .iter()
+        .filter_map(|a| Some((a, ctx.params.info(a.owned.as_ref()?.chip_usd).base)))
+        .filter(|(_, x)| x.is_finite() && *x > 0.0)
+        .collect();
+    for (a, x) in &priced {
+        let mut others: Vec<f64> = priced
+            .iter()
+            .filter(|(b, _)| b.family == a.family && b.id != a.id)
+            .map(|(_, y)| *y)
+            .collect();
+        if others.len() < 2 {
+            continue;
+        }
+        others.sort_by(f64::total_cmp);
+        let n = others.len();
+        let median = if n % 2 == 1 {
+            others[n / 2]
+        } else {
+            (others[n / 2 - 1] + others[n / 2]) / 2.0
+        };
+        let factor = x / median;
+        if (1.0 / CHIP_USD_FAMILY_FACTOR..=CHIP_USD_FAMILY_FACTOR).contains(&factor) {
+            continue;
+        }
+        let likely = if factor > 1.0 {
+            "a server's or rack's price? (write one chip's price: divide by the chips it holds)"
+        } else {
+            "the price of a smaller part, or in thousands? (write one chip's price in USD)"
+        };
+        let Some(o) = a.owned.as_ref() else { continue };
+        let origin = ctx.params.info(o.chip_usd).origin.clone();
+        ctx.diags.warn(
+            &origin,
+            format!(
+                "chip_usd of `{}` is {} USD, {} x the median of the other {} {} chips ({} USD): {likely}",
+                a.id,
+                super::reader::show(*x),
+                super::reader::show((factor * 10.0).round() / 10.0),
+                n,
+                a.family.name(),
+                super::reader::show(median)
+            ),
+        );
+    }
 }
 
 pub(super) struct ConfigParts {

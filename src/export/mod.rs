@@ -209,6 +209,10 @@ pub const INFERENCE_COLUMNS: &[Column] = &[
         cell: |r| show(inference(r).map(|f| num(f.usd_per_m_tokens, 3))),
     },
     RATIO,
+    Column {
+        header: "x ref/request",
+        cell: |r| ratio(r.request_ratio),
+    },
     BREAK_EVEN_PRICE,
     BREAK_EVEN_EFFICIENCY,
 ];

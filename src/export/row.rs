@@ -29,6 +29,14 @@ pub struct ResultRow<'a> {
     /// Metric / the reference's metric; absent when the reference is skipped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ratio_to_reference: Option<f64>,
+    /// What one unit of the workload costs here over the reference: the training run, or one
+    /// request of the workload's shape (input and output tokens; the headline's inference
+    /// ratio); absent when the reference is skipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_ratio: Option<f64>,
+    /// Share of Monte Carlo draws in which a request (the run) costs less than on the reference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_request_cheaper: Option<f64>,
     /// The cheapest row of its workload.
     pub cheapest: bool,
     /// USD per chip-hour at which this chip costs what the reference does.
@@ -41,7 +49,8 @@ pub struct ResultRow<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub p_cheaper_than_reference: Option<f64>,
     /// `p10_<figure>`, `p50_<figure>`, `p90_<figure>` for every figure that depends on a ranged
-    /// input, and `p10_/p90_ratio_to_reference`; absent without Monte Carlo.
+    /// input, and `p10_/p90_ratio_to_reference`, `p10_/p90_request_ratio`; absent without Monte
+    /// Carlo.
     #[serde(flatten)]
     pub bands: Map<String, Value>,
 }
@@ -63,6 +72,10 @@ impl<'a> ResultRow<'a> {
             bands.insert("p10_ratio_to_reference".into(), n(b.p10));
             bands.insert("p90_ratio_to_reference".into(), n(b.p90));
         }
+        if let Some(b) = r.request_ratio_band {
+            bands.insert("p10_request_ratio".into(), n(b.p10));
+            bands.insert("p90_request_ratio".into(), n(b.p90));
+        }
         ResultRow {
             accelerator: &r.accelerator,
             family: r.family.name(),
@@ -70,6 +83,8 @@ impl<'a> ResultRow<'a> {
             offer: r.offer.as_ref(),
             price_note: r.price_note.as_deref(),
             ratio_to_reference: r.ratio_to_reference,
+            request_ratio: r.request_ratio,
+            p_request_cheaper: r.p_request_cheaper,
             cheapest: r.cheapest,
             break_even_usd_per_chip_hour: r.break_even_usd_per_chip_hour,
             break_even_efficiency: r.break_even_efficiency,

@@ -11,7 +11,7 @@ impl Exporter for TableExporter {
             out.push_str(&text(&grid(view, t)));
             out.push('\n');
         }
-        out.push_str("* cheapest per workload; (est.) estimated price; x ref = cost relative to the reference; break-even = chip-hour price, or multiple of its configured efficiency, at which it costs what the reference does\n");
+        out.push_str("* cheapest per workload; (est.) estimated price; x ref = cost relative to the reference (inference: per output token; x ref/request: per request of the workload's shape, as the headline); break-even = chip-hour price, or multiple of its configured efficiency, at which it costs what the reference does\n");
         out.into_bytes()
     }
 }

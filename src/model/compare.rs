@@ -115,6 +115,18 @@ impl Figures {
         }
     }
 
+    /// What one unit of the workload costs: the training run (USD), or, for serving, USD per
+    /// million tokens blended over input and output. The blend is what one request costs
+    /// over its Lin + Lout tokens (prefill runs Lin / Lout tokens per output token, so
+    /// Lin * input price + Lout * output price = (Lin + Lout) * blended price): ratios of it
+    /// between chips are ratios of the cost of a request of the workload's shape.
+    pub fn request_metric(&self) -> f64 {
+        match self {
+            Figures::Training(f) => f.cost_usd,
+            Figures::Inference(f) => f.usd_per_m_tokens,
+        }
+    }
+
     /// The chip-hour price the figures were computed at.
     pub fn usd_per_chip_hour(&self) -> f64 {
         match self {
@@ -172,6 +184,13 @@ pub struct Row {
     pub figures: Figures,
     /// metric / reference's metric (absent when the reference is skipped).
     pub ratio_to_reference: Option<f64>,
+    /// [`Figures::request_metric`] / the reference's: the cost of a request of the workload's
+    /// shape (input and output) relative to the reference; the training cost ratio in training.
+    pub request_ratio: Option<f64>,
+    /// P10/P50/P90 of `request_ratio` over paired draws.
+    pub request_ratio_band: Option<Band>,
+    /// Share of the draws in which a request costs less here than on the reference.
+    pub p_request_cheaper: Option<f64>,
     pub cheapest: bool,
     /// Chip-hour price at which this accelerator costs what the reference does.
     pub break_even_usd_per_chip_hour: Option<f64>,
@@ -192,6 +211,8 @@ pub struct Row {
     pub offer: Option<super::price::OfferInfo>,
     /// Why the price is not of the basis's market (fallback, negotiated, internal estimate).
     pub price_note: Option<String>,
+    /// Where the price comes from: the basis, a negotiated offer, or another term or market.
+    pub price_origin: super::price::PriceOrigin,
 }
 
 #[derive(Clone, Debug)]
@@ -216,13 +237,14 @@ pub fn table(cfg: &Config, w: Workload<'_>, accelerators: &[&Accelerator], v: &[
     let reference = cfg.report.reference.clone();
     let ref_deps = cfg.accelerator(&reference).map(|r| {
         let mut d = Deps::default();
-        let m = w.estimate(cfg, r, v, &mut d).map(|f| f.metric()).ok();
+        let m = w.estimate(cfg, r, v, &mut d).ok();
         (m, d)
     });
-    let (ref_metric, ref_params) = match ref_deps {
+    let (ref_figures, ref_params) = match ref_deps {
         Some((m, d)) => (m, d.params),
         None => (None, Vec::new()),
     };
+    let ref_metric = ref_figures.map(|f| f.metric());
     for acc in accelerators {
         let mut deps = Deps::default();
         match w.estimate(cfg, acc, v, &mut deps) {
@@ -243,11 +265,15 @@ pub fn table(cfg: &Config, w: Workload<'_>, accelerators: &[&Accelerator], v: &[
                 rows.push(Row {
                     offer,
                     price_note,
+                    price_origin: acc.price_origin(&cfg.economics),
                     accelerator: acc.id.clone(),
                     name: acc.name.clone(),
                     family: acc.family,
                     figures,
                     ratio_to_reference: ratio,
+                    request_ratio: ref_figures.map(|r| figures.request_metric() / r.request_metric()),
+                    request_ratio_band: None,
+                    p_request_cheaper: None,
                     cheapest: false,
                     break_even_usd_per_chip_hour: be.map(|r| {
                         let price = figures.usd_per_chip_hour();
@@ -264,11 +290,14 @@ pub fn table(cfg: &Config, w: Workload<'_>, accelerators: &[&Accelerator], v: &[
             Err(s) => skipped.push(Skipped::new(&acc.id, s)),
         }
     }
-    // "Cheapest" only among two or more rows, and never a serving row that misses the
-    // per-user target (its cost is that of a slower service).
+    // "Cheapest" only among two or more rows, only among prices of the basis (a price
+    // borrowed from another term or market, a neocloud's on-demand price against 3-year
+    // hyperscaler prices, is drawn, marked, and never "cheapest"), and never a serving row that
+    // misses the per-user target (its cost is that of a slower service).
     if rows.len() > 1
         && let Some(best) = rows
             .iter_mut()
+            .filter(|r| r.price_origin != super::price::PriceOrigin::OtherTermOrMarket)
             .filter(|r| r.figures.metric().is_finite())
             .filter(|r| !matches!(r.figures, Figures::Inference(i) if !i.meets_target))
             .min_by(|a, b| a.figures.metric().total_cmp(&b.figures.metric()))
@@ -320,14 +349,18 @@ struct RowBands {
     bands: Vec<(&'static str, Band)>,
     ratio_band: Option<Band>,
     p_cheaper: Option<f64>,
+    request_ratio_band: Option<Band>,
+    p_request_cheaper: Option<f64>,
 }
 
 /// One row's figures over the draws, gathered draw by draw: one column per named figure and
-/// the ratios to the reference. The only per-draw figures held (exact percentiles need every
-/// value of a figure), and only while the row's bands are taken.
+/// the ratios to the reference (of the metric and of a request). The only per-draw figures
+/// held (exact percentiles need every value of a figure), and only while the row's bands are
+/// taken.
 struct RowColumns {
     cols: Vec<Vec<f64>>,
     ratios: Vec<f64>,
+    request_ratios: Vec<f64>,
 }
 
 impl RowColumns {
@@ -335,11 +368,12 @@ impl RowColumns {
         RowColumns {
             cols: vec![Vec::with_capacity(n); figures],
             ratios: Vec::with_capacity(n),
+            request_ratios: Vec::with_capacity(n),
         }
     }
 
-    /// One draw's figures, and its ratio to the reference's metric `rm` where that is costed.
-    fn push(&mut self, f: &Figures, rm: Option<f64>) {
+    /// One draw's figures, and its ratios to the reference's `rm` where that is costed.
+    fn push(&mut self, f: &Figures, rm: Option<RefDraw>) {
         let (arr, n) = f.named_array();
         for (k, (_, x)) in arr[..n].iter().enumerate() {
             if let Some(c) = self.cols.get_mut(k) {
@@ -347,7 +381,8 @@ impl RowColumns {
             }
         }
         if let Some(r) = rm {
-            self.ratios.push(f.metric() / r);
+            self.ratios.push(f.metric() / r.metric);
+            self.request_ratios.push(f.request_metric() / r.request);
         }
     }
 
@@ -358,25 +393,47 @@ impl RowColumns {
             .filter_map(|((name, _), c)| Some((*name, band(c)?)))
             .collect();
         // Paired draws: the share in which this row costs less than the reference.
-        let ratios = &mut self.ratios;
-        let p_cheaper = (ratios.len() >= MIN_DRAWS).then(|| ratios.iter().filter(|r| **r < 1.0).count() as f64 / ratios.len() as f64);
+        let share = |x: &[f64]| (x.len() >= MIN_DRAWS).then(|| x.iter().filter(|r| **r < 1.0).count() as f64 / x.len() as f64);
         RowBands {
             bands,
-            ratio_band: band(ratios),
-            p_cheaper,
+            p_cheaper: share(&self.ratios),
+            p_request_cheaper: share(&self.request_ratios),
+            ratio_band: band(&mut self.ratios),
+            request_ratio_band: band(&mut self.request_ratios),
         }
     }
 }
 
-/// The reference's metric in every draw, 9 bytes a draw: `metric[i]` where `costed[i]`.
+/// The reference's figures one draw's ratios need: its metric and a request's cost.
+#[derive(Clone, Copy)]
+struct RefDraw {
+    metric: f64,
+    request: f64,
+}
+
+impl RefDraw {
+    fn of(f: &Figures) -> RefDraw {
+        RefDraw {
+            metric: f.metric(),
+            request: f.request_metric(),
+        }
+    }
+}
+
+/// The reference's metric and request cost in every draw, 17 bytes a draw: `metric[i]` and
+/// `request[i]` where `costed[i]`.
 struct RefMetrics {
     metric: Vec<f64>,
+    request: Vec<f64>,
     costed: Vec<bool>,
 }
 
 impl RefMetrics {
-    fn get(&self, i: usize) -> Option<f64> {
-        self.costed.get(i).copied().unwrap_or(false).then(|| self.metric[i])
+    fn get(&self, i: usize) -> Option<RefDraw> {
+        self.costed.get(i).copied().unwrap_or(false).then(|| RefDraw {
+            metric: self.metric[i],
+            request: self.request[i],
+        })
     }
 }
 
@@ -389,6 +446,7 @@ fn reference_pass(cfg: &Config, t: &WorkloadTable, samples: &Draws) -> Option<(R
     let point = row.map(|r| r.figures);
     let mut refs = RefMetrics {
         metric: Vec::with_capacity(samples.len()),
+        request: Vec::with_capacity(samples.len()),
         costed: Vec::with_capacity(samples.len()),
     };
     let banded = row.filter(|r| !r.ranged_inputs.is_empty());
@@ -398,8 +456,9 @@ fn reference_pass(cfg: &Config, t: &WorkloadTable, samples: &Draws) -> Option<(R
             Some(p) => w.estimate_at(cfg, r, v, p).ok(),
             None => w.estimate(cfg, r, v, &mut ()).ok(),
         });
-        let m = f.map(|f| f.metric());
-        refs.metric.push(m.unwrap_or(f64::NAN));
+        let m = f.as_ref().map(RefDraw::of);
+        refs.metric.push(m.map_or(f64::NAN, |m| m.metric));
+        refs.request.push(m.map_or(f64::NAN, |m| m.request));
         refs.costed.push(m.is_some());
         if let (Some(own), Some(f)) = (own.as_mut(), f) {
             own.push(&f, m);
@@ -479,6 +538,8 @@ pub fn add_bands_all(cfg: &Config, tables: &mut [WorkloadTable], samples: &Draws
             row.bands = b.bands;
             row.ratio_band = b.ratio_band;
             row.p_cheaper_than_reference = b.p_cheaper;
+            row.request_ratio_band = b.request_ratio_band;
+            row.p_request_cheaper = b.p_request_cheaper;
         }
     }
 }

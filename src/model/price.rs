@@ -102,6 +102,22 @@ impl Accelerator {
         }
     }
 
+    /// Where this chip's price on the basis comes from (docs/model.md "Price of one chip-hour"):
+    /// the basis's own market and term, a planner's negotiated offer of that term, another
+    /// term or market (a fallback), or nowhere. Charts mark each kind differently, and
+    /// "cheapest" is only ever a price of the basis.
+    pub fn price_origin(&self, econ: &Economics) -> PriceOrigin {
+        match self.price_choice(econ) {
+            PriceChoice::Owned { .. } => PriceOrigin::Basis,
+            PriceChoice::Offer { offer, .. } if offer.class == ProviderClass::Negotiated && Some(offer.term) == econ.basis.term() => {
+                PriceOrigin::Negotiated
+            }
+            PriceChoice::Offer { note: Some(_), .. } => PriceOrigin::OtherTermOrMarket,
+            PriceChoice::Offer { note: None, .. } => PriceOrigin::Basis,
+            PriceChoice::Missing => PriceOrigin::Missing,
+        }
+    }
+
     /// The config number that sets this chip's price under `econ`: the chosen offer's price,
     /// or the chip price when owned (the rest of an owned price is economics). `None`: no price.
     pub fn price_param(&self, econ: &Economics) -> Option<Param> {
@@ -111,6 +127,19 @@ impl Accelerator {
             PriceChoice::Missing => None,
         }
     }
+}
+
+/// Where a chip's price on the basis comes from ([`Accelerator::price_origin`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PriceOrigin {
+    /// An offer of the basis's term and market, or the owned cost on the owned basis.
+    Basis,
+    /// The planner's negotiated offer of the basis's term (marked ‡ on charts).
+    Negotiated,
+    /// An offer of another term or market, taken by `fallback = "any"` (marked † on charts).
+    OtherTermOrMarket,
+    /// No price on the basis, and no fallback.
+    Missing,
 }
 
 /// Owned cost of one chip-hour, split as the TCO chart stacks it (USD per chip-hour).

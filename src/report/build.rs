@@ -41,7 +41,10 @@ pub fn build_and<R: Send>(cfg: &Config, each: impl Fn(&ChartFile) -> R + Sync) -
     // Charts are independent: build (and render) them on both cores, in report order.
     let mut done = Vec::new();
     let built = on_both_cores(&selected, |def| {
-        let chart = (def.build)(&ctx);
+        let chart = (def.build)(&ctx).map(|mut c| {
+            c.chart.drop_unused_mark_keys();
+            c
+        });
         let result = chart.as_ref().ok().map(&each);
         (chart, result)
     });

@@ -55,10 +55,10 @@ pub struct Context<'a> {
     pub tornado: Option<Tornado>,
     /// The break-even map and the chip's price today (USD per chip-hour).
     pub break_even: Option<(BreakEvenMap, f64)>,
-    /// Accelerators whose price is not of the basis's market (a `price_note`: fallback or
-    /// negotiated); their labels get a †.
-    pub marked: Vec<String>,
-    /// The note every chart carries naming those prices (empty when none).
+    /// The mark after each accelerator's label whose price is not a public price of the basis:
+    /// " †" another term or market, " ‡" a negotiated price, " *" an estimate (combined).
+    pub marks: Vec<(String, String)>,
+    /// The key lines every chart carries naming those prices (empty when none).
     price_notes: Vec<String>,
 }
 
@@ -165,30 +165,61 @@ impl<'a> Context<'a> {
             )
         });
         let owned_basis = cfg.economics.basis == crate::config::Basis::Owned;
-        let mut marked = Vec::new();
-        let mut borrowed = Vec::new();
+        // One mark per kind of price that is not a public price of the basis, each with its
+        // key line: † another term or market, ‡ the planner's negotiated price, * an estimate.
+        use crate::model::price::PriceOrigin;
+        let mut marks = Vec::new();
+        let (mut borrowed, mut negotiated, mut estimated) = (Vec::new(), Vec::new(), Vec::new());
         for a in &accs {
-            if let Some((o, Some(_))) = crate::model::price::offer_of(cfg, a)
-                && o.term != "owned"
-            {
-                marked.push(a.id.clone());
-                borrowed.push(format!("{} {} ({} {})", a.id, o.provider, o.provider_class, o.term));
+            let Some((o, _)) = crate::model::price::offer_of(cfg, a) else {
+                continue;
+            };
+            let mut m = String::new();
+            match a.price_origin(&cfg.economics) {
+                PriceOrigin::OtherTermOrMarket => {
+                    m.push_str(" †");
+                    let class = if o.provider_class == cfg.economics.market.words() {
+                        String::new()
+                    } else {
+                        format!(", {}", o.provider_class)
+                    };
+                    borrowed.push(format!("{} ({} {}{class})", a.id, o.provider, o.term));
+                }
+                PriceOrigin::Negotiated => {
+                    m.push_str(" ‡");
+                    negotiated.push(format!("{} {} {}", a.id, o.provider, o.term));
+                }
+                PriceOrigin::Basis | PriceOrigin::Missing => {}
+            }
+            if o.estimate {
+                m.push_str(" *");
+                estimated.push(a.id.clone());
+            }
+            if !m.is_empty() {
+                marks.push((a.id.clone(), m));
             }
         }
         let mut price_notes = Vec::new();
         if !borrowed.is_empty() {
             price_notes.push(format!(
-                "† price not from the {} {} market: {}",
+                "† priced from another term or market than {} ({} market): {}",
+                cfg.economics.basis.name(),
                 cfg.economics.market.words(),
-                basis,
                 borrowed.join("; ")
             ));
+        }
+        if !negotiated.is_empty() {
+            price_notes.push(format!("‡ the planner's negotiated price: {}", negotiated.join("; ")));
+        }
+        if !estimated.is_empty() {
+            let what = if owned_basis { "chip_usd" } else { "price" };
+            price_notes.push(format!("* estimated {what}: {}", estimated.join(", ")));
         }
         if owned_basis {
             price_notes.extend(internal_note.clone());
         }
         Context {
-            marked,
+            marks,
             price_notes,
             cfg,
             v,
@@ -219,6 +250,8 @@ impl<'a> Context<'a> {
     pub fn frame_owned(&self, title: String, subtitle: String, notes: Vec<String>) -> Frame {
         let mut f = self.frame(title, subtitle, notes);
         if self.cfg.economics.basis != crate::config::Basis::Owned {
+            // No offer prices here: the offer marks' key does not apply.
+            f.key.retain(|k| !self.price_notes.contains(k));
             // No offer prices here: chip prices and economics, dated in the configs.
             f.footer = format!(
                 "basis: owned (this chart; the report's is {})  |  configs as of {}  |  {}",
@@ -231,13 +264,17 @@ impl<'a> Context<'a> {
     }
 
     /// A chart frame with the report's footer.
-    pub fn frame(&self, title: String, subtitle: String, mut notes: Vec<String>) -> Frame {
-        notes.extend(self.price_notes.iter().cloned());
+    /// Notes that explain a mark or the shading ("* internal cost estimate ...", the band note)
+    /// join the key, which is never cut.
+    pub fn frame(&self, title: String, subtitle: String, notes: Vec<String>) -> Frame {
+        let is_key = |n: &String| n.starts_with("* internal cost estimate") || (!self.band_note.is_empty() && *n == self.band_note);
+        let (own_key, notes): (Vec<String>, Vec<String>) = notes.into_iter().partition(is_key);
         Frame {
             title,
             subtitle,
             footer: self.footer.clone(),
             notes,
+            key: self.price_notes.iter().cloned().chain(own_key).collect(),
         }
     }
 

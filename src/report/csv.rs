@@ -27,8 +27,15 @@ pub fn chart_csv(chart: &Chart) -> String {
             }
         }
         Chart::Panels(p) => {
+            // Every extra figure any bar carries gets a column, in first-seen order.
+            let mut extra: Vec<String> = Vec::new();
+            for (n, _) in p.panels.iter().flat_map(|b| &b.bars).flat_map(|bar| &bar.extra) {
+                if !extra.contains(n) {
+                    extra.push(n.clone());
+                }
+            }
             for b in &p.panels {
-                bars(&mut s, &b.frame.title, b);
+                bars(&mut s, &b.frame.title, b, &extra);
             }
         }
         Chart::Stacked(c) => {
@@ -76,14 +83,27 @@ pub fn chart_csv(chart: &Chart) -> String {
     s
 }
 
-fn bars(s: &mut String, panel: &str, b: &crate::chart::BarChart) {
+fn bars(s: &mut String, panel: &str, b: &crate::chart::BarChart, extra: &[String]) {
     if s.is_empty() {
-        let _ = writeln!(s, "panel,label,value,p10,p90");
+        let _ = write!(s, "panel,label,value,p10,p90");
+        for e in extra {
+            let _ = write!(s, ",{}", q(e));
+        }
+        let _ = writeln!(s);
     }
     for bar in &b.bars {
         let (lo, hi) = bar
             .whisker
             .map_or((String::new(), String::new()), |(l, h)| (l.to_string(), h.to_string()));
-        let _ = writeln!(s, "{},{},{},{lo},{hi}", q(panel), q(&bar.label), bar.value);
+        let _ = write!(s, "{},{},{},{lo},{hi}", q(panel), q(&bar.label), bar.value);
+        for e in extra {
+            match bar.extra.iter().find(|(n, _)| n == e) {
+                Some((_, x)) => {
+                    let _ = write!(s, ",{x}");
+                }
+                None => s.push(','),
+            }
+        }
+        let _ = writeln!(s);
     }
 }

@@ -67,7 +67,8 @@ pub fn run(cfg: &Config, out: &Path, format: ImageFormat, scale: u32) -> Result<
         let mut files = Vec::new();
         for (f, ext) in formats {
             let name = format!("{}.{ext}", c.stem);
-            let bytes = chart::render_bytes(&c.chart, canvas, *f).map_err(|e| AppError::Io(format!("cannot render {name}: {e}")))?;
+            let bytes = chart::render_bytes(&c.chart, canvas.fit_rows(&c.chart), *f)
+                .map_err(|e| AppError::Io(format!("cannot render {name}: {e}")))?;
             files.push(OutFile { name, bytes });
         }
         files.push(OutFile {
@@ -85,6 +86,51 @@ pub fn run(cfg: &Config, out: &Path, format: ImageFormat, scale: u32) -> Result<
         if let Some(m) = crate::model::compare::reference_missing(t) {
             crate::msg::warn(format_args!("warning: {m}"));
         }
+    }
+    // Every chip left out of a workload's table, and why (the headline's notes say the same).
+    let mut left_out: Vec<(String, Vec<&str>)> = Vec::new();
+    for t in &data.tables {
+        for sk in &t.skipped {
+            // With fallback, a chip without a price has none on any public term or market.
+            let none_at_all = cfg.economics.fallback
+                && cfg
+                    .accelerator(&sk.accelerator)
+                    .is_some_and(|a| a.price_origin(&cfg.economics) == crate::model::price::PriceOrigin::Missing);
+            let why = if none_at_all {
+                format!("{} ({}, nor any public price on another term or market)", sk.accelerator, sk.why)
+            } else {
+                format!("{} ({})", sk.accelerator, sk.why)
+            };
+            match left_out.iter_mut().find(|(w, _)| *w == why) {
+                Some((_, ids)) => ids.push(&t.id),
+                None => left_out.push((why, vec![&t.id])),
+            }
+        }
+    }
+    if !left_out.is_empty() {
+        let n = data.tables.len();
+        let parts: Vec<String> = left_out
+            .iter()
+            .map(|(why, ids)| {
+                if ids.len() == n {
+                    why.clone()
+                } else {
+                    format!("{why} in {}", ids.join(", "))
+                }
+            })
+            .collect();
+        crate::msg::warn(format_args!("warning: left out of the report: {}", parts.join("; ")));
+    }
+    // The headline's inference panel leaves out a chip below the per-user target (its notes
+    // say the same).
+    if let Some(n) = cfg
+        .report
+        .inference_workload
+        .as_deref()
+        .and_then(|id| data.tables.iter().find(|t| t.id == id))
+        .and_then(|t| charts::below_target_note(cfg, t))
+    {
+        crate::msg::warn(format_args!("warning: headline: {n}"));
     }
     for (name, why) in &data.not_drawn {
         crate::msg::warn(format_args!("warning: chart `{name}` not drawn: {why}"));

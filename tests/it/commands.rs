@@ -512,7 +512,16 @@ fn use_measured_is_deprecated_and_benchmarks_never_replace_the_model() {
 #[test]
 fn an_unpriced_reference_is_a_warning_naming_why_ratios_are_blank() {
     // trn2 has no hyperscaler on-demand offer: as the reference it leaves every ratio blank.
-    let o = run(&["compare", "--workload", "dense-70b", "--set", "report.reference=trn2"]);
+    // (Without fallback: the shipped `fallback = "any"` would price it from its Capacity Block.)
+    let o = run(&[
+        "compare",
+        "--workload",
+        "dense-70b",
+        "--set",
+        "report.reference=trn2",
+        "--set",
+        "economics.fallback=none",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let e = stderr(&o);
     assert!(
@@ -589,7 +598,15 @@ fn estimate_of_one_chip_has_its_ratio_without_a_contradicting_warning() {
     assert!(row["ratio_to_reference"].as_f64().is_some_and(|r| r > 0.0), "{row}");
     assert_eq!(row["cheapest"], serde_json::Value::Bool(false), "{row}");
     // Nothing costed on the basis: the warning names the bases the chip has prices on.
-    let o = run(&["estimate", "--workload", "dense-70b", "--accelerator", "trn2"]);
+    let o = run(&[
+        "estimate",
+        "--workload",
+        "dense-70b",
+        "--accelerator",
+        "trn2",
+        "--set",
+        "economics.fallback=none",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("nothing is costed on basis on_demand") && stderr(&o).contains("--set economics.basis=capacity_block"),
@@ -620,4 +637,63 @@ fn an_estimated_price_is_marked_in_every_table_format() {
         let h100 = out.lines().find(|l| l.contains("h100-sxm")).unwrap_or_else(|| panic!("{out}"));
         assert!(!h100.contains("(est.)"), "{format}: {h100}");
     }
+}
+
+#[test]
+fn fleet_of_a_million_tpu7x_draws_about_1_45_gw_with_bands() {
+    let o = run(&[
+        "fleet",
+        "--accelerator",
+        "tpu7x",
+        "--chips",
+        "1000000",
+        "--json",
+        "--set",
+        "report.monte_carlo.samples=200",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let f = &v["figures"];
+    let x = |k: &str| f[k].as_f64().unwrap_or_else(|| panic!("{k} in {v}"));
+    // 1e6 x 800 W x system_power_factor 1.39 x PUE 1.3 = 1445.6 MW
+    assert!((x("facility_mw") - 1445.6).abs() < 0.1, "{v}");
+    assert!(
+        x("facility_mw_p10") < x("facility_mw") && x("facility_mw") < x("facility_mw_p90"),
+        "{v}"
+    );
+    // capex = chips + servers + buildings; tokens per day with a band
+    assert!((x("capex_chips_usd") + x("capex_servers_usd") + x("capex_buildings_usd") - x("capex_usd")).abs() < 1.0);
+    assert!(x("output_tokens_per_day_p10") < x("output_tokens_per_day_p90"), "{v}");
+    assert!(x("usd_per_year_owned") > 0.0 && x("usd_per_year_on_demand") > 0.0, "{v}");
+    assert_eq!(v["meets_per_user_target"], true, "{v}");
+    // The budget of that capex buys the same million chips; a chip without chip_usd is a usage error.
+    let budget = format!("{}", x("capex_usd"));
+    let o = run(&[
+        "fleet",
+        "--accelerator",
+        "tpu7x",
+        "--budget-usd",
+        &budget,
+        "--json",
+        "--set",
+        "report.monte_carlo.samples=1",
+    ]);
+    let b: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert!((b["figures"]["chips"].as_f64().unwrap_or_default() - 1e6).abs() < 1e-3, "{b}");
+    // Inferentia2's fastest replica serves 35 tokens/s per user: at a 45 target its tokens are
+    // of a slower service, and the fleet says so.
+    let o = run(&[
+        "fleet",
+        "--accelerator",
+        "inf2",
+        "--power-mw",
+        "100",
+        "--set",
+        "inference.chat-70b.min_tokens_per_s_per_user=45",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("below the workload's per-user target"), "{}", stdout(&o));
+    let o = run(&["fleet", "--accelerator", "mi355x", "--power-mw", "1000"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("chip_usd"), "{}", stderr(&o));
 }

@@ -200,6 +200,9 @@ fn estimate_json(dir: &Path, workload: &str) -> J {
         "--json",
         "--set",
         "report.monte_carlo.samples=1",
+        // The independent computation prices from the basis only (no fallback).
+        "--set",
+        "economics.fallback=none",
     ]);
     assert_eq!(o.status.code(), Some(0), "estimate failed: {}", String::from_utf8_lossy(&o.stderr));
     serde_json::from_str(&stdout(&o)).expect("json")

@@ -295,7 +295,7 @@ fn a_repeated_id_is_the_only_error_of_its_entry() {
 #[test]
 fn every_row_of_the_shipped_compare_names_its_offer_from_one_market() {
     for basis in ["on_demand", "capacity_block", "committed_3y"] {
-        let v = compare_json(&["--set", &format!("economics.basis={basis}")]);
+        let v = compare_json(&["--set", &format!("economics.basis={basis}"), "--set", "economics.fallback=none"]);
         for w in v["workloads"].as_array().into_iter().flatten() {
             for r in w["results"].as_array().into_iter().flatten() {
                 assert_eq!(r["offer"]["term"], basis, "{r}");
@@ -359,6 +359,29 @@ fn malformed_offers_are_located_errors() {
         ),
     ] {
         assert!(err.contains(&want), "missing `{want}` in:\n{err}");
+    }
+}
+
+#[test]
+fn a_borrowed_price_is_drawn_marked_and_never_cheapest() {
+    // Shipped fallback = "any": trn2 (Capacity Blocks only) is costed on on_demand, noted.
+    let v = compare_json(&["--workload", "dense-70b"]);
+    let trn2 = row(&v, "dense-70b", "trn2").unwrap_or_else(|| panic!("trn2 is costed: {v}"));
+    assert_eq!(trn2["offer"]["term"], "capacity_block", "{trn2}");
+    assert!(trn2["price_note"].as_str().is_some_and(|n| n.contains("priced from")), "{trn2}");
+    // On committed_3y a neocloud or on-demand price may be the lowest cost, but "cheapest" goes
+    // only to a row priced on the basis (no price_note).
+    for basis in ["on_demand", "committed_3y"] {
+        let v = compare_json(&["--set", &format!("economics.basis={basis}")]);
+        for w in v["workloads"].as_array().into_iter().flatten() {
+            let rows = w["results"].as_array().cloned().unwrap_or_default();
+            let best: Vec<&Value> = rows.iter().filter(|r| r["cheapest"] == true).collect();
+            assert!(best.len() <= 1, "{w}");
+            for b in best {
+                assert_eq!(b["price_note"], Value::Null, "{basis}: {b}");
+                assert_eq!(b["offer"]["term"], basis, "{basis}: {b}");
+            }
+        }
     }
 }
 

@@ -276,7 +276,10 @@ fn a_planners_odd_offer_warns_about_itself_not_the_shipped_spot_offer() {
     for (price, slip) in [
         ("usd_per_chip_hour = 160", Some("in cents?")),
         ("usd_per_chip_hour = 35.76", Some("its instance price")),
-        ("usd_per_chip_hour = 30", None),
+        // 13.4 x the dearest other offer and within 30% of 16 x its per-chip price.
+        ("usd_per_chip_hour = 30", Some("instance price in a per-chip key?")),
+        // 2.2 x the dearest other offer: a planner's price may be that dear.
+        ("usd_per_chip_hour = 5", None),
     ] {
         let (_d, f) = ours(&offer(price));
         let o = layered("validate", &f, &[]);

@@ -1126,3 +1126,88 @@ fn an_unknown_chart_in_a_file_stays_a_located_error_with_a_hint() {
         "{err}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Unit slips in the shipped configs (issue 21): each warns, naming the key and the likely slip
+
+/// `validate` of the shipped configs with one `--set`: exit 0 and a warning line containing
+/// every part.
+#[track_caller]
+fn slip_warns(set: &str, parts: &[&str]) {
+    let o = run(&["validate", "--set", set]);
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_no_panic(o.status.code(), &err);
+    assert_eq!(o.status.code(), Some(0), "a slip warns, it does not fail; stderr:\n{err}");
+    assert!(
+        warning_lines(&err).iter().any(|l| parts.iter().all(|p| l.contains(p))),
+        "no warning containing {parts:?} for --set {set}; stderr:\n{err}"
+    );
+}
+
+#[test]
+fn dense_peak_in_pflops_on_a_recent_chip_warns_naming_the_key() {
+    // tpu7x (2025) at 4.6 "TFLOPS": its PFLOPS figure. Under 50, above the < 1 rule.
+    slip_warns(
+        "accelerator.tpu7x.dense_tflops.bf16=4.6",
+        &["dense_tflops.bf16", "tpu7x", "PFLOPS?"],
+    );
+}
+
+#[test]
+fn power_in_kw_warns_naming_the_key() {
+    slip_warns("accelerator.h100-sxm.power_w=0.7", &["power_w", "h100-sxm", "kW?"]);
+}
+
+#[test]
+fn bandwidth_in_gb_per_s_warns_naming_the_key() {
+    slip_warns(
+        "accelerator.h100-sxm.memory_tb_per_s=3350",
+        &["memory_tb_per_s", "h100-sxm", "GB/s?"],
+    );
+}
+
+#[test]
+fn memory_in_mb_or_tb_warns_naming_the_key() {
+    slip_warns("accelerator.h100-sxm.memory_gb=80000", &["memory_gb", "h100-sxm", "MB?"]);
+    slip_warns("accelerator.h100-sxm.memory_gb=0.08", &["memory_gb", "h100-sxm", "TB?"]);
+}
+
+#[test]
+fn an_instance_price_in_a_per_chip_key_warns_naming_the_key() {
+    // trn1's on-demand trn1.32xlarge is 21.5 USD for 16 chips (1.34 a chip); 20 in the
+    // per-chip key of its Capacity Block offer is near 16 x that: an instance price.
+    slip_warns(
+        "accelerator.trn1.offer.aws-capacity-block-2026-07.usd_per_chip_hour=20",
+        &["usd_per_chip_hour", "trn1", "near 16 x", "instance price in a per-chip key?"],
+    );
+}
+
+#[test]
+fn a_chip_price_far_from_its_family_warns_naming_the_key() {
+    // An 8-GPU server's price (8 x 27,500 = 220,000) typed as one H100's: 6.3 x the median of
+    // the other GPUs' chip_usd (34,722 among a100, h200, b200, b300, gb200, mi300x...).
+    slip_warns(
+        "accelerator.h100-sxm.owned.chip_usd=220000",
+        &["chip_usd", "h100-sxm", "median of the other", "gpu chips", "rack's price?"],
+    );
+    // A TPU at a tenth of its family's median.
+    slip_warns("accelerator.tpu7x.owned.chip_usd=900", &["chip_usd", "tpu7x", "smaller part"]);
+}
+
+#[test]
+fn the_shipped_configs_raise_no_unit_slip_warning() {
+    let o = run(&["validate"]);
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    for slip in [
+        "PFLOPS?",
+        "kW?",
+        "GB/s?",
+        "MB?",
+        "TB?",
+        "per-chip key?",
+        "rack's price?",
+        "smaller part",
+    ] {
+        assert!(!err.contains(slip), "shipped configs warn {slip}:\n{err}");
+    }
+}

@@ -419,6 +419,18 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
                                             show(low)
                                         ),
                                     );
+                                } else if low < 50.0 && year >= 2020 && !matches!(p, Precision::Fp32 | Precision::Tf32) {
+                                    // No shipped accelerator from 2020 on has a 16-bit or narrower
+                                    // dense peak under 50 TFLOPS (FP32 peaks can be: trn1's 47.5):
+                                    // a PFLOPS figure typed as TFLOPS.
+                                    ctx.diags.warn(
+                                        &e.node.origin,
+                                        format!(
+                                            "dense_tflops.{} of {what} is {} TFLOPS, below 50 for a chip from {year}: given in PFLOPS? (write TFLOPS: 2.5 PFLOPS = 2500)",
+                                            e.key,
+                                            show(low)
+                                        ),
+                                    );
                                 }
                                 let estimate = r.marks_estimate("dense_tflops", &e.node.origin);
                                 let (source, as_of) = r.provenance_for(&e.node.origin);
@@ -485,6 +497,7 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
     }
     let memory_tb_per_s = r.num_either(("memory_tb_per_s", "memory_gib_per_s"), GIB / 1000.0, ctx);
     let power_w = r.num_req("power_w", ctx);
+    unit_slips(&id, memory_gb, memory_tb_per_s, power_w, ctx);
     let interconnect_gb_per_s = r.num_opt("interconnect_gb_per_s", ctx);
     let scale_up_chips = whole_opt(&mut r, "scale_up_chips", ctx);
     let scale_out_gb_per_s = r.num_opt("scale_out_gb_per_s", ctx);
@@ -657,6 +670,47 @@ fn whole_opt(r: &mut Reader<'_>, key: &'static str, ctx: &mut Ctx) -> Option<Par
         );
     }
     Some(p)
+}
+
+/// Plausibility of a chip's memory and power (docs/config.md "Validation"): a warning naming
+/// the key and the likely unit slip when a value is outside what any data-center accelerator
+/// has. Bounds, with the shipped extremes they leave room for: memory 1 GB to 4096 GB
+/// (shipped: inf1's 8 GiB to mi355x's 288 GB), bandwidth at most 50 TB/s (shipped: at most
+/// 8 TB/s), power at least 50 W (shipped: inf1's 75 W base, the smallest).
+fn unit_slips(id: &str, memory_gb: Param, memory_tb_per_s: Param, power_w: Param, ctx: &mut Ctx) {
+    let mut warn = |p: Param, test: &dyn Fn(f64) -> bool, say: &dyn Fn(&str, f64) -> String| {
+        let i = ctx.params.info(p);
+        if !i.base.is_finite() || !test(i.base) {
+            return;
+        }
+        let key = i.path.rsplit('.').next().unwrap_or_default().to_string();
+        let (origin, msg) = (i.origin.clone(), say(&key, i.base));
+        ctx.diags.warn(&origin, msg);
+    };
+    warn(memory_gb, &|x| x > 4096.0, &|k, x| {
+        format!(
+            "{k} of `{id}` is {} GB, above 4 TB for one chip: given in MB? (write GB: 80000 MB = 80)",
+            show(x)
+        )
+    });
+    warn(memory_gb, &|x| x < 1.0, &|k, x| {
+        format!(
+            "{k} of `{id}` is {} GB, below 1 GB for a data-center accelerator: given in TB? (write GB: 0.192 TB = 192)",
+            show(x)
+        )
+    });
+    warn(memory_tb_per_s, &|x| x > 50.0, &|k, x| {
+        format!(
+            "{k} of `{id}` is {} TB/s, above 50 TB/s: given in GB/s? (write TB/s: 3350 GB/s = 3.35)",
+            show(x)
+        )
+    });
+    warn(power_w, &|x| x < 50.0, &|k, x| {
+        format!(
+            "{k} of `{id}` is {} W, below 50 W for a data-center accelerator: given in kW? (write watts: 0.7 kW = 700)",
+            show(x)
+        )
+    });
 }
 
 /// `training_mfu`: a number or range (every precision), or `{ bf16 = .., fp8 = .. }`.

@@ -550,5 +550,36 @@ fn offer_slip(acc: &str, offers: &[Offer], n: usize, excluded: &[bool], ctx: &Ct
             ));
         }
     }
+    // Far above every other offer of the chip (over 8 x the dearest; over 4 x when near an
+    // instance's worth of another offer's per-chip price): an instance price in a per-chip
+    // key. Spot at a third of on-demand, the widest shipped spread, stays clear of both.
+    if let Some(c) = cheapest
+        && o.base > 4.0 * hi
+    {
+        let near = offers
+            .iter()
+            .enumerate()
+            .filter(|(m, _)| *m != n && !excluded.get(*m).copied().unwrap_or(false))
+            .filter_map(|(_, x)| Some((x, x.chips_per_instance.filter(|k| *k > 1)?)))
+            .find(|(x, k)| (o.base / (x.base * *k as f64) - 1.0).abs() <= 0.3);
+        if near.is_some() || o.base > 8.0 * hi {
+            let why = match near {
+                Some((x, k)) => format!(", near {k} x the per-chip price of offer `{}` ({k} chips per instance)", x.id),
+                None => String::new(),
+            };
+            return Some((
+                info.origin.clone(),
+                format!(
+                    "`{key}` of offer `{}` of `{acc}` is {} USD per chip-hour, {} x the dearest other offer of this chip (`{}` at {}; cheapest {}){why}: an instance price in a per-chip key? (divide by the chips per instance, or write usd_per_instance_hour with chips_per_instance)",
+                    o.id,
+                    show(o.base),
+                    show((o.base / hi * 10.0).round() / 10.0),
+                    others.last().map_or("", |x| x.id.as_str()),
+                    show(hi),
+                    show(c.base)
+                ),
+            ));
+        }
+    }
     None
 }

@@ -18,16 +18,40 @@ pub fn what_the_budget_buys(ctx: &Context<'_>) -> Result<ChartFile, String> {
     let (v, basis) = (&ctx.v, &ctx.basis);
     let frame = |title: String, subtitle: String, notes: Vec<String>| ctx.frame_owned(title, subtitle, notes);
     let (fleet, fleet_skipped) = (&ctx.fleet.0, &ctx.fleet.1);
-    let mk_panel = |title: &str, unit: Unit, vals: Vec<(String, Family, f64)>, fmt: fn(f64) -> String| {
+    // Every bar carries the fleet's other figures, so the CSV holds all the chart says.
+    let extra_of = |id: &str| -> Vec<(String, f64)> {
+        fleet
+            .iter()
+            .find(|f| f.accelerator == id)
+            .map(|f| {
+                let mut e = vec![
+                    ("chips_for_budget".to_string(), f.chips),
+                    ("capex_per_chip_usd".to_string(), f.capex_per_chip_usd),
+                    ("facility_mw_for_budget".to_string(), f.facility_mw),
+                    ("facility_w_per_chip".to_string(), f.facility_w_per_chip),
+                    ("chips_in_power".to_string(), f.chips_in_power),
+                ];
+                e.extend(f.output_tokens_per_day.map(|x| ("output_tokens_per_day_for_budget".to_string(), x)));
+                e.extend(
+                    f.output_tokens_per_day_in_power
+                        .map(|x| ("output_tokens_per_day_in_power".to_string(), x)),
+                );
+                e.extend(f.effective_pflops.map(|x| ("training_pflops_for_budget".to_string(), x)));
+                e
+            })
+            .unwrap_or_default()
+    };
+    let mk_panel = |title: &str, unit: Unit, vals: Vec<(String, String, Family, f64)>, fmt: fn(f64) -> String| {
         let mut bars: Vec<Bar> = vals
             .into_iter()
-            .filter(|(_, _, x)| x.is_finite() && *x > 0.0)
-            .map(|(l, f, x)| Bar {
+            .filter(|(_, _, _, x)| x.is_finite() && *x > 0.0)
+            .map(|(id, l, f, x)| Bar {
                 label: l,
                 look: f.look(),
                 value: x,
                 text: fmt(x),
                 whisker: None,
+                extra: extra_of(&id),
             })
             .collect();
         bars.sort_by(|a, b| b.value.total_cmp(&a.value));
@@ -37,6 +61,7 @@ pub fn what_the_budget_buys(ctx: &Context<'_>) -> Result<ChartFile, String> {
                 subtitle: String::new(),
                 footer: String::new(),
                 notes: Vec::new(),
+                key: Vec::new(),
             },
             value_axis: axis(title, AxisScale::Linear, unit),
             bars,
@@ -51,10 +76,10 @@ pub fn what_the_budget_buys(ctx: &Context<'_>) -> Result<ChartFile, String> {
         format!("{} MW", count(mw))
     };
     let with_dc = fleet.iter().any(|f| f.with_datacenter);
-    let per = |f: fn(&crate::model::fleet::Fleet) -> Option<f64>| -> Vec<(String, Family, f64)> {
+    let per = |f: fn(&crate::model::fleet::Fleet) -> Option<f64>| -> Vec<(String, String, Family, f64)> {
         fleet
             .iter()
-            .filter_map(|x| f(x).map(|p| (super::estimate_label(cfg, &x.accelerator), x.family, p)))
+            .filter_map(|x| f(x).map(|p| (x.accelerator.clone(), super::estimate_label(cfg, &x.accelerator), x.family, p)))
             .collect()
     };
     let mut notes: Vec<String> = notes_of(fleet_skipped)
@@ -62,7 +87,20 @@ pub fn what_the_budget_buys(ctx: &Context<'_>) -> Result<ChartFile, String> {
         .chain(super::estimate_note(cfg, fleet.iter().map(|f| f.accelerator.as_str())))
         .collect();
     notes.push(format!(
-        "Facility power per chip = power_w x system_power_factor ({}) x PUE ({})",
+        "What {power} of facility power holds (chips, output tokens/day): in the CSV"
+    ));
+    let gw_range = {
+        let gw: Vec<f64> = fleet.iter().map(|f| f.facility_mw / 1000.0).filter(|x| x.is_finite()).collect();
+        let lo = gw.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = gw.iter().copied().fold(0.0, f64::max);
+        if gw.is_empty() {
+            String::new()
+        } else {
+            format!("; the budget's chips draw {} to {} GW", count(lo), count(hi))
+        }
+    };
+    notes.push(format!(
+        "Facility power per chip = power_w x system_power_factor ({}) x PUE ({}){gw_range} (per chip: the CSV)",
         crate::fmt::short(get(v, cfg.economics.system_power_factor, "system power factor", &mut ())),
         crate::fmt::short(get(v, cfg.economics.pue, "PUE", &mut ()))
     ));
@@ -90,10 +128,10 @@ pub fn what_the_budget_buys(ctx: &Context<'_>) -> Result<ChartFile, String> {
     Ok(ChartFile {
         csv: None,
         stem: STEM,
-        caption: format!("What {budget} of capex and {power} of facility power hold per accelerator"),
+        caption: format!("What {budget} of capex buys per accelerator: chips and output tokens per day"),
         chart: Chart::Panels(PanelChart {
             frame: frame(
-                format!("What {budget} buys, and what {power} holds"),
+                format!("What {budget} buys: chips, and output tokens per day"),
                 format!(
                     "{budget} pays for chips x (1 + system overhead){} · output tokens/day of {}",
                     if with_dc {
@@ -115,11 +153,10 @@ pub fn what_the_budget_buys(ctx: &Context<'_>) -> Result<ChartFile, String> {
             ),
             panels: vec![
                 mk_panel(&format!("Chips for {budget}"), Unit::Count, per(|f| Some(f.chips)), count),
-                mk_panel("Facility GW they draw", Unit::Count, per(|f| Some(f.facility_mw / 1000.0)), count),
                 mk_panel(
-                    &format!("Output tokens/day in {power}"),
+                    &format!("Output tokens/day for {budget}"),
                     Unit::Count,
-                    per(|f| f.output_tokens_per_day_in_power),
+                    per(|f| f.output_tokens_per_day),
                     count,
                 ),
             ],

@@ -16,26 +16,34 @@ pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
     let cfg = ctx.cfg;
     let (basis, ref_label) = (&ctx.basis, &ctx.ref_label);
     let frame = |title: String, subtitle: String, notes: Vec<String>| ctx.frame(title, subtitle, notes);
+    // Both panels rank by what one unit of the workload costs: the training run, and a request
+    // of the workload's shape (input and output tokens), not output tokens alone.
     let ratio_panel = |t: Option<&WorkloadTable>, title: String| {
         let mut bars: Vec<Bar> = t
             .map(|t| {
                 t.rows
                     .iter()
+                    // A chip that cannot serve at the per-user target sells a slower service:
+                    // its cost per request is no like-for-like bar (the notes say why).
+                    .filter(|r| below_target(r).is_none())
                     .filter_map(|r| {
-                        let x = r.ratio_to_reference?;
-                        let mut label = mark(label_id(cfg, &r.accelerator), &ctx.marked, &r.accelerator);
-                        if r.offer.as_ref().is_some_and(|o| o.estimate) {
-                            label.push_str(" *");
-                        }
+                        let x = r.request_ratio?;
+                        let label = mark(label_id(cfg, &r.accelerator), &ctx.marks, &r.accelerator);
                         Some(Bar {
                             label,
                             look: r.family.look(),
                             value: x,
-                            text: bar_text(x, r.p_cheaper_than_reference, r.accelerator == cfg.report.reference),
+                            text: bar_text(x, r.p_request_cheaper, r.accelerator == cfg.report.reference),
                             whisker: r
-                                .ratio_band
+                                .request_ratio_band
                                 .filter(|_| r.accelerator != cfg.report.reference)
                                 .map(|b| (b.p10, b.p90)),
+                            extra: r
+                                .p_request_cheaper
+                                .filter(|_| r.accelerator != cfg.report.reference)
+                                .map(|p| ("p_cheaper_than_reference".to_string(), p))
+                                .into_iter()
+                                .collect(),
                         })
                     })
                     .collect()
@@ -48,6 +56,7 @@ pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
                 subtitle: String::new(),
                 footer: String::new(),
                 notes: Vec::new(),
+                key: Vec::new(),
             },
             // Log scale, bars from 1x: a chip at 12x no longer squeezes the 0.5x-2x chips into
             // a sliver, and half the cost reads as far from 1x as double the cost.
@@ -58,7 +67,7 @@ pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
     };
     let (ttab, itab) = (ctx.training_table(), ctx.inference_table());
     // Without a costed reference no bar has a ratio: say so instead of drawing empty panels.
-    let has_ratios = |t: Option<&WorkloadTable>| t.is_some_and(|t| t.rows.iter().any(|r| r.ratio_to_reference.is_some()));
+    let has_ratios = |t: Option<&WorkloadTable>| t.is_some_and(|t| t.rows.iter().any(|r| r.request_ratio.is_some()));
     if !has_ratios(ttab) && !has_ratios(itab) {
         let why = [ttab, itab]
             .iter()
@@ -68,42 +77,85 @@ pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
         return Err(why);
     }
     let mut notes = headline_notes(cfg, ttab, itab, &ctx.calibration);
+    if let Some(n) = itab.and_then(|t| below_target_note(cfg, t)) {
+        notes.insert(0, n);
+    }
     let drawn = |t: Option<&WorkloadTable>| t.is_some_and(|t| t.rows.iter().any(|r| r.accelerator == cfg.report.reference));
     if !drawn(ttab) || !drawn(itab) {
         notes.push(format!(
             "{ref_label} (the reference, 1.0x) is not drawn as a bar: it is not among report.accelerators or cannot be costed there"
         ));
     }
-    let estimated = [ttab, itab]
-        .iter()
-        .flatten()
-        .flat_map(|t| &t.rows)
-        .any(|r| r.offer.as_ref().is_some_and(|o| o.estimate));
-    if estimated {
-        notes.push("* estimated price".into());
-    }
+    let mut key = Vec::new();
     if ctx.any_range {
-        notes.push(format!(
-            "Whiskers: P10–P90 over every ranged input (a skewed range can leave the base bar outside); %: chance of costing less than {ref_label} ({} draws)",
+        key.push(format!(
+            "Whiskers: P10–P90 over {} draws of every ranged input; %: chance of costing less than {ref_label}",
             ctx.samples.len()
         ));
     }
+    let mut frame = frame(
+        format!("{}: cost relative to {ref_label}", cfg.report.title),
+        format!("Lower is cheaper · basis {basis}"),
+        notes,
+    );
+    frame.key.splice(0..0, key);
+    let inference_title = match ctx.iw {
+        Some(w) => format!(
+            "Inference: {}, per request ({} in + {} out tokens)",
+            w.name,
+            num(ctx.v[w.input_tokens.0], 0),
+            num(ctx.v[w.output_tokens.0], 0)
+        ),
+        None => "Inference: -".into(),
+    };
     Ok(ChartFile {
         csv: None,
         stem: STEM,
         caption: format!("Each accelerator's cost relative to {ref_label}"),
         chart: Chart::Panels(PanelChart {
-            frame: frame(
-                format!("{}: cost relative to {ref_label}", cfg.report.title),
-                format!("Lower is cheaper · basis {basis}"),
-                notes,
-            ),
+            frame,
             panels: vec![
-                ratio_panel(ttab, format!("Training: {}", ctx.tw.map_or("-".into(), |w| w.name.clone()))),
-                ratio_panel(itab, format!("Inference: {}", ctx.iw.map_or("-".into(), |w| w.name.clone()))),
+                ratio_panel(
+                    ttab,
+                    format!("Training: {}, per run", ctx.tw.map_or("-".into(), |w| w.name.clone())),
+                ),
+                ratio_panel(itab, inference_title),
             ],
         }),
     })
+}
+
+/// Why an inference row is not drawn as a like-for-like bar: its best replica misses the
+/// workload's per-user target (its tokens/s per user), `None` when it meets it or is training.
+pub(crate) fn below_target(r: &crate::model::compare::Row) -> Option<f64> {
+    match r.figures {
+        crate::model::compare::Figures::Inference(i) if !i.meets_target => Some(i.tokens_per_s_per_user),
+        _ => None,
+    }
+}
+
+/// The note (and stderr line) naming the chips left out of the inference panel for missing
+/// the per-user target: "Not drawn in inference: inf2 (best 35 tokens/s per user, below the
+/// target of 45: a slower service)". `None` when every row meets it.
+pub(crate) fn below_target_note(cfg: &Config, t: &WorkloadTable) -> Option<String> {
+    let target = cfg
+        .inference(&t.id)
+        .and_then(|w| w.min_tokens_per_s_per_user)
+        .map(|p| cfg.params.info(p).base);
+    let parts: Vec<String> = t
+        .rows
+        .iter()
+        .filter_map(|r| {
+            let speed = below_target(r)?;
+            Some(format!(
+                "{} (best {} tokens/s per user, below the target of {}: a slower service)",
+                r.accelerator,
+                num(speed, 1),
+                target.map_or("-".into(), |x| num(x, 0))
+            ))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| format!("Not drawn in inference: {}", parts.join("; ")))
 }
 
 /// The text at a bar's end: the ratio, and the chance of being cheaper than the reference

@@ -41,10 +41,12 @@ pub fn input_vs_output(ctx: &Context<'_>) -> Result<ChartFile, String> {
     let mut rows: Vec<(String, crate::chart::Look, f64, f64)> = t
         .rows
         .iter()
+        // As in the headline: a chip below the per-user target sells a slower service.
+        .filter(|r| super::headline::below_target(r).is_none())
         .filter_map(|r| match &r.figures {
             Figures::Inference(f) => {
                 let (i, o) = split(f, tin, tc, tout);
-                let label = mark(label_id(cfg, &r.accelerator), &ctx.marked, &r.accelerator);
+                let label = mark(label_id(cfg, &r.accelerator), &ctx.marks, &r.accelerator);
                 (i + o > 0.0 && (i + o).is_finite()).then_some((label, r.family.look(), i, o))
             }
             Figures::Training(_) => None,
@@ -64,6 +66,7 @@ pub fn input_vs_output(ctx: &Context<'_>) -> Result<ChartFile, String> {
             num(hi * 100.0, 2)
         ));
     }
+    notes.extend(super::below_target_note(cfg, t));
     Ok(ChartFile {
         csv: None,
         stem: STEM,

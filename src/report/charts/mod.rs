@@ -16,6 +16,7 @@ mod waterfall;
 use crate::chart::{Axis, AxisScale, Chart, Frame, LineChart, Series, Unit};
 use crate::config::{Accelerator, Config};
 use crate::model::curves::{self, Curves};
+pub(crate) use headline::below_target_note;
 
 use super::ChartFile;
 use super::context::Context;
@@ -171,8 +172,7 @@ pub(super) fn notes_of(skipped: &[crate::model::Skipped]) -> Vec<String> {
     vec![format!("Not drawn: {}", parts.join("; "))]
 }
 
-/// A curve per accelerator; a chip whose price has a `price_note` (not of the basis's market)
-/// gets a † on its legend label.
+/// A curve per accelerator; each legend label carries its chip's price mark ([`price_mark`]).
 pub(super) fn line_chart(
     cfg: &Config,
     frame: Frame,
@@ -189,11 +189,7 @@ pub(super) fn line_chart(
         .filter_map(|(k, c)| {
             let acc = accs.iter().find(|a| a.id == c.accelerator)?;
             Some(Series {
-                name: if crate::model::price::offer_of(cfg, acc).is_some_and(|(o, n)| n.is_some() && o.term != "owned") {
-                    format!("{} †", label(acc))
-                } else {
-                    label(acc)
-                },
+                name: format!("{}{}", label(acc), price_mark(cfg, acc)),
                 look: c.family.look(),
                 style_index: style_index(cfg, &c.accelerator),
                 points: c.points.clone(),
@@ -216,12 +212,30 @@ pub(super) fn count(x: f64) -> String {
     crate::chart::format_value(x, &Unit::Count)
 }
 
-/// A label with " †" when its accelerator's price is not of the basis's market.
-pub(super) fn mark(label: String, marked: &[String], id: &str) -> String {
-    if marked.iter().any(|m| m == id) {
-        format!("{label} †")
-    } else {
-        label
+/// The mark of `acc`'s price on the basis, as the key under every chart explains it: " †"
+/// another term or market, " ‡" the planner's negotiated price, then " *" when estimated.
+pub(crate) fn price_mark(cfg: &Config, acc: &Accelerator) -> String {
+    use crate::model::price::PriceOrigin;
+    let Some((o, _)) = crate::model::price::offer_of(cfg, acc) else {
+        return String::new();
+    };
+    let mut m = match acc.price_origin(&cfg.economics) {
+        PriceOrigin::OtherTermOrMarket => " †".to_string(),
+        PriceOrigin::Negotiated => " ‡".to_string(),
+        PriceOrigin::Basis | PriceOrigin::Missing => String::new(),
+    };
+    if o.estimate {
+        m.push_str(" *");
+    }
+    m
+}
+
+/// A label with its price mark (" †" another term or market, " ‡" negotiated, " *" an
+/// estimate; see [`super::context::Context::marks`]).
+pub(super) fn mark(label: String, marks: &[(String, String)], id: &str) -> String {
+    match marks.iter().find(|(m, _)| m == id) {
+        Some((_, m)) => format!("{label}{m}"),
+        None => label,
     }
 }
 

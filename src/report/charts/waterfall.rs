@@ -76,6 +76,7 @@ pub fn chart(ctx: &Context<'_>) -> Result<ChartFile, String> {
                 value: c / start,
                 text: format!("{step}${}", num(c, 3)),
                 whisker: None,
+                extra: Vec::new(),
             }
         })
         .collect();
@@ -107,6 +108,7 @@ pub fn chart(ctx: &Context<'_>) -> Result<ChartFile, String> {
                     subtitle: String::new(),
                     footer: String::new(),
                     notes: Vec::new(),
+                    key: Vec::new(),
                 },
                 value_axis: axis("Cost relative to the start (x, log scale)", AxisScale::Log, Unit::Ratio),
                 bars,
