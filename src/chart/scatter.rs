@@ -59,9 +59,18 @@ pub(super) fn draw_labelled_points<DB: DrawingBackend>(
             p.polyline(&[*c, anchor], TEXT_LIGHT.to_rgba(), 1.2, &[])?;
         }
     }
-    for (g, c) in groups.iter().zip(&centres) {
+    for ((g, c), hw) in groups.iter().zip(&centres).zip(&half_widths) {
+        // Unlabelled points at one place (offers of one price and date) are one marker: side by
+        // side they would read as later dates and run past the plot's edge.
+        if g.iter().all(|&i| placed[i].label.is_empty()) {
+            let q = &placed[g[0]];
+            p.marker(q.marker, *c, SCATTER_MARKER_SIZE, q.color)?;
+            continue;
+        }
+        // A group side by side stays inside the plot.
+        let shift = (clip.x1 - (c.0 + hw)).min(0.0) + (clip.x0 - (c.0 - hw)).max(0.0);
         for (k, &i) in g.iter().enumerate() {
-            let dx = (k as f64 - (g.len() - 1) as f64 / 2.0) * step;
+            let dx = (k as f64 - (g.len() - 1) as f64 / 2.0) * step + shift;
             let q = &placed[i];
             p.marker(q.marker, (c.0 + dx, c.1), SCATTER_MARKER_SIZE, q.color)?;
         }
@@ -154,6 +163,11 @@ fn place_pass<DB: DrawingBackend>(
     let mut leaders: Vec<((f64, f64), (f64, f64))> = Vec::new();
     let mut result: Vec<Option<Label>> = (0..centres.len()).map(|_| None).collect();
     for &i in order {
+        // A point without a label text (the decade charts label only some launches) gets no
+        // box and no leader: an empty box pushed away drew a long stray leader line.
+        if texts[i].iter().all(|t| t.is_empty()) {
+            continue;
+        }
         let (x, y) = centres[i];
         let mut w: f64 = 0.0;
         for t in &texts[i] {

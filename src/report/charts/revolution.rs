@@ -481,6 +481,11 @@ fn short_trend(t: &Trend) -> String {
     if !t.halving.is_finite() {
         return "no change".into();
     }
+    // A rising fit whose interval is open (the slope's 95% interval includes zero): no
+    // significant trend, not "doubles: 49 y".
+    if t.halving < 0.0 && t.ci95.is_some_and(|(_, hi)| !hi.is_finite()) {
+        return "flat: no trend at 95%".into();
+    }
     let (verb, h, ci) = if t.halving > 0.0 {
         ("halves", t.halving, t.ci95)
     } else {
@@ -743,6 +748,27 @@ pub fn inference(ctx: &Context<'_>) -> Result<ChartFile, String> {
 #[cfg(test)]
 mod tests {
     use approx::assert_relative_eq;
+
+    #[test]
+    fn a_rising_fit_with_an_open_interval_reads_as_flat() {
+        let t = |halving: f64, ci95| super::Trend {
+            halving,
+            ci95,
+            a: 0.0,
+            b: 0.0,
+            r2: 0.0,
+            n: 9,
+        };
+        // Neocloud training cost: "doubles every 49 y [3.8, open]" said a rise the data does not
+        // support at 95%.
+        assert_eq!(
+            super::short_trend(&t(-49.0, Some((-3.8, f64::NEG_INFINITY)))),
+            "flat: no trend at 95%"
+        );
+        // A supported rise and a supported fall keep their words.
+        assert_eq!(super::short_trend(&t(-4.0, Some((-3.0, -6.0)))), "doubles: 4.0 y [3.0, 6.0]");
+        assert_eq!(super::short_trend(&t(3.2, Some((2.3, 5.4)))), "halves: 3.2 y [2.3, 5.4]");
+    }
 
     #[test]
     fn dates_as_fractional_years() {
