@@ -233,20 +233,20 @@ fn decade_chips<'a>(ctx: &Context<'a>) -> Vec<&'a Accelerator> {
 /// `w` at precision `p` (compute, weights and KV cache alike): a chip's best path.
 fn at_precision(w: Workload<'_>, p: Precision) -> Either {
     match w {
-        Workload::Training(t) => Either::Training(crate::config::Training { precision: p, ..t.clone() }),
-        Workload::Inference(i) => Either::Inference(crate::config::Inference {
+        Workload::Training(t) => Either::Training(Box::new(crate::config::Training { precision: p, ..t.clone() })),
+        Workload::Inference(i) => Either::Inference(Box::new(crate::config::Inference {
             precision: p,
             weight_precision: p,
             kv_precision: p,
             ..i.clone()
-        }),
+        })),
     }
 }
 
 /// An owned copy of a workload at another precision.
 enum Either {
-    Training(crate::config::Training),
-    Inference(crate::config::Inference),
+    Training(Box<crate::config::Training>),
+    Inference(Box<crate::config::Inference>),
 }
 
 impl Either {
