@@ -136,6 +136,23 @@ fn libreoffice_recomputes_every_formula_cell_to_the_stored_value() {
                 &["report.training_workload=dense-405b", "economics.basis=capacity_block"],
             )),
         ),
+        // Prefix caching (cached and fresh input tokens priced apart), and speculative decoding
+        // with an MTP draft (k + 1 tokens verified, a emitted per step) whose 16-chip H100
+        // replica runs as pipeline stages across scale-up domains.
+        (
+            "agent",
+            workbook(&load(
+                std::slice::from_ref(&configs),
+                &["report.inference_workload=agent-coding-70b"],
+            )),
+        ),
+        (
+            "mtp",
+            workbook(&load(
+                std::slice::from_ref(&configs),
+                &["report.inference_workload=reasoning-r1-mtp"],
+            )),
+        ),
         // Names that begin with `=HYPERLINK(`, `+cmd`, `@SUM`, `-x` (tests/it/safe_outputs.rs).
         ("hostile", workbook(&load(&[fixture("hostile")], &[]))),
     ];
@@ -174,6 +191,12 @@ fn libreoffice_recomputes_every_formula_cell_to_the_stored_value() {
     has("moe", "decode attention width");
     has("moe", "routed GEMMs, compute");
     has("default", "r (copies of each KV head)");
+    has("agent", "USD per million cached input tokens");
+    has("agent", "t_step, without the cached context");
+    has("mtp", "t_draft");
+    has("mtp", "a (acceptance length)");
+    has("mtp", "t_step (one pipeline cycle)");
+    has("mtp", "x (activations to the next stage)");
     let (mut total, mut worst) = (0usize, 0.0f64);
     for (stem, b) in &books {
         let least = if *stem == "hostile" { 20 } else { 200 };
