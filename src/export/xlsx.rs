@@ -546,7 +546,7 @@ fn about(ws: &mut Worksheet, cfg: &Config, tw: Option<&Training>, iw: Option<&In
         (
             "Serving",
             format!(
-                "The serving workload on each headline chip, from the step terms of the replica the model chose (with and without the step's prefill): tokens/s, USD per million input, output and all tokens, USD per request, ratios to {reference} per request and per output token. Live."
+                "The serving workload on each headline chip, from the step terms of the replica the model chose (with and without the step's prefill, and without the cached context where input tokens are cached): one stage or pipeline stages, speculative decoding's verified tokens and draft passes; tokens/s, USD per million input, cached input, output and all tokens, USD per request, ratios to {reference} per request and per output token. Live, except with a disaggregated prefill pool (prefill_chips): there the input, cached-input and blended prices and tokens/s per chip are stored values (grey)."
             ),
         ),
     ];
@@ -563,7 +563,7 @@ fn about(ws: &mut Worksheet, cfg: &Config, tw: Option<&Training>, iw: Option<&In
             crate::fmt::num(formulas as f64, 4)
         ),
         "Each formula cell also stores the tool's own value, so a viewer that does not recalculate shows the tool's numbers. Column E gives the model's formula (as `accel-cost explain` prints it) or the key path.".into(),
-        "Colours: blue, a link to an Inputs cell; bold on yellow, a headline result; grey italics, a number the model chose (replica size n, running batch B, shape counts): not live, re-run accel-cost after a change that would change them.".into(),
+        "Colours: blue, a link to an Inputs cell; bold on yellow, a headline result; grey italics, a number the model chose (replica size n, its pipeline stages, running batch B, shape counts) or a stored value (a disaggregated prefill pool's prices): not live, re-run accel-cost after a change that would change them.".into(),
         "Not live either: which offer is cheapest, the Monte Carlo bands (P10/P90), and every figure on Compare.".into(),
         "Text from the configs that a spreadsheet would run as a formula (beginning with =, +, -, @) is written as text with a leading single quote.".into(),
     ];
@@ -1179,7 +1179,13 @@ fn serving_block(
     let stages = inference::layout(&i, n).filter(|&(_, m)| m > 1);
     if stages.is_some() {
         let (_, sv) = s.step("s (chips per stage)")?;
-        b.fixed("sn", "s (chips per stage)", sv, "chips", "the model's layout of the chosen replica (not live)")?;
+        b.fixed(
+            "sn",
+            "s (chips per stage)",
+            sv,
+            "chips",
+            "the model's layout of the chosen replica (not live)",
+        )?;
         let (_, mv) = s.step("m (pipeline stages)")?;
         b.fixed("stages", "m (pipeline stages)", mv, "stages", "n / s (not live)")?;
     }
@@ -1249,9 +1255,22 @@ fn serving_block(
         }
         if si.param("Nd (draft weights)").is_some() {
             b.input("Nd_b", &si, "Nd (draft weights)")?;
-            b.conv("Nd", "Nd (draft weights)", "={Nd_b}*1E9", i.draft_params, "params", "draft_params_b * 1e9")?;
+            b.conv(
+                "Nd",
+                "Nd (draft weights)",
+                "={Nd_b}*1E9",
+                i.draft_params,
+                "params",
+                "draft_params_b * 1e9",
+            )?;
         } else {
-            b.fixed("Nd", "Nd (draft weights)", 0.0, "params", "no draft_params_b: the draft's passes are not counted")?;
+            b.fixed(
+                "Nd",
+                "Nd (draft weights)",
+                0.0,
+                "params",
+                "no draft_params_b: the draft's passes are not counted",
+            )?;
         }
         if si.param("Nda (draft active weights)").is_some() {
             b.input("Nda_b", &si, "Nda (draft active weights)")?;
@@ -1264,7 +1283,14 @@ fn serving_block(
                 "min(draft_active_params_b * 1e9, Nd)",
             )?;
         } else {
-            b.conv("Nda", "Nda (draft active weights)", "={Nd}", i.draft_active_params, "params", "Nd (no draft_active_params_b)")?;
+            b.conv(
+                "Nda",
+                "Nda (draft active weights)",
+                "={Nd}",
+                i.draft_active_params,
+                "params",
+                "Nd (no draft_active_params_b)",
+            )?;
         }
         b.fixed("Ld", "Ld (draft layers)", i.draft_layers, "layers", "the workload's draft_layers")?;
     } else {
@@ -1273,8 +1299,10 @@ fn serving_block(
     let disaggregated = i.prefill_chips.is_some();
     let p_formula = if disaggregated {
         "=0"
-    } else if cached || spec {
+    } else if spec {
         "={B}*{a}*{fresh}/{Lout}"
+    } else if cached {
+        "={B}*{fresh}/{Lout}"
     } else {
         "={B}*{Lin}/{Lout}"
     };
@@ -1289,18 +1317,43 @@ fn serving_block(
         let stage_rows = [
             ("sN", "N of one stage", "={N}/{stages}", i.params / mf, "params"),
             ("sNa", "Na of one stage", "={Na}/{stages}", i.active_params / mf, "params"),
-            ("sNs", "shared parameters of one stage", "={Ns}/{stages}", i.shared_params / mf, "params"),
+            (
+                "sNs",
+                "shared parameters of one stage",
+                "={Ns}/{stages}",
+                i.shared_params / mf,
+                "params",
+            ),
             ("sW", "W of one stage", "={sN}*{wb}", i.params / mf * i.weight_bytes, "bytes"),
             ("skv", "kv of one stage", "={kv}/{stages}", i.kv_bytes_per_token / mf, "bytes"),
             ("sL", "layers of one stage", "={L}/{stages}", i.layers / mf, "layers"),
-            ("sB", "B / mb (sequences of one micro-batch)", "={B}/{mb}", b_v / s.step("mb (micro-batches)")?.1, "sequences"),
-            ("sp", "p / mb (prefill tokens of one micro-batch)", "={p}/{mb}", s.step("p (prefill tokens per step)")?.1 / s.step("mb (micro-batches)")?.1, "tokens"),
+            (
+                "sB",
+                "B / mb (sequences of one micro-batch)",
+                "={B}/{mb}",
+                b_v / s.step("mb (micro-batches)")?.1,
+                "sequences",
+            ),
+            (
+                "sp",
+                "p / mb (prefill tokens of one micro-batch)",
+                "={p}/{mb}",
+                s.step("p (prefill tokens per step)")?.1 / s.step("mb (micro-batches)")?.1,
+                "tokens",
+            ),
         ];
         for (key, label, template, value, unit) in stage_rows {
             if key == "sNs" && i.experts.is_none() {
                 continue;
             }
-            b.conv(key, label, template, value, unit, "one pipeline stage holds 1/m of the layers, weights and KV")?;
+            b.conv(
+                key,
+                label,
+                template,
+                value,
+                unit,
+                "one pipeline stage holds 1/m of the layers, weights and KV",
+            )?;
         }
         if let Some((e, _)) = i.experts {
             b.conv(
@@ -1360,7 +1413,13 @@ fn serving_block(
             "tokens/s",
         )?;
     }
-    b.step("user", &s, "tokens/s per user", if spec { "={a}/{t_step}" } else { "=1/{t_step}" }, "tokens/s")?;
+    b.step(
+        "user",
+        &s,
+        "tokens/s per user",
+        if spec { "={a}/{t_step}" } else { "=1/{t_step}" },
+        "tokens/s",
+    )?;
     b.step("usd_s", &s, "replica USD per second", "={n}*{price}/3600/{util}", "USD/s")?;
     b.step(
         "usd_out",
@@ -1426,7 +1485,11 @@ fn serving_block(
     }
     let usd_in = s.step("USD per million input tokens")?.1;
     let usd_out = s.step("USD per million output tokens")?.1;
-    let usd_cached = if cached { s.step("USD per million cached input tokens")?.1 } else { 0.0 };
+    let usd_cached = if cached {
+        s.step("USD per million cached input tokens")?.1
+    } else {
+        0.0
+    };
     let fresh = inference::fresh_input(&i);
     let per_request = (fresh * usd_in + i.cached_tokens * usd_cached + i.output_tokens * usd_out) / 1e6;
     let (req_formula, req_note) = if cached {
@@ -1494,7 +1557,8 @@ fn step_rows(b: &mut Block<'_>, s: &Steps, i: &InferenceInputs, layout: Layout, 
     let t = |template: &str| {
         let mut out = template.replace("{p}", p);
         for key in [
-            "T", "Et", "rows", "m", "Wread", "sc", "sm", "rc", "rm", "gc", "gm", "t_gemm", "ac", "am", "t_attn", "t_tp", "ovh", "tau", "x", "t_draft", "t_step",
+            "T", "Et", "rows", "m", "Wread", "sc", "sm", "rc", "rm", "gc", "gm", "t_gemm", "ac", "am", "t_attn", "t_tp", "ovh", "tau", "x",
+            "t_draft", "t_step",
         ] {
             out = out.replace(&format!("{{{key}}}"), &format!("{{{key}{sfx}}}"));
         }
@@ -1612,7 +1676,13 @@ fn step_rows(b: &mut Block<'_>, s: &Steps, i: &InferenceInputs, layout: Layout, 
     let draft = "=IF(AND({sB}>0,{Nd}>0),{ks}*(MAX(2*{Nda}*{sB}/({sn}*{P}*{mfu}),MIN({Nd},{sB}*{Nda})*{wb}/({sn}*{BW}*{wbe}))+IF({L}>0,{sB}*{c}*{r}*{kv}*({Ld}/{L})/({sn}*{BW}*{kvbe}),0)+{Ld}*({so}+IF({sn}>1,{tpo},0))*1E-6),0)";
     if layout.pipeline {
         b.step(&k("tau"), s, "tau (one stage's pass of a micro-batch)", &t(stage_sum), "s")?;
-        b.step(&k("x"), s, "x (activations to the next stage)", &t("={T}*{hidden}*2/({sn}*{sob})"), "s")?;
+        b.step(
+            &k("x"),
+            s,
+            "x (activations to the next stage)",
+            &t("={T}*{hidden}*2/({sn}*{sob})"),
+            "s",
+        )?;
         let cycle = if layout.spec {
             b.step(&k("t_draft"), s, "t_draft (last stage, one micro-batch)", &t(draft), "s")?;
             "=MAX({stages}*({tau}+{x})+{t_draft},{mb}*({tau}+{x}+{t_draft}))"

@@ -153,6 +153,22 @@ fn libreoffice_recomputes_every_formula_cell_to_the_stored_value() {
                 &["report.inference_workload=reasoning-r1-mtp"],
             )),
         ),
+        // Disaggregated prefill (its prices stored, not live), and a dense model given a replica
+        // beyond H100's 8-GPU domain (pipeline stages without experts or a draft).
+        (
+            "disagg",
+            workbook(&load(
+                std::slice::from_ref(&configs),
+                &[
+                    "report.inference_workload=agent-coding-70b",
+                    "inference.agent-coding-70b.prefill_chips=2",
+                ],
+            )),
+        ),
+        (
+            "densepipe",
+            workbook(&load(std::slice::from_ref(&configs), &["inference.chat-70b.chips_per_replica=16"])),
+        ),
         // Names that begin with `=HYPERLINK(`, `+cmd`, `@SUM`, `-x` (tests/it/safe_outputs.rs).
         ("hostile", workbook(&load(&[fixture("hostile")], &[]))),
     ];
@@ -197,6 +213,8 @@ fn libreoffice_recomputes_every_formula_cell_to_the_stored_value() {
     has("mtp", "a (acceptance length)");
     has("mtp", "t_step (one pipeline cycle)");
     has("mtp", "x (activations to the next stage)");
+    has("densepipe", "t_step (one pipeline cycle)");
+    has("disagg", "USD per million output tokens");
     let (mut total, mut worst) = (0usize, 0.0f64);
     for (stem, b) in &books {
         let least = if *stem == "hostile" { 20 } else { 200 };
