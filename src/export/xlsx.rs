@@ -1659,8 +1659,17 @@ fn step_rows(b: &mut Block<'_>, s: &Steps, i: &InferenceInputs, layout: Layout, 
             "={sB}*{c}*{r}*{skv}/({sn}*{BW}*{kvbe})".to_string(),
         )
     };
-    b.step(&k("ac"), s, "attention time, compute", &t(&ac), "s")?;
-    b.step(&k("am"), s, "attention time, KV reads", &t(&am), "s")?;
+    if cached_ctx {
+        b.step(&k("ac"), s, "attention time, compute", &t(&ac), "s")?;
+        b.step(&k("am"), s, "attention time, KV reads", &t(&am), "s")?;
+    } else {
+        // The model's formula text is the one with the cached context; say what is left out.
+        for (key, label, template) in [("ac", "attention time, compute", &ac), ("am", "attention time, KV reads", &am)] {
+            let (f, v) = s.step(label)?;
+            let note = format!("{f}; here without the cached context: Lc = 0 in the prefill's attention, no reads of its KV");
+            b.conv(&k(key), label, &t(template), v, "s", &note)?;
+        }
+    }
     b.step(&k("t_attn"), s, "t_attn", &t("=MAX({ac},{am})"), "s")?;
     // The model's case: expert-parallel all-to-all where attention runs data-parallel on an
     // MoE with expert counts, else ring all-reduces; none on one chip or without interconnect.

@@ -285,3 +285,29 @@ fn workbook_layout_snapshot() {
     let text = format!("sheets: {}\n{}\n", SHEETS.join(", "), b.outline.join("\n"));
     insta::assert_snapshot!(text);
 }
+
+/// Every shipped planner's inference workload builds a workbook, with or without LibreOffice: a step
+/// label the model stops recording, or a term the Serving sheet does not know, fails here
+/// loudly (the workbook refuses to build) rather than writing a sheet that drifts.
+#[test]
+fn every_shipped_inference_workload_builds_a_workbook() {
+    let configs = root("configs");
+    let ids: Vec<String> = load(std::slice::from_ref(&configs), &[])
+        .inference
+        .iter()
+        .map(|w| w.id.clone())
+        .filter(|id| !id.starts_with("bench-"))
+        .collect();
+    // The planner's workloads (not the `bench-*` shapes of calibration benchmarks: dozens, each
+    // a full compare, minutes in a debug build), each with a live USD per request.
+    let mut live = Vec::new();
+    for id in &ids {
+        let b = workbook(&load(std::slice::from_ref(&configs), &[&format!("report.inference_workload={id}")]));
+        if b.formulas.iter().any(|f| f.sheet == "Serving" && f.step == "USD per request") {
+            live.push(id.as_str());
+        }
+    }
+    for id in ["chat-8b", "chat-70b", "moe-671b-chat", "agent-coding-70b", "reasoning-r1-mtp"] {
+        assert!(live.contains(&id), "{id}: no live USD per request (live: {live:?})");
+    }
+}
