@@ -546,7 +546,7 @@ fn about(ws: &mut Worksheet, cfg: &Config, tw: Option<&Training>, iw: Option<&In
         (
             "Serving",
             format!(
-                "The serving workload on each headline chip, from the step terms of the replica the model chose (with and without the step's prefill): tokens/s, USD per million input, output and all tokens, USD per request, ratios to {reference} per request and per output token. Live."
+                "The serving workload on each headline chip, from the step terms of the replica the model chose (with and without the step's prefill, and without the cached context where input tokens are cached): one stage or pipeline stages, speculative decoding's verified tokens and draft passes; tokens/s, USD per million input, cached input, output and all tokens, USD per request, ratios to {reference} per request and per output token. Live, except with a disaggregated prefill pool (prefill_chips): there the input, cached-input and blended prices and tokens/s per chip are stored values (grey)."
             ),
         ),
     ];
@@ -563,7 +563,7 @@ fn about(ws: &mut Worksheet, cfg: &Config, tw: Option<&Training>, iw: Option<&In
             crate::fmt::num(formulas as f64, 4)
         ),
         "Each formula cell also stores the tool's own value, so a viewer that does not recalculate shows the tool's numbers. Column E gives the model's formula (as `accel-cost explain` prints it) or the key path.".into(),
-        "Colours: blue, a link to an Inputs cell; bold on yellow, a headline result; grey italics, a number the model chose (replica size n, running batch B, shape counts): not live, re-run accel-cost after a change that would change them.".into(),
+        "Colours: blue, a link to an Inputs cell; bold on yellow, a headline result; grey italics, a number the model chose (replica size n, its pipeline stages, running batch B, shape counts) or a stored value (a disaggregated prefill pool's prices): not live, re-run accel-cost after a change that would change them.".into(),
         "Not live either: which offer is cheapest, the Monte Carlo bands (P10/P90), and every figure on Compare.".into(),
         "Text from the configs that a spreadsheet would run as a formula (beginning with =, +, -, @) is written as text with a leading single quote.".into(),
     ];
@@ -1175,12 +1175,27 @@ fn serving_block(
         "chips",
         "chosen by the model among its candidates (not live: re-run accel-cost)",
     )?;
+    // Pipeline stages across scale-up domains (model: layout): m stages of s chips.
+    let stages = inference::layout(&i, n).filter(|&(_, m)| m > 1);
+    if stages.is_some() {
+        let (_, sv) = s.step("s (chips per stage)")?;
+        b.fixed(
+            "sn",
+            "s (chips per stage)",
+            sv,
+            "chips",
+            "the model's layout of the chosen replica (not live)",
+        )?;
+        let (_, mv) = s.step("m (pipeline stages)")?;
+        b.fixed("stages", "m (pipeline stages)", mv, "stages", "n / s (not live)")?;
+    }
     let (how, b_v) = s.step("B (running batch per replica)")?;
     let how = format!("{how} (not live: re-run accel-cost)");
     b.fixed("B", "B (running batch per replica)", b_v, "sequences", &how)?;
     b.step("W", &s, "W (weights)", "={N}*{wb}", "bytes")?;
     b.step("c", &s, "c (mean context)", "={Lin}+{Lout}/2", "tokens")?;
-    // r: copies of each KV head (model: kv_copies).
+    // r: copies of each KV head (model: kv_copies, over the chips of one stage).
+    let stage_n = if stages.is_some() { "{sn}" } else { "{n}" };
     match (i.kv_heads, i.attention_dp) {
         (Some(h), false) if h > 0.0 => {
             b.fixed("kvh", "KV heads", h, "heads", "the workload's kv_heads")?;
@@ -1189,57 +1204,306 @@ fn serving_block(
             } else {
                 b.fixed("tpu", "tensor-parallel ranks per chip (stack unit)", 1.0, "ranks", "none given: 1")?;
             }
-            b.step("r", &s, "r (copies of each KV head)", "=MAX({kvh},{n}*{tpu})/{kvh}", "")?;
+            b.step(
+                "r",
+                &s,
+                "r (copies of each KV head)",
+                &format!("=MAX({{kvh}},{stage_n}*{{tpu}})/{{kvh}}"),
+                "",
+            )?;
         }
         _ => b.step("r", &s, "r (copies of each KV head)", "=1", "")?,
     }
-    b.step("p", &s, "p (prefill tokens per step)", "={B}*{Lin}/{Lout}", "tokens")?;
-    step_rows(&mut b, &s, &i, n as f64, "", "{p}")?;
+    // Prefix caching: Lc of each request's input tokens come from the cache.
+    let cached = i.cached_tokens > 0.0;
+    if cached {
+        b.input("Lc_in", &si, "Lc (cached input tokens)")?;
+        b.conv(
+            "Lc",
+            "Lc (cached input tokens, at most Lin)",
+            "=MIN({Lc_in},{Lin})",
+            i.cached_tokens,
+            "tokens",
+            "min(cached_input_tokens, Lin)",
+        )?;
+        b.conv(
+            "fresh",
+            "Lin - Lc (fresh input tokens)",
+            "=MAX({Lin}-{Lc},0)",
+            inference::fresh_input(&i),
+            "tokens",
+            "the prompt tokens prefill computes",
+        )?;
+    } else {
+        let lin = b.cells["Lin"].clone();
+        b.cells.insert("fresh".into(), lin);
+    }
+    // Speculative decoding / MTP: k drafted tokens per sequence per step, a emitted.
+    let spec = i.spec_tokens > 0.0;
+    if spec {
+        b.fixed(
+            "ks",
+            "k (speculative tokens)",
+            i.spec_tokens,
+            "tokens",
+            "the workload's speculative_tokens",
+        )?;
+        if si.param("a (acceptance length)").is_some() {
+            b.input("a", &si, "a (acceptance length)")?;
+        } else {
+            b.fixed("a", "a (acceptance length)", 1.0, "tokens", "no acceptance_length: 1")?;
+        }
+        if si.param("Nd (draft weights)").is_some() {
+            b.input("Nd_b", &si, "Nd (draft weights)")?;
+            b.conv(
+                "Nd",
+                "Nd (draft weights)",
+                "={Nd_b}*1E9",
+                i.draft_params,
+                "params",
+                "draft_params_b * 1e9",
+            )?;
+        } else {
+            b.fixed(
+                "Nd",
+                "Nd (draft weights)",
+                0.0,
+                "params",
+                "no draft_params_b: the draft's passes are not counted",
+            )?;
+        }
+        if si.param("Nda (draft active weights)").is_some() {
+            b.input("Nda_b", &si, "Nda (draft active weights)")?;
+            b.conv(
+                "Nda",
+                "Nda (draft active weights)",
+                "=MIN({Nda_b}*1E9,{Nd})",
+                i.draft_active_params,
+                "params",
+                "min(draft_active_params_b * 1e9, Nd)",
+            )?;
+        } else {
+            b.conv(
+                "Nda",
+                "Nda (draft active weights)",
+                "={Nd}",
+                i.draft_active_params,
+                "params",
+                "Nd (no draft_active_params_b)",
+            )?;
+        }
+        b.fixed("Ld", "Ld (draft layers)", i.draft_layers, "layers", "the workload's draft_layers")?;
+    } else {
+        b.cells.insert("a".into(), "1".into());
+    }
+    let disaggregated = i.prefill_chips.is_some();
+    let p_formula = if disaggregated {
+        "=0"
+    } else if spec {
+        "={B}*{a}*{fresh}/{Lout}"
+    } else if cached {
+        "={B}*{fresh}/{Lout}"
+    } else {
+        "={B}*{Lin}/{Lout}"
+    };
+    b.step("p", &s, "p (prefill tokens per step)", p_formula, "tokens")?;
+    if let Some((_, m)) = stages {
+        if si.param("scale-out bandwidth per chip").is_some() {
+            b.input("so_gb", &si, "scale-out bandwidth per chip")?;
+        }
+        b.conv("sob", "scale-out (bytes/s)", "={so_gb}*1E9", i.scale_out, "bytes/s", "GB/s * 1e9")?;
+        b.step("mb", &s, "mb (micro-batches)", "=MIN({stages},MAX({B},1))", "")?;
+        let mf = m as f64;
+        let stage_rows = [
+            ("sN", "N of one stage", "={N}/{stages}", i.params / mf, "params"),
+            ("sNa", "Na of one stage", "={Na}/{stages}", i.active_params / mf, "params"),
+            (
+                "sNs",
+                "shared parameters of one stage",
+                "={Ns}/{stages}",
+                i.shared_params / mf,
+                "params",
+            ),
+            ("sW", "W of one stage", "={sN}*{wb}", i.params / mf * i.weight_bytes, "bytes"),
+            ("skv", "kv of one stage", "={kv}/{stages}", i.kv_bytes_per_token / mf, "bytes"),
+            ("sL", "layers of one stage", "={L}/{stages}", i.layers / mf, "layers"),
+            (
+                "sB",
+                "B / mb (sequences of one micro-batch)",
+                "={B}/{mb}",
+                b_v / s.step("mb (micro-batches)")?.1,
+                "sequences",
+            ),
+            (
+                "sp",
+                "p / mb (prefill tokens of one micro-batch)",
+                "={p}/{mb}",
+                s.step("p (prefill tokens per step)")?.1 / s.step("mb (micro-batches)")?.1,
+                "tokens",
+            ),
+        ];
+        for (key, label, template, value, unit) in stage_rows {
+            if key == "sNs" && i.experts.is_none() {
+                continue;
+            }
+            b.conv(
+                key,
+                label,
+                template,
+                value,
+                unit,
+                "one pipeline stage holds 1/m of the layers, weights and KV",
+            )?;
+        }
+        if let Some((e, _)) = i.experts {
+            b.conv(
+                "sNe",
+                "Ne of one stage",
+                "=MAX({sN}-{sNs},0)/{E}",
+                (i.params / mf - i.shared_params / mf).max(0.0) / e,
+                "params",
+                "(stage params - stage shared) / experts",
+            )?;
+        }
+    } else {
+        for (stage_key, key) in [
+            ("sN", "N"),
+            ("sNa", "Na"),
+            ("sNs", "Ns"),
+            ("sNe", "Ne"),
+            ("sW", "W"),
+            ("skv", "kv"),
+            ("sL", "L"),
+            ("sn", "n"),
+            ("sB", "B"),
+            ("sp", "p"),
+        ] {
+            if let Some(cell) = b.cells.get(key).cloned() {
+                b.cells.insert(stage_key.into(), cell);
+            }
+        }
+    }
+    let layout = Layout {
+        pipeline: stages.is_some(),
+        stages: stages.map_or(1.0, |(_, m)| m as f64),
+        stage_chips: stages.map_or(n as f64, |(sc, _)| sc as f64),
+        spec,
+        cached,
+    };
+    step_rows(&mut b, &s, &i, layout, "", "{sp}", true)?;
     b.suffix = ", without prefill (p = 0)";
-    step_rows(&mut b, &s0, &i, n as f64, "0", "0")?;
+    step_rows(&mut b, &s0, &i, layout, "0", "0", true)?;
+    if cached && !disaggregated {
+        let mut sx = Steps::default();
+        inference::step_without_cached_context(&i, n as f64, batch, s.step("p (prefill tokens per step)")?.1, &mut sx);
+        b.suffix = ", without the cached context";
+        step_rows(&mut b, &sx, &i, layout, "x", "{sp}", false)?;
+    }
     b.suffix = "";
-    b.step("tps", &s, "output tokens/s per chip", "={B}/{t_step}/{n}", "tokens/s")?;
-    b.step("user", &s, "tokens/s per user", "=1/{t_step}", "tokens/s")?;
+    let stored = "stored, not live: the disaggregated prefill pool (prefill_chips) is not built as formulas (re-run accel-cost)";
+    if disaggregated {
+        let (f, v) = s.step("output tokens/s per chip")?;
+        b.fixed("tps", "output tokens/s per chip", v, "tokens/s", &format!("{f}; {stored}"))?;
+    } else {
+        b.step(
+            "tps",
+            &s,
+            "output tokens/s per chip",
+            if spec { "={B}*{a}/{t_step}/{n}" } else { "={B}/{t_step}/{n}" },
+            "tokens/s",
+        )?;
+    }
+    b.step(
+        "user",
+        &s,
+        "tokens/s per user",
+        if spec { "={a}/{t_step}" } else { "=1/{t_step}" },
+        "tokens/s",
+    )?;
     b.step("usd_s", &s, "replica USD per second", "={n}*{price}/3600/{util}", "USD/s")?;
-    b.step(
-        "share_in",
-        &s,
-        "input share of the step",
-        "=MIN(MAX(({t_step}-{t_step0})/{t_step},0),1)",
-        "",
-    )?;
-    b.step(
-        "usd_in",
-        &s,
-        "USD per million input tokens",
-        "={usd_s}*{share_in}/({p}/{t_step})*1E6",
-        "USD/M tokens",
-    )?;
     b.step(
         "usd_out",
         &s,
         "USD per million output tokens",
-        "={usd_s}*(1-{share_in})/({B}/{t_step})*1E6",
+        if spec {
+            "={usd_s}*{t_step0}/({B}*{a})*1E6"
+        } else {
+            "={usd_s}*{t_step0}/{B}*1E6"
+        },
         "USD/M tokens",
     )?;
-    b.step(
-        "usd_all",
-        &s,
-        "USD per million tokens (blended)",
-        "={usd_s}/(({B}+{p})/{t_step})*1E6",
-        "USD/M tokens",
-    )?;
+    if disaggregated {
+        for (key, label, unit) in [
+            ("usd_in", "USD per million input tokens", "USD/M tokens"),
+            ("usd_cached", "USD per million cached input tokens", "USD/M tokens"),
+            ("usd_all", "USD per million tokens (blended)", "USD/M tokens"),
+        ] {
+            if key == "usd_cached" && !cached {
+                continue;
+            }
+            let (f, v) = s.step(label)?;
+            b.fixed(key, label, v, unit, &format!("{f}; {stored}"))?;
+        }
+    } else {
+        let no_ctx = if cached { "{t_stepx}" } else { "{t_step}" };
+        b.step(
+            "share_in",
+            &s,
+            "input share of the step",
+            &format!("=MIN(MAX(({no_ctx}-{{t_step0}})/{{t_step}},0),1)"),
+            "",
+        )?;
+        b.step(
+            "usd_in",
+            &s,
+            "USD per million input tokens",
+            "=IF({p}>0,{usd_s}*{share_in}/({p}/{t_step})*1E6,0)",
+            "USD/M tokens",
+        )?;
+        if cached {
+            b.step(
+                "share_cached",
+                &s,
+                "cached share of the step",
+                "=MIN(MAX(({t_step}-{t_stepx})/{t_step},0),1)",
+                "",
+            )?;
+            b.step(
+                "usd_cached",
+                &s,
+                "USD per million cached input tokens",
+                "={usd_s}*{share_cached}/(({B}*{a}*{Lc}/{Lout})/{t_step})*1E6",
+                "USD/M tokens",
+            )?;
+        }
+        let blended = if cached {
+            "=({fresh}*{usd_in}+{Lc}*{usd_cached}+{Lout}*{usd_out})/({Lin}+{Lout})"
+        } else {
+            "=({Lin}*{usd_in}+{Lout}*{usd_out})/({Lin}+{Lout})"
+        };
+        b.step("usd_all", &s, "USD per million tokens (blended)", blended, "USD/M tokens")?;
+    }
     let usd_in = s.step("USD per million input tokens")?.1;
     let usd_out = s.step("USD per million output tokens")?.1;
-    let per_request = (i.input_tokens * usd_in + i.output_tokens * usd_out) / 1e6;
-    b.conv(
-        "usd_req",
-        "USD per request",
-        "=({Lin}*{usd_in}+{Lout}*{usd_out})/1E6",
-        per_request,
-        "USD/request",
-        "(Lin * USD per M input + Lout * USD per M output) / 1e6: the workload's request shape",
-    )?;
+    let usd_cached = if cached {
+        s.step("USD per million cached input tokens")?.1
+    } else {
+        0.0
+    };
+    let fresh = inference::fresh_input(&i);
+    let per_request = (fresh * usd_in + i.cached_tokens * usd_cached + i.output_tokens * usd_out) / 1e6;
+    let (req_formula, req_note) = if cached {
+        (
+            "=({fresh}*{usd_in}+{Lc}*{usd_cached}+{Lout}*{usd_out})/1E6",
+            "((Lin - Lc) * USD per M input + Lc * USD per M cached input + Lout * USD per M output) / 1e6: the workload's request shape",
+        )
+    } else {
+        (
+            "=({Lin}*{usd_in}+{Lout}*{usd_out})/1E6",
+            "(Lin * USD per M input + Lout * USD per M output) / 1e6: the workload's request shape",
+        )
+    };
+    b.conv("usd_req", "USD per request", req_formula, per_request, "USD/request", req_note)?;
     if let Some(r) = reference {
         b.conv(
             "ratio_req",
@@ -1271,21 +1535,37 @@ struct ServingRef {
     output: (String, f64),
 }
 
-/// One step's terms (`inference::step`) at replica `n` (chips) for prefill `p` (a cell or 0);
-/// keys get `sfx`.
-fn step_rows(b: &mut Block<'_>, s: &Steps, i: &InferenceInputs, n: f64, sfx: &str, p: &str) -> Res<()> {
+/// Which terms a replica's step has: pipeline stages, speculative decoding, a cached context.
+#[derive(Clone, Copy)]
+struct Layout {
+    pipeline: bool,
+    /// m, and the chips of one stage (n for one stage).
+    stages: f64,
+    stage_chips: f64,
+    spec: bool,
+    cached: bool,
+}
+
+/// One step's terms (`inference::step`) for prefill `p` (a cell or 0), keys suffixed `sfx`: one
+/// stage's pass (the whole replica, or one pipeline stage's share of the layers on `s` chips at
+/// `B / mb` sequences: the `s…` cells), the draft's passes, and `t_step`. With `cached_ctx`
+/// false the prefill's attention over and reads of the cached context are left out
+/// (`inference::step_without_cached_context`).
+fn step_rows(b: &mut Block<'_>, s: &Steps, i: &InferenceInputs, layout: Layout, sfx: &str, p: &str, cached_ctx: bool) -> Res<()> {
     // Keys of this step: `T` becomes `T0` for the step without prefill, and so on.
     let k = |key: &str| format!("{key}{sfx}");
     let t = |template: &str| {
         let mut out = template.replace("{p}", p);
         for key in [
-            "T", "Et", "rows", "m", "Wread", "sc", "sm", "rc", "rm", "gc", "gm", "t_gemm", "ac", "am", "t_attn", "t_tp", "ovh", "t_step",
+            "T", "Et", "rows", "m", "Wread", "sc", "sm", "rc", "rm", "gc", "gm", "t_gemm", "ac", "am", "t_attn", "t_tp", "ovh", "tau", "x",
+            "t_draft", "t_step",
         ] {
             out = out.replace(&format!("{{{key}}}"), &format!("{{{key}{sfx}}}"));
         }
         out
     };
-    b.step(&k("T"), s, "T (tokens per step)", &t("={B}+{p}"), "tokens")?;
+    let tokens_f = if layout.spec { "={sB}*({ks}+1)+{p}" } else { "={sB}+{p}" };
+    b.step(&k("T"), s, "T (tokens per step)", &t(tokens_f), "tokens")?;
     match i.experts {
         Some((e, kk)) => {
             b.step(
@@ -1301,44 +1581,46 @@ fn step_rows(b: &mut Block<'_>, s: &Steps, i: &InferenceInputs, n: f64, sfx: &st
                 &k("Wread"),
                 s,
                 "Wread (weights read per step)",
-                &t("=MIN({Ns}*{wb}+{Et}*{Ne}*{wb},{W})"),
+                &t("=MIN({sNs}*{wb}+{Et}*{sNe}*{wb},{sW})"),
                 "bytes",
             )?;
             // The shared weights' GEMM and the touched experts' GEMMs, each bound by compute
             // or by streaming its weights (model: gemm_time); the model records their sums
             // and t_gemm, which the rows below must give.
+            let (stage_m, n) = (layout.stages, layout.stage_chips);
+            let (params, shared) = (i.params / stage_m, i.shared_params / stage_m);
             let tokens = s.step("T (tokens per step)")?.1;
             let wread = s.step("Wread (weights read per step)")?.1;
             let compute = n * i.peak_flops * i.eff.serving_mfu;
             let stream = n * i.bandwidth * i.eff.weight_bw_eff;
-            let ne = (i.params - i.shared_params).max(0.0) / e;
-            let shared_bytes = i.shared_params * i.weight_bytes;
+            let ne = (params - shared).max(0.0) / e;
+            let shared_bytes = shared * i.weight_bytes;
             let terms = [
                 (
                     "sc",
                     "shared GEMM, compute",
-                    "=2*{Ns}*{T}/({n}*{P}*{mfu})",
-                    2.0 * i.shared_params * tokens / compute,
+                    "=2*{sNs}*{T}/({sn}*{P}*{mfu})",
+                    2.0 * shared * tokens / compute,
                     "2 * shared * T / (n * P * serving_mfu)",
                 ),
                 (
                     "sm",
                     "shared GEMM, weights",
-                    "={Ns}*{wb}/({n}*{BW}*{wbe})",
+                    "={sNs}*{wb}/({sn}*{BW}*{wbe})",
                     shared_bytes / stream,
                     "shared * bytes per weight / (n * BW * weight_bw_eff)",
                 ),
                 (
                     "rc",
                     "routed GEMMs, compute",
-                    "=2*{k}*{Ne}*{T}/({n}*{P}*{mfu}*{m})",
+                    "=2*{k}*{sNe}*{T}/({sn}*{P}*{mfu}*{m})",
                     2.0 * kk * ne * tokens / (compute * i.eff.moe_efficiency),
                     "2 * k * expert params * T / (n * P * serving_mfu * m): k * T rows of one expert's width",
                 ),
                 (
                     "rm",
                     "routed GEMMs, touched experts' weights",
-                    "=MAX({Wread}-{Ns}*{wb},0)/({n}*{BW}*{wbe})",
+                    "=MAX({Wread}-{sNs}*{wb},0)/({sn}*{BW}*{wbe})",
                     (wread - shared_bytes).max(0.0) / stream,
                     "(Wread - shared bytes) / (n * BW * weight_bw_eff)",
                 ),
@@ -1357,38 +1639,71 @@ fn step_rows(b: &mut Block<'_>, s: &Steps, i: &InferenceInputs, n: f64, sfx: &st
                 &k("Wread"),
                 s,
                 "Wread (weights read per step)",
-                &t("=MIN({W},{T}*{Na}*{wb})"),
+                &t("=MIN({sW},{T}*{sNa}*{wb})"),
                 "bytes",
             )?;
-            b.step(&k("gc"), s, "GEMM time, compute", &t("=2*{Na}*{T}/({n}*{P}*{mfu}*{m})"), "s")?;
-            b.step(&k("gm"), s, "GEMM time, weights", &t("={Wread}/({n}*{BW}*{wbe})"), "s")?;
+            b.step(&k("gc"), s, "GEMM time, compute", &t("=2*{sNa}*{T}/({sn}*{P}*{mfu}*{m})"), "s")?;
+            b.step(&k("gm"), s, "GEMM time, weights", &t("={Wread}/({sn}*{BW}*{wbe})"), "s")?;
             b.step(&k("t_gemm"), s, "t_gemm", &t("=MAX({gc},{gm})"), "s")?;
         }
     }
-    b.step(
-        &k("ac"),
-        s,
-        "attention time, compute",
-        &t("=4*{L}*({dd}*{B}*{c}+{d}*{p}*{Lin}/2)/({n}*{P}*{mfu})"),
-        "s",
-    )?;
-    b.step(
-        &k("am"),
-        s,
-        "attention time, KV reads",
-        &t("={B}*{c}*{r}*{kv}/({n}*{BW}*{kvbe})"),
-        "s",
-    )?;
+    let per_seq = if layout.spec { "{sB}*({ks}+1)" } else { "{sB}" };
+    let (ac, am) = if layout.cached && cached_ctx {
+        (
+            format!("=4*{{sL}}*({{dd}}*{per_seq}*{{c}}+{{d}}*{{p}}*({{Lc}}+{{fresh}}/2))/({{sn}}*{{P}}*{{mfu}})"),
+            "=({sB}*{c}+IF({fresh}>0,{p}/{fresh},0)*{Lc})*{r}*{skv}/({sn}*{BW}*{kvbe})".to_string(),
+        )
+    } else {
+        (
+            format!("=4*{{sL}}*({{dd}}*{per_seq}*{{c}}+{{d}}*{{p}}*{{fresh}}/2)/({{sn}}*{{P}}*{{mfu}})"),
+            "={sB}*{c}*{r}*{skv}/({sn}*{BW}*{kvbe})".to_string(),
+        )
+    };
+    if cached_ctx {
+        b.step(&k("ac"), s, "attention time, compute", &t(&ac), "s")?;
+        b.step(&k("am"), s, "attention time, KV reads", &t(&am), "s")?;
+    } else {
+        // The model's formula text is the one with the cached context; say what is left out.
+        for (key, label, template) in [("ac", "attention time, compute", &ac), ("am", "attention time, KV reads", &am)] {
+            let (f, v) = s.step(label)?;
+            let note = format!("{f}; here without the cached context: Lc = 0 in the prefill's attention, no reads of its KV");
+            b.conv(&k(key), label, &t(template), v, "s", &note)?;
+        }
+    }
     b.step(&k("t_attn"), s, "t_attn", &t("=MAX({ac},{am})"), "s")?;
     // The model's case: expert-parallel all-to-all where attention runs data-parallel on an
     // MoE with expert counts, else ring all-reduces; none on one chip or without interconnect.
     let tp = if i.attention_dp && i.experts.is_some() {
-        "=IF(AND({n}>1,{ic}>0),2*{L}*({T}/{n})*{k}*{hidden}*2*({n}-1)/{n}/{ic},0)"
+        "=IF(AND({sn}>1,{ic}>0),2*{sL}*({T}/{sn})*{k}*{hidden}*2*({sn}-1)/{sn}/{ic},0)"
     } else {
-        "=IF(AND({n}>1,{ic}>0),2*{L}*{T}*{hidden}*2*2*({n}-1)/{n}/{ic},0)"
+        "=IF(AND({sn}>1,{ic}>0),2*{sL}*{T}*{hidden}*2*2*({sn}-1)/{sn}/{ic},0)"
     };
     b.step(&k("t_tp"), s, "t_tp", &t(tp), "s")?;
-    b.step(&k("ovh"), s, "per-layer overheads", &t("={L}*({so}+IF({n}>1,{tpo},0))*1E-6"), "s")?;
-    b.step(&k("t_step"), s, "t_step", &t("={t_gemm}+{t_attn}+{t_tp}+{ovh}"), "s")?;
+    b.step(&k("ovh"), s, "per-layer overheads", &t("={sL}*({so}+IF({sn}>1,{tpo},0))*1E-6"), "s")?;
+    let stage_sum = "={t_gemm}+{t_attn}+{t_tp}+{ovh}";
+    // The draft's k passes (model: draft_time), on the chips of one stage at B / mb sequences.
+    let draft = "=IF(AND({sB}>0,{Nd}>0),{ks}*(MAX(2*{Nda}*{sB}/({sn}*{P}*{mfu}),MIN({Nd},{sB}*{Nda})*{wb}/({sn}*{BW}*{wbe}))+IF({L}>0,{sB}*{c}*{r}*{kv}*({Ld}/{L})/({sn}*{BW}*{kvbe}),0)+{Ld}*({so}+IF({sn}>1,{tpo},0))*1E-6),0)";
+    if layout.pipeline {
+        b.step(&k("tau"), s, "tau (one stage's pass of a micro-batch)", &t(stage_sum), "s")?;
+        b.step(
+            &k("x"),
+            s,
+            "x (activations to the next stage)",
+            &t("={T}*{hidden}*2/({sn}*{sob})"),
+            "s",
+        )?;
+        let cycle = if layout.spec {
+            b.step(&k("t_draft"), s, "t_draft (last stage, one micro-batch)", &t(draft), "s")?;
+            "=MAX({stages}*({tau}+{x})+{t_draft},{mb}*({tau}+{x}+{t_draft}))"
+        } else {
+            "=MAX({stages}*({tau}+{x}),{mb}*({tau}+{x}))"
+        };
+        b.step(&k("t_step"), s, "t_step (one pipeline cycle)", &t(cycle), "s")?;
+    } else if layout.spec {
+        b.step(&k("t_draft"), s, "t_draft", &t(draft), "s")?;
+        b.step(&k("t_step"), s, "t_step", &t("={t_gemm}+{t_attn}+{t_tp}+{ovh}+{t_draft}"), "s")?;
+    } else {
+        b.step(&k("t_step"), s, "t_step", &t(stage_sum), "s")?;
+    }
     Ok(())
 }

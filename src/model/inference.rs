@@ -539,6 +539,13 @@ pub fn step(i: &InferenceInputs, n: f64, b: f64, p: f64, t: &mut impl Trace) -> 
     step_with(i, n, b, p, true, t)
 }
 
+/// [`step`] without the prefill's work over the cached context (its attention over, and reads
+/// of, the `Lc` cached tokens): the difference from [`step`] prices the cached input tokens
+/// ([`figures_at`]). Equal to [`step`] without `cached_input_tokens`.
+pub fn step_without_cached_context(i: &InferenceInputs, n: f64, b: f64, p: f64, t: &mut impl Trace) -> Step {
+    step_with(i, n, b, p, false, t)
+}
+
 /// [`step`], with or without the prefill's work over the cached context ([`stage_step`]).
 ///
 /// One stage (`n` within the scale-up domain): `t_step = t_stage(B, p) + t_draft(B)`.

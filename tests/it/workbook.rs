@@ -136,6 +136,39 @@ fn libreoffice_recomputes_every_formula_cell_to_the_stored_value() {
                 &["report.training_workload=dense-405b", "economics.basis=capacity_block"],
             )),
         ),
+        // Prefix caching (cached and fresh input tokens priced apart), and speculative decoding
+        // with an MTP draft (k + 1 tokens verified, a emitted per step) whose 16-chip H100
+        // replica runs as pipeline stages across scale-up domains.
+        (
+            "agent",
+            workbook(&load(
+                std::slice::from_ref(&configs),
+                &["report.inference_workload=agent-coding-70b"],
+            )),
+        ),
+        (
+            "mtp",
+            workbook(&load(
+                std::slice::from_ref(&configs),
+                &["report.inference_workload=reasoning-r1-mtp"],
+            )),
+        ),
+        // Disaggregated prefill (its prices stored, not live), and a dense model given a replica
+        // beyond H100's 8-GPU domain (pipeline stages without experts or a draft).
+        (
+            "disagg",
+            workbook(&load(
+                std::slice::from_ref(&configs),
+                &[
+                    "report.inference_workload=agent-coding-70b",
+                    "inference.agent-coding-70b.prefill_chips=2",
+                ],
+            )),
+        ),
+        (
+            "densepipe",
+            workbook(&load(std::slice::from_ref(&configs), &["inference.chat-70b.chips_per_replica=16"])),
+        ),
         // Names that begin with `=HYPERLINK(`, `+cmd`, `@SUM`, `-x` (tests/it/safe_outputs.rs).
         ("hostile", workbook(&load(&[fixture("hostile")], &[]))),
     ];
@@ -174,6 +207,14 @@ fn libreoffice_recomputes_every_formula_cell_to_the_stored_value() {
     has("moe", "decode attention width");
     has("moe", "routed GEMMs, compute");
     has("default", "r (copies of each KV head)");
+    has("agent", "USD per million cached input tokens");
+    has("agent", "t_step, without the cached context");
+    has("mtp", "t_draft");
+    has("mtp", "a (acceptance length)");
+    has("mtp", "t_step (one pipeline cycle)");
+    has("mtp", "x (activations to the next stage)");
+    has("densepipe", "t_step (one pipeline cycle)");
+    has("disagg", "USD per million output tokens");
     let (mut total, mut worst) = (0usize, 0.0f64);
     for (stem, b) in &books {
         let least = if *stem == "hostile" { 20 } else { 200 };
@@ -243,4 +284,30 @@ fn workbook_layout_snapshot() {
     let b = workbook(&cfg);
     let text = format!("sheets: {}\n{}\n", SHEETS.join(", "), b.outline.join("\n"));
     insta::assert_snapshot!(text);
+}
+
+/// Every shipped planner's inference workload builds a workbook, with or without LibreOffice: a step
+/// label the model stops recording, or a term the Serving sheet does not know, fails here
+/// loudly (the workbook refuses to build) rather than writing a sheet that drifts.
+#[test]
+fn every_shipped_inference_workload_builds_a_workbook() {
+    let configs = root("configs");
+    let ids: Vec<String> = load(std::slice::from_ref(&configs), &[])
+        .inference
+        .iter()
+        .map(|w| w.id.clone())
+        .filter(|id| !id.starts_with("bench-"))
+        .collect();
+    // The planner's workloads (not the `bench-*` shapes of calibration benchmarks: dozens, each
+    // a full compare, minutes in a debug build), each with a live USD per request.
+    let mut live = Vec::new();
+    for id in &ids {
+        let b = workbook(&load(std::slice::from_ref(&configs), &[&format!("report.inference_workload={id}")]));
+        if b.formulas.iter().any(|f| f.sheet == "Serving" && f.step == "USD per request") {
+            live.push(id.as_str());
+        }
+    }
+    for id in ["chat-8b", "chat-70b", "moe-671b-chat", "agent-coding-70b", "reasoning-r1-mtp"] {
+        assert!(live.contains(&id), "{id}: no live USD per request (live: {live:?})");
+    }
 }

@@ -430,6 +430,13 @@ fn cached_tokens_skip_prefill_compute_but_decode_still_reads_the_whole_context()
     // Without the cached context: KV reads 64 * 2200 * 163,840 / 4.02e12 -> 0.0220370 s
     let nc = step_with(&i, 2.0, 64.0, 80.0, false, &mut ()).total;
     assert_relative_eq!(nc, 0.022_037_037_9, max_relative = 1e-7);
+    // The public form the workbook traces is that step; without a cache it is the step itself.
+    assert_eq!(step_without_cached_context(&i, 2.0, 64.0, 80.0, &mut ()).total, nc);
+    let plain = chat70();
+    assert_eq!(
+        step_without_cached_context(&plain, 2.0, 64.0, 80.0, &mut ()),
+        step(&plain, 2.0, 64.0, 80.0, &mut ())
+    );
 }
 
 #[test]
