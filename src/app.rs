@@ -394,6 +394,17 @@ fn explain(cfg: &Config, workload: &str, accelerator: &str) -> Result<(), AppErr
                     num(rf.metric(), 6),
                     num(f.metric() / rf.metric(), 4)
                 );
+                // The headline compares a request (input and output tokens of the workload's
+                // shape): USD per million tokens of the whole request, over the reference's.
+                if let (Figures::Inference(a), Figures::Inference(b)) = (&f, &rf) {
+                    let _ = writeln!(
+                        text,
+                        "Per request (the headline's ratio, USD per million tokens of a whole request): {} / {} = {}x",
+                        num(a.usd_per_m_tokens, 6),
+                        num(b.usd_per_m_tokens, 6),
+                        num(a.usd_per_m_tokens / b.usd_per_m_tokens, 4)
+                    );
+                }
             }
         }
         Err(s) => {

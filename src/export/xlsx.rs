@@ -432,18 +432,19 @@ fn build(cfg: &Config, tables: &[WorkloadTable]) -> Res<Workbook> {
             row += 1;
         }
     }
+    // The model's inputs and the owned-cost cells, shared by both formula sheets.
+    let ctx = Ctx {
+        cfg,
+        v: &v,
+        inputs_row: &inputs_row,
+        owned_total: &owned_total,
+    };
     {
         let ws = formula_sheet(wb.add_worksheet().set_name("Training")?, &f, &mut out.outline)?;
         let mut row = 1;
         if let (Some(w), Some(t)) = (tw, t_table) {
             let mut reference: Option<(String, f64)> = None;
             for acc in headline(cfg, t) {
-                let ctx = Ctx {
-                    cfg,
-                    v: &v,
-                    inputs_row: &inputs_row,
-                    owned_total: &owned_total,
-                };
                 let cost = training_block(ws, &mut row, &mut out, &ctx, w, acc, &reference, &t.reference)?;
                 if acc.id == t.reference {
                     reference = Some(cost);
@@ -458,12 +459,6 @@ fn build(cfg: &Config, tables: &[WorkloadTable]) -> Res<Workbook> {
         if let (Some(w), Some(t)) = (iw, i_table) {
             let mut reference: Option<ServingRef> = None;
             for acc in headline(cfg, t) {
-                let ctx = Ctx {
-                    cfg,
-                    v: &v,
-                    inputs_row: &inputs_row,
-                    owned_total: &owned_total,
-                };
                 let cost = serving_block(ws, &mut row, &mut out, &ctx, w, acc, &reference, &t.reference)?;
                 if acc.id == t.reference {
                     reference = Some(cost);

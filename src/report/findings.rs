@@ -5,9 +5,26 @@
 use crate::config::{Config, Family};
 use crate::fmt::{num, usd};
 use crate::model::compare::{self, Kind};
+use crate::model::price::PriceOrigin;
 
 use super::charts::label_id;
 use super::context::Context;
+
+/// The ratio the headline draws: per training run, or per request for serving.
+fn headline_ratio(kind: Kind, r: &compare::Row) -> Option<f64> {
+    match kind {
+        Kind::Training => r.ratio_to_reference,
+        Kind::Inference => r.request_ratio,
+    }
+}
+
+/// The P10-P90 band of [`headline_ratio`].
+fn headline_band(kind: Kind, r: &compare::Row) -> Option<crate::model::uncertainty::Band> {
+    match kind {
+        Kind::Training => r.ratio_band,
+        Kind::Inference => r.request_ratio_band,
+    }
+}
 
 /// The findings, one Markdown paragraph each.
 pub fn findings(ctx: &Context<'_>) -> Vec<String> {
@@ -28,23 +45,38 @@ pub fn findings(ctx: &Context<'_>) -> Vec<String> {
         if price_is_estimate(cfg, &best.accelerator) {
             s.push_str(" (its chip-hour price is an estimate: see Prices used)");
         }
-        if let Some(r) = best.ratio_to_reference
+        // The headline's ratio: per run for training, per request (input and output tokens of
+        // the workload's shape) for serving; per output token beside it.
+        if let Some(r) = headline_ratio(t.kind, best)
             && best.accelerator != t.reference
         {
-            let _ = std::fmt::Write::write_fmt(&mut s, format_args!(", {}x the cost on {ref_label}", num(r, 2)));
-            if let Some(b) = best.ratio_band {
+            let per = if t.kind == Kind::Inference { " per request" } else { "" };
+            let _ = std::fmt::Write::write_fmt(&mut s, format_args!(", {}x the cost on {ref_label}{per}", num(r, 2)));
+            if let Some(b) = headline_band(t.kind, best) {
                 let _ = std::fmt::Write::write_fmt(&mut s, format_args!(" (P10–P90 {}x–{}x)", num(b.p10, 2), num(b.p90, 2)));
+            }
+            if t.kind == Kind::Inference
+                && let Some(o) = best.ratio_to_reference
+            {
+                let _ = std::fmt::Write::write_fmt(&mut s, format_args!("; {}x per output token", num(o, 2)));
             }
         }
         s.push('.');
         let per_family: Vec<String> = Family::ALL
             .iter()
             .filter_map(|f| {
+                // Like for like: the best of a family among prices of the basis (a price of another
+                // term or market is no family's best), and among training runs whose chips hold
+                // the run.
                 let r = t
                     .rows
                     .iter()
-                    .filter(|r| r.family == *f)
-                    .min_by(|a, b| a.figures.metric().total_cmp(&b.figures.metric()))?;
+                    .filter(|r| r.family == *f && r.price_origin != PriceOrigin::OtherTermOrMarket)
+                    .filter(|r| !matches!(&r.figures, compare::Figures::Training(x) if !x.feasible))
+                    .min_by(|a, b| {
+                        let k = |r: &compare::Row| headline_ratio(t.kind, r).unwrap_or(f64::INFINITY);
+                        k(a).total_cmp(&k(b))
+                    })?;
                 // A chip that cannot meet the per-user target within its scale-up domain is
                 // shown as missing it, never as if it met it.
                 let missed = matches!(r.figures, compare::Figures::Inference(i) if !i.meets_target);
@@ -52,13 +84,32 @@ pub fn findings(ctx: &Context<'_>) -> Vec<String> {
                     "{} {} {}x{}",
                     f.name(),
                     label_id(cfg, &r.accelerator),
-                    num(r.ratio_to_reference?, 2),
+                    num(headline_ratio(t.kind, r)?, 2),
                     if missed { " (misses the per-user target)" } else { "" }
                 ))
             })
             .collect();
         if per_family.len() > 1 {
             s.push_str(&format!(" Best of each family: {}.", per_family.join(", ")));
+        }
+        // Chips priced from another term or market (†): named apart, never a family's best.
+        let borrowed: Vec<String> = t
+            .rows
+            .iter()
+            .filter(|r| r.price_origin == PriceOrigin::OtherTermOrMarket)
+            .filter_map(|r| {
+                Some(format!(
+                    "{} † {}x",
+                    label_id(cfg, &r.accelerator),
+                    num(headline_ratio(t.kind, r)?, 2)
+                ))
+            })
+            .collect();
+        if !borrowed.is_empty() {
+            s.push_str(&format!(
+                " Priced from another term or market (not like for like): {}.",
+                borrowed.join(", ")
+            ));
         }
         let close: Vec<String> = t
             .rows
@@ -76,7 +127,12 @@ pub fn findings(ctx: &Context<'_>) -> Vec<String> {
             })
             .collect();
         if !close.is_empty() {
-            s.push_str(&format!(" Close calls: {}.", close.join("; ")));
+            let per = if t.kind == Kind::Inference {
+                " (per output token, where break-even prices are computed)"
+            } else {
+                ""
+            };
+            s.push_str(&format!(" Close calls{per}: {}.", close.join("; ")));
         }
         out.push(s);
     }

@@ -158,12 +158,19 @@ pub fn run(cfg: &Config, out: &Path, format: ImageFormat, scale: u32) -> Result<
         }),
         Err(e) => crate::msg::warn(format_args!("warning: {e}; {WORKBOOK} not written")),
     }
+    let wrote_workbook = files.iter().any(|f| f.name == WORKBOOK);
     let n = run_dir.publish(&files).map_err(|e| AppError::Io(e.0))?;
     let charts = data.charts.len();
+    // Name the workbook only when it was written (a warning above says why when not).
     let msg = format!(
-        "Wrote {n} files to {}/ ({charts} chart{}, CSVs, summary.json, report.md, {WORKBOOK})\n",
+        "Wrote {n} files to {}/ ({charts} chart{}, CSVs, summary.json, report.md{})\n",
         out.display(),
-        if charts == 1 { "" } else { "s" }
+        if charts == 1 { "" } else { "s" },
+        if wrote_workbook {
+            format!(", {WORKBOOK}")
+        } else {
+            ", no workbook".into()
+        }
     );
     crate::output::stdout(msg.as_bytes())?;
     Ok(())

@@ -414,9 +414,11 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
                                     ctx.diags.warn(
                                         &e.node.origin,
                                         format!(
-                                            "dense_tflops.{} of {what} is {}, below 1 TFLOPS: given in PFLOPS? (write TFLOPS: 1.98 PFLOPS = 1979)",
+                                            "dense_tflops.{} of {what} is {}, below 1 TFLOPS: given in PFLOPS? (write TFLOPS: {} PFLOPS = {})",
                                             e.key,
-                                            show(low)
+                                            show(low),
+                                            show(low),
+                                            show(low * 1000.0)
                                         ),
                                     );
                                 } else if low < 50.0 && year >= 2020 && !matches!(p, Precision::Fp32 | Precision::Tf32) {

@@ -14,7 +14,7 @@ mod tornado;
 mod waterfall;
 
 use crate::chart::{Axis, AxisScale, Chart, Frame, LineChart, Series, Unit};
-use crate::config::{Accelerator, Config};
+use crate::config::{Accelerator, Config, Era};
 use crate::model::curves::{self, Curves};
 pub(crate) use headline::below_target_note;
 
@@ -124,12 +124,17 @@ pub fn label(acc: &Accelerator) -> String {
 /// Position of an accelerator within its family among every loaded accelerator, in config
 /// order: it picks the line's shade, dash and marker, so a chip looks the same in a subset
 /// report (`report.accelerators`) as in the full one, and a chip added at the end of its
-/// family's file restyles no other.
+/// family's file restyles no other. Today's chips are counted before the other eras: the legacy
+/// chips (whose file loads between amd.toml and nvidia.toml) had restyled every NVIDIA chip, so
+/// that B200 drew exactly MI325X's colour and marker.
 pub(crate) fn style_index(cfg: &Config, id: &str) -> usize {
     let Some(acc) = cfg.accelerator(id) else { return 0 };
-    cfg.accelerators
-        .iter()
-        .filter(|a| a.family == acc.family)
+    // Today's chips first, then the other eras after them: unique within the family, and
+    // today's styles independent of the legacy file.
+    let fam = || cfg.accelerators.iter().filter(|a| a.family == acc.family);
+    fam()
+        .filter(|a| a.era == Era::Current)
+        .chain(fam().filter(|a| a.era != Era::Current))
         .position(|a| a.id == id)
         .unwrap_or(0)
 }
