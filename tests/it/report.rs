@@ -790,6 +790,13 @@ fn the_default_headline_draws_trainium2_marked_and_compares_a_request() {
     for r in &mut rows {
         r[0] = r[0].trim_start_matches('"').to_string();
     }
+    // Ranked like for like: in each panel every † bar (another term or market) comes after
+    // every bar priced on the basis, whatever its ratio (MI325X† at a neocloud is 0.22x).
+    for panel in ["Training", "Inference"] {
+        let marks: Vec<bool> = rows.iter().filter(|r| r[0].starts_with(panel)).map(|r| r[0].ends_with('†')).collect();
+        let first = marks.iter().position(|&m| m).unwrap_or(marks.len());
+        assert!(first < marks.len() && marks[first..].iter().all(|&m| m), "{panel}: {rows:?}");
+    }
     // Trainium2, priced from its Capacity Block, is in both panels with its † mark.
     for panel in ["Training", "Inference"] {
         assert!(

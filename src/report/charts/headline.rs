@@ -19,7 +19,7 @@ pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
     // Both panels rank by what one unit of the workload costs: the training run, and a request
     // of the workload's shape (input and output tokens), not output tokens alone.
     let ratio_panel = |t: Option<&WorkloadTable>, title: String| {
-        let mut bars: Vec<Bar> = t
+        let mut bars: Vec<(bool, Bar)> = t
             .map(|t| {
                 t.rows
                     .iter()
@@ -29,27 +29,34 @@ pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
                     .filter_map(|r| {
                         let x = r.request_ratio?;
                         let label = mark(label_id(cfg, &r.accelerator), &ctx.marks, &r.accelerator);
-                        Some(Bar {
-                            label,
-                            look: r.family.look(),
-                            value: x,
-                            text: bar_text(x, r.p_request_cheaper, r.accelerator == cfg.report.reference),
-                            whisker: r
-                                .request_ratio_band
-                                .filter(|_| r.accelerator != cfg.report.reference)
-                                .map(|b| (b.p10, b.p90)),
-                            extra: r
-                                .p_request_cheaper
-                                .filter(|_| r.accelerator != cfg.report.reference)
-                                .map(|p| ("p_cheaper_than_reference".to_string(), p))
-                                .into_iter()
-                                .collect(),
-                        })
+                        // Like for like first: a chip priced from another term or market (†)
+                        // is ranked below every chip priced on the basis.
+                        let borrowed = r.price_origin == crate::model::price::PriceOrigin::OtherTermOrMarket;
+                        Some((
+                            borrowed,
+                            Bar {
+                                label,
+                                look: r.family.look(),
+                                value: x,
+                                text: bar_text(x, r.p_request_cheaper, r.accelerator == cfg.report.reference),
+                                whisker: r
+                                    .request_ratio_band
+                                    .filter(|_| r.accelerator != cfg.report.reference)
+                                    .map(|b| (b.p10, b.p90)),
+                                extra: r
+                                    .p_request_cheaper
+                                    .filter(|_| r.accelerator != cfg.report.reference)
+                                    .map(|p| ("p_cheaper_than_reference".to_string(), p))
+                                    .into_iter()
+                                    .collect(),
+                            },
+                        ))
                     })
                     .collect()
             })
             .unwrap_or_default();
-        bars.sort_by(|a, b| a.value.total_cmp(&b.value));
+        bars.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.value.total_cmp(&b.1.value)));
+        let bars: Vec<Bar> = bars.into_iter().map(|(_, b)| b).collect();
         BarChart {
             frame: Frame {
                 title,
@@ -87,11 +94,28 @@ pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
         ));
     }
     let mut key = Vec::new();
-    if ctx.any_range {
-        key.push(format!(
-            "Whiskers: P10–P90 over {} draws of every ranged input; %: chance of costing less than {ref_label}",
+    let borrowed = |t: Option<&WorkloadTable>| {
+        t.is_some_and(|t| {
+            t.rows
+                .iter()
+                .any(|r| r.price_origin == crate::model::price::PriceOrigin::OtherTermOrMarket)
+        })
+    };
+    // One key line for the ranking and the whiskers: the notes (the serving model's held-out
+    // error among them) keep their room.
+    let ranked = (borrowed(ttab) || borrowed(itab)).then_some("† bars ranked after every chip priced on the basis");
+    let whiskers = ctx.any_range.then(|| {
+        format!(
+            "whiskers: P10–P90 over {} draws of every ranged input; %: chance of costing less than {ref_label}",
             ctx.samples.len()
-        ));
+        )
+    });
+    let line: Vec<String> = ranked.map(str::to_string).into_iter().chain(whiskers).collect();
+    if !line.is_empty() {
+        let l = line.join("; ");
+        // Capitalise the first letter ("Whiskers"); "†" has no case.
+        let mut c = l.chars();
+        key.push(c.next().map_or(String::new(), |f| f.to_uppercase().chain(c).collect()));
     }
     let mut frame = frame(
         format!("{}: cost relative to {ref_label}", cfg.report.title),
