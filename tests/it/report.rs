@@ -793,7 +793,11 @@ fn the_default_headline_draws_trainium2_marked_and_compares_a_request() {
     // Ranked like for like: in each panel every † bar (another term or market) comes after
     // every bar priced on the basis, whatever its ratio (MI325X† at a neocloud is 0.22x).
     for panel in ["Training", "Inference"] {
-        let marks: Vec<bool> = rows.iter().filter(|r| r[0].starts_with(panel)).map(|r| r[0].ends_with('†')).collect();
+        let marks: Vec<bool> = rows
+            .iter()
+            .filter(|r| r[0].starts_with(panel))
+            .map(|r| r[0].ends_with('†'))
+            .collect();
         let first = marks.iter().position(|&m| m).unwrap_or(marks.len());
         assert!(first < marks.len() && marks[first..].iter().all(|&m| m), "{panel}: {rows:?}");
     }
