@@ -10,22 +10,6 @@ use crate::model::price::PriceOrigin;
 use super::charts::label_id;
 use super::context::Context;
 
-/// The ratio the headline draws: per training run, or per request for serving.
-fn headline_ratio(kind: Kind, r: &compare::Row) -> Option<f64> {
-    match kind {
-        Kind::Training => r.ratio_to_reference,
-        Kind::Inference => r.request_ratio,
-    }
-}
-
-/// The P10-P90 band of [`headline_ratio`].
-fn headline_band(kind: Kind, r: &compare::Row) -> Option<crate::model::uncertainty::Band> {
-    match kind {
-        Kind::Training => r.ratio_band,
-        Kind::Inference => r.request_ratio_band,
-    }
-}
-
 /// The findings, one Markdown paragraph each.
 pub fn findings(ctx: &Context<'_>) -> Vec<String> {
     let (cfg, tables, ref_label, tornado) = (ctx.cfg, &ctx.tables, ctx.ref_label.as_str(), ctx.tornado.as_ref());
@@ -45,14 +29,14 @@ pub fn findings(ctx: &Context<'_>) -> Vec<String> {
         if price_is_estimate(cfg, &best.accelerator) {
             s.push_str(" (its chip-hour price is an estimate: see Prices used)");
         }
-        // The headline's ratio: per run for training, per request (input and output tokens of
-        // the workload's shape) for serving; per output token beside it.
-        if let Some(r) = headline_ratio(t.kind, best)
+        // The headline's ratio (`request_ratio`: the training run, or a request of the workload's
+        // shape, input and output tokens); for serving, per output token beside it.
+        if let Some(r) = best.request_ratio
             && best.accelerator != t.reference
         {
             let per = if t.kind == Kind::Inference { " per request" } else { "" };
             let _ = std::fmt::Write::write_fmt(&mut s, format_args!(", {}x the cost on {ref_label}{per}", num(r, 2)));
-            if let Some(b) = headline_band(t.kind, best) {
+            if let Some(b) = best.request_ratio_band {
                 let _ = std::fmt::Write::write_fmt(&mut s, format_args!(" (P10–P90 {}x–{}x)", num(b.p10, 2), num(b.p90, 2)));
             }
             if t.kind == Kind::Inference
@@ -74,7 +58,7 @@ pub fn findings(ctx: &Context<'_>) -> Vec<String> {
                     .filter(|r| r.family == *f && r.price_origin != PriceOrigin::OtherTermOrMarket)
                     .filter(|r| !matches!(&r.figures, compare::Figures::Training(x) if !x.feasible))
                     .min_by(|a, b| {
-                        let k = |r: &compare::Row| headline_ratio(t.kind, r).unwrap_or(f64::INFINITY);
+                        let k = |r: &compare::Row| r.request_ratio.unwrap_or(f64::INFINITY);
                         k(a).total_cmp(&k(b))
                     })?;
                 // A chip that cannot meet the per-user target within its scale-up domain is
@@ -84,7 +68,7 @@ pub fn findings(ctx: &Context<'_>) -> Vec<String> {
                     "{} {} {}x{}",
                     f.name(),
                     label_id(cfg, &r.accelerator),
-                    num(headline_ratio(t.kind, r)?, 2),
+                    num(r.request_ratio?, 2),
                     if missed { " (misses the per-user target)" } else { "" }
                 ))
             })
@@ -97,13 +81,7 @@ pub fn findings(ctx: &Context<'_>) -> Vec<String> {
             .rows
             .iter()
             .filter(|r| r.price_origin == PriceOrigin::OtherTermOrMarket)
-            .filter_map(|r| {
-                Some(format!(
-                    "{} † {}x",
-                    label_id(cfg, &r.accelerator),
-                    num(headline_ratio(t.kind, r)?, 2)
-                ))
-            })
+            .filter_map(|r| Some(format!("{} † {}x", label_id(cfg, &r.accelerator), num(r.request_ratio?, 2))))
             .collect();
         if !borrowed.is_empty() {
             s.push_str(&format!(
