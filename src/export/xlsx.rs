@@ -1385,14 +1385,48 @@ fn serving_block(
         spec,
         cached,
     };
-    step_rows(&mut b, &s, &i, layout, "", "{sp}", true)?;
+    // Chunked prefill (model: step_with): with p below the chunk P_c a share r = p / P_c of
+    // the steps carries a chunk; t_step blends the chunk step and the decode-only step.
+    let chunked = s.step("P_c (prefill chunk)").is_ok();
+    if chunked {
+        b.input("Pb", &si, "prefill chunk budget")?;
+        b.step("Pc", &s, "P_c (prefill chunk)", "=MIN({Pb},{fresh})", "tokens")?;
+        b.step("rc", &s, "r (share of steps carrying a chunk)", "={p}/{Pc}", "")?;
+        if layout.pipeline {
+            let mb = s.step("mb (micro-batches)")?.1;
+            b.conv(
+                "sPc",
+                "P_c / mb (chunk tokens of one micro-batch)",
+                "={Pc}/{mb}",
+                s.step("P_c (prefill chunk)")?.1 / mb,
+                "tokens",
+                "each micro-batch carries its share of the chunk",
+            )?;
+        } else {
+            let pc = b.cells["Pc"].clone();
+            b.cells.insert("sPc".into(), pc);
+        }
+        b.suffix = ", a step carrying a prefill chunk";
+        step_rows(&mut b, &s, &i, layout, "c", "{sPc}", true, true)?;
+    } else {
+        step_rows(&mut b, &s, &i, layout, "", "{sp}", true, false)?;
+    }
     b.suffix = ", without prefill (p = 0)";
-    step_rows(&mut b, &s0, &i, layout, "0", "0", true)?;
+    step_rows(&mut b, &s0, &i, layout, "0", "0", true, false)?;
+    if chunked {
+        b.suffix = "";
+        b.step("t_step", &s, "t_step", "={t_step0}+{rc}*({t_stepc}-{t_step0})", "s")?;
+    }
     if cached && !disaggregated {
         let mut sx = Steps::default();
         inference::step_without_cached_context(&i, n as f64, batch, s.step("p (prefill tokens per step)")?.1, &mut sx);
         b.suffix = ", without the cached context";
-        step_rows(&mut b, &sx, &i, layout, "x", "{sp}", false)?;
+        if chunked {
+            step_rows(&mut b, &sx, &i, layout, "xc", "{sPc}", false, true)?;
+            b.step("t_stepx", &sx, "t_step", "={t_step0}+{rc}*({t_stepxc}-{t_step0})", "s")?;
+        } else {
+            step_rows(&mut b, &sx, &i, layout, "x", "{sp}", false, false)?;
+        }
     }
     b.suffix = "";
     let stored = "stored, not live: the disaggregated prefill pool (prefill_chips) is not built as formulas (re-run accel-cost)";
@@ -1546,7 +1580,21 @@ struct Layout {
 /// `B / mb` sequences: the `s…` cells), the draft's passes, and `t_step`. With `cached_ctx`
 /// false the prefill's attention over and reads of the cached context are left out
 /// (`inference::step_without_cached_context`).
-fn step_rows(b: &mut Block<'_>, s: &Steps, i: &InferenceInputs, layout: Layout, sfx: &str, p: &str, cached_ctx: bool) -> Res<()> {
+#[allow(clippy::too_many_arguments)]
+fn step_rows(
+    b: &mut Block<'_>,
+    s: &Steps,
+    i: &InferenceInputs,
+    layout: Layout,
+    sfx: &str,
+    p: &str,
+    cached_ctx: bool,
+    chunk: bool,
+) -> Res<()> {
+    // The pass a chunked-prefill step blends records its t_step "with a prefill chunk".
+    let with = if chunk { " with a prefill chunk" } else { "" };
+    let step_label = format!("t_step{with}");
+    let cycle_label = format!("t_step (one pipeline cycle){with}");
     // Keys of this step: `T` becomes `T0` for the step without prefill, and so on.
     let k = |key: &str| format!("{key}{sfx}");
     let t = |template: &str| {
@@ -1693,12 +1741,12 @@ fn step_rows(b: &mut Block<'_>, s: &Steps, i: &InferenceInputs, layout: Layout, 
         } else {
             "=MAX({stages}*({tau}+{x}),{mb}*({tau}+{x}))"
         };
-        b.step(&k("t_step"), s, "t_step (one pipeline cycle)", &t(cycle), "s")?;
+        b.step(&k("t_step"), s, &cycle_label, &t(cycle), "s")?;
     } else if layout.spec {
         b.step(&k("t_draft"), s, "t_draft", &t(draft), "s")?;
-        b.step(&k("t_step"), s, "t_step", &t("={t_gemm}+{t_attn}+{t_tp}+{ovh}+{t_draft}"), "s")?;
+        b.step(&k("t_step"), s, &step_label, &t("={t_gemm}+{t_attn}+{t_tp}+{ovh}+{t_draft}"), "s")?;
     } else {
-        b.step(&k("t_step"), s, "t_step", &t(stage_sum), "s")?;
+        b.step(&k("t_step"), s, &step_label, &t(stage_sum), "s")?;
     }
     Ok(())
 }

@@ -112,6 +112,8 @@ pub struct InferenceInputs {
     pub batch: Option<f64>,
     /// Engine cap on running sequences per replica.
     pub max_batch: f64,
+    /// The engine's prefill token budget per step (chunked prefill), tokens.
+    pub prefill_chunk_tokens: f64,
     /// Per-user speed target (tokens/s).
     pub min_tokens_per_s_per_user: Option<f64>,
     /// A given replica size.
@@ -546,7 +548,69 @@ pub fn step_without_cached_context(i: &InferenceInputs, n: f64, b: f64, p: f64, 
     step_with(i, n, b, p, false, t)
 }
 
+/// P_c: the prefill tokens one step carries when it carries a prompt, `min(prefill_chunk_tokens,
+/// Lin - Lc)` (tokens): engines prefill a prompt in chunks of at most their token budget, each
+/// riding in one step beside the running sequences' decode (chunked prefill).
+pub fn prefill_chunk(i: &InferenceInputs) -> f64 {
+    i.prefill_chunk_tokens.min(fresh_input(i))
+}
+
 /// [`step`], with or without the prefill's work over the cached context ([`stage_step`]).
+///
+/// Prefill is not spread evenly over the steps: an arriving prompt is prefilled in chunks of
+/// `P_c` tokens ([`prefill_chunk`]), each riding in one step. With `0 < p < P_c` prefill tokens
+/// per step on average, a share `r = p / P_c` of the steps carries a chunk and the rest only
+/// decode: `t_step = t_pass(B, 0) + r * (t_pass(B, P_c) - t_pass(B, 0))`. A decode-only step
+/// of an MoE model reads only the experts its `B` tokens touch; a chunk step reads (nearly) all
+/// of them and computes the chunk. With `p >= P_c` (prompts arrive faster than one per step)
+/// every step carries `p` prefill tokens: `t_step = t_pass(B, p)`.
+fn step_with(i: &InferenceInputs, n: f64, b: f64, p: f64, cached_ctx: bool, t: &mut impl Trace) -> Step {
+    let pc = prefill_chunk(i);
+    if p <= 0.0 || p >= pc {
+        return pass_with(i, n, b, p, cached_ctx, false, t);
+    }
+    let pc = d(
+        t,
+        "P_c (prefill chunk)",
+        "min(prefill_chunk_tokens, Lin - Lc): a prompt is prefilled in chunks of at most the engine's token budget, each riding in one step",
+        pc,
+        "tokens",
+    );
+    let r = d(
+        t,
+        "r (share of steps carrying a chunk)",
+        "p / P_c: the other steps only decode",
+        p / pc,
+        "",
+    );
+    if t.enabled() {
+        t.note("a step carrying a prefill chunk (the rows down to its t_step take p = P_c):".into());
+    }
+    let chunk = pass_with(i, n, b, pc, cached_ctx, true, t);
+    let base = pass_with(i, n, b, 0.0, cached_ctx, false, &mut ());
+    let mix = |x: f64, y: f64| x + r * (y - x);
+    let total = d(
+        t,
+        "t_step",
+        "t_step(B, 0) + r * (t_step with a prefill chunk - t_step(B, 0))",
+        mix(base.total, chunk.total),
+        "s",
+    );
+    Step {
+        gemm: mix(base.gemm, chunk.gemm),
+        attn: mix(base.attn, chunk.attn),
+        tp: mix(base.tp, chunk.tp),
+        overhead: mix(base.overhead, chunk.overhead),
+        draft: mix(base.draft, chunk.draft),
+        pipeline: mix(base.pipeline, chunk.pipeline),
+        total,
+        memory_bound: base.memory_bound,
+    }
+}
+
+/// One pass of the replica carrying `p` prefill tokens in the same step as the `b` sequences'
+/// decode (`chunk`: the pass [`step_with`] blends, its `t_step` labelled "with a prefill chunk"),
+/// with or without the prefill's work over the cached context ([`stage_step`]).
 ///
 /// One stage (`n` within the scale-up domain): `t_step = t_stage(B, p) + t_draft(B)`.
 /// Pipeline stages ([`layout`]: `m` stages of `s` chips): the batch runs as `mb = min(m,
@@ -555,7 +619,7 @@ pub fn step_without_cached_context(i: &InferenceInputs, n: f64, b: f64, p: f64, 
 /// (s * scale_out)`, and the last stage drafts: `t_step = max(m * (tau + x) + t_draft(B / mb),
 /// mb * (tau + x + t_draft(B / mb)))`: every sequence's micro-batch passes all `m` stages, and
 /// with fewer micro-batches than stages the stages idle (the pipeline bubble).
-fn step_with(i: &InferenceInputs, n: f64, b: f64, p: f64, cached_ctx: bool, t: &mut impl Trace) -> Step {
+fn pass_with(i: &InferenceInputs, n: f64, b: f64, p: f64, cached_ctx: bool, chunk: bool, t: &mut impl Trace) -> Step {
     let (s, m) = layout(i, n as u64).map_or((n, 1.0), |(s, m)| (s as f64, m as f64));
     if m <= 1.0 {
         let st = stage_step(i, n, b, p, cached_ctx, t);
@@ -571,7 +635,7 @@ fn step_with(i: &InferenceInputs, n: f64, b: f64, p: f64, cached_ctx: bool, t: &
         }
         let total = d(
             t,
-            "t_step",
+            if chunk { "t_step with a prefill chunk" } else { "t_step" },
             if i.spec_tokens > 0.0 {
                 "t_gemm + t_attn + t_tp + overheads + t_draft"
             } else {
@@ -612,7 +676,11 @@ fn step_with(i: &InferenceInputs, n: f64, b: f64, p: f64, cached_ctx: bool, t: &
     }
     let total = d(
         t,
-        "t_step (one pipeline cycle)",
+        if chunk {
+            "t_step (one pipeline cycle) with a prefill chunk"
+        } else {
+            "t_step (one pipeline cycle)"
+        },
         "max(m * (tau + x) + t_draft, mb * (tau + x + t_draft)): each micro-batch passes the m stages; fewer micro-batches than stages leave stages idle",
         (m * (tau + x) + draft).max(mb * (tau + x + draft)),
         "s",
@@ -1459,6 +1527,7 @@ pub fn unpriced_inputs(cfg: &Config, w: &Inference, acc: &Accelerator, v: &[f64]
         shared_params,
         batch: w.batch.map(|p| get(v, p, "batch", t)),
         max_batch: get(v, w.max_batch, "max batch", t),
+        prefill_chunk_tokens: get(v, w.prefill_chunk_tokens, "prefill chunk budget", t),
         min_tokens_per_s_per_user: w.min_tokens_per_s_per_user.map(|p| get(v, p, "per-user target", t)),
         chips_per_replica: w.chips_per_replica,
         max_chips_per_replica: cfg.report.max_chips_per_replica,

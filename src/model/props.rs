@@ -74,6 +74,7 @@ fn inference_inputs() -> impl Strategy<Value = InferenceInputs> {
                 shared_params: pb * share * 0.3 * 1e9,
                 batch: Some(batch),
                 max_batch: 256.0,
+                prefill_chunk_tokens: 8192.0,
                 min_tokens_per_s_per_user: None,
                 chips_per_replica: Some(n),
                 max_chips_per_replica: 64,

@@ -522,7 +522,17 @@ fn serve(e: &Econ<'_>, w: &Table, acc: &Table, max_chips: u64) -> Option<Served>
         let dr = draft(s, b / mb);
         (m * (tau + x) + dr).max(mb * (tau + x + dr))
     };
-    let step = |n: f64, b: f64, p: f64| step_ctx(n, b, p, true);
+    // Chunked prefill: a prompt rides in one step in chunks of P_c = min(budget, Lin - Lc); with
+    // p < P_c a share p / P_c of the steps carries a chunk, the others only decode.
+    let chunk = g("prefill_chunk_tokens").unwrap_or(8192.0).min(fresh);
+    let blend = |n: f64, b: f64, p: f64, ctx: bool| -> f64 {
+        if p <= 0.0 || p >= chunk {
+            return step_ctx(n, b, p, ctx);
+        }
+        let t0 = step_ctx(n, b, 0.0, ctx);
+        t0 + p / chunk * (step_ctx(n, b, chunk, ctx) - t0)
+    };
+    let step = |n: f64, b: f64, p: f64| blend(n, b, p, true);
     let given_b = g("batch");
     let target = g("min_tokens_per_s_per_user");
     let max_batch = g("max_batch").unwrap_or(256.0);
@@ -609,7 +619,7 @@ fn serve(e: &Econ<'_>, w: &Table, acc: &Table, max_chips: u64) -> Option<Served>
         let p = b * a * fresh / lout;
         let t = step(n, b, p);
         let t0 = step(n, b, 0.0);
-        let tnc = step_ctx(n, b, p, false);
+        let tnc = blend(n, b, p, false);
         let usd_s = n * usd / 3600.0 / util;
         let share_in = ((tnc - t0) / t).clamp(0.0, 1.0);
         let share_c = ((t - tnc) / t).clamp(0.0, 1.0);

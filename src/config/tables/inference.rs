@@ -142,6 +142,12 @@ pub static INFERENCE: TableDecl = TableDecl {
             "engine cap on running sequences per replica; default 256",
         ),
         num(
+            "prefill_chunk_tokens",
+            Check::AtLeastOne,
+            "tokens",
+            "the engine's prefill token budget per step (chunked prefill: vLLM max_num_batched_tokens, SGLang chunked_prefill_size, TensorRT-LLM max_num_tokens); a prompt is prefilled in chunks of at most this many tokens, each riding in one step beside the decode; default 8192",
+        ),
+        num(
             "min_tokens_per_s_per_user",
             Check::Positive,
             "tokens/s per user",
@@ -230,6 +236,10 @@ pub struct Inference {
     pub batch: Option<Param>,
     /// Engine cap on running sequences per replica (default 256).
     pub max_batch: Param,
+    /// The engine's prefill token budget per step, tokens (default 8192: the default of vLLM's
+    /// `max_num_batched_tokens` for online serving, SGLang's `chunked_prefill_size` and
+    /// TensorRT-LLM's `max_num_tokens`).
+    pub prefill_chunk_tokens: Param,
     /// Per-user speed target, tokens/s (1 / TPOT).
     pub min_tokens_per_s_per_user: Option<Param>,
     pub chips_per_replica: Option<u64>,
@@ -402,6 +412,16 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
             ctx,
         ),
     };
+    let prefill_chunk_tokens = match r.num_opt("prefill_chunk_tokens", ctx) {
+        Some(p) => p,
+        None => default_param(
+            format!("{}.prefill_chunk_tokens", r.path),
+            "tokens",
+            8192.0,
+            "built-in default engine prefill budget (docs/model.md: prefill_chunk_tokens defaults to 8192)",
+            ctx,
+        ),
+    };
     let min_tokens_per_s_per_user = r.num_opt("min_tokens_per_s_per_user", ctx);
     let chips_per_replica = r.int_opt("chips_per_replica", ctx).map(|c| c as u64);
     let utilization = r.num_req("utilization", ctx);
@@ -461,6 +481,7 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
         shared_params_b,
         batch,
         max_batch,
+        prefill_chunk_tokens,
         min_tokens_per_s_per_user,
         chips_per_replica,
         attention_data_parallel,

@@ -34,6 +34,7 @@ fn chat70() -> InferenceInputs {
         shared_params: 0.0,
         batch: Some(64.0),
         max_batch: 256.0,
+        prefill_chunk_tokens: 8192.0,
         min_tokens_per_s_per_user: None,
         chips_per_replica: Some(2),
         max_chips_per_replica: 64,
@@ -56,7 +57,10 @@ fn chat70() -> InferenceInputs {
 
 #[test]
 fn step_terms_by_hand() {
-    let i = chat70();
+    let mut i = chat70();
+    // An engine budget of 320 tokens: every step carries p = 320 prefill tokens (P_c = 320 <= p),
+    // so the step is one pass (the blend is `prefill_chunks_ride_in_a_share_of_the_steps`).
+    i.prefill_chunk_tokens = 320.0;
     // p = 64 * 2000 / 400 = 320; T = 384; c = 2000 + 200 = 2200
     let s = step(&i, 2.0, 64.0, 320.0, &mut ());
     // GEMM compute = 2 * 70e9 * 384 / (2 * 1979e12 * 0.5) = 5.376e13 / 1.979e15 = 0.0271652 s
@@ -74,8 +78,61 @@ fn step_terms_by_hand() {
 }
 
 #[test]
-fn figures_and_the_input_output_split_by_hand() {
+fn prefill_chunks_ride_in_a_share_of_the_steps() {
+    // Default budget 8192: P_c = min(8192, 2000) = 2000 > p = 320, so r = 320 / 2000 = 0.16 of
+    // the steps carry a whole prompt and the rest only decode.
     let i = chat70();
+    assert_relative_eq!(prefill_chunk(&i), 2000.0, max_relative = 1e-12);
+    // Decode only (T = 64): weights 70e9 / (2 * 3.35e12 * 0.8) = 0.0130597 (> compute 0.0045275),
+    // KV 0.0057385, all-reduce 2 * 80 * 64 * 8192 * 2 * 2 * 0.5 / 450e9 = 3.7283e-4, overheads
+    // 0.0024 -> 0.0215710 s.
+    let base = step(&i, 2.0, 64.0, 0.0, &mut ()).total;
+    assert_relative_eq!(base, 0.021_571_004, max_relative = 1e-7);
+    // Chunk step (T = 2064): GEMM compute 2 * 70e9 * 2064 / 1.979e15 = 0.1460131; attention
+    // compute 4 * 80 * 8192 * (64 * 2200 + 2000 * 1000) / 1.979e15 = 0.0028358 < KV 0.0057385;
+    // all-reduce 2 * 80 * 2064 * 8192 * 2 * 2 * 0.5 / 450e9 = 0.0120237; + 0.0024 -> 0.1661753 s.
+    // Blend: 0.0215710 + 0.16 * (0.1661753 - 0.0215710) = 0.0447077 s. One pass of 384 tokens
+    // (the folded step) gives 0.0375407: it hides the decode's weight reads under the prompt's
+    // compute, which an engine running the chunk in one step in six cannot do.
+    let s = step(&i, 2.0, 64.0, 320.0, &mut ());
+    assert_relative_eq!(s.total, 0.044_707_689, max_relative = 1e-7);
+    assert_relative_eq!(
+        s.gemm,
+        0.013_059_701_5 + 0.16 * (0.146_013_138 - 0.013_059_701_5),
+        max_relative = 1e-7
+    );
+    // p at or above P_c: every step carries p (one pass), so a budget of 320 gives the fold.
+    let folded = step(
+        &InferenceInputs {
+            prefill_chunk_tokens: 320.0,
+            ..i
+        },
+        2.0,
+        64.0,
+        320.0,
+        &mut (),
+    );
+    assert_relative_eq!(folded.total, 0.037_540_673, max_relative = 1e-7);
+    // An MoE decode step reads only the experts its B tokens touch; the chunk reads them all.
+    let moe = InferenceInputs {
+        params: 671e9,
+        active_params: 37e9,
+        shared_params: 17e9,
+        experts: Some((256.0, 8.0)),
+        ..i
+    };
+    let (b, p) = (4.0, 4.0 * 2000.0 / 400.0); // p = 20 < P_c = 2000: r = 0.01
+    let blended = step(&moe, 2.0, b, p, &mut ()).total;
+    let (s0, sc) = (step(&moe, 2.0, b, 0.0, &mut ()).total, step(&moe, 2.0, b, 2000.0, &mut ()).total);
+    assert_relative_eq!(blended, s0 + 0.01 * (sc - s0), max_relative = 1e-12);
+    // Folding 20 prompt tokens into every step would read E_t(24) = 135.6 experts, not E_t(4) = 31.
+    assert!(blended < pass_with(&moe, 2.0, b, p, true, false, &mut ()).total);
+}
+
+#[test]
+fn figures_and_the_input_output_split_by_hand() {
+    let mut i = chat70();
+    i.prefill_chunk_tokens = 320.0; // every step carries its 320 prefill tokens (one pass)
     let f = figures(&i, &mut ()).unwrap_or_else(|s| panic!("{s}"));
     assert_eq!(f.chips_per_replica, 2);
     // output tokens/s per chip = 64 / 0.0375407 / 2 = 852.41; per user = 1 / 0.0375407 = 26.638
@@ -417,7 +474,8 @@ fn a_shared_prefix_is_stored_once_and_frees_kv_for_the_batch() {
 
 #[test]
 fn cached_tokens_skip_prefill_compute_but_decode_still_reads_the_whole_context() {
-    let i = chat70_cached();
+    let mut i = chat70_cached();
+    i.prefill_chunk_tokens = 80.0; // every step carries its 80 fresh tokens (one pass)
     let s = step(&i, 2.0, 64.0, 80.0, &mut ());
     // T = 144: GEMM compute 2 * 70e9 * 144 / 1.979e15 = 0.010187 < weights 0.0130597 (bound)
     assert_relative_eq!(s.gemm, 0.013_059_701_5, max_relative = 1e-9);
@@ -432,7 +490,10 @@ fn cached_tokens_skip_prefill_compute_but_decode_still_reads_the_whole_context()
     assert_relative_eq!(nc, 0.022_037_037_9, max_relative = 1e-7);
     // The public form the workbook traces is that step; without a cache it is the step itself.
     assert_eq!(step_without_cached_context(&i, 2.0, 64.0, 80.0, &mut ()).total, nc);
-    let plain = chat70();
+    let plain = InferenceInputs {
+        prefill_chunk_tokens: 80.0,
+        ..chat70()
+    };
     assert_eq!(
         step_without_cached_context(&plain, 2.0, 64.0, 80.0, &mut ()),
         step(&plain, 2.0, 64.0, 80.0, &mut ())
