@@ -542,7 +542,11 @@ fn training_fit_text(cfg: &Config, rep: &crate::model::calibrate::CalibrationRep
         );
     }
     let _ = writeln!(s, "\nPaste into each accelerator's [accelerator.efficiency]:\n");
-    s.push_str(&escape(&toml_lines(cfg, &rep.fit, &today())));
+    // Line by line: `escape` would print the line breaks themselves as `\n`.
+    for line in toml_lines(cfg, &rep.fit, &today()).lines() {
+        s.push_str(&escape(line));
+        s.push('\n');
+    }
     s
 }
 
