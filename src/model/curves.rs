@@ -72,7 +72,15 @@ pub fn inference_vs_batch(cfg: &Config, w: &Inference, accs: &[&Accelerator], v:
                     .collect();
                 if pts.len() < xs.len() {
                     let first = xs.iter().find(|x| !pts.iter().any(|(b, _)| b == *x)).copied().unwrap_or(hi);
-                    skipped.push(skip(acc, format!("from batch {first}: a replica would need more than {max} chips")));
+                    // The binding limit: the scale-up domain unless replicas may pipeline across
+                    // domains (a scale-out network), else report.max_chips_per_replica.
+                    let domain = if base.scale_out > 0.0 { u64::MAX } else { base.scale_up_chips };
+                    let why = if domain < max {
+                        format!("from batch {first}: a replica would need more than {domain} chips (its scale-up domain)")
+                    } else {
+                        format!("from batch {first}: a replica would need more than {max} chips")
+                    };
+                    skipped.push(skip(acc, why));
                 }
                 if !pts.is_empty() {
                     curves.push(curve(acc, pts));

@@ -77,6 +77,12 @@ fn report_on_shipped_configs_writes_every_chart_csv_summary_and_markdown() {
     for c in CHARTS {
         assert!(md.contains(&format!("]({c}.png)")), "report.md does not embed {c}");
     }
+    // A chip left off the batch chart names its binding limit: inf2's 12-chip scale-up
+    // domain, not report.max_chips_per_replica (64).
+    assert!(
+        md.contains("inf2 (from batch 512: a replica would need more than 12 chips (its scale-up domain))"),
+        "{md}"
+    );
     // no temporary files left behind: beside the outputs only the store, holding the link to
     // the set on show and that set
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
