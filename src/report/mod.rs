@@ -119,7 +119,13 @@ pub fn run(cfg: &Config, out: &Path, format: ImageFormat, scale: u32) -> Result<
                 }
             })
             .collect();
-        crate::msg::warn(format_args!("warning: left out of the report: {}", parts.join("; ")));
+        // One line per reason, so a terminal or a CI log shows each chip and why (`warn`
+        // escapes line breaks, so each line is its own call).
+        crate::msg::warn("warning: left out of the report:");
+        let last = parts.len() - 1;
+        for (k, part) in parts.iter().enumerate() {
+            crate::msg::warn(format_args!("  {part}{}", if k < last { ";" } else { "" }));
+        }
     }
     // The headline's inference panel leaves out a chip below the per-user target (its notes
     // say the same).

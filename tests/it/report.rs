@@ -44,6 +44,14 @@ fn report_on_shipped_configs_writes_every_chart_csv_summary_and_markdown() {
     let dir = tempfile::tempdir().expect("tempdir");
     let o = report_into(dir.path(), &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Chips left out: one line per reason under one warning line.
+    let err = stderr(&o);
+    let mut lines = err.lines().skip_while(|l| *l != "warning: left out of the report:").skip(1);
+    assert_eq!(
+        lines.next(),
+        Some("  trn3 (has no hyperscaler on_demand offer, nor any public price on another term or market);"),
+        "{err}"
+    );
     for c in CHARTS {
         let png = dir.path().join(format!("{c}.png"));
         let (w, h, colours) = png_info(&png);
