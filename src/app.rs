@@ -542,7 +542,8 @@ fn training_fit_text(cfg: &Config, rep: &crate::model::calibrate::CalibrationRep
         );
     }
     let _ = writeln!(s, "\nPaste into each accelerator's [accelerator.efficiency]:\n");
-    s.push_str(&escape(&toml_lines(cfg, &rep.fit, &today())));
+    // Escaped against control characters in ids, but one TOML line per line, ready to paste.
+    s.push_str(&crate::config::diag::escape_except(&toml_lines(cfg, &rep.fit, &today()), &['\n']));
     s
 }
 
