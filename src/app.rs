@@ -542,11 +542,8 @@ fn training_fit_text(cfg: &Config, rep: &crate::model::calibrate::CalibrationRep
         );
     }
     let _ = writeln!(s, "\nPaste into each accelerator's [accelerator.efficiency]:\n");
-    // Line by line: `escape` would print the line breaks themselves as `\n`.
-    for line in toml_lines(cfg, &rep.fit, &today()).lines() {
-        s.push_str(&escape(line));
-        s.push('\n');
-    }
+    // Escaped against control characters in ids, but one TOML line per line, ready to paste.
+    s.push_str(&crate::config::diag::escape_except(&toml_lines(cfg, &rep.fit, &today()), &['\n']));
     s
 }
 

@@ -400,6 +400,9 @@ fn calibrate_fit_prints_the_toml_to_paste_and_every_chip_is_checked_by_other_run
     }
     let text = stdout(&run(&["calibrate", "--fit"]));
     assert!(text.contains("Paste into each accelerator's [accelerator.efficiency]"), "{text}");
+    // The TOML to paste is printed one line per line, not with escaped newlines.
+    assert!(text.contains("\ntraining_mfu = { "), "{text}");
+    assert!(!text.contains("\\ntraining_mfu"), "{text}");
     assert!(text.contains("no public run for:"), "{text}");
     // The training TOML to paste prints as lines, not one line with escaped breaks.
     assert!(!text.contains("\\ntraining_mfu"), "escaped line breaks in the paste block");

@@ -197,7 +197,7 @@ source = "test"
 fn shipped_training_mfu_is_the_fit_output() {
     let v = calibrate_fit();
     let mut shipped = toml::Table::new();
-    for f in ["aws.toml", "google.toml", "nvidia.toml"] {
+    for f in ["amd.toml", "aws.toml", "google.toml", "nvidia.toml"] {
         let text = std::fs::read_to_string(root(&format!("configs/accelerators/{f}"))).expect("read");
         let t: toml::Table = toml::from_str(&text).expect("toml");
         for a in t["accelerator"].as_array().expect("accelerators") {
@@ -321,8 +321,8 @@ fn a_moe_run_pays_the_fitted_moe_efficiency() {
     let w = "[[training]]\nid = \"dense\"\nparams_b = 37\ntokens_t = 1\nprecision = \"fp8\"\nsource = \"test\"\n[[training]]\nid = \"moe\"\nparams_b = 671\nactive_params_b = 37\ntokens_t = 1\nprecision = \"fp8\"\nsource = \"test\"\n";
     let d = shipped_estimate(w, "dense", "h100-sxm")["chip_hours"].as_f64().unwrap_or(0.0);
     let m = shipped_estimate(w, "moe", "h100-sxm")["chip_hours"].as_f64().unwrap_or(0.0);
-    // Same C (6 * 37e9 * 1e12); the MoE run delivers 0.359 of the dense MFU (training_moe_efficiency_fp8).
-    assert!((d / m - 0.359).abs() < 1e-9, "dense / moe = {}", d / m);
+    // Same C (6 * 37e9 * 1e12); the MoE run delivers 0.384 of the dense MFU (training_moe_efficiency_fp8).
+    assert!((d / m - 0.384).abs() < 1e-9, "dense / moe = {}", d / m);
 }
 
 /// Memory: 70B at 8K context on 16 H100s does not fit once activations (micro-batch 1, full
