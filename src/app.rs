@@ -525,8 +525,9 @@ fn training_fit_text(cfg: &Config, rep: &crate::model::calibrate::CalibrationRep
         };
         let _ = writeln!(
             s,
-            "\nMoE training efficiency, {} matmuls (share of the chip's dense MFU; geometric mean over the MoE runs): {:.3} (range {:.3}-{:.3}) on {} run(s): {}",
+            "\nMoE training efficiency, {} matmuls (share of the chip's dense MFU at 10B active parameters; least squares of ln(share) = a + exponent * ln(active / 10B) over the MoE runs, exponent {:.3} shared by both widths): {:.3} (range {:.3}-{:.3} brought to 10B active) on {} run(s), each run's own share: {}",
             m.matmuls,
+            m.exponent,
             m.efficiency,
             m.low,
             m.high,
@@ -539,6 +540,13 @@ fn training_fit_text(cfg: &Config, rep: &crate::model::calibrate::CalibrationRep
             crate::fmt::num(m.low, 3),
             crate::fmt::num(m.efficiency, 3),
             crate::fmt::num(m.high, 3)
+        );
+    }
+    if let Some(m) = rep.moe_fit.first() {
+        let _ = writeln!(
+            s,
+            "Paste into [economics] (both widths):\ntraining_moe_active_exponent = {}",
+            crate::fmt::num(m.exponent, 3)
         );
     }
     let _ = writeln!(s, "\nPaste into each accelerator's [accelerator.efficiency]:\n");

@@ -953,7 +953,24 @@ fn training_block(
     match moe_label {
         Some(l) => {
             b.input("moe", &si, l)?;
-            b.step("del", &s, "delivered FLOP/s per chip", "={peak}*{mfu}*{moe}", "FLOP/s")?;
+            // With an exponent on active parameters: min(1, e * (active / 10e9)^exponent).
+            let exponent = "MoE efficiency exponent on active parameters";
+            if si.step("MoE efficiency at this run's size").is_ok() {
+                b.input("moeg", &si, exponent)?;
+                if !b.cells.contains_key("Na_b") {
+                    b.input("Na_b", &si, "active parameters")?;
+                }
+                b.step(
+                    "moes",
+                    &si,
+                    "MoE efficiency at this run's size",
+                    "=MIN(1,{moe}*({Na_b}*1E9/1E10)^{moeg})",
+                    "share of dense MFU",
+                )?;
+                b.step("del", &s, "delivered FLOP/s per chip", "={peak}*{mfu}*{moes}", "FLOP/s")?;
+            } else {
+                b.step("del", &s, "delivered FLOP/s per chip", "={peak}*{mfu}*{moe}", "FLOP/s")?;
+            }
         }
         None => b.step("del", &s, "delivered FLOP/s per chip", "={peak}*{mfu}", "FLOP/s")?,
     }

@@ -420,14 +420,21 @@ pub fn inputs(cfg: &Config, s: &Shape, acc: &Accelerator, v: &[f64], t: &mut imp
     })
 }
 
+/// Active parameters at which `training_moe_efficiency(_fp8)` are given when the efficiency
+/// grows with the run's size (`training_moe_active_exponent` > 0): 10 billion.
+pub const MOE_REFERENCE_ACTIVE: f64 = 10e9;
+
 /// The MoE training efficiency of a run whose active parameters are fewer than its total (a
-/// mixture of experts): `economics.training_moe_efficiency`, or `training_moe_efficiency_fp8` for
-/// 8-bit or narrower matmuls; 1 for a dense run (share of the dense MFU).
+/// mixture of experts), a share of the dense MFU: `min(1, e * (active / 10e9)^γ)`, with `e` =
+/// `economics.training_moe_efficiency`, or `training_moe_efficiency_fp8` for 8-bit or narrower
+/// matmuls, and γ = `training_moe_active_exponent` (bigger experts and fewer all-to-all bytes per
+/// FLOP: public MoE runs of 3B active reach about half the share of 37B-active ones). 1 for a
+/// dense run. `params` and `active` are counts.
 pub fn moe_efficiency(cfg: &Config, precision: Precision, params: f64, active: f64, v: &[f64], t: &mut impl Trace) -> f64 {
     if active >= params {
         return 1.0;
     }
-    if precision.bytes() <= 1.0 {
+    let e = if precision.bytes() <= 1.0 {
         get(
             v,
             cfg.economics.training_moe_efficiency_fp8,
@@ -441,7 +448,29 @@ pub fn moe_efficiency(cfg: &Config, precision: Precision, params: f64, active: f
             "MoE training efficiency, 16-bit (share of dense MFU)",
             t,
         )
+    };
+    let gamma = get(
+        v,
+        cfg.economics.training_moe_active_exponent,
+        "MoE efficiency exponent on active parameters",
+        t,
+    );
+    if gamma == 0.0 {
+        return e;
     }
+    d(
+        t,
+        "MoE efficiency at this run's size",
+        "min(1, MoE training efficiency * (active params / 10e9)^exponent)",
+        moe_share(e, gamma, active),
+        "share of dense MFU",
+    )
+}
+
+/// `min(1, e * (active / 10e9)^γ)`: the MoE share of the dense MFU at `active` parameters
+/// (count), from the share `e` at 10B active and the exponent γ.
+pub fn moe_share(e: f64, gamma: f64, active: f64) -> f64 {
+    (e * (active / MOE_REFERENCE_ACTIVE).powf(gamma)).min(1.0)
 }
 
 /// Training figures for one workload on one accelerator.

@@ -55,6 +55,9 @@ pub struct RunCheck {
     pub moe: bool,
     /// The MoE training efficiency applied to the prediction (1 for a dense run).
     pub moe_efficiency: f64,
+    /// Active parameters (count): the MoE efficiency's size term.
+    #[serde(skip)]
+    pub active: f64,
     #[serde(skip)]
     pub family: Family,
     #[serde(skip)]
@@ -81,9 +84,13 @@ pub struct MfuFit {
 pub struct MoeFit {
     /// "16-bit" (`training_moe_efficiency`) or "8-bit" (`training_moe_efficiency_fp8`).
     pub matmuls: &'static str,
-    /// Geometric mean over the MoE runs of implied MFU / the chip's dense fit at that precision.
+    /// The share at 10B active parameters: `exp(a)` of the least-squares fit
+    /// `ln(ratio) = a[class] + γ ln(active / 10e9)` over the MoE runs, ratio = implied MFU / the
+    /// chip's dense MFU at that precision (with γ = 0, their geometric mean).
     pub efficiency: f64,
-    /// Lowest and highest of those ratios.
+    /// γ, shared by both classes (`economics.training_moe_active_exponent`).
+    pub exponent: f64,
+    /// Lowest and highest ratio brought to 10B active (`ratio / (active / 10e9)^γ`).
     pub low: f64,
     pub high: f64,
     /// (run id, ratio) of each MoE run with a dense fit to compare against.
@@ -159,6 +166,7 @@ pub fn check_run(cfg: &Config, c: &Calibration, v: &[f64], t: &mut impl Trace) -
         loo_from: None,
         moe: n < total,
         moe_efficiency,
+        active: n,
         family: acc.family,
         precision_enum: c.precision,
     })
@@ -217,12 +225,13 @@ pub fn leave_one_out(runs: &mut [RunCheck]) {
             (Some((m, from)), false) => (Some(m), Some(from)),
             (Some((m, from)), true) => {
                 let class = eight_bit(runs[i].precision_enum);
-                let xs: Vec<f64> = moe_ratios(runs, |j| j != i && eight_bit(runs[j].precision_enum) == class)
-                    .into_iter()
-                    .map(|(_, x)| x)
-                    .collect();
+                let fit = moe_regression(runs, &moe_ratios(runs, |j| j != i));
+                let share = fit.and_then(|(a16, a8, g)| {
+                    let a = if class { a8 } else { a16 }?;
+                    Some(super::training::moe_share(a.exp(), g, runs[i].active))
+                });
                 let dense = runs[i].configured_mfu.unwrap_or(m);
-                (fit::geometric_mean(&xs).map(|e| dense * e), Some(from))
+                (share.map(|e| dense * e), Some(from))
             }
         };
         let r = &mut runs[i];
@@ -233,21 +242,66 @@ pub fn leave_one_out(runs: &mut [RunCheck]) {
     }
 }
 
-/// The MoE training efficiency per precision class (16-bit, then 8-bit), fitted on every MoE run
-/// of the class whose chip has a dense MFU.
+/// Least squares of `ln(ratio) = a[class] + γ ln(active / 10e9)` over the MoE runs `ratios`
+/// (each class its own intercept, one slope γ, clamped to [0, 1]): `(a 16-bit, a 8-bit, γ)`, an
+/// intercept `None` for a class without runs; `None` without any run. With one size only, γ = 0.
+pub fn moe_regression(runs: &[RunCheck], ratios: &[(usize, f64)]) -> Option<(Option<f64>, Option<f64>, f64)> {
+    let pts: Vec<(bool, f64, f64)> = ratios
+        .iter()
+        .map(|&(j, r)| {
+            (
+                eight_bit(runs[j].precision_enum),
+                (runs[j].active / super::training::MOE_REFERENCE_ACTIVE).ln(),
+                r.ln(),
+            )
+        })
+        .collect();
+    if pts.is_empty() {
+        return None;
+    }
+    let mean = |class: bool| -> Option<(f64, f64)> {
+        let c: Vec<&(bool, f64, f64)> = pts.iter().filter(|p| p.0 == class).collect();
+        (!c.is_empty()).then(|| {
+            let n = c.len() as f64;
+            (c.iter().map(|p| p.1).sum::<f64>() / n, c.iter().map(|p| p.2).sum::<f64>() / n)
+        })
+    };
+    let (m16, m8) = (mean(false), mean(true));
+    let (mut sxy, mut sxx) = (0.0, 0.0);
+    for &(class, x, y) in &pts {
+        let (mx, my) = if class { m8 } else { m16 }?;
+        sxy += (x - mx) * (y - my);
+        sxx += (x - mx) * (x - mx);
+    }
+    let g = if sxx > 1e-12 { (sxy / sxx).clamp(0.0, 1.0) } else { 0.0 };
+    let a = |m: Option<(f64, f64)>| m.map(|(mx, my)| my - g * mx);
+    Some((a(m16), a(m8), g))
+}
+
+/// The MoE training efficiency per precision class (16-bit, then 8-bit) at 10B active
+/// parameters, and the exponent on active parameters they share ([`moe_regression`]), fitted
+/// on every MoE run whose chip has a dense MFU.
 pub fn fit_moe(runs: &[RunCheck]) -> Vec<MoeFit> {
-    [(false, "16-bit"), (true, "8-bit")]
+    let ratios = moe_ratios(runs, |_| true);
+    let Some((a16, a8, g)) = moe_regression(runs, &ratios) else {
+        return Vec::new();
+    };
+    [(false, "16-bit", a16), (true, "8-bit", a8)]
         .into_iter()
-        .filter_map(|(class, matmuls)| {
-            let ratios = moe_ratios(runs, |j| eight_bit(runs[j].precision_enum) == class);
-            let xs: Vec<f64> = ratios.iter().map(|(_, x)| *x).collect();
-            let efficiency = fit::geometric_mean(&xs)?;
+        .filter_map(|(class, matmuls, a)| {
+            let a = a?;
+            let mine: Vec<&(usize, f64)> = ratios.iter().filter(|(j, _)| eight_bit(runs[*j].precision_enum) == class).collect();
+            let at10: Vec<f64> = mine
+                .iter()
+                .map(|(j, x)| x / (runs[*j].active / super::training::MOE_REFERENCE_ACTIVE).powf(g))
+                .collect();
             Some(MoeFit {
                 matmuls,
-                efficiency,
-                low: xs.iter().copied().fold(f64::INFINITY, f64::min),
-                high: xs.iter().copied().fold(0.0, f64::max),
-                runs: ratios.iter().map(|(j, x)| (runs[*j].id.clone(), *x)).collect(),
+                efficiency: a.exp(),
+                exponent: g,
+                low: at10.iter().copied().fold(f64::INFINITY, f64::min),
+                high: at10.iter().copied().fold(0.0, f64::max),
+                runs: mine.iter().map(|(j, x)| (runs[*j].id.clone(), *x)).collect(),
             })
         })
         .collect()
@@ -410,6 +464,7 @@ mod tests {
             loo_from: None,
             moe: false,
             moe_efficiency: 1.0,
+            active: 8e9,
             family: fam,
             precision_enum: Precision::Bf16,
         }

@@ -253,13 +253,15 @@ fn check_folder(dir: &Path) -> usize {
             let attn = shape.filter(|_| w.get("flops").is_none()).map(|(l, a, s)| a_coef * l * a * s * d);
             let c = num(w.get("flops")).unwrap_or(6.0 * n * d + attn.unwrap_or(0.0));
             let goodput = e.get("training_goodput", 0.90);
-            // A mixture of experts delivers economics.training_moe_efficiency(_fp8) of the dense MFU.
+            // A mixture of experts delivers economics.training_moe_efficiency(_fp8) of the dense MFU,
+            // scaled by (active / 10e9)^training_moe_active_exponent, at most 1.
             let moe = if n < p {
-                if prec == "fp8" {
+                let e10 = if prec == "fp8" {
                     e.get("training_moe_efficiency_fp8", 0.359)
                 } else {
                     e.get("training_moe_efficiency", 0.506)
-                }
+                };
+                (e10 * (n / 1e10).powf(e.get("training_moe_active_exponent", 0.0))).min(1.0)
             } else {
                 1.0
             };
@@ -699,6 +701,7 @@ fn calibrate_json_matches_an_independent_computation_on_the_shipped_configs() {
         prec: String,
         implied: f64,
         is_moe: bool,
+        active: f64,
         mfu: f64,
     }
     let mut rs = Vec::new();
@@ -722,10 +725,13 @@ fn calibrate_json_matches_an_independent_computation_on_the_shipped_configs() {
         let is_moe = n < total;
         let moe = if !is_moe {
             1.0
-        } else if prec == "fp8" {
-            e.get("training_moe_efficiency_fp8", 0.359)
         } else {
-            e.get("training_moe_efficiency", 0.506)
+            let e10 = if prec == "fp8" {
+                e.get("training_moe_efficiency_fp8", 0.359)
+            } else {
+                e.get("training_moe_efficiency", 0.506)
+            };
+            (e10 * (n / 1e10).powf(e.get("training_moe_active_exponent", 0.0))).min(1.0)
         };
         let flops = num(c.get("flops")).unwrap_or(6.0 * n * d + attn);
         let goodput = match c.get("hours_basis").and_then(Value::as_str) {
@@ -753,6 +759,7 @@ fn calibrate_json_matches_an_independent_computation_on_the_shipped_configs() {
             implied,
             is_moe,
             mfu,
+            active: n,
         });
     }
     let geo = |xs: &[f64]| (xs.iter().map(|x| x.ln()).sum::<f64>() / xs.len() as f64).exp();
@@ -780,13 +787,26 @@ fn calibrate_json_matches_an_independent_computation_on_the_shipped_configs() {
             continue;
         }
         let fitted = if r.is_moe {
-            let ratios: Vec<f64> = rs
+            // ln(implied / mfu) = a[width] + g * ln(active / 10e9) over the other MoE runs: each
+            // width its own intercept, one slope (clamped to [0, 1]); the share at most 1.
+            let pts: Vec<(bool, f64, f64)> = rs
                 .iter()
                 .enumerate()
-                .filter(|(j, q)| *j != i && q.is_moe && eight(&q.prec) == eight(&r.prec))
-                .map(|(_, q)| q.implied / q.mfu)
+                .filter(|(j, q)| *j != i && q.is_moe)
+                .map(|(_, q)| (eight(&q.prec), (q.active / 1e10).ln(), (q.implied / q.mfu).ln()))
                 .collect();
-            r.mfu * geo(&ratios)
+            let mean = |c: bool| {
+                let v: Vec<&(bool, f64, f64)> = pts.iter().filter(|p| p.0 == c).collect();
+                let k = v.len() as f64;
+                (v.iter().map(|p| p.1).sum::<f64>() / k, v.iter().map(|p| p.2).sum::<f64>() / k)
+            };
+            let (sxy, sxx) = pts.iter().fold((0.0, 0.0), |(sxy, sxx), &(c, x, y)| {
+                let (mx, my) = mean(c);
+                (sxy + (x - mx) * (y - my), sxx + (x - mx) * (x - mx))
+            });
+            let g = if sxx > 1e-12 { (sxy / sxx).clamp(0.0, 1.0) } else { 0.0 };
+            let (mx, my) = mean(eight(&r.prec));
+            r.mfu * ((my - g * mx) + g * (r.active / 1e10).ln()).exp().min(1.0)
         } else {
             geo(&others)
         };

@@ -114,6 +114,13 @@ pub static ECONOMICS: TableDecl = TableDecl {
             "as training_moe_efficiency, for a run in 8-bit or narrower matmuls (fp8 speeds the expert GEMMs, not the all-to-all)",
         )
         .default(0.359),
+        num(
+            "training_moe_active_exponent",
+            Check::NonNegative,
+            "",
+            "how a mixture-of-experts run's efficiency grows with its active parameters: training_moe_efficiency(_fp8) x (active_params_b / 10)^exponent, at most 1 (the two efficiencies are then the values at 10B active); default 0: one efficiency for every MoE size",
+        )
+        .default(0.0),
     ],
 };
 
@@ -236,6 +243,9 @@ pub struct Economics {
     pub training_moe_efficiency: Param,
     /// As `training_moe_efficiency`, for 8-bit or narrower matmuls.
     pub training_moe_efficiency_fp8: Param,
+    /// γ: a MoE run's efficiency is `training_moe_efficiency(_fp8) * (active_params_b / 10)^γ`,
+    /// at most 1 (dimensionless; 0 = the same for every MoE size).
+    pub training_moe_active_exponent: Param,
     pub prov: Provenance,
 }
 
@@ -299,6 +309,7 @@ pub(crate) fn read(node: Option<&Node>, ctx: &mut Ctx) -> Economics {
         training_goodput,
         training_moe_efficiency: num("training_moe_efficiency", ctx),
         training_moe_efficiency_fp8: num("training_moe_efficiency_fp8", ctx),
+        training_moe_active_exponent: num("training_moe_active_exponent", ctx),
         prov: Provenance::default(),
     };
     let elec = ctx.params.info(economics.electricity_usd_per_kwh);
