@@ -162,13 +162,18 @@ fn calibrate_fit_is_judged_held_out_and_borrowed_fits_are_estimates_at_least_as_
     let v = crate::common::calibrate_fit();
     let benches = v["benchmarks"].as_array().cloned().unwrap_or_default();
     let fit = &v["serving_fit"];
-    // Every benchmark is a fitting point but the 10 speculative decoding runs (`fit = false`:
-    // their acceptance length is an estimate), which are checked, not fitted.
-    let checked_only = benches
-        .iter()
-        .filter(|b| b["workload"].as_str().is_some_and(|w| w.contains("-mtp-")))
-        .count();
-    assert_eq!(checked_only, 10);
+    // Every benchmark is a fitting point but the 12 speculative decoding runs (`fit = false`: the
+    // 10 MTP runs' acceptance length and the 2 EAGLE3 runs' draft size are estimates), which are
+    // checked, not fitted.
+    let checked_only = benches.iter().filter(|b| b["fitted"] == false).count();
+    assert_eq!(checked_only, 12);
+    assert!(
+        benches
+            .iter()
+            .filter(|b| b["workload"].as_str().is_some_and(|w| w.contains("-mtp-")))
+            .all(|b| b["fitted"] == false),
+        "an MTP run is fitted"
+    );
     assert_eq!(
         (benches.len() - checked_only) as f64,
         f(fit, "points"),
