@@ -278,11 +278,11 @@ fn numbers_sharing_one_unknown_must_give_one_range() {
 
 #[test]
 fn calibrate_checks_every_shipped_benchmark_file_and_says_which_it_skips() {
-    // All of configs/benchmarks: 296 [[measured]] entries, of which mi355x's 6 MXFP4 points are
+    // All of configs/benchmarks: 298 [[measured]] entries, of which mi355x's 6 MXFP4 points are
     // skipped (mi355x has no dense fp4 figure) with the reason, never dropped in silence.
     let v = json(&["calibrate", "--json"]);
     let benches = v["benchmarks"].as_array().cloned().unwrap_or_default();
-    assert_eq!(benches.len(), 290);
+    assert_eq!(benches.len(), 292);
     let skipped = v["skipped"].as_array().cloned().unwrap_or_default();
     assert_eq!(skipped.len(), 6);
     for s in &skipped {
