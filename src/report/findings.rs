@@ -15,7 +15,24 @@ pub fn findings(ctx: &Context<'_>) -> Vec<String> {
     let (cfg, tables, ref_label, tornado) = (ctx.cfg, &ctx.tables, ctx.ref_label.as_str(), ctx.tornado.as_ref());
     let mut out = Vec::new();
     for t in tables {
-        let Some(best) = t.rows.iter().find(|r| r.cheapest) else { continue };
+        // The cheapest by the ratio the sentence quotes (`request_ratio`: per run, or per request
+        // of the workload's shape), like for like: priced on the basis, holding the run, meeting
+        // the per-user target. The tables' `*` (per output token) is the fallback.
+        let like_for_like = |r: &&compare::Row| {
+            r.price_origin != PriceOrigin::OtherTermOrMarket
+                && r.request_ratio.is_some()
+                && match &r.figures {
+                    compare::Figures::Training(x) => x.feasible,
+                    compare::Figures::Inference(i) => i.meets_target,
+                }
+        };
+        let by_request = t.rows.iter().filter(like_for_like).min_by(|a, b| {
+            let k = |r: &compare::Row| r.request_ratio.unwrap_or(f64::INFINITY);
+            k(a).total_cmp(&k(b))
+        });
+        let Some(best) = by_request.or_else(|| t.rows.iter().find(|r| r.cheapest)) else {
+            continue;
+        };
         let metric = |r: &compare::Row| match t.kind {
             Kind::Training => usd(r.figures.metric()),
             Kind::Inference => format!("${} per million output tokens", num(r.figures.metric(), 3)),

@@ -85,6 +85,32 @@ fn report_on_shipped_configs_writes_every_chart_csv_summary_and_markdown() {
     for c in CHARTS {
         assert!(md.contains(&format!("]({c}.png)")), "report.md does not embed {c}");
     }
+    // Each finding's cheapest chip is the cheapest by the ratio it quotes: no family's best
+    // (like for like, same ratio) is below it.
+    for line in md
+        .lines()
+        .filter(|l| l.contains(": cheapest is ") && l.contains("Best of each family: "))
+    {
+        let ratio = |t: &str| -> f64 {
+            let x = t.trim().trim_end_matches(['.', ')']);
+            x.rsplit(' ')
+                .next()
+                .and_then(|w| w.trim_end_matches('x').parse().ok())
+                .unwrap_or(f64::NAN)
+        };
+        let head = line.split("x the cost on").next().unwrap_or("");
+        let cheapest = ratio(head.rsplit(", ").next().unwrap_or(""));
+        let families = line
+            .split("Best of each family: ")
+            .nth(1)
+            .unwrap_or("")
+            .split(". ")
+            .next()
+            .unwrap_or("");
+        for f in families.split(", ").filter(|f| !f.contains("misses")) {
+            assert!(cheapest <= ratio(f) + 1e-9, "{f} is below the cheapest ({cheapest}x) in: {line}");
+        }
+    }
     // A chip left off the batch chart names its binding limit: inf2's 12-chip scale-up
     // domain, not report.max_chips_per_replica (64).
     assert!(
