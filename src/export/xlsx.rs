@@ -1407,7 +1407,21 @@ fn serving_block(
     let chunked = s.step("P_c (prefill chunk)").is_ok();
     if chunked {
         b.input("Pb", &si, "prefill chunk budget")?;
-        b.step("Pc", &s, "P_c (prefill chunk)", "=MIN({Pb},{fresh})", "tokens")?;
+        let per_seq = if spec { "({ks}+1)" } else { "1" };
+        let pc = if i.attention_dp {
+            let g = inference::schedulers(&i, n as f64);
+            b.fixed(
+                "gsch",
+                "g (schedulers: attention ranks)",
+                g,
+                "",
+                "one token budget per attention rank",
+            )?;
+            format!("=MIN({{Pb}}-{{B}}*{per_seq}/{{gsch}},{{fresh}})")
+        } else {
+            format!("=MIN({{Pb}}-{{B}}*{per_seq},{{fresh}})")
+        };
+        b.step("Pc", &s, "P_c (prefill chunk)", &pc, "tokens")?;
         b.step("rc", &s, "r (share of steps carrying a chunk)", "={p}/{Pc}", "")?;
         if layout.pipeline {
             let mb = s.step("mb (micro-batches)")?.1;

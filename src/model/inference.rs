@@ -278,14 +278,30 @@ pub fn kv_capacity(i: &InferenceInputs, n: f64) -> f64 {
         / (r * i.kv_bytes_per_token * (mean_context(i) - i.shared_prefix))
 }
 
-/// The engine's running-batch cap of a replica of `n` chips: `max_batch`, or `max_batch` per
-/// attention rank (`max_batch * u`) when attention runs data-parallel.
-pub fn batch_cap(i: &InferenceInputs, n: f64) -> f64 {
-    if i.attention_dp {
-        i.max_batch * tp_ranks(i, stage_chips(i, n))
+/// g: the engine's schedulers in a replica of `n` chips, each with its own `max_batch` and token
+/// budget: one per attention rank (`u`) when attention runs data-parallel, else 1.
+pub fn schedulers(i: &InferenceInputs, n: f64) -> f64 {
+    if i.attention_dp { tp_ranks(i, stage_chips(i, n)) } else { 1.0 }
+}
+
+/// Tokens one sequence adds to a step on average: `k + 1` verified, and `a * (Lin - Lc) / Lout`
+/// of prefill (none when prefill runs on its own pool).
+fn tokens_per_sequence(i: &InferenceInputs) -> f64 {
+    let prefill = if i.prefill_chips.is_some() {
+        0.0
     } else {
-        i.max_batch
-    }
+        i.acceptance * fresh_input(i) / i.output_tokens
+    };
+    i.spec_tokens + 1.0 + prefill
+}
+
+/// The engine's running-batch cap of a replica of `n` chips (sequences):
+/// `min(max_batch * g, prefill_chunk_tokens * g / (k + 1 + a * (Lin - Lc) / Lout))` with `g`
+/// schedulers ([`schedulers`]): the running-sequence cap, and the batch whose decode and prefill
+/// tokens per step fill the engine's token budget (more could not keep up with its arrivals).
+pub fn batch_cap(i: &InferenceInputs, n: f64) -> f64 {
+    let g = schedulers(i, n);
+    (i.max_batch * g).min(i.prefill_chunk_tokens * g / tokens_per_sequence(i))
 }
 
 /// E_t: routed experts per layer a step of `tokens` tokens touches, `E * (1 - (1 - k/E)^T)`
@@ -548,11 +564,13 @@ pub fn step_without_cached_context(i: &InferenceInputs, n: f64, b: f64, p: f64, 
     step_with(i, n, b, p, false, t)
 }
 
-/// P_c: the prefill tokens one step carries when it carries a prompt, `min(prefill_chunk_tokens,
-/// Lin - Lc)` (tokens): engines prefill a prompt in chunks of at most their token budget, each
-/// riding in one step beside the running sequences' decode (chunked prefill).
-pub fn prefill_chunk(i: &InferenceInputs) -> f64 {
-    i.prefill_chunk_tokens.min(fresh_input(i))
+/// P_c: the prefill tokens one step carries when it carries a prompt,
+/// `min(prefill_chunk_tokens - B * (k + 1) / g, Lin - Lc)` (tokens): engines prefill a prompt in chunks, each riding in
+/// one step beside the running sequences' decode, within the token budget of the scheduler it
+/// lands on (`g` schedulers share the `B` sequences: [`schedulers`]). 0 or less when the decode
+/// alone fills the budget.
+pub fn prefill_chunk(i: &InferenceInputs, n: f64, b: f64) -> f64 {
+    (i.prefill_chunk_tokens - b * (i.spec_tokens + 1.0) / schedulers(i, n)).min(fresh_input(i))
 }
 
 /// [`step`], with or without the prefill's work over the cached context ([`stage_step`]).
@@ -565,14 +583,18 @@ pub fn prefill_chunk(i: &InferenceInputs) -> f64 {
 /// of them and computes the chunk. With `p >= P_c` (prompts arrive faster than one per step)
 /// every step carries `p` prefill tokens: `t_step = t_pass(B, p)`.
 fn step_with(i: &InferenceInputs, n: f64, b: f64, p: f64, cached_ctx: bool, t: &mut impl Trace) -> Step {
-    let pc = prefill_chunk(i);
+    let pc = prefill_chunk(i, n, b);
     if p <= 0.0 || p >= pc {
         return pass_with(i, n, b, p, cached_ctx, false, t);
     }
     let pc = d(
         t,
         "P_c (prefill chunk)",
-        "min(prefill_chunk_tokens, Lin - Lc): a prompt is prefilled in chunks of at most the engine's token budget, each riding in one step",
+        if i.attention_dp {
+            "min(prefill_chunk_tokens - B * (k + 1) / g, Lin - Lc): a prompt is prefilled in chunks, each riding in one step within the token budget of the attention rank it lands on (g ranks share the B sequences)"
+        } else {
+            "min(prefill_chunk_tokens - B * (k + 1), Lin - Lc): a prompt is prefilled in chunks, each riding in one step within the engine's token budget beside the decode tokens"
+        },
         pc,
         "tokens",
     );
@@ -1283,9 +1305,9 @@ pub fn figures(i: &InferenceInputs, t: &mut impl Trace) -> Result<InferenceFigur
             t,
             "batch cap",
             if i.attention_dp {
-                "max_batch per attention rank: max_batch * n * tp_unit_per_chip"
+                "min(max_batch, prefill_chunk_tokens / (k + 1 + a * (Lin - Lc) / Lout)) per attention rank, times g = n * tp_unit_per_chip ranks: the running-sequence cap, and the batch whose decode and prefill tokens per step fill the token budget"
             } else {
-                "max_batch"
+                "min(max_batch, prefill_chunk_tokens / (k + 1 + a * (Lin - Lc) / Lout)): the running-sequence cap, and the batch whose decode and prefill tokens per step fill the engine's token budget"
             },
             batch_cap(i, n),
             "sequences",

@@ -526,8 +526,12 @@ fn serve(e: &Econ<'_>, w: &Table, acc: &Table, max_chips: u64) -> Option<Served>
     };
     // Chunked prefill: a prompt rides in one step in chunks of P_c = min(budget, Lin - Lc); with
     // p < P_c a share p / P_c of the steps carries a chunk, the others only decode.
-    let chunk = g("prefill_chunk_tokens").unwrap_or(8192.0).min(fresh);
+    // P_c shares the token budget of the scheduler the chunk lands on with its decode tokens
+    // (one scheduler per attention rank with data-parallel attention).
+    let budget = g("prefill_chunk_tokens").unwrap_or(8192.0);
+    let scheds = |n: f64| if dp { stage_of(n) * unit } else { 1.0 };
     let blend = |n: f64, b: f64, p: f64, ctx: bool| -> f64 {
+        let chunk = (budget - b * (ks + 1.0) / scheds(n)).min(fresh);
         if p <= 0.0 || p >= chunk {
             return step_ctx(n, b, p, ctx);
         }
@@ -592,8 +596,10 @@ fn serve(e: &Econ<'_>, w: &Table, acc: &Table, max_chips: u64) -> Option<Served>
             // A given batch above what the KV cache holds is clamped to it.
             Some(b) => b.min(kv_cap(n)),
             None => {
-                // max_batch per attention rank of a stage when attention runs data-parallel.
-                let cap = kv_cap(n).min(if dp { max_batch * stage_of(n) * unit } else { max_batch });
+                // max_batch per attention rank of a stage when attention runs data-parallel, and
+                // the batch whose decode and prefill tokens fill the token budget(s).
+                let per_seq = ks + 1.0 + a * fresh / lout;
+                let cap = kv_cap(n).min((max_batch * scheds(n)).min(budget * scheds(n) / per_seq));
                 if cap < 1.0 {
                     continue;
                 }

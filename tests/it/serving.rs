@@ -450,6 +450,8 @@ fn tp16_of_a_70b_model_with_8_kv_heads_holds_about_1_2x_the_sequences_of_tp8() {
             &[
                 "inference.chat-70b.precision=bf16".into(),
                 "inference.chat-70b.max_batch=100000".into(),
+                // and a token budget that does not cap the batch (8192 would: 8192 / 4.33 = 1,890)
+                "inference.chat-70b.prefill_chunk_tokens=1e6".into(),
                 "inference.chat-70b.min_tokens_per_s_per_user=0.001".into(),
                 "accelerator.h100-sxm.scale_up_chips=16".into(),
                 format!("inference.chat-70b.chips_per_replica={n}"),
@@ -681,4 +683,28 @@ fn speculative_tokens_without_an_acceptance_length_warn() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let e = stderr(&o);
     assert!(e.contains("without acceptance_length"), "{e}");
+}
+
+/// The engine's token budget per step (`prefill_chunk_tokens`) caps the batch: chat-70b adds
+/// 1 decode and 1000 / 300 prefill tokens per sequence per step, so a 512-token budget holds at
+/// most 512 / 4.333 = 118.15 sequences; a budget below one sequence's 4.333 tokens is warned of
+/// and no replica is costed.
+#[test]
+fn the_token_budget_caps_the_batch_and_a_budget_below_one_sequence_is_warned() {
+    let small = row("chat-70b", "h100-sxm", &["inference.chat-70b.prefill_chunk_tokens=512".into()]);
+    assert!(f(&small, "batch") <= 512.0 / (1.0 + 1000.0 / 300.0) + 1e-9, "{small}");
+    let default = row("chat-70b", "h100-sxm", &[]);
+    assert!(f(&default, "batch") > f(&small, "batch"), "{default} vs {small}");
+    let o = run(&[
+        "estimate",
+        "--workload",
+        "chat-70b",
+        "--accelerator",
+        "h100-sxm",
+        "--set",
+        "inference.chat-70b.prefill_chunk_tokens=1",
+    ]);
+    let err = stderr(&o);
+    assert!(err.contains("below the 4.333 tokens one sequence adds per step"), "{err}");
+    assert!(err.contains("skipped h100-sxm"), "{err}");
 }

@@ -145,7 +145,7 @@ pub static INFERENCE: TableDecl = TableDecl {
             "prefill_chunk_tokens",
             Check::AtLeastOne,
             "tokens",
-            "the engine's prefill token budget per step (chunked prefill: vLLM max_num_batched_tokens, SGLang chunked_prefill_size, TensorRT-LLM max_num_tokens); a prompt is prefilled in chunks of at most this many tokens, each riding in one step beside the decode; default 8192",
+            "the engine's token budget per step (chunked prefill: vLLM max_num_batched_tokens, SGLang chunked_prefill_size, TensorRT-LLM max_num_tokens): a prompt is prefilled in chunks within it, each riding in one step beside the decode, and it caps the batch whose decode and prefill tokens fit it; per attention rank with data-parallel attention; default 8192",
         ),
         num(
             "min_tokens_per_s_per_user",
@@ -422,6 +422,25 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
             ctx,
         ),
     };
+    // A budget below what one sequence adds per step (1 decode token and (Lin - Lc) / Lout of
+    // prefill) leaves no batch that keeps up with its arrivals: every replica is skipped.
+    if let Some(n) = t.get("prefill_chunk_tokens") {
+        let base = |p: Param| ctx.params.info(p).base;
+        let fresh = base(input_tokens) - cached_input_tokens.map_or(0.0, base);
+        let per_seq = 1.0 + fresh.max(0.0) / base(output_tokens).max(1.0);
+        let budget = ctx.params.info(prefill_chunk_tokens).base;
+        if budget < per_seq {
+            let o = n.origin.clone();
+            ctx.diags.warn(
+                &o,
+                format!(
+                    "prefill_chunk_tokens in {} is {budget}, below the {per_seq:.3} tokens one sequence adds per step (1 decode token and (input - cached) / output = {:.3} of prefill): no batch keeps up with its arrivals, so no replica is costed; engines default to 8192 (vLLM max_num_batched_tokens, SGLang chunked_prefill_size)",
+                    r.what,
+                    per_seq - 1.0
+                ),
+            );
+        }
+    }
     let min_tokens_per_s_per_user = r.num_opt("min_tokens_per_s_per_user", ctx);
     let chips_per_replica = r.int_opt("chips_per_replica", ctx).map(|c| c as u64);
     let utilization = r.num_req("utilization", ctx);

@@ -82,7 +82,7 @@ fn prefill_chunks_ride_in_a_share_of_the_steps() {
     // Default budget 8192: P_c = min(8192, 2000) = 2000 > p = 320, so r = 320 / 2000 = 0.16 of
     // the steps carry a whole prompt and the rest only decode.
     let i = chat70();
-    assert_relative_eq!(prefill_chunk(&i), 2000.0, max_relative = 1e-12);
+    assert_relative_eq!(prefill_chunk(&i, 2.0, 64.0), 2000.0, max_relative = 1e-12);
     // Decode only (T = 64): weights 70e9 / (2 * 3.35e12 * 0.8) = 0.0130597 (> compute 0.0045275),
     // KV 0.0057385, all-reduce 2 * 80 * 64 * 8192 * 2 * 2 * 0.5 / 450e9 = 3.7283e-4, overheads
     // 0.0024 -> 0.0215710 s.
@@ -127,6 +127,34 @@ fn prefill_chunks_ride_in_a_share_of_the_steps() {
     assert_relative_eq!(blended, s0 + 0.01 * (sc - s0), max_relative = 1e-12);
     // Folding 20 prompt tokens into every step would read E_t(24) = 135.6 experts, not E_t(4) = 31.
     assert!(blended < pass_with(&moe, 2.0, b, p, true, false, &mut ()).total);
+}
+
+#[test]
+fn the_token_budget_caps_the_batch_and_shares_the_step_with_the_decode() {
+    // Budget 512 tokens per step: each sequence adds 1 decode token and 2000 / 400 = 5 prefill
+    // tokens per step, so at most 512 / 6 = 85.33 sequences keep up with their arrivals.
+    let i = InferenceInputs {
+        prefill_chunk_tokens: 512.0,
+        ..chat70()
+    };
+    assert_relative_eq!(batch_cap(&i, 2.0), 512.0 / 6.0, max_relative = 1e-12);
+    // At B = 80 a chunk shares the step with 80 decode tokens: P_c = min(512 - 80, 2000) = 432;
+    // p = 80 * 5 = 400 < 432, so r = 400 / 432 of the steps carry one.
+    assert_relative_eq!(prefill_chunk(&i, 2.0, 80.0), 432.0, max_relative = 1e-12);
+    let (s0, sc) = (step(&i, 2.0, 80.0, 0.0, &mut ()).total, step(&i, 2.0, 80.0, 432.0, &mut ()).total);
+    assert_relative_eq!(
+        step(&i, 2.0, 80.0, 400.0, &mut ()).total,
+        s0 + 400.0 / 432.0 * (sc - s0),
+        max_relative = 1e-12
+    );
+    // The default budget (8192) leaves chat70's cap at max_batch: 8192 / 6 = 1365 > 256.
+    assert_relative_eq!(batch_cap(&chat70(), 2.0), 256.0, max_relative = 1e-12);
+    // Disaggregated (prefill on its own pool): only the decode token counts, 512 / 1.
+    let d = InferenceInputs {
+        prefill_chips: Some(2),
+        ..i
+    };
+    assert_relative_eq!(batch_cap(&d, 2.0), 256.0, max_relative = 1e-12);
 }
 
 #[test]
