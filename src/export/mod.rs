@@ -238,14 +238,24 @@ pub fn grid(view: &CompareView<'_>, t: &WorkloadTable) -> Grid {
         notes: t
             .rows
             .iter()
-            .filter_map(|r| r.price_note.as_ref().map(|n| format!("† {}: {n}", r.accelerator)))
+            .filter_map(|r| r.price_note.as_ref().map(|n| format!("{} {}: {n}", price_mark(r), r.accelerator)))
             .chain(t.skipped.iter().map(|s| format!("skipped: {}", s.reason)))
             .collect(),
     }
 }
 
-/// "AWS on_demand 2026-01", "(est.)" when the offer's price is an estimate, † when the row has a
-/// `price_note`.
+/// The mark of a row's price that is not of the basis's market, as on the charts: ‡ the
+/// planner's negotiated price, † any other (another term or market, an owned estimate).
+fn price_mark(r: &Row) -> &'static str {
+    if r.price_origin == crate::model::price::PriceOrigin::Negotiated {
+        "‡"
+    } else {
+        "†"
+    }
+}
+
+/// "AWS on_demand 2026-01", "(est.)" when the offer's price is an estimate, † (‡ negotiated) when
+/// the row has a `price_note`.
 fn offer_cell(r: &Row) -> String {
     let mut s = r.offer.as_ref().map_or("–".to_string(), |o| {
         let mut s = format!("{} {}", o.provider, o.term);
@@ -259,7 +269,8 @@ fn offer_cell(r: &Row) -> String {
         s
     });
     if r.price_note.is_some() {
-        s.push_str(" †");
+        s.push(' ');
+        s.push_str(price_mark(r));
     }
     s
 }
@@ -285,10 +296,11 @@ pub fn calibration_grid(rep: &crate::model::calibrate::CalibrationReport) -> Gri
     ));
     for m in &rep.moe_fit {
         notes.push(format!(
-            "MoE training efficiency, {} matmuls, fitted on {} MoE runs: {:.3} of the chip's dense MFU (range {:.3}-{:.3})",
+            "MoE training efficiency, {} matmuls, fitted on {} MoE runs: {:.3} of the chip's dense MFU at 10B active parameters, times (active / 10B)^{:.3} (range {:.3}-{:.3} at 10B); a MoE run's configured MFU column is the chip's dense MFU",
             m.matmuls,
             m.runs.len(),
             m.efficiency,
+            m.exponent,
             m.low,
             m.high
         ));

@@ -1422,7 +1422,7 @@ fn serving_block(
             format!("=MIN({{Pb}}-{{B}}*{per_seq},{{fresh}})")
         };
         b.step("Pc", &s, "P_c (prefill chunk)", &pc, "tokens")?;
-        b.step("rc", &s, "r (share of steps carrying a chunk)", "={p}/{Pc}", "")?;
+        b.step("rc", &s, "s_c (share of steps carrying a chunk)", "={p}/{Pc}", "")?;
         if layout.pipeline {
             let mb = s.step("mb (micro-batches)")?.1;
             b.conv(

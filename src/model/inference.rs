@@ -600,7 +600,7 @@ fn step_with(i: &InferenceInputs, n: f64, b: f64, p: f64, cached_ctx: bool, t: &
     );
     let r = d(
         t,
-        "r (share of steps carrying a chunk)",
+        "s_c (share of steps carrying a chunk)",
         "p / P_c: the other steps only decode",
         p / pc,
         "",
@@ -614,7 +614,7 @@ fn step_with(i: &InferenceInputs, n: f64, b: f64, p: f64, cached_ctx: bool, t: &
     let total = d(
         t,
         "t_step",
-        "t_step(B, 0) + r * (t_step with a prefill chunk - t_step(B, 0))",
+        "t_step(B, 0) + s_c * (t_step with a prefill chunk - t_step(B, 0))",
         mix(base.total, chunk.total),
         "s",
     );

@@ -1211,3 +1211,27 @@ fn the_shipped_configs_raise_no_unit_slip_warning() {
         assert!(!err.contains(slip), "shipped configs warn {slip}:\n{err}");
     }
 }
+
+/// Plausible slips get a warning whose hint converts the value typed: a PFLOPS figure under 50
+/// (1.979 PFLOPS = 1979 TFLOPS), memory in bytes, a PUE of 13 and an MoE size exponent above 1.
+#[test]
+fn slip_hints_convert_the_value_typed() {
+    for (set, want) in [
+        ("accelerator.h100-sxm.dense_tflops.fp8=1.979", "(write TFLOPS: 1.979 PFLOPS = 1979)"),
+        (
+            "accelerator.h100-sxm.memory_gb=80000000000",
+            "given in bytes? (write GB: 8e10 bytes = 80)",
+        ),
+        ("accelerator.h100-sxm.memory_gb=80000", "given in MB? (write GB: 80000 MB = 80)"),
+        ("economics.pue=13", "economics.pue is 13, above 3"),
+        (
+            "economics.training_moe_active_exponent=2",
+            "training_moe_active_exponent is 2, above 1",
+        ),
+    ] {
+        let o = crate::common::run(&["validate", "--set", set]);
+        let err = crate::common::stderr(&o);
+        assert_eq!(o.status.code(), Some(0), "{set}: {err}");
+        assert!(err.contains(want), "{set}: {err}");
+    }
+}

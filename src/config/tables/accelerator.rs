@@ -428,9 +428,11 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
                                     ctx.diags.warn(
                                         &e.node.origin,
                                         format!(
-                                            "dense_tflops.{} of {what} is {} TFLOPS, below 50 for a chip from {year}: given in PFLOPS? (write TFLOPS: 2.5 PFLOPS = 2500)",
+                                            "dense_tflops.{} of {what} is {} TFLOPS, below 50 for a chip from {year}: given in PFLOPS? (write TFLOPS: {} PFLOPS = {})",
                                             e.key,
-                                            show(low)
+                                            show(low),
+                                            show(low),
+                                            show(low * 1000.0)
                                         ),
                                     );
                                 }
@@ -690,9 +692,13 @@ fn unit_slips(id: &str, memory_gb: Param, memory_tb_per_s: Param, power_w: Param
         ctx.diags.warn(&origin, msg);
     };
     warn(memory_gb, &|x| x > 4096.0, &|k, x| {
+        // Bytes (above 1e9) or MB: say which, with the value converted.
+        let (unit, gb) = if x >= 1e9 { ("bytes", x / 1e9) } else { ("MB", x / 1000.0) };
         format!(
-            "{k} of `{id}` is {} GB, above 4 TB for one chip: given in MB? (write GB: 80000 MB = 80)",
-            show(x)
+            "{k} of `{id}` is {} GB, above 4 TB for one chip: given in {unit}? (write GB: {} {unit} = {})",
+            show(x),
+            show(x),
+            show(gb)
         )
     });
     warn(memory_gb, &|x| x < 1.0, &|k, x| {

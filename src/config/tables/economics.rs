@@ -323,6 +323,31 @@ pub(crate) fn read(node: Option<&Node>, ctx: &mut Ctx) -> Economics {
             ),
         );
     }
+    // Plausible slips: a PUE above 3 (no data center runs that; 1.3 is "1.3", not "130%"), and an
+    // MoE size exponent above 1 (the public runs give 0.18; above 1, most MoE runs hit the cap of
+    // their chip's dense MFU).
+    let pue = ctx.params.info(economics.pue);
+    if pue.high > 3.0 {
+        let (x, o) = (pue.high, pue.origin.clone());
+        ctx.diags.warn(
+            &o,
+            format!(
+                "economics.pue is {}, above 3: PUE is facility power over IT power (1.1-1.6 for today's data centers; write 1.3, not 13 or 130)",
+                show(x)
+            ),
+        );
+    }
+    let g = ctx.params.info(economics.training_moe_active_exponent);
+    if g.high > 1.0 {
+        let (x, o) = (g.high, g.origin.clone());
+        ctx.diags.warn(
+            &o,
+            format!(
+                "economics.training_moe_active_exponent is {}, above 1: a MoE run's share of dense MFU would grow faster than its active parameters and hit the cap of 1 (the public MoE runs give 0.181)",
+                show(x)
+            ),
+        );
+    }
     Economics {
         prov: r.finish(ctx),
         ..economics
