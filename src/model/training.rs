@@ -248,7 +248,8 @@ const ACTIVATION_BYTES: f64 = 2.0;
 /// chips (FSDP / ZeRO-3), plus on every chip what sharding does not split: one micro-batch's
 /// activations at `seq_len` under full recompute (each layer's input kept,
 /// `layers * seq_len * attention_width * 2` bytes) and one layer's gathered weights, twice
-/// (the layer in use and the next one prefetched: `2 * params / layers * 2` bytes).
+/// (the layer in use and the next one prefetched: `2 * params / layers * 2` bytes; for a mixture
+/// of experts, whose experts run expert-parallel, `2 * active params / layers * 2`).
 /// `ceil(state / (usable memory - activations - gathered layers))` chips; `u64::MAX` when those
 /// alone exceed one chip. Without an attention shape only the state is known, and a note says so.
 fn min_chips(i: &TrainingInputs, t: &mut impl Trace) -> u64 {
@@ -268,11 +269,19 @@ fn min_chips(i: &TrainingInputs, t: &mut impl Trace) -> u64 {
                 a.layers as f64 * a.seq_len as f64 * a.attention_width as f64 * ACTIVATION_BYTES,
                 "bytes",
             );
+            // A mixture of experts runs its experts expert-parallel: a chip gathers a layer's
+            // shared weights and its own experts, about the active parameters' share of the layer
+            // (at one expert per rank), not every expert.
+            let moe = i.active_params < i.params;
             let gathered = d(
                 t,
                 "gathered layers per chip",
-                "2 * params / layers * 2 bytes (the layer in use and the next, unsharded, in bf16)",
-                2.0 * i.params / a.layers as f64 * ACTIVATION_BYTES,
+                if moe {
+                    "2 * active params / layers * 2 bytes (the layer in use and the next in bf16; experts expert-parallel, so a chip gathers the shared weights and its own experts, not all of them)"
+                } else {
+                    "2 * params / layers * 2 bytes (the layer in use and the next, unsharded, in bf16)"
+                },
+                2.0 * if moe { i.active_params } else { i.params } / a.layers as f64 * ACTIVATION_BYTES,
                 "bytes",
             );
             act + gathered
@@ -573,6 +582,26 @@ mod tests {
             increment_hours: 1.0,
         };
         assert_eq!(billed(12, single, 12.2, &mut ()), (12, 13.0, 156.0));
+    }
+
+    #[test]
+    fn a_moe_gathers_its_active_layers_not_every_expert() {
+        // DeepSeek-V3 shape on 32 GB chips (28.8 GB usable): 671B params, 37B active, 61 layers,
+        // attention_width 16384, seq_len 4096. state = 671e9 * 16 = 1.0736e13 B; activations =
+        // 61 * 4096 * 16384 * 2 = 8.1873e9 B; gathered with experts expert-parallel = 2 * 37e9 / 61
+        // * 2 = 2.4262e9 B (all experts would be 2 * 671e9 / 61 * 2 = 44e9 B, more than the chip);
+        // room = 28.8e9 - 8.1873e9 - 2.4262e9 = 18.1865e9 B; 1.0736e13 / 18.1865e9 = 590.3 -> 591.
+        let mut i = h100_70b();
+        i.params = 671e9;
+        i.active_params = 37e9;
+        i.usable_memory = 28.8e9;
+        i.attention = Some(AttentionShape {
+            layers: 61,
+            attention_width: 16384,
+            seq_len: 4096,
+            causal: true,
+        });
+        assert_eq!(figures(&i, &mut ()).min_chips, 591);
     }
 
     #[test]
