@@ -418,7 +418,9 @@ fn ratio_log_ticks(lo: f64, hi: f64, target: usize) -> Option<Vec<Tick>> {
     if e1 - e0 > 10 || e1 < e0 + 1 {
         return None;
     }
-    let stride = ((e1 - e0 + 1) as f64 / (target + 1) as f64).ceil().max(1.0) as i32;
+    // Ratio labels are short ("0.25x"): two more ticks than the target still fit, so nine
+    // doublings tick every 2nd (0.25x, 1x, 4x, 16x, 64x) and a bar below 1x has a tick near it.
+    let stride = ((e1 - e0 + 1) as f64 / (target + 2) as f64).ceil().max(1.0) as i32;
     // Keep 1x among the ticks when a stride skips some.
     let start = e0 + (-e0).rem_euclid(stride);
     let ticks: Vec<Tick> = (start..=e1)
@@ -448,8 +450,10 @@ fn log_ticks(lo: f64, hi: f64, unit: &Unit, target: usize) -> Vec<Tick> {
     let e1 = (hi.log10() + 1e-9).floor() as i32;
     let decades = e1 - e0 + 1;
     if decades >= 3 {
-        // Whole decades, every `stride`-th one when there are many.
-        let stride = ((decades as f64) / target as f64).ceil().max(1.0) as i32;
+        // Whole decades, every `stride`-th one when there are many (one more for the short ratio
+        // labels, so 0.1x-100x ticks every decade where bars may sit between two ticks).
+        let fit = if *unit == Unit::Ratio { target + 1 } else { target };
+        let stride = ((decades as f64) / fit as f64).ceil().max(1.0) as i32;
         let start = e0 + (e0.rem_euclid(stride) != 0) as i32 * (stride - e0.rem_euclid(stride));
         return (start..=e1).step_by(stride as usize).map(|e| tick(10f64.powi(e))).collect();
     }
@@ -681,6 +685,10 @@ mod tests {
         assert_eq!(labels((0.06, 0.3), 6), ["0.0625x", "0.125x", "0.25x"]);
         // Wider than ten doublings: decades as before.
         assert_eq!(labels((0.01, 100.0), 6), ["0.01x", "0.1x", "1x", "10x", "100x"]);
+        // Nine doublings at 3 ticks: every 2nd (five labels), so 0.2x-1x has one (0.25x).
+        assert_eq!(labels((0.15, 90.0), 3), ["0.25x", "1x", "4x", "16x", "64x"]);
+        // 0.026x-100x at 3: every decade (0.1x, 1x, 10x, 100x), not 1x and 100x alone.
+        assert_eq!(labels((0.026, 150.0), 3), ["0.1x", "1x", "10x", "100x"]);
     }
 
     #[test]

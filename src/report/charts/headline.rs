@@ -103,7 +103,7 @@ pub fn cost_vs_reference(ctx: &Context<'_>) -> Result<ChartFile, String> {
     };
     // One key line for the ranking and the whiskers: the notes (the serving model's held-out
     // error among them) keep their room.
-    let ranked = (borrowed(ttab) || borrowed(itab)).then_some("† bars ranked after every chip priced on the basis");
+    let ranked = (borrowed(ttab) || borrowed(itab)).then_some("bars marked † come after every chip priced on the basis");
     let whiskers = ctx.any_range.then(|| {
         format!(
             "whiskers: P10–P90 over {} draws of every ranged input; %: chance of costing less than {ref_label}",
