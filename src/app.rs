@@ -259,8 +259,15 @@ fn fleet_cmd(cfg: &Config, accelerator: &str, size: crate::model::fleet::FleetSi
     let iw = cfg.report.inference_workload.as_deref().and_then(|id| cfg.inference(id));
     let v = cfg.params.base_values();
     let mut deps = Deps::default();
-    let base =
-        plan(cfg, acc, size, iw, &v, &mut deps).map_err(|e| AppError::usage(e, "give an accelerator with [accelerator.owned] chip_usd"))?;
+    let base = plan(cfg, acc, size, iw, &v, &mut deps).map_err(|e| {
+        // The hint that fits the error: an owned price is missing, or the fleet's size is off.
+        let hint = if e.contains("owned") {
+            "give an accelerator with [accelerator.owned] chip_usd"
+        } else {
+            "e.g. --chips 1000, --budget-usd 1e9 or --power-mw 100"
+        };
+        AppError::usage(e, hint)
+    })?;
     let used = deps.ranged(&cfg.params);
     let n = cfg.report.samples as usize;
     // Each figure by name, with its draws.

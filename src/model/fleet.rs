@@ -227,8 +227,19 @@ pub fn plan(
     };
     if !(chips.is_finite() && chips > 0.0) {
         return Err(format!(
-            "the fleet of `{}` has {chips} chips: give a positive --chips, --budget-usd or --power-mw",
-            acc.id
+            "the fleet of `{}` has {} chips: give a positive --chips, --budget-usd or --power-mw",
+            acc.id,
+            crate::fmt::num(chips, 3)
+        ));
+    }
+    // A budget or power envelope that buys less than one chip is a slip (a budget in millions?).
+    if chips < 1.0 && !matches!(size, FleetSize::Chips(_)) {
+        return Err(format!(
+            "the fleet of `{}` would have {} chips: the budget or power buys less than one (one chip costs {} with its server share and buildings, and draws {} W at the facility); give a larger --budget-usd or --power-mw",
+            acc.id,
+            crate::fmt::num(chips, 3),
+            crate::fmt::usd(capex_per_chip),
+            crate::fmt::num(facility_w, 4)
         ));
     }
     let owned_hour = owned(e, acc, v, t).map_err(|s| format!("`{}` {s}", acc.id))?.total();

@@ -703,3 +703,18 @@ fn fleet_of_a_million_tpu7x_draws_about_1_45_gw_with_bands() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("chip_usd"), "{}", stderr(&o));
 }
+
+/// A fleet of no chips, or a budget that buys less than one chip, is an error with a hint about
+/// the size, not about owned prices.
+#[test]
+fn a_fleet_under_one_chip_is_an_error_with_a_size_hint() {
+    let o = run(&["fleet", "--accelerator", "h100-sxm", "--chips", "0"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("has 0 chips") && err.contains("e.g. --chips 1000"), "{err}");
+    let o = run(&["fleet", "--accelerator", "h100-sxm", "--budget-usd", "10000"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("buys less than one"), "{err}");
+    assert!(!err.contains("[accelerator.owned]"), "{err}");
+}
