@@ -14,6 +14,8 @@ use super::context::Context;
 pub fn findings(ctx: &Context<'_>) -> Vec<String> {
     let (cfg, tables, ref_label, tornado) = (ctx.cfg, &ctx.tables, ctx.ref_label.as_str(), ctx.tornado.as_ref());
     let mut out = Vec::new();
+    // Per workload: its name, its cheapest chip, that chip's metric, and the rest of the finding.
+    let mut parts: Vec<(String, String, String, String)> = Vec::new();
     for t in tables {
         // The cheapest by the ratio the sentence quotes (`request_ratio`: per run, or per request
         // of the workload's shape), like for like: priced on the basis, holding the run, meeting
@@ -37,12 +39,10 @@ pub fn findings(ctx: &Context<'_>) -> Vec<String> {
             Kind::Training => usd(r.figures.metric()),
             Kind::Inference => format!("${} per million output tokens", num(r.figures.metric(), 3)),
         };
-        let mut s = format!(
-            "**{}**: cheapest is {} at {}",
-            t.name,
-            label_id(cfg, &best.accelerator),
-            metric(best)
-        );
+        // The sentence after "at <metric>" (`s`), kept apart from the workload and its metric so
+        // that workloads whose findings say the same merge into one (below).
+        let (name, chip, at) = (t.name.clone(), label_id(cfg, &best.accelerator), metric(best));
+        let mut s = String::new();
         if price_is_estimate(cfg, &best.accelerator) {
             s.push_str(" (its chip-hour price is an estimate: see Prices used)");
         }
@@ -129,7 +129,32 @@ pub fn findings(ctx: &Context<'_>) -> Vec<String> {
             };
             s.push_str(&format!(" Close calls{per}: {}.", close.join("; ")));
         }
-        out.push(s);
+        parts.push((name, chip, at, s));
+    }
+    // Workloads whose cheapest chip and every ratio agree (training ratios do not depend on the
+    // model's size: price over delivered FLOP/s) are said once, with each one's cost.
+    let mut k = 0;
+    while k < parts.len() {
+        let same = parts[k..].iter().take_while(|p| p.1 == parts[k].1 && p.3 == parts[k].3).count();
+        let group = &parts[k..k + same];
+        if same == 1 {
+            let (name, chip, at, rest) = &group[0];
+            out.push(format!("**{name}**: cheapest is {chip} at {at}{rest}"));
+        } else {
+            // "a, b and c"
+            let and = |xs: Vec<String>| match xs.split_last() {
+                Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+                _ => xs.concat(),
+            };
+            let names = and(group.iter().map(|p| format!("**{}**", p.0)).collect());
+            let ats = and(group.iter().map(|p| p.2.clone()).collect());
+            let all = if same == 2 { "both".to_string() } else { format!("all {same}") };
+            out.push(format!(
+                "{names}: cheapest is {} at {ats} respectively (the same ratios for {all}){}",
+                group[0].1, group[0].3
+            ));
+        }
+        k += same;
     }
     if let Some(t) = tornado
         && let Some(top) = t.swings.first()

@@ -111,6 +111,8 @@ fn report_on_shipped_configs_writes_every_chart_csv_summary_and_markdown() {
             assert!(cheapest <= ratio(f) + 1e-9, "{f} is below the cheapest ({cheapest}x) in: {line}");
         }
     }
+    // Training workloads whose findings agree (ratios do not depend on model size) are said once.
+    assert!(md.contains("respectively (the same ratios for"), "{md}");
     // A chip left off the batch chart names its binding limit: inf2's 12-chip scale-up
     // domain, not report.max_chips_per_replica (64).
     assert!(
