@@ -62,15 +62,29 @@ pub(super) fn draw_frame<DB: DrawingBackend>(p: &Painter<DB>, frame: &Frame, ext
     for k in frame.key.iter().filter(|n| !n.trim().is_empty()) {
         key_lines.extend(p.wrap(k.trim(), &note_font, width, 3)?);
     }
-    let mut note_lines: Vec<String> = Vec::new();
+    let mut wrapped: Vec<Vec<String>> = Vec::new();
     for note in frame.notes.iter().chain(extra_notes).filter(|n| !n.trim().is_empty()) {
-        note_lines.extend(p.wrap(note.trim(), &note_font, width, 3)?);
+        wrapped.push(p.wrap(note.trim(), &note_font, width, 3)?);
     }
     let room = MAX_NOTE_LINES.saturating_sub(key_lines.len()).max(1);
-    if note_lines.len() > room {
-        let more = note_lines.len() - (room - 1);
-        note_lines.truncate(room - 1);
-        note_lines.push(format!("… and {more} more note lines (all notes: report.md)"));
+    let mut note_lines: Vec<String> = Vec::new();
+    if wrapped.iter().map(Vec::len).sum::<usize>() <= room {
+        note_lines = wrapped.concat();
+    } else {
+        // Whole notes only (a caveat cut in half reads as its opposite), then how many are left.
+        let mut kept = 0;
+        for w in &wrapped {
+            if note_lines.len() + w.len() > room - 1 {
+                break;
+            }
+            note_lines.extend(w.iter().cloned());
+            kept += 1;
+        }
+        let more = wrapped.len() - kept;
+        note_lines.push(format!(
+            "… and {more} more note{} (all notes: report.md)",
+            if more == 1 { "" } else { "s" }
+        ));
     }
     let note_lines: Vec<String> = note_lines.into_iter().chain(key_lines).collect();
     let pitch = p.line_height(&note_font);

@@ -452,3 +452,21 @@ fn a_key_line_stays_only_where_a_drawn_name_carries_its_mark() {
         ]
     );
 }
+
+#[test]
+fn overflowing_notes_are_cut_at_whole_notes() {
+    // Twelve notes of one short line each and one long one: more than the note lines allowed,
+    // so the chart keeps whole notes and says how many it left out, never half a note.
+    let long = "Inference: median error of the step model's throughput 3-28% on their own public benchmarks (5-fold held out); 22% for tpu-v5p (no benchmark: pooled fit, ESTIMATE; leave-one-chip-out)".to_string();
+    let mut notes: Vec<String> = (0..12).map(|k| format!("note {k}")).collect();
+    notes.insert(5, long.clone());
+    let Chart::Line(mut c) = line_chart(vec![(1.0, 1e3), (10.0, 1e4)]) else {
+        panic!("a line chart")
+    };
+    c.frame.notes = notes;
+    let svg = render_svg_string(&Chart::Line(c), Canvas::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(svg.contains("more notes (all notes: report.md)"), "no overflow line");
+    // The long note is either whole (both ends drawn) or left out (neither end).
+    let (head, tail) = (svg.contains("Inference: median error"), svg.contains("leave-one-chip-out)"));
+    assert_eq!(head, tail, "a note cut in half");
+}
