@@ -20,6 +20,7 @@ fn training_inputs() -> impl Strategy<Value = TrainingInputs> {
                 attention_width: 8192,
                 seq_len: 4096,
                 causal: true,
+                hidden: 8192,
             }),
             peak_flops: tf * 1e12,
             mfu,

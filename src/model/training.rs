@@ -247,7 +247,7 @@ const ACTIVATION_BYTES: f64 = 2.0;
 /// (weights, gradients, optimizer: `params * training_bytes_per_param`) fully sharded over the
 /// chips (FSDP / ZeRO-3), plus on every chip what sharding does not split: one micro-batch's
 /// activations at `seq_len` under full recompute (each layer's input kept,
-/// `layers * seq_len * attention_width * 2` bytes) and one layer's gathered weights, twice
+/// `layers * seq_len * hidden * 2` bytes) and one layer's gathered weights, twice
 /// (the layer in use and the next one prefetched: `2 * params / layers * 2` bytes; for a mixture
 /// of experts, whose experts run expert-parallel, `2 * active params / layers * 2`).
 /// `ceil(state / (usable memory - activations - gathered layers))` chips; `u64::MAX` when those
@@ -265,8 +265,8 @@ fn min_chips(i: &TrainingInputs, t: &mut impl Trace) -> u64 {
             let act = d(
                 t,
                 "activations per chip",
-                "layers * seq_len * attention_width * 2 bytes (micro-batch 1, full recompute: each layer's input in bf16)",
-                a.layers as f64 * a.seq_len as f64 * a.attention_width as f64 * ACTIVATION_BYTES,
+                "layers * seq_len * hidden * 2 bytes (micro-batch 1, full recompute: each layer's input in bf16; hidden defaults to attention_width)",
+                a.layers as f64 * a.seq_len as f64 * a.hidden as f64 * ACTIVATION_BYTES,
                 "bytes",
             );
             // A mixture of experts runs its experts expert-parallel: a chip gathers a layer's
@@ -541,6 +541,7 @@ mod tests {
             attention_width: 8192,
             seq_len: 8192,
             causal: false,
+            hidden: 8192,
         });
         i.goodput = 0.9;
         let f = figures(&i, &mut ());
@@ -587,10 +588,11 @@ mod tests {
     #[test]
     fn a_moe_gathers_its_active_layers_not_every_expert() {
         // DeepSeek-V3 shape on 32 GB chips (28.8 GB usable): 671B params, 37B active, 61 layers,
-        // attention_width 16384, seq_len 4096. state = 671e9 * 16 = 1.0736e13 B; activations =
-        // 61 * 4096 * 16384 * 2 = 8.1873e9 B; gathered with experts expert-parallel = 2 * 37e9 / 61
-        // * 2 = 2.4262e9 B (all experts would be 2 * 671e9 / 61 * 2 = 44e9 B, more than the chip);
-        // room = 28.8e9 - 8.1873e9 - 2.4262e9 = 18.1865e9 B; 1.0736e13 / 18.1865e9 = 590.3 -> 591.
+        // attention_width 16384, hidden 7168, seq_len 4096. state = 671e9 * 16 = 1.0736e13 B;
+        // activations (the layer inputs, hidden wide) = 61 * 4096 * 7168 * 2 = 3.5819e9 B;
+        // gathered with experts expert-parallel = 2 * 37e9 / 61 * 2 = 2.4262e9 B (all experts
+        // would be 2 * 671e9 / 61 * 2 = 44e9 B, more than the chip); room = 28.8e9 - 3.5819e9 -
+        // 2.4262e9 = 22.7918e9 B; 1.0736e13 / 22.7918e9 = 471.05 -> 472.
         let mut i = h100_70b();
         i.params = 671e9;
         i.active_params = 37e9;
@@ -600,8 +602,9 @@ mod tests {
             attention_width: 16384,
             seq_len: 4096,
             causal: true,
+            hidden: 7168,
         });
-        assert_eq!(figures(&i, &mut ()).min_chips, 591);
+        assert_eq!(figures(&i, &mut ()).min_chips, 472);
     }
 
     #[test]
@@ -612,6 +615,7 @@ mod tests {
             attention_width: 8192,
             seq_len: 8192,
             causal: true,
+            hidden: 8192,
         });
         i.chips = Some(16);
         let f = figures(&i, &mut ());
@@ -625,6 +629,7 @@ mod tests {
             attention_width: 8192,
             seq_len: 1 << 20,
             causal: true,
+            hidden: 8192,
         });
         let f = figures(&i, &mut ());
         assert_eq!(f.min_chips, u64::MAX);

@@ -296,8 +296,11 @@ fn check_folder(dir: &Path) -> usize {
             // layers per chip where the shape is known (a MoE's experts expert-parallel: the
             // active parameters' layers).
             let gathered_params = if n < p { n } else { p };
+            // Activations are each layer's input: `hidden` wide (default attention_width).
             let room = memory_gb(acc) * 1e9 * e.get("usable_memory_fraction", 0.9)
-                - shape.map_or(0.0, |(l, a, s)| l * s * a * 2.0 + 2.0 * gathered_params / l * 2.0);
+                - shape.map_or(0.0, |(l, a, s)| {
+                    l * s * num(w.get("hidden")).unwrap_or(a) * 2.0 + 2.0 * gathered_params / l * 2.0
+                });
             // No room left on one chip: no cluster holds it (the maximum count).
             let min = if room <= 0.0 {
                 u64::MAX as f64

@@ -34,6 +34,12 @@ pub static TRAINING: TableDecl = TableDecl {
         ATTENTION_WIDTH,
         SEQ_LEN,
         ATTENTION,
+        Key::new(
+            "hidden",
+            Kind::Int { min: 1, max: 1_000_000 },
+            "",
+            "model width (hidden_size): each layer's input, what full recompute keeps per token (min chips' activations); default attention_width, which differs for MLA (DeepSeek-V3: 7168 vs 20480)",
+        ),
     ],
 };
 
@@ -65,6 +71,9 @@ pub struct AttentionShape {
     pub seq_len: u64,
     /// True (the default): causal attention, half the score and value FLOPs of full attention.
     pub causal: bool,
+    /// Model width: each layer's input, what full recompute keeps per token (default
+    /// `attention_width`; a training workload's `hidden`).
+    pub hidden: u64,
 }
 
 impl AttentionShape {
@@ -96,7 +105,10 @@ pub(crate) fn read(t: &Table, origin: Origin, seen: &mut HashMap<String, Origin>
     });
     let chips = r.int_opt("chips", ctx).map(|c| c as u64);
     let flops = r.num_opt("flops", ctx);
-    let attention = attention_shape(&mut r, ctx);
+    let mut attention = attention_shape(&mut r, ctx);
+    if let (Some(a), Some(h)) = (attention.as_mut(), r.int_opt("hidden", ctx)) {
+        a.hidden = h as u64;
+    }
     Training {
         id,
         name,
@@ -151,10 +163,12 @@ pub(crate) fn attention_shape(r: &mut Reader<'_>, ctx: &mut Ctx) -> Option<Atten
             "attention FLOPs need all three: layers, attention_width (query heads x head_dim), seq_len",
         );
     }
+    let attention_width = width? as u64;
     Some(AttentionShape {
         layers: layers? as u64,
-        attention_width: width? as u64,
+        attention_width,
         seq_len: seq? as u64,
         causal,
+        hidden: attention_width,
     })
 }
