@@ -29,7 +29,8 @@ fn one_warning(slip: &str, line: u32, parts: &[&str]) {
 }
 
 fn compare_json(args: &[&str]) -> Value {
-    let mut a = vec!["compare", "--format", "json"];
+    // One Monte Carlo draw: these tests read prices and point figures, never the bands.
+    let mut a = vec!["compare", "--format", "json", "--set", "report.monte_carlo.samples=1"];
     a.extend_from_slice(args);
     let o = run(&a);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

@@ -114,12 +114,14 @@ fn completions_are_generated_for_bash() {
 #[test]
 fn quiet_compare_writes_nothing_to_stderr() {
     // On basis committed some chips have no price: a warning each, unless --quiet.
-    let loud = run(&["compare", "--set", "economics.basis=committed"]);
+    // One Monte Carlo draw: the test is about stderr, not the bands (3 runs of 0.3 s, not 1.5 s).
+    let one = "report.monte_carlo.samples=1";
+    let loud = run(&["compare", "--set", "economics.basis=committed", "--set", one]);
     assert!(!stderr(&loud).is_empty(), "the test needs a config that warns");
-    let quiet = run(&["compare", "--quiet", "--set", "economics.basis=committed"]);
+    let quiet = run(&["compare", "--quiet", "--set", "economics.basis=committed", "--set", one]);
     assert_eq!(quiet.status.code(), Some(0));
     assert_eq!(stderr(&quiet), "");
     assert_eq!(stdout(&quiet), stdout(&loud));
-    let plain = run(&["-q", "compare"]);
+    let plain = run(&["-q", "compare", "--set", one]);
     assert_eq!(stderr(&plain), "");
 }
