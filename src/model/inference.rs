@@ -284,15 +284,10 @@ pub fn schedulers(i: &InferenceInputs, n: f64) -> f64 {
     if i.attention_dp { tp_ranks(i, stage_chips(i, n)) } else { 1.0 }
 }
 
-/// Tokens one sequence adds to a step on average: `k + 1` verified, and `a * (Lin - Lc) / Lout`
-/// of prefill (none when prefill runs on its own pool).
+/// Tokens one sequence adds to a step on average: `k + 1` verified, and its prefill share
+/// ([`prefill_per_step`] of one sequence; none when prefill runs on its own pool).
 fn tokens_per_sequence(i: &InferenceInputs) -> f64 {
-    let prefill = if i.prefill_chips.is_some() {
-        0.0
-    } else {
-        i.acceptance * fresh_input(i) / i.output_tokens
-    };
-    i.spec_tokens + 1.0 + prefill
+    i.spec_tokens + 1.0 + prefill_per_step(i, 1.0)
 }
 
 /// The engine's running-batch cap of a replica of `n` chips (sequences):

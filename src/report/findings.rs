@@ -20,18 +20,14 @@ pub fn findings(ctx: &Context<'_>) -> Vec<String> {
         // The cheapest by the ratio the sentence quotes (`request_ratio`: per run, or per request
         // of the workload's shape), like for like: priced on the basis, holding the run, meeting
         // the per-user target. The tables' `*` (per output token) is the fallback.
-        let like_for_like = |r: &&compare::Row| {
-            r.price_origin != PriceOrigin::OtherTermOrMarket
-                && r.request_ratio.is_some()
-                && match &r.figures {
-                    compare::Figures::Training(x) => x.feasible,
-                    compare::Figures::Inference(i) => i.meets_target,
-                }
-        };
-        let by_request = t.rows.iter().filter(like_for_like).min_by(|a, b| {
-            let k = |r: &compare::Row| r.request_ratio.unwrap_or(f64::INFINITY);
-            k(a).total_cmp(&k(b))
-        });
+        let meets_target = |r: &&compare::Row| !matches!(r.figures, compare::Figures::Inference(i) if !i.meets_target);
+        let by_request = cheapest_per_request(
+            t.rows
+                .iter()
+                .filter(like_for_like)
+                .filter(meets_target)
+                .filter(|r| r.request_ratio.is_some()),
+        );
         let Some(best) = by_request.or_else(|| t.rows.iter().find(|r| r.cheapest)) else {
             continue;
         };
@@ -69,15 +65,7 @@ pub fn findings(ctx: &Context<'_>) -> Vec<String> {
                 // Like for like: the best of a family among prices of the basis (a price of another
                 // term or market is no family's best), and among training runs whose chips hold
                 // the run.
-                let r = t
-                    .rows
-                    .iter()
-                    .filter(|r| r.family == *f && r.price_origin != PriceOrigin::OtherTermOrMarket)
-                    .filter(|r| !matches!(&r.figures, compare::Figures::Training(x) if !x.feasible))
-                    .min_by(|a, b| {
-                        let k = |r: &compare::Row| r.request_ratio.unwrap_or(f64::INFINITY);
-                        k(a).total_cmp(&k(b))
-                    })?;
+                let r = cheapest_per_request(t.rows.iter().filter(|r| r.family == *f).filter(like_for_like))?;
                 // A chip that cannot meet the per-user target within its scale-up domain is
                 // shown as missing it, never as if it met it.
                 let missed = matches!(r.figures, compare::Figures::Inference(i) if !i.meets_target);
@@ -170,6 +158,20 @@ pub fn findings(ctx: &Context<'_>) -> Vec<String> {
         ));
     }
     out
+}
+
+/// Like for like: priced on the basis (a price of another term or market is no chip's best) and,
+/// for training, holding the run.
+fn like_for_like(r: &&compare::Row) -> bool {
+    r.price_origin != PriceOrigin::OtherTermOrMarket && !matches!(&r.figures, compare::Figures::Training(x) if !x.feasible)
+}
+
+/// The row with the lowest `request_ratio` (the headline's ratio), rows without one last.
+fn cheapest_per_request<'a>(rows: impl Iterator<Item = &'a compare::Row>) -> Option<&'a compare::Row> {
+    rows.min_by(|a, b| {
+        let k = |r: &compare::Row| r.request_ratio.unwrap_or(f64::INFINITY);
+        k(a).total_cmp(&k(b))
+    })
 }
 
 /// True when the accelerator's price on the config's basis is listed as an estimate.

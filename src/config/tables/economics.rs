@@ -312,41 +312,33 @@ pub(crate) fn read(node: Option<&Node>, ctx: &mut Ctx) -> Economics {
         training_moe_active_exponent: num("training_moe_active_exponent", ctx),
         prov: Provenance::default(),
     };
-    let elec = ctx.params.info(economics.electricity_usd_per_kwh);
-    if elec.high > 1.0 {
-        let (x, o) = (elec.high, elec.origin.clone());
-        ctx.diags.warn(
-            &o,
-            format!(
-                "economics.electricity_usd_per_kwh is {}, above $1/kWh: a price in cents? (0.08 means 8 cents per kWh)",
-                show(x)
-            ),
-        );
-    }
-    // Plausible slips: a PUE above 3 (no data center runs that; 1.3 is "1.3", not "130%"), and an
-    // MoE size exponent above 1 (the public runs give 0.18; above 1, most MoE runs hit the cap of
-    // their chip's dense MFU).
-    let pue = ctx.params.info(economics.pue);
-    if pue.high > 3.0 {
-        let (x, o) = (pue.high, pue.origin.clone());
-        ctx.diags.warn(
-            &o,
-            format!(
-                "economics.pue is {}, above 3: PUE is facility power over IT power (1.1-1.6 for today's data centers; write 1.3, not 13 or 130)",
-                show(x)
-            ),
-        );
-    }
-    let g = ctx.params.info(economics.training_moe_active_exponent);
-    if g.high > 1.0 {
-        let (x, o) = (g.high, g.origin.clone());
-        ctx.diags.warn(
-            &o,
-            format!(
-                "economics.training_moe_active_exponent is {}, above 1: a MoE run's share of dense MFU would grow faster than its active parameters and hit the cap of 1 (the public MoE runs give 0.181)",
-                show(x)
-            ),
-        );
+    // Plausible slips, each a value above what any real figure reaches: electricity in cents, a
+    // PUE above 3 (no data center runs that; 1.3 is "1.3", not "130%"), and an MoE size exponent
+    // above 1 (the public runs give 0.18; above 1, most MoE runs hit the cap of their chip's
+    // dense MFU).
+    let slips: [(Param, f64, &str); 3] = [
+        (
+            economics.electricity_usd_per_kwh,
+            1.0,
+            "economics.electricity_usd_per_kwh is {}, above $1/kWh: a price in cents? (0.08 means 8 cents per kWh)",
+        ),
+        (
+            economics.pue,
+            3.0,
+            "economics.pue is {}, above 3: PUE is facility power over IT power (1.1-1.6 for today's data centers; write 1.3, not 13 or 130)",
+        ),
+        (
+            economics.training_moe_active_exponent,
+            1.0,
+            "economics.training_moe_active_exponent is {}, above 1: a MoE run's share of dense MFU would grow faster than its active parameters and hit the cap of 1 (the public MoE runs give 0.181)",
+        ),
+    ];
+    for (p, limit, message) in slips {
+        let info = ctx.params.info(p);
+        if info.high > limit {
+            let (x, o) = (info.high, info.origin.clone());
+            ctx.diags.warn(&o, message.replacen("{}", &show(x), 1));
+        }
     }
     Economics {
         prov: r.finish(ctx),
